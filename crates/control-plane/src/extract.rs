@@ -1,0 +1,172 @@
+//! Extractors that turn HTTP requests into typed input, with AWS's errors on bad input.
+
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use apigw_model::{ApiError, Scope};
+
+use crate::error::Error;
+use crate::AppState;
+
+/// The account and region a request acts in.
+///
+/// The region is read from the SigV4 credential scope
+/// (`Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/apigateway/aws4_request, …`
+/// or the presigned `X-Amz-Credential` query parameter); the account is configured.
+/// Signatures are not verified.
+#[derive(Debug, Clone)]
+pub struct Ctx(pub Scope);
+
+/// The region named in a SigV4 credential scope, if any.
+pub fn region_from_auth(authorization: Option<&str>, query: Option<&str>) -> Option<String> {
+    let cred = authorization
+        .and_then(|a| a.split("Credential=").nth(1))
+        .map(|c| c.split([',', ' ']).next().unwrap_or("").to_string())
+        .or_else(|| {
+            form_urlencoded::parse(query?.as_bytes())
+                .find(|(k, _)| k == "X-Amz-Credential")
+                .map(|(_, v)| v.into_owned())
+        })?;
+    // AKID/date/region/service/aws4_request
+    let region = cred.split('/').nth(2)?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let auth = parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        let region = region_from_auth(auth, parts.uri.query())
+            .unwrap_or_else(|| app.config.default_region.clone());
+        Ok(Ctx(Scope::new(app.config.account_id.clone(), region)))
+    }
+}
+
+/// A JSON body deserialised into `T`; an empty body counts as `{}`.
+///
+/// Malformed JSON and members of the wrong JSON type answer AWS's `SerializationException`,
+/// never axum's plain-text rejection.
+pub struct AwsJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for AwsJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::serialization(e.to_string()))?;
+        parse_json(&bytes).map(AwsJson)
+    }
+}
+
+/// Parse a request body as AWS's JSON protocol does.
+///
+/// # Errors
+/// `SerializationException` for malformed JSON or a member of the wrong type.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        bytes
+    };
+    serde_json::from_slice(text).map_err(|e| Error(ApiError::serialization(java_message(&e))))
+}
+
+/// AWS's (Java) wording for the common type mismatches, so messages match what AWS sends:
+/// `class java.lang.Boolean can not be converted to an String` (recorded in
+/// test_apigateway_api.snapshot.json).
+fn java_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    if let Some(rest) = text.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let class = if found.starts_with("boolean") {
+            "java.lang.Boolean"
+        } else if found.starts_with("integer") || found.starts_with("floating point") {
+            "com.amazon.coral.value.json.numbers.TruncatingBigNumber"
+        } else if found.starts_with("string") {
+            "java.lang.String"
+        } else if found.starts_with("map") {
+            "java.util.Map"
+        } else if found.starts_with("sequence") {
+            "java.util.List"
+        } else {
+            "java.lang.Object"
+        };
+        let target = if expected.starts_with("a string") {
+            "an String"
+        } else if expected.starts_with("a boolean") {
+            "a Boolean"
+        } else if expected.starts_with("i64")
+            || expected.starts_with("i32")
+            || expected.starts_with("f64")
+        {
+            "a Number"
+        } else if expected.starts_with("a sequence") {
+            "a List"
+        } else {
+            "a Map"
+        };
+        let target = target.split(" at line").next().unwrap_or(target);
+        return format!("class {class} can not be converted to {target}");
+    }
+    format!("Unable to parse request body: {text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_from_header() {
+        let a = "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/apigateway/aws4_request, SignedHeaders=host, Signature=x";
+        assert_eq!(
+            region_from_auth(Some(a), None).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(region_from_auth(None, None), None);
+        assert_eq!(
+            region_from_auth(
+                None,
+                Some("X-Amz-Credential=AKID%2F20260101%2Fap-south-1%2Fapigateway%2Faws4_request")
+            )
+            .as_deref(),
+            Some("ap-south-1")
+        );
+    }
+
+    #[test]
+    fn java_messages() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct S {
+            a: Option<String>,
+        }
+        let e = parse_json::<S>(br#"{"a": true}"#).unwrap_err();
+        assert_eq!(
+            e.0.message,
+            "class java.lang.Boolean can not be converted to an String"
+        );
+        let e = parse_json::<S>(br#"{"a": 12}"#).unwrap_err();
+        assert_eq!(e.0.message, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String");
+        assert!(parse_json::<S>(b"").is_ok());
+        assert_eq!(
+            parse_json::<S>(b"{").unwrap_err().0.kind,
+            apigw_model::ErrorKind::Serialization
+        );
+    }
+}

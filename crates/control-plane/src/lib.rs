@@ -1,0 +1,78 @@
+//! The apigateway control plane: AWS's REST-JSON API (2015-07-09) as botocore's model defines
+//! it, over the SQLite [`Store`].
+//!
+//! One module per resource family; each exposes `routes()` and its handlers. A handler reads
+//! its input with the extractors of [`extract`], does its work in one store transaction and
+//! answers the wire shape of `apigw_model`. Any operation of AWS's model without a route yet
+//! answers `NotImplementedException` naming it ([`unimplemented`]), never a fake success.
+
+pub mod account;
+pub mod api_keys;
+pub mod deployments;
+pub mod error;
+pub mod extract;
+pub mod integrations;
+pub mod methods;
+pub mod paging;
+pub mod patch;
+pub mod query_protocol;
+pub mod reply;
+pub mod resources;
+pub mod rest_apis;
+pub mod stages;
+pub mod tags;
+pub mod unimplemented;
+pub mod usage_plans;
+pub mod validate;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use apigw_store::Store;
+
+/// Settings the control plane needs from the server's configuration.
+#[derive(Debug, Clone)]
+pub struct ControlConfig {
+    /// The account every resource belongs to.
+    pub account_id: String,
+    /// The region used when a request carries no SigV4 credential scope.
+    pub default_region: String,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Account and default region.
+    pub config: Arc<ControlConfig>,
+}
+
+/// The apigateway router: every operation of the model, implemented or answered as not yet.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(rest_apis::routes())
+        .merge(resources::routes())
+        .merge(methods::routes())
+        .merge(integrations::routes())
+        .merge(deployments::routes())
+        .merge(stages::routes())
+        .merge(api_keys::routes())
+        .merge(usage_plans::routes())
+        .merge(account::routes())
+        .merge(tags::routes())
+        .fallback(unimplemented::fallback)
+        .method_not_allowed_fallback(unimplemented::fallback)
+        .with_state(state)
+}
+
+/// Seconds since the epoch: AWS's wire form of every date.
+pub fn now_epoch() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A fresh AWS-style request id (a UUID), for `x-amzn-RequestId`.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

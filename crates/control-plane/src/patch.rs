@@ -1,0 +1,285 @@
+//! `patchOperations`: the input of every `Update*` operation.
+//!
+//! Each operation is `{op, path, value, from}`; `path` is a JSON-pointer-like string whose
+//! segments escape `/` as `~1` and `~` as `~0` (`/binaryMediaTypes/image~1png`). Which paths
+//! and ops are allowed differs per resource, so each resource module matches on the parsed
+//! segments and uses the error helpers here for AWS's exact messages.
+
+use serde::Deserialize;
+
+use apigw_model::ApiError;
+
+use crate::error::Error;
+
+/// The body of an `Update*` call.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatchInput {
+    /// The operations, applied in order.
+    #[serde(default)]
+    pub patch_operations: Option<Vec<RawPatchOp>>,
+}
+
+/// One operation as sent, before validation.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawPatchOp {
+    /// `add`, `remove`, `replace`, `move`, `copy` or `test`.
+    pub op: Option<String>,
+    /// Where to apply it.
+    pub path: Option<String>,
+    /// The new value (always a string on the wire).
+    pub value: Option<String>,
+    /// The source path of `move` and `copy`.
+    pub from: Option<String>,
+}
+
+/// A patch operation kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Add a value (to a list or map, or set a member).
+    Add,
+    /// Remove a value.
+    Remove,
+    /// Set a value.
+    Replace,
+    /// Move a value from `from` to `path`.
+    Move,
+    /// Copy a value from `from` to `path`.
+    Copy,
+    /// Test a value (AWS accepts the name; no resource supports it).
+    Test,
+}
+
+impl Op {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Remove => "remove",
+            Op::Replace => "replace",
+            Op::Move => "move",
+            Op::Copy => "copy",
+            Op::Test => "test",
+        }
+    }
+}
+
+/// A validated patch operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatchOp {
+    /// The operation.
+    pub op: Op,
+    /// The path as sent.
+    pub path: String,
+    /// The path's unescaped segments (`/a/b~1c` → `["a", "b/c"]`).
+    pub segments: Vec<String>,
+    /// The value, if any.
+    pub value: Option<String>,
+    /// The source path of `move`/`copy`.
+    pub from: Option<String>,
+}
+
+const OP_SET: &str = "Member must satisfy enum value set: [add, remove, move, test, replace, copy]";
+
+/// Validate the ops of an `Update*` call named `input_name` (e.g. `updateRestApiInput`).
+///
+/// # Errors
+/// `ValidationException` naming every op outside the enum (1-based indexes, as AWS counts).
+pub fn parse(input: PatchInput, input_name: &str) -> Result<Vec<PatchOp>, Error> {
+    let raw = input.patch_operations.unwrap_or_default();
+    let mut failures = Vec::new();
+    let mut out = Vec::with_capacity(raw.len());
+    for (i, r) in raw.into_iter().enumerate() {
+        let op = match r.op.as_deref() {
+            Some("add") => Op::Add,
+            Some("remove") => Op::Remove,
+            Some("replace") => Op::Replace,
+            Some("move") => Op::Move,
+            Some("copy") => Op::Copy,
+            Some("test") => Op::Test,
+            other => {
+                failures.push((
+                    other.unwrap_or("null").to_string(),
+                    format!("{input_name}.patchOperations.{}.member.op", i + 1),
+                    OP_SET.to_string(),
+                ));
+                continue;
+            }
+        };
+        let path = r.path.unwrap_or_default();
+        out.push(PatchOp {
+            op,
+            segments: segments(&path),
+            path,
+            value: r.value,
+            from: r.from,
+        });
+    }
+    if !failures.is_empty() {
+        return Err(ApiError::validations(&failures).into());
+    }
+    Ok(out)
+}
+
+/// Split a patch path into unescaped segments; a leading `/` is required for any segment.
+pub fn segments(path: &str) -> Vec<String> {
+    let Some(rest) = path.strip_prefix('/') else {
+        return Vec::new();
+    };
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    rest.split('/')
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+impl PatchOp {
+    /// The value, or AWS's error for a missing one.
+    ///
+    /// # Errors
+    /// `BadRequestException` when no value was sent.
+    pub fn value(&self) -> Result<&str, Error> {
+        self.value.as_deref().ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Invalid null or empty value for op '{}' at path '{}'",
+                self.op.as_str(),
+                self.path
+            ))
+            .into()
+        })
+    }
+
+    /// The value as a boolean (`"true"`/`"false"`, case-insensitive).
+    ///
+    /// # Errors
+    /// `BadRequestException` for anything else.
+    pub fn bool_value(&self) -> Result<bool, Error> {
+        match self.value()?.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            v => Err(ApiError::bad_request(format!("Invalid boolean value: {v}")).into()),
+        }
+    }
+
+    /// The value as an integer.
+    ///
+    /// # Errors
+    /// `BadRequestException` when it is not one.
+    pub fn int_value(&self) -> Result<i64, Error> {
+        let v = self.value()?;
+        v.trim()
+            .parse()
+            .map_err(|_| ApiError::bad_request(format!("Invalid integer value: {v}")).into())
+    }
+
+    /// The value as a number.
+    ///
+    /// # Errors
+    /// `BadRequestException` when it is not one.
+    pub fn float_value(&self) -> Result<f64, Error> {
+        let v = self.value()?;
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| ApiError::bad_request(format!("Invalid number value: {v}")).into())
+    }
+
+    /// AWS's "Invalid patch path  '/x' specified for op 'replace'. Must be one of: [...]"
+    /// (two spaces after "path", as AWS writes it).
+    pub fn invalid_path(&self, allowed: &[&str]) -> Error {
+        ApiError::bad_request(format!(
+            "Invalid patch path  '{}' specified for op '{}'. Must be one of: [{}]",
+            self.path,
+            self.op.as_str(),
+            allowed.join(", ")
+        ))
+        .into()
+    }
+
+    /// AWS's "Invalid patch path  '/x' specified for op 'add'. Please choose supported operations".
+    pub fn unsupported_op(&self) -> Error {
+        ApiError::bad_request(format!(
+            "Invalid patch path  '{}' specified for op '{}'. Please choose supported operations",
+            self.path,
+            self.op.as_str()
+        ))
+        .into()
+    }
+
+    /// AWS's terse "Invalid patch path /x".
+    pub fn invalid_path_short(&self) -> Error {
+        ApiError::bad_request(format!("Invalid patch path {}", self.path)).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn unescapes_segments() {
+        assert_eq!(
+            segments("/binaryMediaTypes/image~1png"),
+            vec!["binaryMediaTypes", "image/png"]
+        );
+        assert_eq!(segments("/a~0b"), vec!["a~b"]);
+        assert_eq!(
+            segments("/~1pets~1{id}/GET/throttling/rateLimit"),
+            vec!["/pets/{id}", "GET", "throttling", "rateLimit"]
+        );
+        assert!(segments("").is_empty());
+        assert!(segments("name").is_empty());
+    }
+
+    #[test]
+    fn bad_ops_are_listed_with_one_based_indexes() {
+        // test_apigateway_api.snapshot.json, update-rest-api with two wrong ops
+        let input = PatchInput {
+            patch_operations: Some(vec![
+                RawPatchOp {
+                    op: Some("wrong".into()),
+                    ..Default::default()
+                },
+                RawPatchOp {
+                    op: Some("wrong".into()),
+                    ..Default::default()
+                },
+                RawPatchOp {
+                    op: Some("replace".into()),
+                    path: Some("/name".into()),
+                    ..Default::default()
+                },
+            ]),
+        };
+        let e = parse(input, "updateRestApiInput").unwrap_err().0;
+        assert_eq!(e.message, "2 validation errors detected: Value 'wrong' at 'updateRestApiInput.patchOperations.1.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]; Value 'wrong' at 'updateRestApiInput.patchOperations.2.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]");
+    }
+
+    #[test]
+    fn messages() {
+        let op = PatchOp {
+            op: Op::Replace,
+            path: "/invalid".into(),
+            segments: vec!["invalid".into()],
+            value: None,
+            from: None,
+        };
+        assert_eq!(op.invalid_path(&["/parentId", "/pathPart"]).0.message, "Invalid patch path  '/invalid' specified for op 'replace'. Must be one of: [/parentId, /pathPart]");
+    }
+
+    proptest! {
+        #[test]
+        fn segments_never_panic_and_round_trip(parts in proptest::collection::vec("[a-zA-Z0-9~/{}+*._-]{0,8}", 0..6)) {
+            let path: String = parts.iter().map(|p| format!("/{}", p.replace('~', "~0").replace('/', "~1"))).collect();
+            let segs = segments(&path);
+            if parts.is_empty() {
+                prop_assert!(segs.is_empty());
+            } else {
+                prop_assert_eq!(segs, parts);
+            }
+        }
+    }
+}

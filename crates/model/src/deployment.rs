@@ -1,0 +1,77 @@
+//! Deployments ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_Deployment.html))
+//! and the frozen snapshot each one holds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Resource, RestApi};
+
+/// A deployment as the control plane answers it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// 6 lower-case alphanumerics.
+    pub id: String,
+    /// Optional description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Epoch seconds.
+    pub created_date: i64,
+    /// Path → method → `{authorizationType, apiKeyRequired}`; only with `embed=apisummary`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_summary: Option<BTreeMap<String, BTreeMap<String, MethodSnapshot>>>,
+}
+
+/// One method as summarised in `apiSummary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodSnapshot {
+    /// The method's authorization type.
+    pub authorization_type: String,
+    /// Whether the method requires an API key.
+    pub api_key_required: bool,
+}
+
+/// The whole API as it stood when the deployment was made: what a stage serves.
+///
+/// Editing the API afterwards changes nothing here; that is how AWS deployments behave.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiSnapshot {
+    /// The rest API's own settings (binary media types, key source, …).
+    pub rest_api: RestApi,
+    /// Every resource with its methods, integrations and responses.
+    pub resources: Vec<Resource>,
+    /// Other per-API documents frozen with the deployment (gateway responses, authorizers,
+    /// models, validators), by family name, as their issues add them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extras: BTreeMap<String, serde_json::Value>,
+}
+
+impl ApiSnapshot {
+    /// `apiSummary` as GetDeployment `embed=apisummary` shows it.
+    pub fn summary(&self) -> BTreeMap<String, BTreeMap<String, MethodSnapshot>> {
+        let mut out = BTreeMap::new();
+        for r in &self.resources {
+            let Some(methods) = &r.resource_methods else {
+                continue;
+            };
+            if methods.is_empty() {
+                continue;
+            }
+            let entry: &mut BTreeMap<String, MethodSnapshot> =
+                out.entry(r.path.clone()).or_default();
+            for (verb, m) in methods {
+                entry.insert(
+                    verb.clone(),
+                    MethodSnapshot {
+                        authorization_type: m.authorization_type.clone(),
+                        api_key_required: m.api_key_required,
+                    },
+                );
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,41 @@
+//! Wire types of the API Gateway (REST APIs, `apigateway` 2015-07-09) resource model.
+//!
+//! Every struct serialises exactly as botocore's service model names its members
+//! (camelCase, members omitted when absent), so what the store keeps is what the wire carries.
+//! The AWS error enum ([`ApiError`]) and id generation ([`ids`]) live here too, because the
+//! store, the control plane and the data plane all speak them.
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod api_key;
+pub mod deployment;
+pub mod error;
+pub mod ids;
+pub mod resource;
+pub mod rest_api;
+pub mod scope;
+pub mod stage;
+pub mod usage_plan;
+
+pub use account::Account;
+pub use api_key::ApiKey;
+pub use deployment::{ApiSnapshot, Deployment};
+pub use error::{ApiError, ErrorKind};
+pub use resource::{Integration, IntegrationResponse, Method, MethodResponse, Resource};
+pub use rest_api::{EndpointConfiguration, RestApi};
+pub use scope::Scope;
+pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
+pub use usage_plan::{ApiStage, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey};
+
+/// A JSON object with ordered keys, as the wire maps (`tags`, `variables`, …) are.
+pub type StringMap = std::collections::BTreeMap<String, String>;
+
+/// `true` when an optional map is absent or empty: AWS omits empty maps from its answers.
+pub fn is_empty_map<V>(m: &Option<std::collections::BTreeMap<String, V>>) -> bool {
+    m.as_ref().is_none_or(|m| m.is_empty())
+}
+
+/// `true` when an optional list is absent or empty.
+pub fn is_empty_list<V>(m: &Option<Vec<V>>) -> bool {
+    m.as_ref().is_none_or(|m| m.is_empty())
+}

@@ -1,0 +1,157 @@
+//! Resources, methods, method responses, integrations and integration responses
+//! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_Resource.html)).
+//!
+//! A method is stored inside its resource (`resourceMethods`), and an integration inside its
+//! method, exactly as `GetResources?embed=methods` nests them, so a deployment snapshot is the
+//! resource list as it stands.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{is_empty_list, is_empty_map, StringMap};
+
+/// A path segment of an API, with its methods.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource {
+    /// 10 characters for the root, 6 for children.
+    pub id: String,
+    /// Absent on the root resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// Absent on the root resource.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_part: Option<String>,
+    /// The full path, e.g. `/pets/{id}`.
+    pub path: String,
+    /// Methods by HTTP verb; omitted when there are none.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub resource_methods: Option<BTreeMap<String, Method>>,
+}
+
+/// A method of a resource.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Method {
+    /// `GET`, `POST`, …, or `ANY`.
+    pub http_method: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM` or `COGNITO_USER_POOLS`.
+    pub authorization_type: String,
+    /// The authorizer for CUSTOM and COGNITO_USER_POOLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    /// Whether an API key is required.
+    pub api_key_required: bool,
+    /// A request validator's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_validator_id: Option<String>,
+    /// A name for SDK generation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_name: Option<String>,
+    /// `method.request.{querystring,header,path}.x` → required.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub request_parameters: Option<BTreeMap<String, bool>>,
+    /// Content type → model name.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub request_models: Option<StringMap>,
+    /// Method responses by status code.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub method_responses: Option<BTreeMap<String, MethodResponse>>,
+    /// The integration, once put.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method_integration: Option<Integration>,
+    /// OAuth scopes for COGNITO_USER_POOLS.
+    #[serde(default, skip_serializing_if = "is_empty_list")]
+    pub authorization_scopes: Option<Vec<String>>,
+}
+
+/// A response a method declares.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodResponse {
+    /// `[1-5]\d\d`.
+    pub status_code: String,
+    /// `method.response.header.X` → required.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub response_parameters: Option<BTreeMap<String, bool>>,
+    /// Content type → model name.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub response_models: Option<StringMap>,
+}
+
+/// The backend a method calls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Integration {
+    /// `HTTP`, `AWS`, `MOCK`, `HTTP_PROXY` or `AWS_PROXY`.
+    #[serde(rename = "type")]
+    pub integration_type: String,
+    /// The method used to call the backend (`integrationHttpMethod` on input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_method: Option<String>,
+    /// The backend's URI (or the Lambda invocation ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// `INTERNET` or `VPC_LINK`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_type: Option<String>,
+    /// The VPC link id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    /// The role ARN used for AWS integrations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<String>,
+    /// `integration.request.*` → source expression.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub request_parameters: Option<StringMap>,
+    /// Content type → VTL template.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub request_templates: Option<StringMap>,
+    /// `WHEN_NO_MATCH` (default), `WHEN_NO_TEMPLATES` or `NEVER`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passthrough_behavior: Option<String>,
+    /// `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+    /// 50–29000, default 29000.
+    pub timeout_in_millis: i64,
+    /// Cache namespace; AWS defaults it to the resource id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_namespace: Option<String>,
+    /// Parameters that form the cache key; AWS answers `[]` when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_key_parameters: Option<Vec<String>>,
+    /// Integration responses by status code.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub integration_responses: Option<BTreeMap<String, IntegrationResponse>>,
+    /// TLS settings for HTTP backends.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<serde_json::Value>,
+    /// `BUFFERED` or `STREAM`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_transfer_mode: Option<String>,
+    /// A load balancer target for VPC links.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integration_target: Option<String>,
+}
+
+/// How a backend status maps onto a method response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IntegrationResponse {
+    /// The method response status this maps to.
+    pub status_code: String,
+    /// Regex matched against the backend status (or Lambda error message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_pattern: Option<String>,
+    /// `method.response.header.X` → source expression.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub response_parameters: Option<StringMap>,
+    /// Content type → VTL template.
+    #[serde(default, skip_serializing_if = "is_empty_map")]
+    pub response_templates: Option<StringMap>,
+    /// `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_handling: Option<String>,
+}

@@ -1,0 +1,95 @@
+//! One port, routed by request: the emulator's own `/_apigw/*` endpoints, query-protocol
+//! services (STS), and the apigateway REST-JSON control plane.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower::ServiceExt;
+
+use apigw_control::{query_protocol, AppState};
+
+/// Bodies of control-plane calls are small; this bounds what one request may buffer.
+const MAX_CONTROL_BODY: usize = 16 * 1024 * 1024;
+
+/// The whole application on one router.
+pub fn app(state: AppState) -> Router {
+    let control = apigw_control::router(state.clone());
+    let own = Router::new()
+        .route("/_apigw/health", get(health))
+        .route("/_apigw/reset", post(reset))
+        .with_state(state.clone());
+    own.fallback(move |req: Request| route_rest(state.clone(), control.clone(), req))
+        .layer(middleware::from_fn(request_id))
+}
+
+async fn route_rest(state: AppState, control: Router, req: Request) -> Response {
+    let ct = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    if query_protocol::is_query_call(
+        req.method().as_str(),
+        req.uri().path(),
+        ct.as_deref(),
+        req.uri().query(),
+    ) {
+        let query = req.uri().query().unwrap_or("").to_string();
+        let body = match axum::body::to_bytes(req.into_body(), MAX_CONTROL_BODY).await {
+            Ok(b) => b,
+            Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        };
+        let params: Vec<(String, String)> = form_pairs(query.as_bytes())
+            .chain(form_pairs(&body))
+            .collect();
+        return query_protocol::handle(&state, &params);
+    }
+    match control.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
+}
+
+fn form_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {
+    form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned()))
+}
+
+/// Every answer carries `x-amzn-RequestId`, as AWS's do.
+async fn request_id(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    if !res.headers().contains_key("x-amzn-requestid") {
+        if let Ok(v) = HeaderValue::from_str(&apigw_control::new_request_id()) {
+            res.headers_mut().insert("x-amzn-requestid", v);
+        }
+    }
+    res
+}
+
+async fn health(State(st): State<AppState>) -> Response {
+    Json(serde_json::json!({
+        "status": "running",
+        "version": env!("CARGO_PKG_VERSION"),
+        "state": st.store.location(),
+        "accountId": st.config.account_id,
+        "region": st.config.default_region,
+    }))
+    .into_response()
+}
+
+async fn reset(State(st): State<AppState>) -> Response {
+    match st.store.reset().await {
+        Ok(()) => Json(serde_json::json!({ "reset": true })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "reset failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Body::from("reset failed"),
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! End-to-end tests: the real `apigw-local` binary on an ephemeral port, driven by real
+//! clients (the Rust `aws-sdk-apigateway`, the `aws` CLI, plain HTTP). One test binary, one
+//! module per resource family; every test starts its own server and database.
+
+mod harness;
+
+mod cli_walkthrough;
+mod deployments;
+mod keys_plans;
+mod methods;
+mod resources;
+mod rest_apis;
+mod server;

@@ -1,0 +1,293 @@
+//! RestApis through the SDK and the CLI: defaults, validation, patch, paging, delete.
+
+use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, PatchOperation};
+
+use crate::harness::{err_of, new_api, Server};
+
+fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
+    PatchOperation::builder()
+        .op(op.into())
+        .path(path)
+        .set_value(value.map(Into::into))
+        .build()
+}
+
+#[tokio::test]
+async fn create_shows_aws_defaults() {
+    let s = Server::start();
+    // Shape as in test_create_rest_api_verify_defaults (AWS recordings).
+    let out = s.aws(&["apigateway", "create-rest-api", "--name", "demo"]);
+    assert_eq!(out["apiKeySource"], "HEADER");
+    assert_eq!(out["disableExecuteApiEndpoint"], false);
+    assert_eq!(
+        out["endpointConfiguration"],
+        serde_json::json!({"types": ["EDGE"], "ipAddressType": "ipv4"})
+    );
+    let id = out["id"].as_str().unwrap();
+    assert_eq!(id.len(), 10);
+    assert!(id
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    assert_eq!(out["rootResourceId"].as_str().unwrap().len(), 10);
+    assert!(out.get("tags").is_none());
+    assert!(out.get("binaryMediaTypes").is_none());
+    assert!(out["createdDate"].is_number());
+
+    let c = s.sdk();
+    let private = c
+        .create_rest_api()
+        .name("p")
+        .endpoint_configuration(
+            EndpointConfiguration::builder()
+                .types(EndpointType::Private)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        private
+            .endpoint_configuration()
+            .unwrap()
+            .ip_address_type()
+            .unwrap()
+            .as_str(),
+        "dualstack"
+    );
+}
+
+#[tokio::test]
+async fn create_validation() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (code, msg) = err_of(
+        c.create_rest_api()
+            .name("x")
+            .description("")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (code.as_str(), msg.as_str()),
+        (
+            "BadRequestException",
+            "Description cannot be an empty string"
+        )
+    );
+    let (code, msg) = err_of(
+        c.create_rest_api()
+            .name("x")
+            .endpoint_configuration(
+                EndpointConfiguration::builder()
+                    .types(EndpointType::from("wrong"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "ValidationException");
+    assert_eq!(msg, "1 validation error detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]]");
+    let (code, _) = err_of(
+        c.create_rest_api()
+            .name("x")
+            .minimum_compression_size(-1)
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "BadRequestException");
+    // Nothing was created by the refused calls.
+    assert_eq!(c.get_rest_apis().send().await.unwrap().items().len(), 0);
+
+    // A wrong JSON type is a SerializationException with AWS's Java wording.
+    let r = s
+        .http()
+        .post(format!("{}/restapis", s.url))
+        .header("content-type", "application/json")
+        .body(r#"{"name": true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["x-amzn-errortype"], "SerializationException");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body["message"],
+        "class java.lang.Boolean can not be converted to an String"
+    );
+}
+
+#[tokio::test]
+async fn custom_id_tag_pins_the_id() {
+    let s = Server::start();
+    let c = s.sdk();
+    let api = c
+        .create_rest_api()
+        .name("pinned")
+        .tags("_custom_id_", "myapi123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.id(), Some("myapi123"));
+    assert_eq!(
+        api.tags().unwrap().get("_custom_id_").map(String::as_str),
+        Some("myapi123")
+    );
+    let (code, _) = err_of(
+        c.create_rest_api()
+            .name("again")
+            .tags("_custom_id_", "myapi123")
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "ConflictException");
+}
+
+#[tokio::test]
+async fn update_patch_operations() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (id, _) = new_api(&c, "before").await;
+    let api = c
+        .update_rest_api()
+        .rest_api_id(&id)
+        .patch_operations(op("replace", "/name", Some("after")))
+        .patch_operations(op("replace", "/description", Some("desc")))
+        .patch_operations(op("add", "/binaryMediaTypes/image~1png", None))
+        .patch_operations(op("replace", "/apiKeySource", Some("AUTHORIZER")))
+        .patch_operations(op("replace", "/disableExecuteApiEndpoint", Some("true")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.name(), Some("after"));
+    assert_eq!(api.description(), Some("desc"));
+    assert_eq!(api.binary_media_types(), ["image/png"]);
+    assert_eq!(api.api_key_source().unwrap().as_str(), "AUTHORIZER");
+    assert!(api.disable_execute_api_endpoint());
+    let got = c.get_rest_api().rest_api_id(&id).send().await.unwrap();
+    assert_eq!(got.name(), Some("after"));
+
+    // Refused paths and ops change nothing.
+    let (code, msg) = err_of(
+        c.update_rest_api()
+            .rest_api_id(&id)
+            .patch_operations(op("replace", "/id", Some("x")))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "BadRequestException");
+    assert!(
+        msg.starts_with("Invalid patch path  '/id' specified for op 'replace'. Must be one of: ["),
+        "{msg}"
+    );
+    let (code, msg) = err_of(
+        c.update_rest_api()
+            .rest_api_id(&id)
+            .patch_operations(op("replace", "/name", Some("changed")))
+            .patch_operations(op("wrong", "/name", Some("x")))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "ValidationException");
+    assert!(
+        msg.contains("'updateRestApiInput.patchOperations.2.member.op'"),
+        "{msg}"
+    );
+    assert_eq!(
+        c.get_rest_api()
+            .rest_api_id(&id)
+            .send()
+            .await
+            .unwrap()
+            .name(),
+        Some("after")
+    );
+    let (code, msg) = err_of(
+        c.update_rest_api()
+            .rest_api_id("missing")
+            .patch_operations(op("replace", "/name", Some("x")))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "NotFoundException");
+    assert_eq!(msg, "Invalid API identifier specified 000000000000:missing");
+}
+
+#[tokio::test]
+async fn paging_and_delete() {
+    let s = Server::start();
+    let c = s.sdk();
+    let mut ids = vec![];
+    for i in 0..7 {
+        ids.push(new_api(&c, &format!("api{i}")).await.0);
+    }
+    let mut seen = vec![];
+    let mut position: Option<String> = None;
+    loop {
+        let page = c
+            .get_rest_apis()
+            .limit(3)
+            .set_position(position.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(page.items().len() <= 3);
+        seen.extend(page.items().iter().map(|a| a.id().unwrap().to_string()));
+        position = page.position().map(str::to_string);
+        if position.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen, ids, "pages walk every API once, in creation order");
+    // The CLI pages by itself with --page-size.
+    let all = s.aws(&["apigateway", "get-rest-apis", "--page-size", "2"]);
+    assert_eq!(all["items"].as_array().unwrap().len(), 7);
+    let (code, _) = err_of(c.get_rest_apis().limit(501).send().await.unwrap_err());
+    assert_eq!(code, "ValidationException");
+
+    c.delete_rest_api()
+        .rest_api_id(&ids[0])
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = err_of(
+        c.get_rest_api()
+            .rest_api_id(&ids[0])
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "NotFoundException");
+    let (code, _) = err_of(
+        c.get_resources()
+            .rest_api_id(&ids[0])
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "NotFoundException");
+    let (code, _) = err_of(
+        c.delete_rest_api()
+            .rest_api_id(&ids[0])
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "NotFoundException");
+    assert_eq!(
+        c.get_rest_apis()
+            .limit(500)
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .len(),
+        6
+    );
+}
