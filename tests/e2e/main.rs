@@ -5,7 +5,9 @@
 mod harness;
 
 mod cli_walkthrough;
+mod data_plane;
 mod deployments;
+mod gateway_responses;
 mod keys_plans;
 mod methods;
 mod resources;

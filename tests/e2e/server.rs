@@ -165,3 +165,25 @@ async fn unimplemented_operations_say_so() {
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["x-amzn-errortype"], "UnknownOperationException");
 }
+
+#[tokio::test]
+async fn seed_walkthrough_script_passes() {
+    let s = Server::start();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scripts/seed-walkthrough.sh"
+    );
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg(&s.url)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "walkthrough failed:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.trim_end().ends_with(" passed, 0 failed"), "{text}");
+    assert!(!text.contains("FAIL"), "{text}");
+}

@@ -1,11 +1,134 @@
-//! Routes of this family are added by its implementation; until then the fallback answers
-//! NotImplementedException naming each operation.
+//! Account: GetAccount, UpdateAccount
+//! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_GetAccount.html)).
+//!
+//! One document per account and region; until it is first updated, AWS's defaults show
+//! (10,000 rps / 5,000 burst, the `UsagePlans` feature, API key version 4).
 
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
 use axum::Router;
 
-use crate::AppState;
+use apigw_model::{Account, ApiError};
+use apigw_store::docs::{self, Kind};
+
+use crate::error::Result;
+use crate::extract::{AwsJson, Ctx};
+use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::{reply, AppState};
+
+/// The paths UpdateAccount takes.
+const PATHS: &[&str] = &["/cloudwatchRoleArn", "/features"];
+/// The only account feature API Gateway knows.
+const FEATURES: &[&str] = &["UsagePlans"];
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    Router::new().route("/account", get(get_account).patch(update_account))
+}
+
+async fn get_account(State(st): State<AppState>, Ctx(scope): Ctx) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    let account: Account = docs::get(&mut c, &scope, Kind::Account, "", "")
+        .await?
+        .unwrap_or_default();
+    reply::ok(&account)
+}
+
+/// Apply UpdateAccount's patch operations (pure, so it is tested without a server).
+///
+/// # Errors
+/// `BadRequestException` for a path, op or feature AWS refuses.
+pub fn apply_patch(account: &mut Account, ops: &[PatchOp]) -> Result<()> {
+    for op in ops {
+        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+        match (op.op, segs.as_slice()) {
+            (Op::Replace, ["cloudwatchRoleArn"]) => {
+                account.cloudwatch_role_arn = op.value.clone().filter(|v| !v.is_empty())
+            }
+            (Op::Add, ["features"]) => {
+                let v = op.value()?;
+                if !FEATURES.contains(&v) {
+                    return Err(ApiError::bad_request(format!(
+                        "Invalid feature specified: {v}. Must be one of: [{}]",
+                        FEATURES.join(", ")
+                    ))
+                    .into());
+                }
+                if !account.features.iter().any(|f| f == v) {
+                    account.features.push(v.to_string());
+                }
+            }
+            (Op::Replace, _) => return Err(op.invalid_path(PATHS)),
+            _ => return Err(op.unsupported_op()),
+        }
+    }
+    Ok(())
+}
+
+async fn update_account(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    AwsJson(input): AwsJson<PatchInput>,
+) -> Result<Response> {
+    let ops = patch::parse(input, "updateAccountInput")?;
+    let mut tx = st.store.write().await?;
+    let mut account: Account = docs::get(&mut tx, &scope, Kind::Account, "", "")
+        .await?
+        .unwrap_or_default();
+    apply_patch(&mut account, &ops)?;
+    docs::upsert(&mut tx, &scope, Kind::Account, "", "", &account).await?;
+    tx.commit().await?;
+    reply::ok(&account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patch::RawPatchOp;
+
+    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
+        let input = PatchInput {
+            patch_operations: Some(
+                list.iter()
+                    .map(|(op, path, value)| RawPatchOp {
+                        op: Some((*op).into()),
+                        path: Some((*path).into()),
+                        value: value.map(Into::into),
+                        from: None,
+                    })
+                    .collect(),
+            ),
+        };
+        patch::parse(input, "updateAccountInput").unwrap()
+    }
+
+    #[test]
+    fn role_arn_set_and_cleared() {
+        let mut a = Account::default();
+        let arn = "arn:aws:iam::000000000000:role/apigw-logs";
+        apply_patch(
+            &mut a,
+            &ops(&[("replace", "/cloudwatchRoleArn", Some(arn))]),
+        )
+        .unwrap();
+        assert_eq!(a.cloudwatch_role_arn.as_deref(), Some(arn));
+        apply_patch(&mut a, &ops(&[("replace", "/cloudwatchRoleArn", Some(""))])).unwrap();
+        assert!(a.cloudwatch_role_arn.is_none());
+    }
+
+    #[test]
+    fn refusals() {
+        let mut a = Account::default();
+        let e = apply_patch(
+            &mut a,
+            &ops(&[("replace", "/throttleSettings/burstLimit", Some("1"))]),
+        )
+        .unwrap_err();
+        assert_eq!(e.0.message, "Invalid patch path  '/throttleSettings/burstLimit' specified for op 'replace'. Must be one of: [/cloudwatchRoleArn, /features]");
+        assert!(apply_patch(&mut a, &ops(&[("add", "/features", Some("Nope"))])).is_err());
+        apply_patch(&mut a, &ops(&[("add", "/features", Some("UsagePlans"))])).unwrap();
+        assert_eq!(a.features, ["UsagePlans"]);
+        assert_eq!(a, Account::default());
+    }
 }

@@ -1,11 +1,465 @@
-//! Routes of this family are added by its implementation; until then the fallback answers
-//! NotImplementedException naming each operation.
+//! Deployments: CreateDeployment, GetDeployment, GetDeployments, UpdateDeployment,
+//! DeleteDeployment ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_Deployment.html)).
+//!
+//! A deployment freezes the whole API as it stands ([`ApiSnapshot`], kept in the
+//! `deployment_snapshots` table); stages serve that frozen copy, so later edits to the API reach
+//! the wire only through another deployment. Creating a deployment with `stageName` also
+//! creates (or moves) that stage in the same transaction, and with `canarySettings` points the
+//! stage's canary at the new deployment instead.
 
+use std::collections::BTreeMap;
+
+use apigw_store::SqliteConnection;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
+use serde_json::Value;
 
-use crate::AppState;
+use apigw_model::{
+    ids, ApiError, ApiSnapshot, CanarySettings, Deployment, RestApi, Scope, StringMap,
+};
+use apigw_store::docs::{self, Kind};
+
+use crate::error::Result;
+use crate::extract::{AwsJson, Ctx};
+use crate::paging::{paginate, PageQuery};
+use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::validate::Failures;
+use crate::{now_epoch, reply, rest_apis, stages, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/restapis/{restapi_id}/deployments",
+            get(get_deployments).post(create_deployment),
+        )
+        .route(
+            "/restapis/{restapi_id}/deployments/{deployment_id}",
+            get(get_deployment)
+                .patch(update_deployment)
+                .delete(delete_deployment),
+        )
+}
+
+/// AWS's 404 for an unknown deployment of a known API.
+pub fn deployment_not_found() -> crate::error::Error {
+    ApiError::not_found("Invalid Deployment identifier specified").into()
+}
+
+/// Load one deployment, checking the API exists first (AWS names the API when not).
+///
+/// # Errors
+/// `NotFoundException` for an unknown API or deployment.
+pub async fn load(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    id: &str,
+) -> Result<Deployment> {
+    let found: Option<Deployment> = docs::get(c, scope, Kind::Deployment, api_id, id).await?;
+    match found {
+        Some(d) => Ok(d),
+        None => {
+            rest_apis::load(c, scope, api_id).await?;
+            Err(deployment_not_found())
+        }
+    }
+}
+
+/// Whether a deployment of the API exists (no API check: callers have loaded it).
+///
+/// # Errors
+/// Store failure.
+pub async fn exists(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    id: &str,
+) -> Result<bool> {
+    Ok(docs::exists(c, scope, Kind::Deployment, api_id, id).await?)
+}
+
+/// The frozen API a deployment serves; `None` when the deployment (or its API) is gone.
+///
+/// This is what the data plane compiles into a stage's routing table.
+///
+/// # Errors
+/// Store failure, or a stored snapshot that no longer parses.
+pub async fn snapshot_of(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    deployment_id: &str,
+) -> Result<Option<ApiSnapshot>> {
+    Ok(docs::get_snapshot(c, scope, api_id, deployment_id).await?)
+}
+
+/// Copy the API as it stands now: settings, every resource with its methods, integrations and
+/// responses, and the per-API documents other families keep (gateway responses, by now).
+///
+/// # Errors
+/// Store failure.
+pub async fn freeze(c: &mut SqliteConnection, scope: &Scope, api: &RestApi) -> Result<ApiSnapshot> {
+    let resources = docs::list(c, scope, Kind::Resource, &api.id).await?;
+    let mut extras = BTreeMap::new();
+    let gateway_responses: Vec<Value> =
+        docs::list(c, scope, Kind::GatewayResponse, &api.id).await?;
+    if !gateway_responses.is_empty() {
+        extras.insert(
+            "gatewayResponses".to_string(),
+            Value::Array(gateway_responses),
+        );
+    }
+    Ok(ApiSnapshot {
+        rest_api: api.clone(),
+        resources,
+        extras,
+    })
+}
+
+/// AWS refuses to deploy an API without methods, or with a method that has no integration.
+///
+/// # Errors
+/// `BadRequestException` "The REST API doesn't contain any methods" or "No integration defined
+/// for method" (the texts AWS answers; seen through CloudFormation, Terraform and the SDKs).
+pub fn check_deployable(snapshot: &ApiSnapshot) -> Result<()> {
+    let mut any = false;
+    for r in &snapshot.resources {
+        for m in r.resource_methods.iter().flat_map(|m| m.values()) {
+            any = true;
+            if m.method_integration.is_none() {
+                return Err(ApiError::bad_request("No integration defined for method").into());
+            }
+        }
+    }
+    if any {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request("The REST API doesn't contain any methods").into())
+    }
+}
+
+/// Store a new deployment with its frozen API. The one place deployments are written, so
+/// the data plane's change notification hooks in here.
+///
+/// # Errors
+/// Store failure.
+pub async fn insert_deployment(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    deployment: &Deployment,
+    snapshot: &ApiSnapshot,
+) -> Result<()> {
+    docs::insert(
+        c,
+        scope,
+        Kind::Deployment,
+        api_id,
+        &deployment.id,
+        deployment,
+    )
+    .await?;
+    docs::put_snapshot(c, scope, api_id, &deployment.id, snapshot).await?;
+    Ok(())
+}
+
+/// Delete a deployment and its frozen API. The one place deployments are removed.
+///
+/// # Errors
+/// Store failure.
+pub async fn remove_deployment(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    deployment_id: &str,
+) -> Result<()> {
+    docs::delete(c, scope, Kind::Deployment, api_id, deployment_id).await?;
+    docs::delete_snapshots(c, scope, api_id, Some(deployment_id)).await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateDeploymentInput {
+    stage_name: Option<String>,
+    stage_description: Option<String>,
+    description: Option<String>,
+    cache_cluster_enabled: Option<bool>,
+    cache_cluster_size: Option<String>,
+    variables: Option<StringMap>,
+    canary_settings: Option<DeploymentCanarySettings>,
+    tracing_enabled: Option<bool>,
+}
+
+/// `DeploymentCanarySettings`: a canary deployment names no deployment, it *is* the new one.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeploymentCanarySettings {
+    percent_traffic: Option<f64>,
+    stage_variable_overrides: Option<StringMap>,
+    use_stage_cache: Option<bool>,
+}
+
+async fn create_deployment(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path(api_id): Path<String>,
+    AwsJson(input): AwsJson<CreateDeploymentInput>,
+) -> Result<Response> {
+    let mut tx = st.store.write().await?;
+    let api = rest_apis::load(&mut tx, &scope, &api_id).await?;
+    let mut failures = Failures::default();
+    failures.check_enum(
+        input.cache_cluster_size.as_deref(),
+        "createDeploymentInput.cacheClusterSize",
+        stages::CACHE_CLUSTER_SIZES,
+    );
+    failures.finish()?;
+    let stage_name = input.stage_name.as_deref().filter(|s| !s.is_empty());
+    let existing = match stage_name {
+        Some(name) => stages::find(&mut tx, &scope, &api_id, name).await?,
+        None => None,
+    };
+    if input.canary_settings.is_some() {
+        // Recorded in test_apigateway_canary.snapshot.json (test_create_canary_deployment_validation).
+        match (&input.stage_name, &existing) {
+            (None, _) => return Err(ApiError::bad_request("Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is null").into()),
+            (Some(s), _) if s.is_empty() => return Err(ApiError::bad_request("Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is ").into()),
+            (Some(s), None) => return Err(ApiError::bad_request(format!("Invalid deployment content specified.Stage {s} must already be created before making a canary release deployment")).into()),
+            _ => {}
+        }
+    }
+    if let (Some(name), None) = (stage_name, &existing) {
+        stages::validate_name(name)?;
+    }
+    let snapshot = freeze(&mut tx, &scope, &api).await?;
+    check_deployable(&snapshot)?;
+    let now = now_epoch();
+    let deployment = Deployment {
+        id: ids::short_id(),
+        description: input.description.clone(),
+        created_date: now,
+        api_summary: None,
+    };
+    insert_deployment(&mut tx, &scope, &api_id, &deployment, &snapshot).await?;
+    if let Some(name) = stage_name {
+        let is_new = existing.is_none();
+        let mut stage = existing.unwrap_or_else(|| stages::new_stage(name, &deployment.id, now));
+        match &input.canary_settings {
+            Some(canary) => {
+                stage.canary_settings = Some(CanarySettings {
+                    percent_traffic: Some(canary.percent_traffic.unwrap_or(0.0)),
+                    deployment_id: Some(deployment.id.clone()),
+                    stage_variable_overrides: canary
+                        .stage_variable_overrides
+                        .clone()
+                        .filter(|m| !m.is_empty()),
+                    use_stage_cache: Some(canary.use_stage_cache.unwrap_or(false)),
+                })
+            }
+            None => stage.deployment_id = deployment.id.clone(),
+        }
+        if let Some(v) = &input.variables {
+            stage.variables = Some(v.clone()).filter(|m| !m.is_empty());
+        }
+        if let Some(d) = input.stage_description.as_ref().filter(|d| !d.is_empty()) {
+            stage.description = Some(d.clone());
+        }
+        if let Some(enabled) = input.cache_cluster_enabled {
+            stages::set_cache_cluster(&mut stage, enabled);
+        }
+        if let Some(size) = &input.cache_cluster_size {
+            stage.cache_cluster_size = Some(size.clone());
+        }
+        if let Some(t) = input.tracing_enabled {
+            stage.tracing_enabled = t;
+        }
+        stage.last_updated_date = now;
+        if is_new {
+            stages::insert_stage(&mut tx, &scope, &api_id, &stage).await?;
+        } else {
+            stages::save_stage(&mut tx, &scope, &api_id, &stage).await?;
+        }
+    }
+    tx.commit().await?;
+    st.observer.api_changed(&scope, &api_id).await;
+    reply::created(&deployment)
+}
+
+async fn get_deployment(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, id)): Path<(String, String)>,
+    uri: axum::http::Uri,
+) -> Result<Response> {
+    // `embed` is a list: `?embed=apisummary` or `?embed=a&embed=b` or `?embed=a,b`.
+    let summary = form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "embed")
+        .any(|(_, v)| v.split(',').any(|e| e.trim() == "apisummary"));
+    let mut c = st.store.read().await?;
+    let mut deployment = load(&mut c, &scope, &api_id, &id).await?;
+    if summary {
+        let snapshot = snapshot_of(&mut c, &scope, &api_id, &id)
+            .await?
+            .unwrap_or_default();
+        deployment.api_summary = Some(snapshot.summary());
+    }
+    reply::ok(&deployment)
+}
+
+async fn get_deployments(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path(api_id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    rest_apis::load(&mut c, &scope, &api_id).await?;
+    let all: Vec<Deployment> = docs::list(&mut c, &scope, Kind::Deployment, &api_id).await?;
+    reply::ok(&paginate(all, &q)?)
+}
+
+/// Apply UpdateDeployment's patch operations (only `/description` can change).
+///
+/// # Errors
+/// AWS's `BadRequestException` for another path or op.
+pub fn apply_patch(d: &mut Deployment, ops: &[PatchOp]) -> Result<()> {
+    for op in ops {
+        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+        match (op.op, segs.as_slice()) {
+            (Op::Replace, ["description"]) => {
+                d.description = op.value.clone().filter(|v| !v.is_empty())
+            }
+            (Op::Replace, _) => return Err(op.invalid_path(&["/description"])),
+            _ => return Err(op.unsupported_op()),
+        }
+    }
+    Ok(())
+}
+
+async fn update_deployment(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, id)): Path<(String, String)>,
+    AwsJson(input): AwsJson<PatchInput>,
+) -> Result<Response> {
+    let ops = patch::parse(input, "updateDeploymentInput")?;
+    let mut tx = st.store.write().await?;
+    let mut deployment = load(&mut tx, &scope, &api_id, &id).await?;
+    apply_patch(&mut deployment, &ops)?;
+    docs::update(&mut tx, &scope, Kind::Deployment, &api_id, &id, &deployment).await?;
+    tx.commit().await?;
+    reply::ok(&deployment)
+}
+
+async fn delete_deployment(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, id)): Path<(String, String)>,
+) -> Result<Response> {
+    let mut tx = st.store.write().await?;
+    load(&mut tx, &scope, &api_id, &id).await?;
+    let all = stages::list(&mut tx, &scope, &api_id).await?;
+    let in_use = all.iter().any(|s| {
+        s.deployment_id == id
+            || s.canary_settings
+                .as_ref()
+                .and_then(|c| c.deployment_id.as_deref())
+                == Some(id.as_str())
+    });
+    if in_use {
+        // test_apigateway_common.snapshot.json, TestDeployments.
+        return Err(ApiError::bad_request(
+            "Active stages pointing to this deployment must be moved or deleted",
+        )
+        .into());
+    }
+    remove_deployment(&mut tx, &scope, &api_id, &id).await?;
+    tx.commit().await?;
+    reply::accepted()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patch::RawPatchOp;
+    use apigw_model::{Integration, Method, Resource};
+
+    fn api_with(methods: Option<Vec<(&str, bool)>>) -> ApiSnapshot {
+        let resource_methods = methods.map(|ms| {
+            ms.into_iter()
+                .map(|(verb, integrated)| {
+                    (
+                        verb.to_string(),
+                        Method {
+                            http_method: verb.into(),
+                            authorization_type: "NONE".into(),
+                            method_integration: integrated.then(|| Integration {
+                                integration_type: "MOCK".into(),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect()
+        });
+        ApiSnapshot {
+            resources: vec![Resource {
+                id: "root".into(),
+                path: "/".into(),
+                resource_methods,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn deployable_needs_methods_with_integrations() {
+        let e = check_deployable(&api_with(None)).unwrap_err();
+        assert_eq!(e.0.message, "The REST API doesn't contain any methods");
+        let e =
+            check_deployable(&api_with(Some(vec![("GET", true), ("POST", false)]))).unwrap_err();
+        assert_eq!(e.0.message, "No integration defined for method");
+        assert_eq!(e.0.kind.status(), 400);
+        assert!(check_deployable(&api_with(Some(vec![("GET", true)]))).is_ok());
+    }
+
+    #[test]
+    fn only_description_is_patchable() {
+        let ops = |op: &str, path: &str, value: Option<&str>| {
+            patch::parse(
+                PatchInput {
+                    patch_operations: Some(vec![RawPatchOp {
+                        op: Some(op.into()),
+                        path: Some(path.into()),
+                        value: value.map(Into::into),
+                        from: None,
+                    }]),
+                },
+                "updateDeploymentInput",
+            )
+            .unwrap()
+        };
+        let mut d = Deployment::default();
+        // test_apigateway_basic.snapshot.json, test_update_rest_api_deployment
+        apply_patch(
+            &mut d,
+            &ops("replace", "/description", Some("new-description")),
+        )
+        .unwrap();
+        assert_eq!(d.description.as_deref(), Some("new-description"));
+        let e = apply_patch(&mut d, &ops("replace", "/id", Some("x"))).unwrap_err();
+        assert_eq!(
+            e.0.message,
+            "Invalid patch path  '/id' specified for op 'replace'. Must be one of: [/description]"
+        );
+        assert!(apply_patch(&mut d, &ops("add", "/description", Some("x"))).is_err());
+        assert_eq!(d.description.as_deref(), Some("new-description"));
+    }
 }

@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod deployments;
 pub mod error;
 pub mod extract;
+pub mod gateway_responses;
 pub mod integrations;
 pub mod methods;
 pub mod paging;
@@ -25,10 +26,13 @@ pub mod unimplemented;
 pub mod usage_plans;
 pub mod validate;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
 
+use apigw_model::Scope;
 use apigw_store::Store;
 
 /// Settings the control plane needs from the server's configuration.
@@ -40,6 +44,31 @@ pub struct ControlConfig {
     pub default_region: String,
 }
 
+/// Told, after a commit, that what an API serves may have changed (a deployment, a stage, the
+/// API's deletion). The server answers by republishing that API to the data plane before the
+/// control-plane call returns, so the change is live when the caller sees the answer.
+pub trait DeploymentObserver: Send + Sync {
+    /// Republish everything deployed for `api_id` in `scope`.
+    fn api_changed<'a>(
+        &'a self,
+        scope: &'a Scope,
+        api_id: &'a str,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+}
+
+/// An observer that does nothing (a control plane without a data plane, e.g. in unit tests).
+pub struct NoObserver;
+
+impl DeploymentObserver for NoObserver {
+    fn api_changed<'a>(
+        &'a self,
+        _: &'a Scope,
+        _: &'a str,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
+        Box::pin(async {})
+    }
+}
+
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -47,6 +76,8 @@ pub struct AppState {
     pub store: Store,
     /// Account and default region.
     pub config: Arc<ControlConfig>,
+    /// Who republishes deployed stages after a change.
+    pub observer: Arc<dyn DeploymentObserver>,
 }
 
 /// The apigateway router: every operation of the model, implemented or answered as not yet.
@@ -62,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .merge(usage_plans::routes())
         .merge(account::routes())
         .merge(tags::routes())
+        .merge(gateway_responses::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
         .with_state(state)

@@ -1,11 +1,904 @@
-//! Routes of this family are added by its implementation; until then the fallback answers
-//! NotImplementedException naming each operation.
+//! Methods and method responses: PutMethod, GetMethod, UpdateMethod, DeleteMethod,
+//! PutMethodResponse, GetMethodResponse, UpdateMethodResponse, DeleteMethodResponse
+//! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html),
+//! [method responses](https://docs.aws.amazon.com/apigateway/latest/api/API_MethodResponse.html)).
+//!
+//! A method lives inside its resource document (`resourceMethods`), so every call loads the
+//! resource, changes it in memory after all checks passed and saves it in the same write
+//! transaction: a refused call changes nothing.
+//!
+//! AWS's answers followed here come from the recordings in `test_apigateway_api.snapshot.json`
+//! (`TestApiGatewayApiMethod`, `TestApigatewayMethodResponse`). Notably AWS names the
+//! *resource* (not the API) when the API does not exist, and refuses a second PutMethod on the
+//! same verb with `ConflictException` instead of replacing the method.
 
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::put;
 use axum::Router;
+use serde::Deserialize;
 
-use crate::AppState;
+use apigw_model::{ApiError, ErrorKind, Method, MethodResponse, Resource, Scope, StringMap};
+use apigw_store::docs::{self, Kind};
+use apigw_store::SqliteConnection;
+
+use crate::error::{method_not_found, resource_not_found, Error, Result};
+use crate::extract::{AwsJson, Ctx};
+use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::{reply, resources, validate, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}",
+            put(put_method)
+                .get(get_method)
+                .patch(update_method)
+                .delete(delete_method),
+        )
+        .route(
+            "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}",
+            put(put_method_response)
+                .get(get_method_response)
+                .patch(update_method_response)
+                .delete(delete_method_response),
+        )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers (also used by the integrations module)
+// ---------------------------------------------------------------------------------------------
+
+/// The verbs a method may have, in AWS's order (its error message lists them so).
+pub const HTTP_METHODS: &[&str] = &[
+    "GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY",
+];
+
+/// The models every REST API has from its creation on. Models are not implemented yet, so
+/// these are the only names a method or method response can refer to.
+pub const DEFAULT_MODELS: &[&str] = &["Empty", "Error"];
+
+/// Load a resource for a method-level call.
+///
+/// Unlike resource-level calls, AWS answers "Invalid Resource identifier specified" even when
+/// the API itself does not exist (recordings: test_put_method_validation `wrong-api`,
+/// test_get_integration_non_existent `get-integration-no-api`), so the API is not checked apart.
+///
+/// # Errors
+/// `NotFoundException` when the API or the resource is unknown.
+pub async fn load_resource(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    resource_id: &str,
+) -> Result<Resource> {
+    let found: Option<Resource> = docs::get(c, scope, Kind::Resource, api_id, resource_id).await?;
+    found.ok_or_else(resource_not_found)
+}
+
+/// The method `verb` of a resource.
+///
+/// # Errors
+/// "Invalid Method identifier specified" when the resource has no such method.
+pub fn method_mut<'a>(r: &'a mut Resource, verb: &str) -> Result<&'a mut Method> {
+    r.resource_methods
+        .as_mut()
+        .and_then(|m| m.get_mut(verb))
+        .ok_or_else(method_not_found)
+}
+
+/// Check a verb against AWS's list.
+///
+/// # Errors
+/// `BadRequestException` with AWS's message.
+pub fn check_verb(verb: &str) -> Result<()> {
+    if HTTP_METHODS.contains(&verb) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid HttpMethod specified. Valid options are {}",
+            HTTP_METHODS.join(",")
+        ))
+        .into())
+    }
+}
+
+/// AWS's "Value null at '...' failed to satisfy constraint: Member must not be null" (the value
+/// is written without quotes, unlike other constraint failures).
+pub fn null_member(at: &str) -> Error {
+    ApiError::new(
+        ErrorKind::Validation,
+        format!(
+            "1 validation error detected: Value null at '{at}' failed to satisfy constraint: Member must not be null"
+        ),
+    )
+    .into()
+}
+
+/// AWS's wrapper around mapping-expression failures, e.g. (recording
+/// test_put_integration_request_parameter_bool_type) "Invalid mapping expression specified:
+/// Validation Result: warnings : [], errors : [Invalid mapping expression specified: true]".
+pub fn mapping_error(detail: &str) -> Error {
+    ApiError::bad_request(format!(
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [{detail}]"
+    ))
+    .into()
+}
+
+/// A patch value read as Java's `Boolean.parseBoolean` does: only "true" (any case) is true.
+/// AWS answers `replace /apiKeyRequired whatever` with `false` (recording test_update_method_validation).
+pub fn java_bool(v: Option<&str>) -> bool {
+    v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// Check that a model name exists in the API.
+///
+/// # Errors
+/// `BadRequestException` "Invalid model identifier specified: X" (recording test_put_method_validation).
+pub fn check_model(name: &str) -> Result<()> {
+    if DEFAULT_MODELS.contains(&name) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!("Invalid model identifier specified: {name}")).into())
+    }
+}
+
+/// Validate the patch ops of an `Update*Response` call together with its status code, reporting
+/// both in one `ValidationException` with the ops first, as AWS does (recording
+/// test_update_method_response_negative_tests `update-method-response-invalid-statuscode-and-wrong-op`).
+///
+/// # Errors
+/// `ValidationException` listing every failure.
+pub fn ops_with_status(
+    input: PatchInput,
+    input_name: &str,
+    status_code: &str,
+) -> Result<Vec<PatchOp>> {
+    const OPS: &[&str] = &["add", "remove", "move", "test", "replace", "copy"];
+    let mut failures = validate::Failures::default();
+    for (i, raw) in input.patch_operations.iter().flatten().enumerate() {
+        let op = raw.op.as_deref().unwrap_or("null");
+        if !OPS.contains(&op) {
+            failures.push(
+                op,
+                &format!("{input_name}.patchOperations.{}.member.op", i + 1),
+                ApiError::enum_constraint(OPS),
+            );
+        }
+    }
+    if validate::status_code(status_code).is_err() {
+        failures.push(
+            status_code,
+            "statusCode",
+            "Member must satisfy regular expression pattern: [1-5]\\d\\d",
+        );
+    }
+    failures.finish()?;
+    patch::parse(input, input_name)
+}
+
+/// AWS's "Invalid patch path /x" for a path the resource does not have.
+fn bad_path(op: &PatchOp) -> Error {
+    op.invalid_path_short()
+}
+
+/// AWS's "Invalid patch operation specified. Must be one of: [..]" (recording
+/// test_update_method_validation `unsupported-operation`).
+pub(crate) fn bad_op(allowed: &[&str]) -> Error {
+    ApiError::bad_request(format!(
+        "Invalid patch operation specified. Must be one of: [{}]",
+        allowed.join(", ")
+    ))
+    .into()
+}
+
+/// `None` for an empty map, so that AWS's "omitted when empty" holds after removals.
+fn none_if_empty<V>(m: Option<BTreeMap<String, V>>) -> Option<BTreeMap<String, V>> {
+    m.filter(|m| !m.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods
+// ---------------------------------------------------------------------------------------------
+
+const AUTH_TYPES: &[&str] = &["NONE", "AWS_IAM", "CUSTOM", "COGNITO_USER_POOLS"];
+
+/// The locations a method request parameter may come from.
+const REQUEST_LOCATIONS: &[&str] = &[
+    "querystring",
+    "header",
+    "path",
+    "multivaluequerystring",
+    "multivalueheader",
+];
+
+/// AWS's authorization types, case-insensitively (AWS accepts `none`, as in
+/// test_integration_mock_with_path_param, and answers it upper-cased).
+fn auth_type(v: &str) -> Result<String> {
+    let up = v.to_ascii_uppercase();
+    if AUTH_TYPES.contains(&up.as_str()) {
+        Ok(up)
+    } else {
+        Err(ApiError::bad_request(format!(
+            "Invalid authorization type specified. Valid options are {}",
+            AUTH_TYPES.join(",")
+        ))
+        .into())
+    }
+}
+
+/// CUSTOM and COGNITO_USER_POOLS need an authorizer of the API; authorizers are not
+/// implemented yet, so no authorizer id can be valid.
+fn check_authorizer(auth_type: &str) -> Result<()> {
+    if auth_type == "CUSTOM" || auth_type == "COGNITO_USER_POOLS" {
+        Err(ApiError::bad_request(
+            "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+        )
+        .into())
+    } else {
+        Ok(())
+    }
+}
+
+/// Request validators are not implemented yet, so any id is unknown (an empty one clears).
+fn check_validator(id: Option<&str>) -> Result<()> {
+    match id {
+        Some(v) if !v.is_empty() => {
+            Err(ApiError::bad_request("Invalid Request Validator identifier specified").into())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The parameter name of `method.request.{location}.{name}`, or `None` if malformed.
+pub(crate) fn request_parameter_name(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix("method.request.")?;
+    let (loc, name) = rest.split_once('.')?;
+    (REQUEST_LOCATIONS.contains(&loc) && !name.is_empty()).then_some(name)
+}
+
+/// Check method request parameter names: each well-formed, and no name twice across
+/// locations (recording test_method_request_parameters `req-params-same-name`).
+fn check_request_parameters<'a>(keys: impl IntoIterator<Item = &'a String>) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut duplicate = false;
+    for key in keys {
+        let Some(name) = request_parameter_name(key) else {
+            return Err(mapping_error(&format!(
+                "Invalid mapping expression specified: {key}"
+            )));
+        };
+        duplicate |= !seen.insert(name.to_string());
+    }
+    if duplicate {
+        return Err(ApiError::bad_request(
+            "Parameter names must be unique across querystring, header and path",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutMethodInput {
+    authorization_type: Option<String>,
+    authorizer_id: Option<String>,
+    api_key_required: Option<bool>,
+    operation_name: Option<String>,
+    request_parameters: Option<BTreeMap<String, bool>>,
+    request_models: Option<StringMap>,
+    request_validator_id: Option<String>,
+    authorization_scopes: Option<Vec<String>>,
+}
+
+/// Build a new method from PutMethod's input, checking it as AWS does.
+fn new_method(verb: &str, input: PutMethodInput) -> Result<Method> {
+    if let Some(p) = &input.request_parameters {
+        check_request_parameters(p.keys())?;
+    }
+    let auth = auth_type(input.authorization_type.as_deref().unwrap_or_default())?;
+    check_authorizer(&auth)?;
+    check_validator(input.request_validator_id.as_deref())?;
+    for model in input.request_models.iter().flat_map(|m| m.values()) {
+        check_model(model)?;
+    }
+    // An authorizer id only means something for CUSTOM/COGNITO, which refused above.
+    let _ = input.authorizer_id;
+    Ok(Method {
+        http_method: verb.to_string(),
+        authorization_type: auth,
+        authorizer_id: None,
+        api_key_required: input.api_key_required.unwrap_or(false),
+        request_validator_id: None,
+        operation_name: input.operation_name,
+        request_parameters: none_if_empty(input.request_parameters),
+        request_models: none_if_empty(input.request_models),
+        method_responses: None,
+        method_integration: None,
+        authorization_scopes: input.authorization_scopes.filter(|s| !s.is_empty()),
+    })
+}
+
+async fn put_method(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb)): Path<(String, String, String)>,
+    AwsJson(input): AwsJson<PutMethodInput>,
+) -> Result<Response> {
+    if input.authorization_type.is_none() {
+        return Err(null_member("putMethodInput.authorizationType"));
+    }
+    let mut tx = st.store.write().await?;
+    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    check_verb(&verb)?;
+    let method = new_method(&verb, input)?;
+    let methods = res.resource_methods.get_or_insert_with(Default::default);
+    if methods.contains_key(&verb) {
+        // AWS refuses rather than replaces (aws/aws-cli#3992 quotes this answer).
+        return Err(ApiError::conflict("Method already exists for this resource").into());
+    }
+    methods.insert(verb, method.clone());
+    resources::save(&mut tx, &scope, &api_id, &res).await?;
+    tx.commit().await?;
+    reply::created(&method)
+}
+
+async fn get_method(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    let mut res = load_resource(&mut c, &scope, &api_id, &rid).await?;
+    reply::ok(method_mut(&mut res, &verb)?)
+}
+
+async fn delete_method(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb)): Path<(String, String, String)>,
+) -> Result<Response> {
+    let mut tx = st.store.write().await?;
+    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let removed = res.resource_methods.as_mut().and_then(|m| m.remove(&verb));
+    if removed.is_none() {
+        return Err(method_not_found());
+    }
+    res.resource_methods = none_if_empty(res.resource_methods);
+    resources::save(&mut tx, &scope, &api_id, &res).await?;
+    tx.commit().await?;
+    reply::no_content()
+}
+
+/// Apply UpdateMethod's ops to a copy of the method, as AWS's patch-operations reference and
+/// the recordings (test_update_method, test_update_method_validation, test_put_method_model)
+/// describe.
+///
+/// # Errors
+/// AWS's BadRequest answers; the method is left as it was.
+fn apply_method_patch(m: &Method, ops: &[PatchOp]) -> Result<Method> {
+    let mut m = m.clone();
+    let mut authorizer_id: Option<String> = m.authorizer_id.clone();
+    for op in ops {
+        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+        match segs.as_slice() {
+            [field @ ("authorizationType" | "authorizerId" | "apiKeyRequired" | "operationName"
+            | "requestValidatorId")] => {
+                if op.op != Op::Replace {
+                    return Err(bad_op(&["replace"]));
+                }
+                match *field {
+                    "authorizationType" => m.authorization_type = auth_type(op.value()?)?,
+                    "authorizerId" => authorizer_id = op.value.clone().filter(|v| !v.is_empty()),
+                    "apiKeyRequired" => m.api_key_required = java_bool(op.value.as_deref()),
+                    "operationName" => {
+                        m.operation_name = op.value.clone().filter(|v| !v.is_empty())
+                    }
+                    _ => {
+                        check_validator(op.value.as_deref())?;
+                        m.request_validator_id = None;
+                    }
+                }
+            }
+            ["authorizationScopes"] => {
+                let scopes = m.authorization_scopes.get_or_insert_with(Vec::new);
+                match op.op {
+                    Op::Add => {
+                        let v = op.value()?.to_string();
+                        if !scopes.contains(&v) {
+                            scopes.push(v);
+                        }
+                    }
+                    Op::Remove => match op.value.as_deref() {
+                        Some(v) => scopes.retain(|s| s != v),
+                        None => scopes.clear(),
+                    },
+                    _ => return Err(bad_op(&["add", "remove"])),
+                }
+            }
+            ["requestParameters", name] => match op.op {
+                Op::Add | Op::Replace => {
+                    let name = name.to_string();
+                    let params = m.request_parameters.get_or_insert_with(Default::default);
+                    params.insert(name, java_bool(op.value.as_deref()));
+                    check_request_parameters(params.keys())?;
+                }
+                Op::Remove => {
+                    if let Some(p) = m.request_parameters.as_mut() {
+                        p.remove(*name);
+                    }
+                }
+                _ => return Err(bad_op(&["add", "remove", "replace"])),
+            },
+            ["requestModels", content_type] => match op.op {
+                Op::Add | Op::Replace => {
+                    let model = op.value()?;
+                    check_model(model)?;
+                    m.request_models
+                        .get_or_insert_with(Default::default)
+                        .insert(content_type.to_string(), model.to_string());
+                }
+                Op::Remove => {
+                    if let Some(p) = m.request_models.as_mut() {
+                        p.remove(*content_type);
+                    }
+                }
+                _ => return Err(bad_op(&["add", "remove", "replace"])),
+            },
+            _ => return Err(bad_path(op)),
+        }
+    }
+    if m.authorization_type == "CUSTOM" || m.authorization_type == "COGNITO_USER_POOLS" {
+        check_authorizer(&m.authorization_type)?;
+        m.authorizer_id = authorizer_id;
+    } else {
+        // AWS ignores an authorizer id on a method without CUSTOM/COGNITO authorization
+        // (recording test_update_method_validation `skip-auth-id-with-wrong-type`).
+        m.authorizer_id = None;
+    }
+    m.request_parameters = none_if_empty(m.request_parameters);
+    m.request_models = none_if_empty(m.request_models);
+    m.authorization_scopes = m.authorization_scopes.filter(|s| !s.is_empty());
+    Ok(m)
+}
+
+async fn update_method(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb)): Path<(String, String, String)>,
+    AwsJson(input): AwsJson<PatchInput>,
+) -> Result<Response> {
+    let ops = patch::parse(input, "updateMethodInput")?;
+    let mut tx = st.store.write().await?;
+    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut res, &verb)?;
+    *method = apply_method_patch(method, &ops)?;
+    let out = method.clone();
+    resources::save(&mut tx, &scope, &api_id, &res).await?;
+    tx.commit().await?;
+    reply::ok(&out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Method responses
+// ---------------------------------------------------------------------------------------------
+
+fn response_not_found() -> Error {
+    ApiError::not_found("Invalid Response status code specified").into()
+}
+
+/// Check `method.response.header.{name}` keys.
+fn check_response_parameters<'a>(keys: impl IntoIterator<Item = &'a String>) -> Result<()> {
+    for key in keys {
+        let ok = key
+            .strip_prefix("method.response.header.")
+            .is_some_and(|n| !n.is_empty());
+        if !ok {
+            return Err(mapping_error(&format!(
+                "Invalid mapping expression specified: {key}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutMethodResponseInput {
+    response_parameters: Option<BTreeMap<String, bool>>,
+    response_models: Option<StringMap>,
+}
+
+async fn put_method_response(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
+    AwsJson(input): AwsJson<PutMethodResponseInput>,
+) -> Result<Response> {
+    validate::status_code(&code)?;
+    let mut tx = st.store.write().await?;
+    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut res, &verb)?;
+    if let Some(p) = &input.response_parameters {
+        check_response_parameters(p.keys())?;
+    }
+    for model in input.response_models.iter().flat_map(|m| m.values()) {
+        check_model(model)?;
+    }
+    let responses = method.method_responses.get_or_insert_with(Default::default);
+    if responses.contains_key(&code) {
+        return Err(ApiError::conflict("Response already exists for this resource").into());
+    }
+    // Empty maps sent stay on the answer as `{}` (recording test_lifecycle_method_response).
+    let mr = MethodResponse {
+        status_code: code.clone(),
+        response_parameters: input.response_parameters,
+        response_models: input.response_models,
+    };
+    responses.insert(code, mr.clone());
+    resources::save(&mut tx, &scope, &api_id, &res).await?;
+    tx.commit().await?;
+    reply::created(&mr)
+}
+
+async fn get_method_response(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
+) -> Result<Response> {
+    validate::status_code(&code)?;
+    let mut c = st.store.read().await?;
+    let mut res = load_resource(&mut c, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut res, &verb)?;
+    let mr = method
+        .method_responses
+        .as_ref()
+        .and_then(|r| r.get(&code))
+        .ok_or_else(response_not_found)?;
+    reply::ok(mr)
+}
+
+async fn delete_method_response(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
+) -> Result<Response> {
+    validate::status_code(&code)?;
+    let mut tx = st.store.write().await?;
+    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut res, &verb)?;
+    if method
+        .method_responses
+        .as_mut()
+        .and_then(|r| r.remove(&code))
+        .is_none()
+    {
+        return Err(response_not_found());
+    }
+    method.method_responses = none_if_empty(method.method_responses.take());
+    resources::save(&mut tx, &scope, &api_id, &res).await?;
+    tx.commit().await?;
+    reply::no_content()
+}
+
+/// Apply UpdateMethodResponse's ops to a copy (recordings test_update_method_response*,
+/// test_update_method_lack_response_parameters_and_models, test_update_method_wrong_param_names).
+///
+/// # Errors
+/// AWS's answers; the response is left as it was.
+fn apply_method_response_patch(mr: &MethodResponse, ops: &[PatchOp]) -> Result<MethodResponse> {
+    let mut mr = mr.clone();
+    for op in ops {
+        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+        match segs.as_slice() {
+            ["responseParameters", name] => {
+                let params = mr.response_parameters.get_or_insert_with(Default::default);
+                match op.op {
+                    Op::Add => {
+                        check_response_parameters([&name.to_string()])?;
+                        params.insert(name.to_string(), java_bool(op.value.as_deref()));
+                    }
+                    Op::Replace | Op::Remove if !params.contains_key(*name) => {
+                        return Err(ApiError::not_found("Invalid parameter name specified").into())
+                    }
+                    Op::Replace => {
+                        params.insert(name.to_string(), java_bool(op.value.as_deref()));
+                    }
+                    Op::Remove => {
+                        params.remove(*name);
+                    }
+                    _ => return Err(bad_op(&["add", "remove", "replace"])),
+                }
+            }
+            ["responseModels", content_type] => {
+                let models = mr.response_models.get_or_insert_with(Default::default);
+                match op.op {
+                    Op::Replace | Op::Remove if !models.contains_key(*content_type) => {
+                        return Err(
+                            ApiError::not_found("Content-Type specified was not found").into()
+                        )
+                    }
+                    Op::Add | Op::Replace => {
+                        let model = op.value()?;
+                        check_model(model)?;
+                        models.insert(content_type.to_string(), model.to_string());
+                    }
+                    Op::Remove => {
+                        models.remove(*content_type);
+                    }
+                    _ => return Err(bad_op(&["add", "remove", "replace"])),
+                }
+            }
+            _ => return Err(bad_path(op)),
+        }
+    }
+    // AWS omits the maps once their last entry is removed (recording test_update_method_response).
+    mr.response_parameters = none_if_empty(mr.response_parameters);
+    mr.response_models = none_if_empty(mr.response_models);
+    Ok(mr)
+}
+
+async fn update_method_response(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
+    AwsJson(input): AwsJson<PatchInput>,
+) -> Result<Response> {
+    let ops = ops_with_status(input, "updateMethodResponseInput", &code)?;
+    let mut tx = st.store.write().await?;
+    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut res, &verb)?;
+    let mr = method
+        .method_responses
+        .as_mut()
+        .and_then(|r| r.get_mut(&code))
+        .ok_or_else(response_not_found)?;
+    *mr = apply_method_response_patch(mr, &ops)?;
+    let out = mr.clone();
+    resources::save(&mut tx, &scope, &api_id, &res).await?;
+    tx.commit().await?;
+    // botocore's model gives UpdateMethodResponse a 201.
+    reply::created(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn op(op: Op, path: &str, value: Option<&str>) -> PatchOp {
+        PatchOp {
+            op,
+            path: path.into(),
+            segments: patch::segments(path),
+            value: value.map(Into::into),
+            from: None,
+        }
+    }
+
+    fn base() -> Method {
+        Method {
+            http_method: "ANY".into(),
+            authorization_type: "NONE".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn method_patch_follows_recordings() {
+        // test_update_method: add, then replace.
+        let m = apply_method_patch(
+            &base(),
+            &[
+                op(
+                    Op::Add,
+                    "/requestParameters/method.request.querystring.optional",
+                    Some("true"),
+                ),
+                op(Op::Add, "/requestModels/application~1json", Some("Empty")),
+            ],
+        )
+        .unwrap();
+        assert!(m.request_parameters.as_ref().unwrap()["method.request.querystring.optional"]);
+        assert_eq!(
+            m.request_models.as_ref().unwrap()["application/json"],
+            "Empty"
+        );
+        let m = apply_method_patch(
+            &m,
+            &[
+                op(Op::Replace, "/operationName", Some("ReplacedOperationName")),
+                op(Op::Replace, "/apiKeyRequired", Some("true")),
+                op(Op::Replace, "/authorizationType", Some("AWS_IAM")),
+            ],
+        )
+        .unwrap();
+        assert!(m.api_key_required);
+        assert_eq!(m.authorization_type, "AWS_IAM");
+        let m = apply_method_patch(
+            &m,
+            &[
+                op(
+                    Op::Remove,
+                    "/requestParameters/method.request.querystring.optional",
+                    None,
+                ),
+                op(Op::Remove, "/requestModels/application~1json", None),
+            ],
+        )
+        .unwrap();
+        assert!(m.request_parameters.is_none());
+        assert!(m.request_models.is_none());
+    }
+
+    #[test]
+    fn method_patch_refusals() {
+        // test_update_method_validation.
+        let cases = [
+            (
+                op(Op::Add, "/operationName", Some("x")),
+                "Invalid patch operation specified. Must be one of: [replace]",
+            ),
+            (
+                op(Op::Add, "/requestValidatorId", Some("wrong-id")),
+                "Invalid patch operation specified. Must be one of: [replace]",
+            ),
+            (
+                op(Op::Add, "/httpMethod", Some("PUT")),
+                "Invalid patch path /httpMethod",
+            ),
+            (
+                op(Op::Replace, "/requestParameters", Some("x")),
+                "Invalid patch path /requestParameters",
+            ),
+            (
+                op(Op::Add, "/requestModels/application/json", Some("Empty")),
+                "Invalid patch path /requestModels/application/json",
+            ),
+            (
+                op(Op::Replace, "/authorizationType", Some("CUSTOM")),
+                "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
+            ),
+            (
+                op(Op::Replace, "/requestValidatorId", Some("fake-id")),
+                "Invalid Request Validator identifier specified",
+            ),
+            (
+                op(Op::Add, "/requestModels/application~1json", Some("petModel")),
+                "Invalid model identifier specified: petModel",
+            ),
+        ];
+        for (o, msg) in cases {
+            assert_eq!(
+                apply_method_patch(&base(), &[o]).unwrap_err().0.message,
+                msg
+            );
+        }
+        // A wrong boolean is false, and an authorizer id without CUSTOM is ignored.
+        let m = apply_method_patch(
+            &Method {
+                api_key_required: true,
+                ..base()
+            },
+            &[
+                op(Op::Replace, "/apiKeyRequired", Some("whatever")),
+                op(Op::Replace, "/authorizerId", Some("abc123")),
+            ],
+        )
+        .unwrap();
+        assert!(!m.api_key_required);
+        assert!(m.authorizer_id.is_none());
+    }
+
+    #[test]
+    fn request_parameter_rules() {
+        let k = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_request_parameters(&k(&[
+            "method.request.querystring.q",
+            "method.request.header.h",
+            "method.request.path.id"
+        ]))
+        .is_ok());
+        assert_eq!(
+            check_request_parameters(&k(&[
+                "method.request.querystring.optional",
+                "method.request.header.optional"
+            ]))
+            .unwrap_err()
+            .0
+            .message,
+            "Parameter names must be unique across querystring, header and path"
+        );
+        assert_eq!(
+            check_request_parameters(&k(&["method.request.path.testPath", "true"]))
+                .unwrap_err()
+                .0
+                .message,
+            "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression specified: true]"
+        );
+    }
+
+    #[test]
+    fn method_response_patch_follows_recordings() {
+        let mr = MethodResponse {
+            status_code: "200".into(),
+            response_parameters: Some([("method.response.header.my-header".into(), false)].into()),
+            response_models: Some([("application/json".into(), "Empty".into())].into()),
+        };
+        let out = apply_method_response_patch(
+            &mr,
+            &[
+                op(
+                    Op::Remove,
+                    "/responseParameters/method.response.header.my-header",
+                    Some("true"),
+                ),
+                op(
+                    Op::Remove,
+                    "/responseModels/application~1json",
+                    Some("Empty"),
+                ),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&out).unwrap(),
+            serde_json::json!({"statusCode": "200"})
+        );
+        let e = apply_method_response_patch(
+            &mr,
+            &[op(Op::Replace, "/responseParameters/wrong", Some("true"))],
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.0.kind.status(), e.0.message.as_str()),
+            (404, "Invalid parameter name specified")
+        );
+        let e = apply_method_response_patch(
+            &mr,
+            &[op(Op::Remove, "/responseModels/wrong", Some("Empty"))],
+        )
+        .unwrap_err();
+        assert_eq!(e.0.message, "Content-Type specified was not found");
+        let e = apply_method_response_patch(
+            &mr,
+            &[op(
+                Op::Remove,
+                "/wrong/method.response.header.my-header",
+                None,
+            )],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.0.message,
+            "Invalid patch path /wrong/method.response.header.my-header"
+        );
+    }
+
+    #[test]
+    fn ops_and_status_code_reported_together() {
+        let input: PatchInput = serde_json::from_value(serde_json::json!({
+            "patchOperations": [{"op": "wrong_op", "path": "/responseParameters/x", "value": "true"}]
+        }))
+        .unwrap();
+        let e = ops_with_status(input, "updateMethodResponseInput", "wrong").unwrap_err();
+        assert_eq!(e.0.message, "2 validation errors detected: Value 'wrong_op' at 'updateMethodResponseInput.patchOperations.1.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]; Value 'wrong' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d");
+    }
+
+    proptest! {
+        #[test]
+        fn method_patch_never_panics(
+            path in "(/[a-zA-Z~0-9.]{0,12}){0,3}",
+            value in proptest::option::of("[a-zA-Z0-9_]{0,8}"),
+            which in 0usize..6,
+        ) {
+            let kind = [Op::Add, Op::Remove, Op::Replace, Op::Move, Op::Copy, Op::Test][which];
+            let _ = apply_method_patch(&base(), &[op(kind, &path, value.as_deref())]);
+            let _ = apply_method_response_patch(&MethodResponse::default(), &[op(kind, &path, value.as_deref())]);
+        }
+    }
 }

@@ -422,6 +422,7 @@ async fn delete_rest_api(
     }
     docs::delete_snapshots(&mut tx, &scope, &id, None).await?;
     tx.commit().await?;
+    st.observer.api_changed(&scope, &id).await;
     reply::accepted()
 }
 

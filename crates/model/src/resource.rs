@@ -72,11 +72,12 @@ pub struct Method {
 pub struct MethodResponse {
     /// `[1-5]\d\d`.
     pub status_code: String,
-    /// `method.response.header.X` → required.
-    #[serde(default, skip_serializing_if = "is_empty_map")]
+    /// `method.response.header.X` → required. AWS answers `{}` when `{}` was put, and omits
+    /// the map when it was never set or its last entry was patched away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, bool>>,
-    /// Content type → model name.
-    #[serde(default, skip_serializing_if = "is_empty_map")]
+    /// Content type → model name (empty map kept, as `response_parameters`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_models: Option<StringMap>,
 }
 
@@ -145,13 +146,66 @@ pub struct IntegrationResponse {
     /// Regex matched against the backend status (or Lambda error message).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_pattern: Option<String>,
-    /// `method.response.header.X` → source expression.
-    #[serde(default, skip_serializing_if = "is_empty_map")]
+    /// `method.response.header.X` → source expression (an empty map put stays `{}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<StringMap>,
-    /// Content type → VTL template.
-    #[serde(default, skip_serializing_if = "is_empty_map")]
+    /// Content type → VTL template. An empty template is kept as `""` and goes on the wire as
+    /// `null`, as AWS answers it (test_put_integration_response_templates); an empty map put
+    /// stays `{}` (test_put_integration_responses).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "empty_templates_as_null",
+        deserialize_with = "null_templates_as_empty"
+    )]
     pub response_templates: Option<StringMap>,
     /// `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
+}
+
+/// Write a template map with `""` values as JSON `null`.
+fn empty_templates_as_null<S: serde::Serializer>(
+    m: &Option<StringMap>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let m: Option<BTreeMap<&String, Option<&String>>> = m.as_ref().map(|m| {
+        m.iter()
+            .map(|(k, v)| (k, (!v.is_empty()).then_some(v)))
+            .collect()
+    });
+    m.serialize(s)
+}
+
+/// Read a template map whose values may be `null` (kept as `""`).
+fn null_templates_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<StringMap>, D::Error> {
+    let m: Option<BTreeMap<String, Option<String>>> = Option::deserialize(d)?;
+    Ok(m.map(|m| {
+        m.into_iter()
+            .map(|(k, v)| (k, v.unwrap_or_default()))
+            .collect()
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_templates_round_trip_as_null() {
+        let ir = IntegrationResponse {
+            status_code: "200".into(),
+            response_templates: Some([("application/json".to_string(), String::new())].into()),
+            ..Default::default()
+        };
+        let v = serde_json::to_value(&ir).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"statusCode": "200", "responseTemplates": {"application/json": null}})
+        );
+        let back: IntegrationResponse = serde_json::from_value(v).unwrap();
+        assert_eq!(back, ir);
+    }
 }

@@ -62,8 +62,9 @@ pub struct Stage {
 pub struct MethodSetting {
     /// CloudWatch metrics on.
     pub metrics_enabled: bool,
-    /// `OFF`, `ERROR` or `INFO`.
-    pub logging_level: String,
+    /// `OFF`, `ERROR` or `INFO`; AWS omits it until `logging/loglevel` is patched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_level: Option<String>,
     /// Full request/response logging.
     pub data_trace_enabled: bool,
     /// Bucket size of the stage/method throttle.
@@ -83,14 +84,16 @@ pub struct MethodSetting {
 }
 
 impl Default for MethodSetting {
-    /// AWS's defaults for a newly patched method setting: throttling -1 means "inherit".
+    /// AWS's values for a method setting created by a patch when no `*/*` setting exists
+    /// (recorded in test_apigateway_common.snapshot.json, test_update_stage_remove_wildcard:
+    /// the account's default throttle, 5000 burst / 10000 rps, and no `loggingLevel`).
     fn default() -> Self {
         Self {
             metrics_enabled: false,
-            logging_level: "OFF".into(),
+            logging_level: None,
             data_trace_enabled: false,
-            throttling_burst_limit: -1,
-            throttling_rate_limit: -1.0,
+            throttling_burst_limit: 5000,
+            throttling_rate_limit: 10000.0,
             caching_enabled: false,
             cache_ttl_in_seconds: 300,
             cache_data_encrypted: false,

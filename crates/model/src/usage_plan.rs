@@ -17,8 +17,9 @@ pub struct UsagePlan {
     /// Optional description.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// The API stages the plan covers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The API stages the plan covers. Always sent, `[]` when empty, as AWS does
+    /// (test_apigateway_extended.snapshot.json, create-usage-plan).
+    #[serde(default)]
     pub api_stages: Vec<ApiStage>,
     /// Per-key throttle, aggregated over all stages of the plan.
     #[serde(skip_serializing_if = "Option::is_none")]

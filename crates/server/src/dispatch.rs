@@ -1,5 +1,6 @@
-//! One port, routed by request: the emulator's own `/_apigw/*` endpoints, query-protocol
-//! services (STS), and the apigateway REST-JSON control plane.
+//! One port, routed by request: execute-api calls to the data plane (by `Host` or path form),
+//! the emulator's own `/_apigw/*` endpoints, query-protocol services (STS), and the
+//! apigateway REST-JSON control plane.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -10,20 +11,67 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use tower::ServiceExt;
 
+use std::sync::Arc;
+
 use apigw_control::{query_protocol, AppState};
+use apigw_data::{addressing, Gateway};
+
+use crate::publisher::Publisher;
 
 /// Bodies of control-plane calls are small; this bounds what one request may buffer.
 const MAX_CONTROL_BODY: usize = 16 * 1024 * 1024;
 
+/// What the dispatcher needs: the control plane's state, the data plane, and the publisher.
+#[derive(Clone)]
+pub struct Shared {
+    /// Control-plane state.
+    pub state: AppState,
+    /// The data plane.
+    pub gateway: Arc<Gateway>,
+    /// Reloads deployed stages (after a reset).
+    pub publisher: Arc<Publisher>,
+}
+
 /// The whole application on one router.
-pub fn app(state: AppState) -> Router {
-    let control = apigw_control::router(state.clone());
+pub fn app(shared: Shared) -> Router {
+    let control = apigw_control::router(shared.state.clone());
     let own = Router::new()
         .route("/_apigw/health", get(health))
         .route("/_apigw/reset", post(reset))
-        .with_state(state.clone());
-    own.fallback(move |req: Request| route_rest(state.clone(), control.clone(), req))
-        .layer(middleware::from_fn(request_id))
+        .with_state(shared.clone());
+    let control = own
+        .fallback(move |req: Request| route_rest(shared.state.clone(), control.clone(), req))
+        .layer(middleware::from_fn(request_id));
+    let gateway = shared.gateway.clone();
+    Router::new().fallback(move |req: Request| {
+        let gateway = gateway.clone();
+        let control = control.clone();
+        async move { route(gateway, control, req).await }
+    })
+}
+
+/// Execute-api calls go to the data plane, everything else to the control plane.
+async fn route(gateway: Arc<Gateway>, control: Router, req: Request) -> Response {
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let path = req.uri().path().to_string();
+    if let Some(target) = addressing::resolve(host.as_deref(), &path) {
+        let region = host.as_deref().and_then(region_of_host);
+        return gateway.handle(target, region, req).await;
+    }
+    match control.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
+}
+
+/// `abc.execute-api.eu-west-1.amazonaws.com` → `eu-west-1`.
+fn region_of_host(host: &str) -> Option<&str> {
+    let label = host.split('.').nth(2)?;
+    (label.contains('-') && label.bytes().any(|b| b.is_ascii_digit())).then_some(label)
 }
 
 async fn route_rest(state: AppState, control: Router, req: Request) -> Response {
@@ -69,7 +117,8 @@ async fn request_id(req: Request, next: Next) -> Response {
     res
 }
 
-async fn health(State(st): State<AppState>) -> Response {
+async fn health(State(shared): State<Shared>) -> Response {
+    let st = &shared.state;
     Json(serde_json::json!({
         "status": "running",
         "version": env!("CARGO_PKG_VERSION"),
@@ -80,9 +129,12 @@ async fn health(State(st): State<AppState>) -> Response {
     .into_response()
 }
 
-async fn reset(State(st): State<AppState>) -> Response {
-    match st.store.reset().await {
-        Ok(()) => Json(serde_json::json!({ "reset": true })).into_response(),
+async fn reset(State(shared): State<Shared>) -> Response {
+    match shared.state.store.reset().await {
+        Ok(()) => {
+            shared.gateway.clear();
+            Json(serde_json::json!({ "reset": true })).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "reset failed");
             (

@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod dispatch;
+pub mod publisher;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -56,27 +57,42 @@ pub async fn run(
     let store = Store::open(&config.db)
         .await
         .map_err(|e| ServerError::Store(config.db.clone(), e))?;
+    let gateway = Arc::new(apigw_data::Gateway::new());
+    let publisher = Arc::new(publisher::Publisher::new(store.clone(), gateway.clone()));
+    publisher
+        .publish_all()
+        .await
+        .map_err(|e| ServerError::Store(config.db.clone(), e))?;
     let state = AppState {
         store: store.clone(),
         config: Arc::new(ControlConfig {
             account_id: config.account_id.clone(),
             default_region: config.region.clone(),
         }),
+        observer: publisher.clone(),
     };
-    let app = dispatch::app(state);
+    let app = dispatch::app(dispatch::Shared {
+        state,
+        gateway,
+        publisher,
+    });
     let addr = listener.local_addr()?;
     println!(
-        "apigw-local {} listening on http://{addr} (state: {}, account {}, region {})",
+        "apigw-local {} listening on http://{addr} (state: {}, account {}, region {}); invoke stages at http://{{api_id}}.execute-api.localhost:{}/{{stage}}/ or http://{addr}/_aws/execute-api/{{api_id}}/{{stage}}/",
         env!("CARGO_PKG_VERSION"),
         store.location(),
         config.account_id,
-        config.region
+        config.region,
+        addr.port()
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     store.close().await;
     Ok(())
 }

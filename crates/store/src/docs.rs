@@ -372,3 +372,24 @@ pub async fn all_snapshots<T: DeserializeOwned>(
 pub fn is_conflict(e: &StoreError) -> bool {
     matches!(e, StoreError::Conflict)
 }
+
+/// Every (scope, parent) that holds at least one document of `kind` — e.g. every API with
+/// stages, which the data plane loads at start-up.
+///
+/// # Errors
+/// SQLite failed.
+pub async fn parents_of(c: &mut SqliteConnection, kind: Kind) -> StoreResult<Vec<(Scope, String)>> {
+    let rows = sqlx::query("SELECT DISTINCT account, region, parent FROM objects WHERE kind = ? ORDER BY account, region, parent")
+        .bind(kind.as_str())
+        .fetch_all(&mut *c)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                Scope::new(r.get::<String, _>(0), r.get::<String, _>(1)),
+                r.get::<String, _>(2),
+            )
+        })
+        .collect())
+}

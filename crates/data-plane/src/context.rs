@@ -1,0 +1,115 @@
+//! `$context`, `$input.params()` and `$stageVariables` for one request, as templates see them.
+
+use serde_json::{json, Map, Value};
+
+use crate::gateway::Invocation;
+
+/// What the client sent, in the form templates read it.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    /// The HTTP method.
+    pub method: String,
+    /// The request path after the stage (`/pets/1`).
+    pub path: String,
+    /// Query string parameters in order (multi-valued keys repeat).
+    pub query: Vec<(String, String)>,
+    /// Headers in order.
+    pub headers: Vec<(String, String)>,
+    /// The client's address.
+    pub source_ip: String,
+    /// The `Host` header.
+    pub host: String,
+    /// The request body as text (lossy for binary bodies).
+    pub body: String,
+}
+
+impl RequestInfo {
+    /// A header's value (case-insensitive name; the last one wins, as AWS's single-value view).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A query parameter's value (the last one wins).
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Build `$context` for an invocation.
+pub fn context_object(
+    inv: &Invocation<'_>,
+    req: &RequestInfo,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Map<String, Value> {
+    let stage = &inv.stage.stage.stage_name;
+    let prefix = req.host.split('.').next().unwrap_or_default().to_string();
+    let v = json!({
+        "accountId": inv.scope.account,
+        "apiId": inv.api_id,
+        "deploymentId": inv.stage.deployment.id,
+        "domainName": req.host,
+        "domainPrefix": prefix,
+        "extendedRequestId": inv.extended_request_id,
+        "httpMethod": req.method,
+        "identity": {
+            "accountId": null,
+            "apiKey": null,
+            "apiKeyId": null,
+            "caller": null,
+            "cognitoAuthenticationProvider": null,
+            "cognitoAuthenticationType": null,
+            "cognitoIdentityId": null,
+            "cognitoIdentityPoolId": null,
+            "principalOrgId": null,
+            "sourceIp": req.source_ip,
+            "user": null,
+            "userAgent": req.header("user-agent"),
+            "userArn": null,
+        },
+        "path": if req.path == "/" { format!("/{stage}/") } else { format!("/{stage}{}", req.path) },
+        "protocol": "HTTP/1.1",
+        "requestId": inv.request_id,
+        "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+        "requestTimeEpoch": now.timestamp_millis(),
+        "resourceId": inv.resource.id,
+        "resourcePath": inv.resource.path,
+        "stage": stage,
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The template context for the integration request.
+pub fn vtl_context(
+    inv: &Invocation<'_>,
+    req: &RequestInfo,
+    context: Map<String, Value>,
+    body: String,
+) -> apigw_vtl::Context {
+    apigw_vtl::Context {
+        body,
+        params: apigw_vtl::Params {
+            path: inv.path_params.clone(),
+            querystring: req.query.clone(),
+            header: req.headers.clone(),
+        },
+        context,
+        stage_variables: inv
+            .stage
+            .stage
+            .variables
+            .iter()
+            .flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .collect(),
+    }
+}

@@ -1,0 +1,49 @@
+//! A deployment compiled for serving: its frozen snapshot plus a routing table built once.
+
+use std::sync::Arc;
+
+use apigw_model::{ApiSnapshot, Stage};
+
+use crate::gateway_response::GatewayResponses;
+use crate::routing::RouteTable;
+use crate::templates::Templates;
+
+/// One deployment, ready to serve.
+#[derive(Debug)]
+pub struct CompiledDeployment {
+    /// The deployment id.
+    pub id: String,
+    /// The API as it was when deployed.
+    pub snapshot: ApiSnapshot,
+    /// The routing tree over `snapshot.resources`.
+    pub routes: RouteTable,
+    /// Every mapping template of the deployment, parsed once.
+    pub templates: Templates,
+    /// The gateway responses the deployment customises, templates parsed once.
+    pub gateway_responses: GatewayResponses,
+}
+
+impl CompiledDeployment {
+    /// Compile a snapshot (done at deployment time, never per request).
+    pub fn compile(id: impl Into<String>, snapshot: ApiSnapshot) -> Arc<Self> {
+        let routes = RouteTable::compile(&snapshot.resources);
+        let templates = Templates::compile(&snapshot.resources, []);
+        let gateway_responses = GatewayResponses::compile(&snapshot);
+        Arc::new(Self {
+            id: id.into(),
+            snapshot,
+            routes,
+            templates,
+            gateway_responses,
+        })
+    }
+}
+
+/// A stage as served: its live settings and the deployment it points at.
+#[derive(Debug)]
+pub struct DeployedStage {
+    /// The stage's settings (variables, method settings, access logs…).
+    pub stage: Stage,
+    /// The deployment it serves.
+    pub deployment: Arc<CompiledDeployment>,
+}

@@ -1,0 +1,199 @@
+//! From what the integration answered to what the client gets (non-proxy integrations).
+//!
+//! The integration response is chosen by its `selectionPattern`, a Java regex that must match
+//! the whole backend status (or Lambda error message); the one without a pattern is the
+//! default. Its `responseParameters` map headers, its template (chosen by `Accept`) renders the
+//! body, and `$context.responseOverride` has the last word.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
+
+use apigw_model::IntegrationResponse;
+
+use crate::gateway_response::GatewayError;
+use crate::templates::{select_response, Templates};
+
+/// Pick the integration response for `selector` (a status code, or an error message).
+pub fn select<'a>(
+    responses: Option<&'a BTreeMap<String, IntegrationResponse>>,
+    selector: &str,
+) -> Option<&'a IntegrationResponse> {
+    let responses = responses?;
+    let mut default = None;
+    for ir in responses.values() {
+        match ir.selection_pattern.as_deref().filter(|p| !p.is_empty()) {
+            None => {
+                if default.is_none() {
+                    default = Some(ir);
+                }
+            }
+            Some(p) => {
+                // Java's String.matches: the whole text must match.
+                if regex::Regex::new(&format!("^(?s:{p})$")).is_ok_and(|re| re.is_match(selector)) {
+                    return Some(ir);
+                }
+            }
+        }
+    }
+    default
+}
+
+/// What the integration produced, as the response phase reads it.
+pub struct IntegrationOutput<'a> {
+    /// Backend status (MOCK: the request template's `statusCode`).
+    pub status: u16,
+    /// Backend headers.
+    pub headers: &'a [(String, String)],
+    /// Backend body as text.
+    pub body: &'a str,
+}
+
+/// Resolve one response parameter source expression.
+fn source_value(
+    expr: &str,
+    out: &IntegrationOutput<'_>,
+    ctx: &apigw_vtl::Context,
+) -> Option<String> {
+    if let Some(lit) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
+        return Some(lit.to_string());
+    }
+    if let Some(h) = expr.strip_prefix("integration.response.header.") {
+        return out
+            .headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(h))
+            .map(|(_, v)| v.clone());
+    }
+    if let Some(h) = expr.strip_prefix("integration.response.multivalueheader.") {
+        let vals: Vec<&str> = out
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(h))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        return (!vals.is_empty()).then(|| vals.join(","));
+    }
+    if expr == "integration.response.body" {
+        return Some(out.body.to_string());
+    }
+    if let Some(path) = expr.strip_prefix("integration.response.body.") {
+        let doc: serde_json::Value = serde_json::from_str(out.body).ok()?;
+        let mut cur = &doc;
+        for key in path.split('.') {
+            cur = cur.get(key)?;
+        }
+        return Some(match cur {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    }
+    if let Some(name) = expr.strip_prefix("stageVariables.") {
+        return ctx
+            .stage_variables
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone());
+    }
+    if let Some(path) = expr.strip_prefix("context.") {
+        let mut cur = ctx.context.get(path.split('.').next()?)?;
+        for key in path.split('.').skip(1) {
+            cur = cur.get(key)?;
+        }
+        return Some(match cur {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    }
+    None
+}
+
+/// Build the client's response from the chosen integration response.
+///
+/// # Errors
+/// API_CONFIGURATION_ERROR when a template does not parse or fails to render.
+pub fn build(
+    ir: &IntegrationResponse,
+    out: &IntegrationOutput<'_>,
+    ctx: &mut apigw_vtl::Context,
+    templates: &Templates,
+    accept: Option<&str>,
+) -> Result<Response<Body>, GatewayError> {
+    let mut status: u16 = ir.status_code.parse().unwrap_or(200);
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for (target, expr) in ir.response_parameters.iter().flat_map(|m| m.iter()) {
+        if let Some(name) = target.strip_prefix("method.response.header.") {
+            if let Some(v) = source_value(expr, out, ctx) {
+                headers.push((name.to_string(), v));
+            }
+        }
+    }
+    let (content_type, body) = match select_response(ir.response_templates.as_ref(), accept) {
+        Some((ct, text)) => {
+            let template = templates.get(text).map_err(|e| GatewayError::config(&e))?;
+            ctx.body = out.body.to_string();
+            let rendered = template
+                .render(ctx)
+                .map_err(|e| GatewayError::config(&e.to_string()))?;
+            if let Some(s) = rendered.response_override.status {
+                status = s;
+            }
+            for (k, v) in &rendered.response_override.header {
+                headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
+                headers.push((k.clone(), v.clone()));
+            }
+            (ct.to_string(), rendered.output)
+        }
+        None => ("application/json".to_string(), out.body.to_string()),
+    };
+    let mut res = Response::new(Body::from(body));
+    *res.status_mut() =
+        StatusCode::from_u16(status).map_err(|_| GatewayError::config("bad status"))?;
+    let h = res.headers_mut();
+    h.insert(
+        "content-type",
+        HeaderValue::from_str(&content_type)
+            .unwrap_or(HeaderValue::from_static("application/json")),
+    );
+    for (k, v) in headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(k.as_bytes()),
+            HeaderValue::from_str(&v),
+        ) {
+            h.append(name, value);
+        }
+    }
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ir(code: &str, pattern: Option<&str>) -> IntegrationResponse {
+        IntegrationResponse {
+            status_code: code.into(),
+            selection_pattern: pattern.map(Into::into),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn selection() {
+        let map: BTreeMap<String, IntegrationResponse> = [
+            ("200".to_string(), ir("200", None)),
+            ("400".to_string(), ir("400", Some("4\\d{2}"))),
+            ("500".to_string(), ir("500", Some("5.*"))),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(select(Some(&map), "200").unwrap().status_code, "200");
+        assert_eq!(select(Some(&map), "404").unwrap().status_code, "400");
+        assert_eq!(select(Some(&map), "503").unwrap().status_code, "500");
+        // Whole-string match, as Java's matches().
+        assert_eq!(select(Some(&map), "4040").unwrap().status_code, "200");
+        assert!(select(None, "200").is_none());
+    }
+}

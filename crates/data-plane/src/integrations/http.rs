@@ -1,0 +1,251 @@
+//! HTTP (non-proxy): the request is reshaped by parameter mappings and a template, the
+//! backend's answer by an integration response chosen on its status.
+//!
+//! Only mapped parameters reach the backend (`integration.request.{path,querystring,header}.x`),
+//! the body is the request template's output (or the client's body under the passthrough
+//! rules), and `$context.requestOverride` has the last word.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::Response;
+
+use apigw_model::Integration;
+
+use crate::context::{context_object, vtl_context, RequestInfo};
+use crate::gateway::{Gateway, Invocation};
+use crate::gateway_response::{GatewayError, ResponseType};
+use crate::integration_response::{self, IntegrationOutput};
+use crate::mapping::request_source;
+use crate::templates::{select_request, RequestBody};
+
+/// The parameters a request mapping produces, by location.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Mapped {
+    /// `integration.request.path.x`.
+    pub path: Vec<(String, String)>,
+    /// `integration.request.querystring.x` (and multivalue, comma-split).
+    pub querystring: Vec<(String, String)>,
+    /// `integration.request.header.x` (and multivalue).
+    pub header: Vec<(String, String)>,
+}
+
+/// Apply `requestParameters`.
+pub fn map_parameters(
+    integration: &Integration,
+    inv: &Invocation<'_>,
+    req: &RequestInfo,
+    ctx: &serde_json::Map<String, serde_json::Value>,
+) -> Mapped {
+    let mut m = Mapped::default();
+    for (target, expr) in integration.request_parameters.iter().flat_map(|p| p.iter()) {
+        let Some(rest) = target.strip_prefix("integration.request.") else {
+            continue;
+        };
+        let Some((kind, name)) = rest.split_once('.') else {
+            continue;
+        };
+        let Some(value) = request_source(
+            expr,
+            req,
+            &inv.path_params,
+            ctx,
+            inv.stage.stage.variables.as_ref(),
+        ) else {
+            continue;
+        };
+        match kind {
+            "path" => m.path.push((name.to_string(), value)),
+            "querystring" => m.querystring.push((name.to_string(), value)),
+            "multivaluequerystring" => m
+                .querystring
+                .extend(value.split(',').map(|v| (name.to_string(), v.to_string()))),
+            "header" | "multivalueheader" => m.header.push((name.to_string(), value)),
+            _ => {}
+        }
+    }
+    m
+}
+
+fn replace_all(
+    list: &mut Vec<(String, String)>,
+    overrides: &[(String, String)],
+    case_insensitive: bool,
+) {
+    for (k, v) in overrides {
+        list.retain(|(x, _)| {
+            if case_insensitive {
+                !x.eq_ignore_ascii_case(k)
+            } else {
+                x != k
+            }
+        });
+        list.push((k.clone(), v.clone()));
+    }
+}
+
+/// Fill `{name}` in the URI from mapped path parameters, and append the mapped query string.
+pub fn build_url(uri: &str, mapped: &Mapped) -> String {
+    let mut url = uri.to_string();
+    for (k, v) in &mapped.path {
+        let enc = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+        url = url
+            .replace(&format!("{{{k}}}"), &enc)
+            .replace(&format!("{{{k}+}}"), v);
+    }
+    if !mapped.querystring.is_empty() {
+        let q: Vec<String> = mapped
+            .querystring
+            .iter()
+            .map(|(k, v)| {
+                let enc = |s: &str| {
+                    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string()
+                };
+                format!("{}={}", enc(k), enc(v))
+            })
+            .collect();
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&q.join("&"));
+    }
+    url
+}
+
+/// Call an HTTP backend through the mappings.
+pub async fn invoke(
+    gw: &Gateway,
+    inv: &Invocation<'_>,
+    integration: &Integration,
+    req: &RequestInfo,
+) -> Result<Response<Body>, GatewayError> {
+    let templates = &inv.stage.deployment.templates;
+    let context = context_object(inv, req, chrono::Utc::now());
+    let mut mapped = map_parameters(integration, inv, req, &context);
+    let mut ctx = vtl_context(inv, req, context, req.body.clone());
+    let body = match select_request(
+        integration.request_templates.as_ref(),
+        req.header("content-type"),
+        integration.passthrough_behavior.as_deref(),
+    ) {
+        RequestBody::Template(text) => {
+            let t = templates.get(text).map_err(|e| GatewayError::config(&e))?;
+            let rendered = t
+                .render(&ctx)
+                .map_err(|e| GatewayError::config(&e.to_string()))?;
+            replace_all(&mut mapped.header, &rendered.request_override.header, true);
+            replace_all(
+                &mut mapped.querystring,
+                &rendered.request_override.querystring,
+                false,
+            );
+            replace_all(&mut mapped.path, &rendered.request_override.path, false);
+            ctx.carry_overrides(&rendered);
+            rendered.output
+        }
+        RequestBody::Passthrough => req.body.clone(),
+        RequestBody::Unsupported => {
+            return Err(GatewayError::new(
+                ResponseType::UnsupportedMediaType,
+                "Unsupported Media Type",
+            ))
+        }
+    };
+    let uri = super::stage_variables(
+        integration.uri.as_deref().unwrap_or_default(),
+        inv.stage.stage.variables.as_ref(),
+    );
+    let url = build_url(&uri, &mapped);
+    let method = match integration.http_method.as_deref() {
+        Some("ANY") | None => req
+            .method
+            .parse()
+            .map_err(|_| GatewayError::config("bad method"))?,
+        Some(m) => m
+            .parse()
+            .map_err(|_| GatewayError::config("bad integration method"))?,
+    };
+    let mut builder = gw.client.request(method, &url);
+    let content_type = req
+        .header("content-type")
+        .unwrap_or("application/json")
+        .to_string();
+    builder = builder
+        .header("content-type", content_type)
+        .header("accept", req.header("accept").unwrap_or("application/json"));
+    for (k, v) in &mapped.header {
+        builder = builder.header(k.as_str(), v.as_str());
+    }
+    builder = builder.body(body);
+    let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
+    let upstream = match tokio::time::timeout(timeout, async {
+        let r = builder.send().await?;
+        let status = r.status().as_u16();
+        let headers: Vec<(String, String)> = r
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = r.bytes().await?;
+        Ok::<_, reqwest::Error>((status, headers, body))
+    })
+    .await
+    {
+        Err(_) => return Err(GatewayError::timeout()),
+        Ok(Err(e)) if e.is_timeout() => return Err(GatewayError::timeout()),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, url, "HTTP backend unreachable");
+            return Err(GatewayError::new(
+                ResponseType::IntegrationFailure,
+                "Internal server error",
+            ));
+        }
+        Ok(Ok(r)) => r,
+    };
+    let (status, headers, bytes) = upstream;
+    let text = String::from_utf8_lossy(&bytes);
+    let ir = integration_response::select(
+        integration.integration_responses.as_ref(),
+        &status.to_string(),
+    )
+    .ok_or_else(|| GatewayError::config("no integration response matches the backend status"))?;
+    let out = IntegrationOutput {
+        status,
+        headers: &headers,
+        body: &text,
+    };
+    integration_response::build(ir, &out, &mut ctx, templates, req.header("accept"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let m = Mapped {
+            path: vec![("id".into(), "a b".into())],
+            querystring: vec![("q".into(), "x&y".into())],
+            header: vec![],
+        };
+        assert_eq!(
+            build_url("http://h/items/{id}", &m),
+            "http://h/items/a%20b?q=x%26y"
+        );
+        assert_eq!(
+            build_url(
+                "http://h/x?z=1",
+                &Mapped {
+                    querystring: vec![("a".into(), "b".into())],
+                    ..Default::default()
+                }
+            ),
+            "http://h/x?z=1&a=b"
+        );
+    }
+}

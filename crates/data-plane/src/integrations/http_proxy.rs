@@ -1,0 +1,199 @@
+//! HTTP_PROXY: pass the request through to the backend and its answer back unchanged.
+//!
+//! Method, path (with `{param}` and `{proxy}` substituted into the URI), query string
+//! (multi-valued), headers minus hop-by-hop ones, and the body (streamed) go to the backend;
+//! its status, headers and body (streamed, binary-safe) come back.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderName, Request, Response};
+
+use apigw_model::Integration;
+
+use crate::gateway::{Gateway, Invocation};
+use crate::gateway_response::{GatewayError, ResponseType};
+
+/// Request body limit of API Gateway (10 MB).
+pub const MAX_BODY: u64 = 10 * 1024 * 1024;
+
+/// Headers that describe one connection, not the message: never forwarded.
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "connection"
+            | "keep-alive"
+            | "proxy-authenticate"
+            | "proxy-authorization"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "host"
+            | "content-length"
+            | "expect"
+    )
+}
+
+/// Build the backend URL: stage variables, path parameters (mapped through
+/// `integration.request.path.x = method.request.path.y`, or by the same name), query string.
+pub fn backend_url(
+    integration: &Integration,
+    inv_params: &[(String, String)],
+    vars: Option<&apigw_model::StringMap>,
+    query: Option<&str>,
+) -> String {
+    let mut url = super::stage_variables(integration.uri.as_deref().unwrap_or_default(), vars);
+    // Path variables in the URI: `{name}` or `{name+}`.
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url.as_str();
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let Some(j) = rest[i..].find('}') else {
+            out.push_str(&rest[i..]);
+            rest = "";
+            break;
+        };
+        let name = rest[i + 1..i + j].trim_end_matches('+');
+        let source = integration
+            .request_parameters
+            .as_ref()
+            .and_then(|m| m.get(&format!("integration.request.path.{name}")))
+            .and_then(|s| s.strip_prefix("method.request.path."))
+            .unwrap_or(name);
+        match inv_params.iter().find(|(k, _)| k == source) {
+            Some((_, v)) => out.push_str(&encode_path(v)),
+            None => out.push_str(&rest[i..=i + j]),
+        }
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    url = out;
+    if let Some(q) = query.filter(|q| !q.is_empty()) {
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(q);
+    }
+    url
+}
+
+/// Percent-encode a decoded path value, keeping `/` (a greedy value spans segments).
+fn encode_path(v: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'%');
+    percent_encoding::utf8_percent_encode(v, SET).to_string()
+}
+
+/// Call the backend.
+pub async fn invoke(
+    gw: &Gateway,
+    inv: &Invocation<'_>,
+    integration: &Integration,
+    req: Request<Body>,
+) -> Result<Response<Body>, GatewayError> {
+    let (parts, body) = req.into_parts();
+    if parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_BODY)
+    {
+        return Err(GatewayError::new(
+            ResponseType::RequestTooLarge,
+            "Request Too Long",
+        ));
+    }
+    let url = backend_url(
+        integration,
+        &inv.path_params,
+        inv.stage.stage.variables.as_ref(),
+        parts.uri.query(),
+    );
+    let method = match integration.http_method.as_deref() {
+        Some("ANY") | None => parts.method.clone(),
+        Some(m) => m
+            .parse()
+            .map_err(|_| GatewayError::config("bad integration method"))?,
+    };
+    let mut builder = gw.client.request(method, &url);
+    for (name, value) in &parts.headers {
+        if !is_hop_by_hop(name) {
+            builder = builder.header(name, value);
+        }
+    }
+    builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
+    let upstream = match tokio::time::timeout(timeout, builder.send()).await {
+        Err(_) => return Err(GatewayError::timeout()),
+        Ok(Err(e)) if e.is_timeout() => return Err(GatewayError::timeout()),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
+            return Err(GatewayError::new(
+                ResponseType::IntegrationFailure,
+                "Internal server error",
+            ));
+        }
+        Ok(Ok(r)) => r,
+    };
+    let mut res = Response::builder().status(upstream.status());
+    for (name, value) in upstream.headers() {
+        if !matches!(
+            name.as_str(),
+            "connection" | "keep-alive" | "transfer-encoding"
+        ) {
+            res = res.header(name, value);
+        }
+    }
+    res.body(Body::from_stream(upstream.bytes_stream()))
+        .map_err(|_| GatewayError::config("bad backend response"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn integ(uri: &str, mapping: Option<(&str, &str)>) -> Integration {
+        Integration {
+            integration_type: "HTTP_PROXY".into(),
+            uri: Some(uri.into()),
+            request_parameters: mapping
+                .map(|(k, v)| [(k.to_string(), v.to_string())].into_iter().collect()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn url_building() {
+        let params = vec![("proxy".to_string(), "a/b c".to_string())];
+        assert_eq!(
+            backend_url(
+                &integ("http://h/{proxy}", None),
+                &params,
+                None,
+                Some("x=1&x=2")
+            ),
+            "http://h/a/b%20c?x=1&x=2"
+        );
+        let mapped = integ(
+            "http://h/items/{item}",
+            Some(("integration.request.path.item", "method.request.path.id")),
+        );
+        assert_eq!(
+            backend_url(&mapped, &[("id".into(), "7".into())], None, None),
+            "http://h/items/7"
+        );
+        assert_eq!(
+            backend_url(&integ("http://h/x?a=1", None), &[], None, Some("b=2")),
+            "http://h/x?a=1&b=2"
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! MOCK: no backend. The request template yields `{"statusCode": N}`, which selects the
+//! integration response; its mappings and template make the answer (this is how CORS
+//! preflight `OPTIONS` methods are built on AWS).
+
+use axum::body::Body;
+use axum::http::Response;
+
+use apigw_model::Integration;
+
+use crate::context::{context_object, vtl_context, RequestInfo};
+use crate::gateway::Invocation;
+use crate::gateway_response::{GatewayError, ResponseType};
+use crate::integration_response::{self, IntegrationOutput};
+use crate::templates::{select_request, RequestBody};
+
+/// The status a MOCK request template asked for: `statusCode` of its JSON output (AWS also
+/// accepts the unquoted-key form `{statusCode: 200}` that CDK generates); 200 when absent.
+pub fn status_of(output: &str) -> u16 {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(output) {
+        if let Some(code) = v.get("statusCode") {
+            return code
+                .as_u64()
+                .or_else(|| code.as_str().and_then(|s| s.trim().parse().ok()))
+                .and_then(|n| u16::try_from(n).ok())
+                .unwrap_or(200);
+        }
+        return 200;
+    }
+    // `{statusCode: 200}` — find the digits after the key.
+    if let Some(i) = output.find("statusCode") {
+        let digits: String = output[i + 10..]
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        if let Ok(n) = digits.parse() {
+            return n;
+        }
+    }
+    200
+}
+
+/// Answer a MOCK integration.
+pub fn invoke(
+    inv: &Invocation<'_>,
+    integration: &Integration,
+    req: &RequestInfo,
+) -> Result<Response<Body>, GatewayError> {
+    let now = chrono::Utc::now();
+    let mut ctx = vtl_context(inv, req, context_object(inv, req, now), req.body.clone());
+    let templates = &inv.stage.deployment.templates;
+    let status = match select_request(
+        integration.request_templates.as_ref(),
+        req.header("content-type"),
+        integration.passthrough_behavior.as_deref(),
+    ) {
+        RequestBody::Template(text) => {
+            let t = templates.get(text).map_err(|e| GatewayError::config(&e))?;
+            let rendered = t
+                .render(&ctx)
+                .map_err(|e| GatewayError::config(&e.to_string()))?;
+            ctx.carry_overrides(&rendered);
+            status_of(&rendered.output)
+        }
+        RequestBody::Passthrough => status_of(&req.body),
+        RequestBody::Unsupported => {
+            return Err(GatewayError::new(
+                ResponseType::UnsupportedMediaType,
+                "Unsupported Media Type",
+            ))
+        }
+    };
+    let ir = integration_response::select(
+        integration.integration_responses.as_ref(),
+        &status.to_string(),
+    )
+    .ok_or_else(|| GatewayError::config("no integration response matches the MOCK status"))?;
+    let out = IntegrationOutput {
+        status,
+        headers: &[],
+        body: "",
+    };
+    integration_response::build(ir, &out, &mut ctx, templates, req.header("accept"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_forms() {
+        assert_eq!(status_of(r#"{"statusCode": 404}"#), 404);
+        assert_eq!(status_of(r#"{"statusCode": "201"}"#), 201);
+        assert_eq!(status_of("{statusCode: 500}"), 500);
+        assert_eq!(status_of(""), 200);
+        assert_eq!(status_of("{}"), 200);
+    }
+}

@@ -1,0 +1,57 @@
+//! Integration types, one module each.
+
+pub mod http;
+pub mod http_proxy;
+pub mod mock;
+
+/// Substitute `${stageVariables.name}` in an integration URI or value.
+pub fn stage_variables(text: &str, vars: Option<&apigw_model::StringMap>) -> String {
+    if !text.contains("${stageVariables.") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${stageVariables.") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "${stageVariables.".len()..];
+        match after.find('}') {
+            Some(j) => {
+                let name = &after[..j];
+                if let Some(v) = vars.and_then(|m| m.get(name)) {
+                    out.push_str(v);
+                }
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutes_stage_variables() {
+        let mut vars = apigw_model::StringMap::new();
+        vars.insert("host".into(), "127.0.0.1:8080".into());
+        assert_eq!(
+            stage_variables("http://${stageVariables.host}/x", Some(&vars)),
+            "http://127.0.0.1:8080/x"
+        );
+        assert_eq!(
+            stage_variables("http://${stageVariables.none}/x", Some(&vars)),
+            "http:///x"
+        );
+        assert_eq!(stage_variables("plain", None), "plain");
+        assert_eq!(
+            stage_variables("broken ${stageVariables.x", None),
+            "broken ${stageVariables.x"
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! Parameter mapping expressions: where a mapped value comes from.
+//!
+//! `method.request.{path,querystring,header,multivaluequerystring,multivalueheader}.name`,
+//! `method.request.body` and `method.request.body.JSONPath`, `context.x.y`, `stageVariables.x`,
+//! and `'literal'` — as integration request parameters and gateway responses use them.
+
+use serde_json::Value;
+
+use crate::context::RequestInfo;
+
+/// Walk `a.b.c` into a JSON value and give its text (strings unquoted).
+pub fn json_path_text(doc: &Value, path: &str) -> Option<String> {
+    let path = path.trim_start_matches('$').trim_start_matches('.');
+    let mut cur = doc;
+    for key in path.split('.').filter(|k| !k.is_empty()) {
+        cur = cur.get(key)?;
+    }
+    Some(match cur {
+        Value::String(s) => s.clone(),
+        Value::Null => return None,
+        other => other.to_string(),
+    })
+}
+
+/// Resolve a request-side source expression.
+pub fn request_source(
+    expr: &str,
+    req: &RequestInfo,
+    path_params: &[(String, String)],
+    context: &serde_json::Map<String, Value>,
+    stage_variables: Option<&apigw_model::StringMap>,
+) -> Option<String> {
+    let expr = expr.trim();
+    if let Some(lit) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
+        return Some(lit.to_string());
+    }
+    if let Some(rest) = expr.strip_prefix("method.request.") {
+        let (kind, name) = rest.split_once('.').unwrap_or((rest, ""));
+        return match kind {
+            "path" => path_params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone()),
+            "querystring" => req.query_param(name).map(str::to_string),
+            "header" => req.header(name).map(str::to_string),
+            "multivaluequerystring" => {
+                let v: Vec<&str> = req
+                    .query
+                    .iter()
+                    .filter(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                (!v.is_empty()).then(|| v.join(","))
+            }
+            "multivalueheader" => {
+                let v: Vec<&str> = req
+                    .headers
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                (!v.is_empty()).then(|| v.join(","))
+            }
+            "body" if name.is_empty() => Some(req.body.clone()),
+            "body" => json_path_text(&serde_json::from_str(&req.body).ok()?, name),
+            _ => None,
+        };
+    }
+    if let Some(path) = expr.strip_prefix("context.") {
+        return json_path_text(&Value::Object(context.clone()), path);
+    }
+    if let Some(name) = expr.strip_prefix("stageVariables.") {
+        return stage_variables.and_then(|m| m.get(name)).cloned();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources() {
+        let req = RequestInfo {
+            query: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
+            headers: vec![("X-Id".into(), "h".into())],
+            body: r#"{"pet": {"name": "Rex", "age": 3}}"#.into(),
+            ..Default::default()
+        };
+        let params = vec![("id".to_string(), "7".to_string())];
+        let mut ctx = serde_json::Map::new();
+        ctx.insert(
+            "identity".into(),
+            serde_json::json!({"sourceIp": "1.2.3.4"}),
+        );
+        let r = |e: &str| request_source(e, &req, &params, &ctx, None);
+        assert_eq!(r("method.request.path.id").as_deref(), Some("7"));
+        assert_eq!(r("method.request.querystring.a").as_deref(), Some("2"));
+        assert_eq!(
+            r("method.request.multivaluequerystring.a").as_deref(),
+            Some("1,2")
+        );
+        assert_eq!(r("method.request.header.x-id").as_deref(), Some("h"));
+        assert_eq!(r("method.request.body.pet.name").as_deref(), Some("Rex"));
+        assert_eq!(r("method.request.body.$.pet.age").as_deref(), Some("3"));
+        assert_eq!(r("context.identity.sourceIp").as_deref(), Some("1.2.3.4"));
+        assert_eq!(r("'lit'").as_deref(), Some("lit"));
+        assert_eq!(r("method.request.path.none"), None);
+    }
+}

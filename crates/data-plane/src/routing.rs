@@ -1,0 +1,227 @@
+//! Routing a request path to a resource and method, as API Gateway does.
+//!
+//! Compiled once per deployment into a tree of path segments. At each level a literal segment
+//! beats a `{param}`, which beats a greedy `{proxy+}`; when a more specific branch cannot
+//! match the rest of the path, the next kind is tried. A greedy part takes one or more
+//! segments. Trailing slashes are ignored; path parameters are percent-decoded. The method is
+//! chosen on the matched resource only: the exact verb, else `ANY`; `HEAD` never matches
+//! `GET`. No match, or no such method, is AWS's 403 "Missing Authentication Token".
+
+use std::collections::HashMap;
+
+use apigw_model::{Method, Resource};
+
+/// A compiled routing tree over the resources of one deployment.
+#[derive(Debug, Default)]
+pub struct RouteTable {
+    root: Node,
+}
+
+#[derive(Debug, Default)]
+struct Node {
+    /// Index into the resource list of the resource at this node, if any.
+    resource: Option<usize>,
+    literals: HashMap<String, Node>,
+    /// `{name}` child: (name, node).
+    param: Option<(String, Box<Node>)>,
+    /// `{name+}` child: (name, resource index). A greedy resource has no children.
+    greedy: Option<(String, usize)>,
+}
+
+/// What a path matched: the resource's index in the snapshot's list and the path parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteMatch {
+    /// Index of the matched resource in the list the table was compiled from.
+    pub resource: usize,
+    /// `{name}` → decoded value, in path order.
+    pub params: Vec<(String, String)>,
+}
+
+impl RouteTable {
+    /// Compile the resources of a deployment (paths as the control plane derived them).
+    pub fn compile(resources: &[Resource]) -> Self {
+        let mut root = Node::default();
+        for (i, r) in resources.iter().enumerate() {
+            let mut node = &mut root;
+            let segs: Vec<&str> = r.path.split('/').filter(|s| !s.is_empty()).collect();
+            let mut greedy_at_end = false;
+            for (k, seg) in segs.iter().enumerate() {
+                let inner = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
+                match inner {
+                    Some(name) if name.ends_with('+') && k + 1 == segs.len() => {
+                        node.greedy = Some((name.trim_end_matches('+').to_string(), i));
+                        greedy_at_end = true;
+                    }
+                    Some(name) => {
+                        let slot = node
+                            .param
+                            .get_or_insert_with(|| (name.to_string(), Box::default()));
+                        node = &mut slot.1;
+                    }
+                    None => node = node.literals.entry((*seg).to_string()).or_default(),
+                }
+            }
+            if !greedy_at_end {
+                node.resource = Some(i);
+            }
+        }
+        Self { root }
+    }
+
+    /// Match a request path (not yet percent-decoded, without the stage).
+    pub fn match_path(&self, path: &str) -> Option<RouteMatch> {
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let mut params = Vec::new();
+        let resource = walk(&self.root, &segs, &mut params)?;
+        Some(RouteMatch { resource, params })
+    }
+}
+
+fn walk(node: &Node, segs: &[&str], params: &mut Vec<(String, String)>) -> Option<usize> {
+    let Some((first, rest)) = segs.split_first() else {
+        return node.resource;
+    };
+    let decoded = decode(first);
+    if let Some(child) = node.literals.get(decoded.as_str()) {
+        if let Some(r) = walk(child, rest, params) {
+            return Some(r);
+        }
+    }
+    if let Some((name, child)) = &node.param {
+        let mark = params.len();
+        params.push((name.clone(), decoded));
+        if let Some(r) = walk(child, rest, params) {
+            return Some(r);
+        }
+        params.truncate(mark);
+    }
+    if let Some((name, r)) = &node.greedy {
+        let value = segs.iter().map(|s| decode(s)).collect::<Vec<_>>().join("/");
+        params.push((name.clone(), value));
+        return Some(*r);
+    }
+    None
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The method a request's verb selects on a resource: the exact verb, else `ANY`.
+/// `HEAD` does not fall back to `GET`, as on AWS.
+pub fn select_method<'a>(resource: &'a Resource, verb: &str) -> Option<&'a Method> {
+    let methods = resource.resource_methods.as_ref()?;
+    methods.get(verb).or_else(|| methods.get("ANY"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn res(path: &str, verbs: &[&str]) -> Resource {
+        Resource {
+            id: path.into(),
+            path: path.into(),
+            resource_methods: Some(
+                verbs
+                    .iter()
+                    .map(|v| {
+                        (
+                            v.to_string(),
+                            Method {
+                                http_method: v.to_string(),
+                                ..Default::default()
+                            },
+                        )
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    fn sample() -> (Vec<Resource>, RouteTable) {
+        let list = vec![
+            res("/", &["GET"]),
+            res("/pets", &["GET", "POST"]),
+            res("/pets/{id}", &["GET"]),
+            res("/pets/mine", &["GET"]),
+            res("/pets/{id}/toys", &["ANY"]),
+            res("/files/{proxy+}", &["ANY"]),
+            res("/{proxy+}", &["ANY"]),
+        ];
+        let t = RouteTable::compile(&list);
+        (list, t)
+    }
+
+    fn path_of(list: &[Resource], t: &RouteTable, p: &str) -> Option<String> {
+        t.match_path(p).map(|m| list[m.resource].path.clone())
+    }
+
+    #[test]
+    fn precedence_and_params() {
+        let (list, t) = sample();
+        assert_eq!(path_of(&list, &t, "/").as_deref(), Some("/"));
+        assert_eq!(path_of(&list, &t, "/pets/").as_deref(), Some("/pets"));
+        assert_eq!(
+            path_of(&list, &t, "/pets/mine").as_deref(),
+            Some("/pets/mine")
+        );
+        let m = t.match_path("/pets/a%20b").unwrap();
+        assert_eq!(list[m.resource].path, "/pets/{id}");
+        assert_eq!(m.params, vec![("id".to_string(), "a b".to_string())]);
+        // A literal that cannot finish the path backs off to the parameter.
+        let m = t.match_path("/pets/mine/toys").unwrap();
+        assert_eq!(list[m.resource].path, "/pets/{id}/toys");
+        assert_eq!(m.params, vec![("id".to_string(), "mine".to_string())]);
+        let m = t.match_path("/files/a/b/c.txt").unwrap();
+        assert_eq!(list[m.resource].path, "/files/{proxy+}");
+        assert_eq!(
+            m.params,
+            vec![("proxy".to_string(), "a/b/c.txt".to_string())]
+        );
+        // Greedy needs at least one segment; deeper paths fall to the root greedy.
+        assert_eq!(path_of(&list, &t, "/files").as_deref(), Some("/{proxy+}"));
+        assert_eq!(
+            path_of(&list, &t, "/pets/1/2/3").as_deref(),
+            Some("/{proxy+}")
+        );
+    }
+
+    #[test]
+    fn no_match_without_greedy() {
+        let list = vec![res("/", &["GET"]), res("/pets", &["GET"])];
+        let t = RouteTable::compile(&list);
+        assert!(t.match_path("/dogs").is_none());
+        assert!(t.match_path("/pets/1").is_none());
+    }
+
+    #[test]
+    fn method_selection() {
+        let r = res("/x", &["GET", "ANY"]);
+        assert_eq!(select_method(&r, "GET").unwrap().http_method, "GET");
+        assert_eq!(select_method(&r, "POST").unwrap().http_method, "ANY");
+        let only_get = res("/x", &["GET"]);
+        assert!(select_method(&only_get, "HEAD").is_none());
+    }
+
+    proptest! {
+        #[test]
+        fn matcher_never_panics_and_binds_every_parameter(path in "(/[a-zA-Z0-9._~%-]{0,8}){0,6}/?") {
+            let (list, t) = sample();
+            if let Some(m) = t.match_path(&path) {
+                let declared: Vec<&str> = list[m.resource]
+                    .path
+                    .split('/')
+                    .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+                    .map(|s| s.trim_end_matches('+'))
+                    .collect();
+                let bound: Vec<&str> = m.params.iter().map(|(k, _)| k.as_str()).collect();
+                prop_assert_eq!(declared, bound);
+            }
+        }
+    }
+}

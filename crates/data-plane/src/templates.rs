@@ -1,0 +1,173 @@
+//! Mapping templates of a deployment, parsed once when the deployment is compiled.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use apigw_model::{Resource, StringMap};
+use apigw_vtl::Template;
+
+/// Every template text of a deployment, parsed; a text that does not parse keeps its error so
+/// the request that uses it answers AWS's configuration error.
+#[derive(Debug, Default)]
+pub struct Templates {
+    parsed: HashMap<String, Result<Arc<Template>, String>>,
+}
+
+impl Templates {
+    /// Parse every request, response and integration-response template of `resources`.
+    pub fn compile(resources: &[Resource], extra: impl IntoIterator<Item = String>) -> Self {
+        let mut t = Self::default();
+        for r in resources {
+            for m in r.resource_methods.iter().flat_map(|m| m.values()) {
+                let Some(i) = &m.method_integration else {
+                    continue;
+                };
+                for text in i.request_templates.iter().flat_map(|m| m.values()) {
+                    t.add(text);
+                }
+                for ir in i.integration_responses.iter().flat_map(|m| m.values()) {
+                    for text in ir.response_templates.iter().flat_map(|m| m.values()) {
+                        t.add(text);
+                    }
+                }
+            }
+        }
+        for text in extra {
+            t.add(&text);
+        }
+        t
+    }
+
+    fn add(&mut self, text: &str) {
+        if !self.parsed.contains_key(text) {
+            let parsed = Template::parse(text)
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
+            self.parsed.insert(text.to_string(), parsed);
+        }
+    }
+
+    /// The parsed template for a text (parsing it now if it was not seen at compile time).
+    pub fn get(&self, text: &str) -> Result<Arc<Template>, String> {
+        match self.parsed.get(text) {
+            Some(r) => r.clone(),
+            None => Template::parse(text)
+                .map(Arc::new)
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// What the integration request body is, after the passthrough rules.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RequestBody<'a> {
+    /// Render this template.
+    Template(&'a str),
+    /// Pass the client's body through unchanged.
+    Passthrough,
+    /// 415 Unsupported Media Type.
+    Unsupported,
+}
+
+/// Choose the request template for a Content-Type under `passthroughBehavior`
+/// (`WHEN_NO_MATCH` default, `WHEN_NO_TEMPLATES`, `NEVER`). The Content-Type defaults to
+/// `application/json` and is matched without its parameters, case-insensitively.
+pub fn select_request<'a>(
+    templates: Option<&'a StringMap>,
+    content_type: Option<&str>,
+    passthrough: Option<&str>,
+) -> RequestBody<'a> {
+    let ct = content_type
+        .and_then(|c| c.split(';').next())
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "application/json".to_string());
+    let empty = templates.is_none_or(|t| t.is_empty());
+    if let Some(t) = templates.and_then(|t| t.iter().find(|(k, _)| k.eq_ignore_ascii_case(&ct))) {
+        return RequestBody::Template(t.1);
+    }
+    match passthrough.unwrap_or("WHEN_NO_MATCH") {
+        "WHEN_NO_MATCH" => RequestBody::Passthrough,
+        "WHEN_NO_TEMPLATES" if empty => RequestBody::Passthrough,
+        _ => RequestBody::Unsupported,
+    }
+}
+
+/// Choose a response template: the one for the first `Accept` type that has one, else
+/// `application/json`, else the first defined. Returns (content type, template).
+pub fn select_response<'a>(
+    templates: Option<&'a StringMap>,
+    accept: Option<&str>,
+) -> Option<(&'a str, &'a str)> {
+    let t = templates?;
+    if let Some(accept) = accept {
+        for part in accept.split(',') {
+            let want = part.split(';').next().unwrap_or("").trim();
+            if let Some((k, v)) = t.iter().find(|(k, _)| k.eq_ignore_ascii_case(want)) {
+                return Some((k, v));
+            }
+        }
+    }
+    t.get_key_value("application/json")
+        .or_else(|| t.iter().next())
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> StringMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn passthrough_rules() {
+        let t = map(&[("application/json", "J")]);
+        assert_eq!(
+            select_request(Some(&t), None, None),
+            RequestBody::Template("J")
+        );
+        assert_eq!(
+            select_request(Some(&t), Some("Application/JSON; charset=utf-8"), None),
+            RequestBody::Template("J")
+        );
+        assert_eq!(
+            select_request(Some(&t), Some("text/plain"), None),
+            RequestBody::Passthrough
+        );
+        assert_eq!(
+            select_request(Some(&t), Some("text/plain"), Some("WHEN_NO_TEMPLATES")),
+            RequestBody::Unsupported
+        );
+        assert_eq!(
+            select_request(None, Some("text/plain"), Some("WHEN_NO_TEMPLATES")),
+            RequestBody::Passthrough
+        );
+        assert_eq!(
+            select_request(None, Some("text/plain"), Some("NEVER")),
+            RequestBody::Unsupported
+        );
+        assert_eq!(
+            select_request(Some(&t), Some("text/plain"), Some("NEVER")),
+            RequestBody::Unsupported
+        );
+    }
+
+    #[test]
+    fn response_choice() {
+        let t = map(&[("application/json", "J"), ("application/xml", "X")]);
+        assert_eq!(
+            select_response(Some(&t), Some("application/xml")),
+            Some(("application/xml", "X"))
+        );
+        assert_eq!(
+            select_response(Some(&t), Some("text/html, */*")),
+            Some(("application/json", "J"))
+        );
+        assert_eq!(select_response(None, None), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! The parsed form of a template: a tree of nodes and expressions, immutable and shareable
+//! across threads, built once per deployment by [`crate::parser`].
+
+use std::sync::Arc;
+
+/// A sequence of nodes rendered in order.
+pub(crate) type Block = Vec<Node>;
+
+/// One piece of template output.
+#[derive(Debug)]
+pub(crate) enum Node {
+    /// Literal text, written as is.
+    Text(Box<str>),
+    /// `$ref`, `${ref}`, `$!ref`: the value's Java `toString()`, or nothing when null.
+    Ref(Reference),
+    /// `\$ref` with `prefix` backslashes kept: renders the reference literally.
+    EscapedRef {
+        prefix: Box<str>,
+        reference: Reference,
+    },
+    /// `#set($target = value)`.
+    Set { target: Reference, value: Expr },
+    /// `#if / #elseif / #else / #end`.
+    If {
+        branches: Vec<(Expr, Block)>,
+        otherwise: Option<Block>,
+    },
+    /// `#foreach($var in $iterable) … #end`.
+    Foreach {
+        var: usize,
+        iterable: Expr,
+        body: Block,
+    },
+    /// `#define($var) … #end`: binds `$var` to the (lazily rendered) block `id`.
+    Define { var: usize, id: usize },
+    /// `#name(args)`: a call of a macro defined anywhere in the template, or literal text.
+    MacroCall {
+        name: Box<str>,
+        args: Vec<Expr>,
+        literal: Box<str>,
+    },
+    /// `#break`.
+    Break,
+    /// `#stop`.
+    Stop,
+}
+
+/// `$root.part.part(…)[…]`.
+#[derive(Debug)]
+pub(crate) struct Reference {
+    /// Variable slot of the root name.
+    pub slot: usize,
+    /// Property, method and index accesses, in order.
+    pub parts: Vec<Part>,
+    /// The reference as written (`$foo.bar`), used by escapes and string concatenation.
+    pub literal: Box<str>,
+    /// Byte offset in the template, for error positions.
+    pub pos: usize,
+}
+
+/// One access step of a reference.
+#[derive(Debug)]
+pub(crate) enum Part {
+    /// `.name`: map key, or Java bean getter.
+    Prop(Box<str>),
+    /// `.name(args)`; `regex` is precompiled when the first argument is a string literal and the
+    /// method takes a regular expression.
+    Method {
+        name: Box<str>,
+        args: Vec<Expr>,
+        regex: Option<regex::Regex>,
+    },
+    /// `[expr]`.
+    Index(Expr),
+}
+
+/// Binary operators of VTL expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+/// A VTL expression (directive arguments, method arguments, `#set` right-hand sides).
+#[derive(Debug)]
+pub(crate) enum Expr {
+    Ref(Reference),
+    Str(Arc<str>),
+    /// A double-quoted string containing `$` or `#`: rendered as a template on each evaluation.
+    Interp(Block),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    List(Vec<Expr>),
+    Map(Vec<(Expr, Expr)>),
+    Range(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+}
+
+/// A `#macro(name $a $b) … #end` definition.
+#[derive(Debug)]
+pub(crate) struct MacroDef {
+    /// Slots of the parameters, in order.
+    pub params: Vec<usize>,
+    pub body: Block,
+}

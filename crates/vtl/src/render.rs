@@ -1,0 +1,1704 @@
+//! The interpreter: renders a parsed [`crate::Template`] against a [`Context`].
+//!
+//! Semantics follow Velocity 1.7 with API Gateway's configuration: a null reference renders as
+//! nothing, `#set` with a null right-hand side leaves the variable unchanged, `#foreach` stops
+//! after 1,000 iterations. Every loop, call and string is bounded by [`Limits`].
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use crate::ast::{BinOp, Block, Expr, Node, Part, Reference};
+use crate::context::{Context, Rendered};
+use crate::error::RenderError;
+use crate::json::{JsonDoc, Kind};
+use crate::jsonpath;
+use crate::parser::{
+    SLOT_CONTEXT, SLOT_COUNT, SLOT_FOREACH, SLOT_HAS_NEXT, SLOT_INPUT, SLOT_STAGE, SLOT_UTIL,
+};
+use crate::util;
+use crate::value::{
+    from_serde, java_equals, json_child, list_items, map_entries, materialize, to_plain_string,
+    to_serde, velocity_eq, write_java, write_json, Flavor, JsonInst, LoopInfo, Num, Value,
+};
+use crate::Template;
+
+/// Bounds on one render, so that no template or input can exhaust the data plane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Iterations of one `#foreach` before it silently stops (AWS: 1,000).
+    pub max_foreach: usize,
+    /// Evaluation steps (nodes, expressions, accesses, iterations) for the whole render.
+    pub max_steps: u64,
+    /// Bytes of output, and of any string the template builds (AWS payload limit: 10 MB).
+    pub max_output: usize,
+    /// Nesting of macro calls and `#define` blocks.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_foreach: 1_000,
+            max_steps: 2_000_000,
+            max_output: 10 * 1024 * 1024,
+            max_depth: 64,
+        }
+    }
+}
+
+/// What a node asks of its enclosing blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Go,
+    Break,
+    Stop,
+}
+
+type RResult<T> = Result<T, RenderError>;
+
+/// Renders `tpl` against `ctx`.
+pub(crate) fn render(tpl: &Template, ctx: &Context, limits: &Limits) -> RResult<Rendered> {
+    let mut vars = vec![Value::Null; tpl.names.len()];
+    vars[SLOT_INPUT] = Value::Input;
+    vars[SLOT_UTIL] = Value::Util;
+    vars[SLOT_CONTEXT] = Value::Lazy(0);
+    vars[SLOT_STAGE] = Value::Lazy(1);
+    let mut r = Renderer {
+        tpl,
+        ctx,
+        limits,
+        vars,
+        out: String::with_capacity(tpl.src.len() + 64),
+        steps: 0,
+        depth: 0,
+        body: None,
+        body_doc: None,
+        params: None,
+    };
+    r.block(&tpl.root)?;
+    let (request, response) = r.overrides();
+    Ok(Rendered::new(r.out, request, response))
+}
+
+struct Renderer<'a> {
+    tpl: &'a Template,
+    ctx: &'a Context,
+    limits: &'a Limits,
+    vars: Vec<Value>,
+    out: String,
+    steps: u64,
+    depth: usize,
+    body: Option<Arc<str>>,
+    body_doc: Option<Option<Rc<JsonDoc>>>,
+    params: Option<Value>,
+}
+
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => return false,
+        Value::Bool(b) => return *b,
+        Value::Json(..) => {}
+        _ => return true,
+    }
+    match v.clone().resolve() {
+        Value::Null => false,
+        Value::Bool(b) => b,
+        _ => true,
+    }
+}
+
+fn is_string(v: &Value) -> bool {
+    match v {
+        Value::Str(_) => true,
+        Value::Json(inst, i) => inst.doc.node(*i).kind == Kind::Str,
+        _ => false,
+    }
+}
+
+fn key_matches(k: &Value, key: &Value) -> bool {
+    match (k, key) {
+        (Value::Str(a), Value::Str(b)) => a == b,
+        _ => java_equals(k, key),
+    }
+}
+
+/// Java `String` index (UTF-16 units) to byte offset; `None` when out of range.
+fn utf16_to_byte(s: &str, idx: i64) -> Option<usize> {
+    if idx < 0 {
+        return None;
+    }
+    let idx = idx as usize;
+    if s.is_ascii() {
+        return (idx <= s.len()).then_some(idx);
+    }
+    let mut units = 0;
+    for (b, c) in s.char_indices() {
+        if units >= idx {
+            return Some(b);
+        }
+        units += c.len_utf16();
+    }
+    (units >= idx).then_some(s.len())
+}
+
+fn utf16_len(s: &str) -> i64 {
+    if s.is_ascii() {
+        s.len() as i64
+    } else {
+        s.encode_utf16().count() as i64
+    }
+}
+
+fn byte_to_utf16(s: &str, b: usize) -> i64 {
+    utf16_len(&s[..b])
+}
+
+/// Java `String.trim()`: strips characters up to U+0020 at both ends.
+fn java_trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c <= ' ')
+}
+
+impl Renderer<'_> {
+    fn step(&mut self) -> RResult<()> {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            return Err(RenderError::TooManySteps {
+                limit: self.limits.max_steps,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_len(&self, len: usize) -> RResult<()> {
+        if len > self.limits.max_output {
+            return Err(RenderError::OutputTooLarge {
+                limit: self.limits.max_output,
+            });
+        }
+        Ok(())
+    }
+
+    fn method_err<T>(&self, pos: usize, message: impl Into<String>) -> RResult<T> {
+        let e = crate::error::ParseError::at(&self.tpl.src, pos, "");
+        Err(RenderError::Method {
+            line: e.line,
+            column: e.column,
+            message: message.into(),
+        })
+    }
+
+    fn enter(&mut self) -> RResult<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            return Err(RenderError::TooDeep {
+                limit: self.limits.max_depth,
+            });
+        }
+        Ok(())
+    }
+
+    // ----- blocks and nodes --------------------------------------------------------------
+
+    fn block(&mut self, nodes: &[Node]) -> RResult<Flow> {
+        for n in nodes {
+            let f = self.node(n)?;
+            if f != Flow::Go {
+                return Ok(f);
+            }
+        }
+        Ok(Flow::Go)
+    }
+
+    fn node(&mut self, n: &Node) -> RResult<Flow> {
+        self.step()?;
+        match n {
+            Node::Text(t) => {
+                self.out.push_str(t);
+                self.check_len(self.out.len())?;
+            }
+            Node::Ref(r) => {
+                let v = self.eval_ref(r)?;
+                self.write_value(&v)?;
+            }
+            Node::EscapedRef { prefix, reference } => {
+                let v = self.eval_ref(reference)?;
+                self.out.push_str(prefix);
+                if v.is_null() {
+                    self.out.push('\\');
+                }
+                self.out.push_str(&reference.literal);
+                self.check_len(self.out.len())?;
+            }
+            Node::Set { target, value } => {
+                let v = self.eval(value)?;
+                if !v.is_null() {
+                    self.assign(target, v)?;
+                }
+            }
+            Node::If {
+                branches,
+                otherwise,
+            } => {
+                for (cond, body) in branches {
+                    let c = self.eval(cond)?;
+                    if truthy(&c) {
+                        return self.block(body);
+                    }
+                }
+                if let Some(body) = otherwise {
+                    return self.block(body);
+                }
+            }
+            Node::Foreach {
+                var,
+                iterable,
+                body,
+            } => return self.foreach(*var, iterable, body),
+            Node::Define { var, id } => self.vars[*var] = Value::Block(*id),
+            Node::MacroCall {
+                name,
+                args,
+                literal,
+            } => return self.call_macro(name, args, literal),
+            Node::Break => return Ok(Flow::Break),
+            Node::Stop => return Ok(Flow::Stop),
+        }
+        Ok(Flow::Go)
+    }
+
+    fn write_value(&mut self, v: &Value) -> RResult<()> {
+        match v {
+            Value::Null => {}
+            Value::Block(id) => {
+                let id = *id;
+                self.render_define(id)?;
+            }
+            v => write_java(v, &mut self.out, 0),
+        }
+        self.check_len(self.out.len())
+    }
+
+    fn render_define(&mut self, id: usize) -> RResult<()> {
+        let tpl = self.tpl;
+        let Some(body) = tpl.defines.get(id) else {
+            return Ok(());
+        };
+        self.enter()?;
+        let r = self.block(body);
+        self.depth -= 1;
+        r.map(|_| ())
+    }
+
+    fn render_to_string(&mut self, block: &Block) -> RResult<String> {
+        let saved = std::mem::take(&mut self.out);
+        let r = self.block(block);
+        let s = std::mem::replace(&mut self.out, saved);
+        r?;
+        Ok(s)
+    }
+
+    fn foreach(&mut self, var: usize, iterable: &Expr, body: &Block) -> RResult<Flow> {
+        let src = self.eval(iterable)?.resolve();
+        enum It {
+            List(Rc<crate::value::ListObj>, usize),
+            Json(Rc<JsonInst>, u32, u32),
+            Vals(std::vec::IntoIter<Value>),
+        }
+        let mut it = match &src {
+            Value::Null => return Ok(Flow::Go),
+            Value::List(l) => It::List(l.clone(), 0),
+            Value::Json(inst, i) => {
+                let n = inst.doc.node(*i);
+                match n.kind {
+                    Kind::Arr | Kind::Obj => {
+                        let first = if n.kind == Kind::Obj { i + 2 } else { i + 1 };
+                        It::Json(inst.clone(), first, n.len)
+                    }
+                    _ => return Ok(Flow::Go),
+                }
+            }
+            Value::Map(_) => It::Vals(
+                map_entries(&src)
+                    .into_iter()
+                    .map(|(_, v)| v)
+                    .collect::<Vec<_>>()
+                    .into_iter(),
+            ),
+            _ => return Ok(Flow::Go),
+        };
+        let obj_json = matches!(&src, Value::Json(inst, i) if inst.doc.node(*i).kind == Kind::Obj);
+        let mut next = move || -> Option<(Value, bool)> {
+            match &mut it {
+                It::List(l, i) => {
+                    let items = l.items.borrow();
+                    let v = items.get(*i)?.clone();
+                    *i += 1;
+                    Some((v, *i < items.len()))
+                }
+                It::Json(inst, cur, left) => {
+                    if *left == 0 {
+                        return None;
+                    }
+                    *left -= 1;
+                    let v = json_child(inst, *cur);
+                    let after = inst.doc.node(*cur).next;
+                    *cur = if obj_json { after + 1 } else { after };
+                    Some((v, *left > 0))
+                }
+                It::Vals(vals) => {
+                    let v = vals.next()?;
+                    Some((v, vals.len() > 0))
+                }
+            }
+        };
+        let saved_var = std::mem::take(&mut self.vars[var]);
+        let saved_count = std::mem::take(&mut self.vars[SLOT_COUNT]);
+        let saved_has_next = std::mem::take(&mut self.vars[SLOT_HAS_NEXT]);
+        let parent = match &self.vars[SLOT_FOREACH] {
+            Value::Loop(l) => Some(l.clone()),
+            _ => None,
+        };
+        let info = Rc::new(LoopInfo {
+            index: Cell::new(0),
+            has_next: Cell::new(false),
+            parent,
+        });
+        let saved_loop = std::mem::replace(&mut self.vars[SLOT_FOREACH], Value::Loop(info.clone()));
+        let mut flow = Flow::Go;
+        let mut result = Ok(());
+        for i in 0..self.limits.max_foreach {
+            if let Err(e) = self.step() {
+                result = Err(e);
+                break;
+            }
+            let Some((v, has_next)) = next() else { break };
+            info.index.set(i);
+            info.has_next.set(has_next);
+            self.vars[var] = v;
+            self.vars[SLOT_COUNT] = Value::Int(i as i64 + 1);
+            self.vars[SLOT_HAS_NEXT] = Value::Bool(has_next);
+            match self.block(body) {
+                Ok(Flow::Go) => {}
+                Ok(Flow::Break) => break,
+                Ok(Flow::Stop) => {
+                    flow = Flow::Stop;
+                    break;
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.vars[var] = saved_var;
+        self.vars[SLOT_COUNT] = saved_count;
+        self.vars[SLOT_HAS_NEXT] = saved_has_next;
+        self.vars[SLOT_FOREACH] = saved_loop;
+        result.map(|_| flow)
+    }
+
+    fn call_macro(&mut self, name: &str, args: &[Expr], literal: &str) -> RResult<Flow> {
+        let tpl = self.tpl;
+        let Some(def) = tpl.macros.get(name) else {
+            self.out.push_str(literal);
+            self.check_len(self.out.len())?;
+            return Ok(Flow::Go);
+        };
+        let mut values = Vec::with_capacity(args.len());
+        for a in args {
+            values.push(self.eval(a)?);
+        }
+        self.enter()?;
+        let mut saved = Vec::with_capacity(def.params.len());
+        for (k, &slot) in def.params.iter().enumerate() {
+            let v = values.get(k).cloned().unwrap_or_default();
+            saved.push(std::mem::replace(&mut self.vars[slot], v));
+        }
+        let r = self.block(&def.body);
+        for (&slot, v) in def.params.iter().zip(saved) {
+            self.vars[slot] = v;
+        }
+        self.depth -= 1;
+        match r? {
+            Flow::Stop => Ok(Flow::Stop),
+            _ => Ok(Flow::Go),
+        }
+    }
+
+    // ----- variables ---------------------------------------------------------------------
+
+    fn var(&mut self, slot: usize) -> Value {
+        match &self.vars[slot] {
+            Value::Lazy(0) => {
+                let v = self.build_context();
+                self.vars[slot] = v.clone();
+                v
+            }
+            Value::Lazy(_) => {
+                let entries = self
+                    .ctx
+                    .stage_variables
+                    .iter()
+                    .map(|(k, v)| (Value::str(k.as_str()), Value::str(v.as_str())))
+                    .collect();
+                let v = Value::new_map(entries, Flavor::Java);
+                self.vars[slot] = v.clone();
+                v
+            }
+            v => v.clone(),
+        }
+    }
+
+    fn build_context(&self) -> Value {
+        let ctx = Value::new_map(Vec::new(), Flavor::Context);
+        let Value::Map(m) = &ctx else {
+            return ctx;
+        };
+        let empty = |keys: &[&str]| {
+            keys.iter()
+                .map(|k| (Value::str(*k), Value::new_map(Vec::new(), Flavor::Context)))
+                .collect::<Vec<_>>()
+        };
+        {
+            let mut entries = m.entries.borrow_mut();
+            for (k, v) in &self.ctx.context {
+                entries.push((Value::str(k.as_str()), from_serde(v, Flavor::Context)));
+            }
+            for (key, subs) in [
+                ("requestOverride", &["path", "header", "querystring"][..]),
+                ("responseOverride", &["header"][..]),
+            ] {
+                let existing = entries
+                    .iter()
+                    .find(|(k, _)| k.as_str().as_deref() == Some(key))
+                    .map(|(_, v)| v.clone());
+                match existing {
+                    Some(Value::Map(o)) => {
+                        let mut oe = o.entries.borrow_mut();
+                        for (sk, sv) in empty(subs) {
+                            if !oe.iter().any(|(k, _)| key_matches(k, &sk)) {
+                                oe.push((sk, sv));
+                            }
+                        }
+                    }
+                    _ => {
+                        entries.retain(|(k, _)| k.as_str().as_deref() != Some(key));
+                        entries.push((
+                            Value::str(key),
+                            Value::new_map(empty(subs), Flavor::Context),
+                        ));
+                    }
+                }
+            }
+        }
+        ctx
+    }
+
+    /// `requestOverride` and `responseOverride` as they stand after rendering.
+    fn overrides(&mut self) -> (serde_json::Value, serde_json::Value) {
+        let defaults = || {
+            (
+                serde_json::json!({"path": {}, "header": {}, "querystring": {}}),
+                serde_json::json!({"header": {}}),
+            )
+        };
+        match &self.vars[SLOT_CONTEXT] {
+            Value::Lazy(_) => {
+                let (dreq, dresp) = defaults();
+                let get = |k: &str, d| self.ctx.context.get(k).cloned().unwrap_or(d);
+                (get("requestOverride", dreq), get("responseOverride", dresp))
+            }
+            ctx => {
+                let ctx = ctx.clone();
+                let get = |k: &str| -> Value {
+                    map_entries(&ctx)
+                        .into_iter()
+                        .find(|(key, _)| key.as_str().as_deref() == Some(k))
+                        .map(|(_, v)| v)
+                        .unwrap_or_default()
+                };
+                (
+                    to_serde(&get("requestOverride"), 0),
+                    to_serde(&get("responseOverride"), 0),
+                )
+            }
+        }
+    }
+
+    fn assign(&mut self, target: &Reference, v: Value) -> RResult<()> {
+        let Some((last, init)) = target.parts.split_last() else {
+            self.vars[target.slot] = v;
+            return Ok(());
+        };
+        let mut base = self.var(target.slot);
+        for part in init {
+            base = base.resolve();
+            if base.is_null() {
+                return Ok(());
+            }
+            base = self.part(&base, part, target)?;
+        }
+        let base = match base {
+            Value::Json(inst, i) => materialize(&inst, i),
+            other => other,
+        };
+        match last {
+            Part::Prop(name) => {
+                if let Value::Map(m) = &base {
+                    map_put(m, Value::str(&**name), v);
+                }
+            }
+            Part::Index(e) => {
+                let key = self.eval(e)?.resolve();
+                match &base {
+                    Value::Map(m) => {
+                        map_put(m, key, v);
+                    }
+                    Value::List(l) => {
+                        let len = l.items.borrow().len() as i64;
+                        let Some(i) = key.as_int() else {
+                            return Ok(());
+                        };
+                        let i = if i < 0 { i + len } else { i };
+                        if i < 0 || i >= len {
+                            return self.method_err(
+                                target.pos,
+                                format!("index {i} out of bounds for length {len}"),
+                            );
+                        }
+                        l.items.borrow_mut()[i as usize] = v;
+                    }
+                    _ => {}
+                }
+            }
+            Part::Method { .. } => {}
+        }
+        Ok(())
+    }
+
+    // ----- expressions -------------------------------------------------------------------
+
+    fn eval(&mut self, e: &Expr) -> RResult<Value> {
+        self.step()?;
+        Ok(match e {
+            Expr::Ref(r) => self.eval_ref(r)?,
+            Expr::Str(s) => Value::Str(s.clone()),
+            Expr::Interp(b) => {
+                let s = self.render_to_string(b)?;
+                Value::str(s)
+            }
+            Expr::Int(i) => Value::Int(*i),
+            Expr::Float(f) => Value::Float(*f),
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::List(items) => {
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
+                    v.push(self.eval(i)?);
+                }
+                Value::new_list(v, false)
+            }
+            Expr::Map(entries) => {
+                let mut v: Vec<(Value, Value)> = Vec::with_capacity(entries.len());
+                for (k, x) in entries {
+                    let k = self.eval(k)?.resolve();
+                    let x = self.eval(x)?;
+                    if let Some(slot) = v.iter_mut().find(|(k2, _)| key_matches(k2, &k)) {
+                        slot.1 = x;
+                    } else {
+                        v.push((k, x));
+                    }
+                }
+                Value::new_map(v, Flavor::Java)
+            }
+            Expr::Range(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                let as_i = |v: &Value| {
+                    v.as_int()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                };
+                match (as_i(&a), as_i(&b)) {
+                    (Some(x), Some(y)) => {
+                        let n = x.abs_diff(y).saturating_add(1);
+                        self.steps = self.steps.saturating_add(n);
+                        self.step()?;
+                        let items: Vec<Value> = if x <= y {
+                            (x..=y).map(Value::Int).collect()
+                        } else {
+                            (y..=x).rev().map(Value::Int).collect()
+                        };
+                        Value::new_list(items, false)
+                    }
+                    _ => Value::Null,
+                }
+            }
+            Expr::Not(e) => {
+                let v = self.eval(e)?;
+                Value::Bool(!truthy(&v))
+            }
+            Expr::Bin(op, l, r) => self.binary(*op, l, r)?,
+        })
+    }
+
+    fn binary(&mut self, op: BinOp, l: &Expr, r: &Expr) -> RResult<Value> {
+        match op {
+            BinOp::And => {
+                let a = self.eval(l)?;
+                if !truthy(&a) {
+                    return Ok(Value::Bool(false));
+                }
+                let b = self.eval(r)?;
+                return Ok(Value::Bool(truthy(&b)));
+            }
+            BinOp::Or => {
+                let a = self.eval(l)?;
+                if truthy(&a) {
+                    return Ok(Value::Bool(true));
+                }
+                let b = self.eval(r)?;
+                return Ok(Value::Bool(truthy(&b)));
+            }
+            _ => {}
+        }
+        let a = self.eval(l)?.resolve();
+        let b = self.eval(r)?.resolve();
+        Ok(match op {
+            BinOp::Eq => Value::Bool(velocity_eq(&a, &b)),
+            BinOp::Ne => Value::Bool(!velocity_eq(&a, &b)),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let ord = match (a.as_number(), b.as_number()) {
+                    (Some(x), Some(y)) => x.cmp(y),
+                    _ => None,
+                };
+                Value::Bool(match (op, ord) {
+                    (_, None) => false,
+                    (BinOp::Lt, Some(o)) => o.is_lt(),
+                    (BinOp::Le, Some(o)) => o.is_le(),
+                    (BinOp::Gt, Some(o)) => o.is_gt(),
+                    (_, Some(o)) => o.is_ge(),
+                })
+            }
+            BinOp::Add if is_string(&a) || is_string(&b) => {
+                let lit = |e: &Expr| match e {
+                    Expr::Ref(r) => r.literal.to_string(),
+                    _ => String::new(),
+                };
+                let mut s = if a.is_null() {
+                    lit(l)
+                } else {
+                    to_plain_string(&a)
+                };
+                if b.is_null() {
+                    s.push_str(&lit(r));
+                } else {
+                    s.push_str(&to_plain_string(&b));
+                }
+                self.check_len(s.len())?;
+                Value::str(s)
+            }
+            _ => match (a.as_number(), b.as_number()) {
+                (Some(x), Some(y)) => arith(op, x, y),
+                _ => Value::Null,
+            },
+        })
+    }
+
+    fn eval_ref(&mut self, r: &Reference) -> RResult<Value> {
+        // Accesses return resolved values, so only the variable itself needs resolving.
+        let mut v = self.var(r.slot).resolve();
+        let parts = &r.parts;
+        let mut k = 0;
+        let mut resolved = true;
+        while let Some(part) = parts.get(k) {
+            if v.is_null() {
+                return Ok(Value::Null);
+            }
+            // Fast path: a chain of properties through objects of an unmodified JSON document
+            // walks node indexes and builds one value at the end (same steps, same result as
+            // `part` on each intermediate view).
+            if let (Value::Json(inst, i), Part::Prop(_)) = (&v, part) {
+                let doc = &inst.doc;
+                if doc.node(*i).kind == Kind::Obj && inst.overlay.borrow().is_empty() {
+                    let mut cur = *i;
+                    while let Some(Part::Prop(name)) = parts.get(k) {
+                        if doc.node(cur).kind != Kind::Obj {
+                            break;
+                        }
+                        self.step()?;
+                        k += 1;
+                        match doc.member(cur, name) {
+                            Some(c) => cur = c,
+                            None => return Ok(Value::Null),
+                        }
+                    }
+                    if let Value::Json(_, i) = &mut v {
+                        *i = cur;
+                    }
+                    v = v.resolve();
+                    resolved = true;
+                    continue;
+                }
+            }
+            v = self.part(&v, part, r)?;
+            resolved = false;
+            k += 1;
+        }
+        Ok(if resolved { v } else { v.resolve() })
+    }
+
+    fn part(&mut self, v: &Value, part: &Part, r: &Reference) -> RResult<Value> {
+        self.step()?;
+        match part {
+            Part::Prop(name) => Ok(self.prop(v, name)),
+            Part::Index(e) => {
+                let k = self.eval(e)?.resolve();
+                self.index(v, &k, r)
+            }
+            Part::Method { name, args, regex } => {
+                let mut argv = Vec::with_capacity(args.len());
+                for a in args {
+                    argv.push(self.eval(a)?.resolve());
+                }
+                self.call(v, name, &argv, regex.as_ref(), r)
+            }
+        }
+    }
+
+    // ----- properties, indexes -----------------------------------------------------------
+
+    fn prop(&mut self, v: &Value, name: &str) -> Value {
+        match v {
+            Value::Map(m) => map_get(m, &Value::str(name)),
+            Value::Json(inst, i) => {
+                let doc = &inst.doc;
+                match doc.node(*i).kind {
+                    Kind::Obj => doc
+                        .member(*i, name)
+                        .map_or(Value::Null, |c| json_child(inst, c)),
+                    Kind::Arr => match name {
+                        "empty" => Value::Bool(doc.node(*i).len == 0),
+                        _ => Value::Null,
+                    },
+                    Kind::Str => match name {
+                        "empty" => Value::Bool(doc.node(*i).end == doc.node(*i).start),
+                        _ => Value::Null,
+                    },
+                    _ => Value::Null,
+                }
+            }
+            Value::List(l) => match name {
+                "empty" => Value::Bool(l.items.borrow().is_empty()),
+                _ => Value::Null,
+            },
+            Value::Str(s) => match name {
+                "empty" => Value::Bool(s.is_empty()),
+                _ => Value::Null,
+            },
+            Value::Input => match name {
+                "body" => Value::Str(self.body()),
+                _ => Value::Null,
+            },
+            Value::Loop(l) => loop_prop(l, name),
+            Value::Entry(e) => match name {
+                "key" => e.0.clone(),
+                "value" => e.1.clone(),
+                _ => Value::Null,
+            },
+            _ => Value::Null,
+        }
+    }
+
+    fn index(&mut self, v: &Value, k: &Value, r: &Reference) -> RResult<Value> {
+        match v {
+            Value::Map(m) => Ok(map_get(m, k)),
+            Value::Json(inst, i) => {
+                let doc = &inst.doc;
+                let n = doc.node(*i);
+                match n.kind {
+                    Kind::Obj => Ok(match k.as_str() {
+                        Some(key) => doc
+                            .member(*i, &key)
+                            .map_or(Value::Null, |c| json_child(inst, c)),
+                        None => Value::Null,
+                    }),
+                    Kind::Arr => {
+                        let Some(idx) = k.as_int() else {
+                            return Ok(Value::Null);
+                        };
+                        let len = i64::from(n.len);
+                        let j = if idx < 0 { idx + len } else { idx };
+                        match (j >= 0).then(|| doc.element(*i, j as usize)).flatten() {
+                            Some(c) => Ok(json_child(inst, c)),
+                            None => self.method_err(
+                                r.pos,
+                                format!("index {idx} out of bounds for length {len}"),
+                            ),
+                        }
+                    }
+                    _ => Ok(Value::Null),
+                }
+            }
+            Value::List(l) => {
+                let Some(idx) = k.as_int() else {
+                    return Ok(Value::Null);
+                };
+                let items = l.items.borrow();
+                let len = items.len() as i64;
+                let j = if idx < 0 { idx + len } else { idx };
+                match (j >= 0).then(|| items.get(j as usize)).flatten() {
+                    Some(x) => Ok(x.clone()),
+                    None => self
+                        .method_err(r.pos, format!("index {idx} out of bounds for length {len}")),
+                }
+            }
+            _ => Ok(Value::Null),
+        }
+    }
+
+    // ----- $input ------------------------------------------------------------------------
+
+    /// `$input.body`: the raw payload, `{}` when empty (recorded in
+    /// `test_apigateway_common.snapshot.json`, `test_input_body_formatting`).
+    fn body(&mut self) -> Arc<str> {
+        if let Some(b) = &self.body {
+            return b.clone();
+        }
+        let b: Arc<str> = if self.ctx.body.is_empty() {
+            "{}".into()
+        } else {
+            self.ctx.body.as_str().into()
+        };
+        self.body = Some(b.clone());
+        b
+    }
+
+    fn body_doc(&mut self) -> Option<Rc<JsonDoc>> {
+        if let Some(d) = &self.body_doc {
+            return d.clone();
+        }
+        let d = JsonDoc::parse(self.body());
+        self.body_doc = Some(d.clone());
+        d
+    }
+
+    fn input_params(&mut self) -> Value {
+        if let Some(p) = &self.params {
+            return p.clone();
+        }
+        let to_map = |pairs: &[(String, String)]| {
+            Value::new_map(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (Value::str(k.as_str()), Value::str(v.as_str())))
+                    .collect(),
+                Flavor::Java,
+            )
+        };
+        let p = &self.ctx.params;
+        let v = Value::new_map(
+            vec![
+                (Value::str("path"), to_map(&p.path)),
+                (Value::str("querystring"), to_map(&p.querystring)),
+                (Value::str("header"), to_map(&p.header)),
+            ],
+            Flavor::Java,
+        );
+        self.params = Some(v.clone());
+        v
+    }
+
+    fn input_param(&self, name: &str) -> Value {
+        let p = &self.ctx.params;
+        let found = p
+            .path
+            .iter()
+            .chain(&p.querystring)
+            .chain(&p.header)
+            .find(|(k, _)| k == name)
+            .or_else(|| p.header.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)));
+        Value::str(found.map_or("", |(_, v)| v.as_str()))
+    }
+
+    fn input_call(&mut self, name: &str, args: &[Value], r: &Reference) -> RResult<Value> {
+        match (name, args) {
+            ("params", []) => Ok(self.input_params()),
+            ("params", [n]) => Ok(match n.as_str() {
+                Some(n) => self.input_param(&n),
+                None => Value::Null,
+            }),
+            ("getBody", []) => Ok(Value::Str(self.body())),
+            ("path", [p]) => {
+                let Some(p) = p.as_str() else {
+                    return Ok(Value::Null);
+                };
+                let Some(path) = jsonpath::compile(&p) else {
+                    return self.method_err(r.pos, format!("invalid JSONPath '{p}'"));
+                };
+                let Some(doc) = self.body_doc() else {
+                    return Ok(Value::Null);
+                };
+                let inst = Rc::new(JsonInst {
+                    doc: doc.clone(),
+                    overlay: RefCell::new(Vec::new()),
+                });
+                let found = jsonpath::eval(&doc, 0, &path);
+                Ok(if path.definite {
+                    found.first().map_or(Value::Null, |&n| json_child(&inst, n))
+                } else {
+                    let items = found.iter().map(|&n| json_child(&inst, n)).collect();
+                    Value::new_list(items, true)
+                })
+            }
+            ("json", [p]) => {
+                let Some(p) = p.as_str() else {
+                    return Ok(Value::Null);
+                };
+                let Some(path) = jsonpath::compile(&p) else {
+                    return self.method_err(r.pos, format!("invalid JSONPath '{p}'"));
+                };
+                let Some(doc) = self.body_doc() else {
+                    return Ok(Value::str("\"\""));
+                };
+                let found = jsonpath::eval(&doc, 0, &path);
+                let mut s = String::new();
+                if path.definite {
+                    match found.first() {
+                        Some(&n) => doc.write_json(n, &mut s),
+                        None => s.push_str("\"\""),
+                    }
+                } else {
+                    s.push('[');
+                    for (k, &n) in found.iter().enumerate() {
+                        if k > 0 {
+                            s.push(',');
+                        }
+                        doc.write_json(n, &mut s);
+                    }
+                    s.push(']');
+                }
+                Ok(Value::str(s))
+            }
+            _ => Ok(Value::Null),
+        }
+    }
+
+    // ----- $util -------------------------------------------------------------------------
+
+    fn util_call(&mut self, name: &str, args: &[Value], r: &Reference) -> RResult<Value> {
+        let [arg] = args else {
+            return Ok(Value::Null);
+        };
+        if arg.is_null() {
+            return Ok(Value::Null);
+        }
+        let text = || match arg.as_str() {
+            Some(s) => s,
+            None => to_plain_string(arg).into(),
+        };
+        let out = match name {
+            "escapeJavaScript" => {
+                let s = text();
+                let mut o = String::with_capacity(s.len() + 8);
+                util::escape_javascript(&s, &mut o);
+                o
+            }
+            "urlEncode" => util::url_encode(&text()),
+            "urlDecode" => match util::url_decode(&text()) {
+                Some(s) => s,
+                None => return self.method_err(r.pos, "urlDecode: malformed escape"),
+            },
+            "base64Encode" => base64::engine::general_purpose::STANDARD.encode(text().as_bytes()),
+            "base64Decode" => {
+                let s: String = text().chars().filter(|c| !c.is_whitespace()).collect();
+                let engines = [
+                    &base64::engine::general_purpose::STANDARD,
+                    &base64::engine::general_purpose::STANDARD_NO_PAD,
+                    &base64::engine::general_purpose::URL_SAFE,
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                ];
+                match engines.iter().find_map(|e| e.decode(&s).ok()) {
+                    Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    None => return self.method_err(r.pos, "base64Decode: invalid base64"),
+                }
+            }
+            "toJson" => {
+                let mut o = String::new();
+                write_json(arg, &mut o, 0);
+                o
+            }
+            "parseJson" => {
+                let src: Arc<str> = text();
+                return match JsonDoc::parse(src) {
+                    Some(doc) => {
+                        let inst = Rc::new(JsonInst {
+                            doc,
+                            overlay: RefCell::new(Vec::new()),
+                        });
+                        Ok(json_child(&inst, 0))
+                    }
+                    None => self.method_err(r.pos, "parseJson: invalid JSON"),
+                };
+            }
+            _ => return Ok(Value::Null),
+        };
+        self.check_len(out.len())?;
+        Ok(Value::str(out))
+    }
+
+    // ----- Java methods ------------------------------------------------------------------
+
+    fn call(
+        &mut self,
+        v: &Value,
+        name: &str,
+        args: &[Value],
+        regex: Option<&regex::Regex>,
+        r: &Reference,
+    ) -> RResult<Value> {
+        match v {
+            Value::Input => return self.input_call(name, args, r),
+            Value::Util => return self.util_call(name, args, r),
+            _ => {}
+        }
+        // Methods every object has.
+        match (name, args) {
+            ("toString", []) => {
+                return Ok(match v {
+                    Value::Block(id) => {
+                        let id = *id;
+                        let saved = std::mem::take(&mut self.out);
+                        let res = self.render_define(id);
+                        let s = std::mem::replace(&mut self.out, saved);
+                        res?;
+                        Value::str(s)
+                    }
+                    Value::Str(_) => v.clone(),
+                    _ => Value::str(to_plain_string(v)),
+                });
+            }
+            ("equals", [x]) => return Ok(Value::Bool(java_equals(v, x))),
+            _ => {}
+        }
+        if is_string(v) {
+            let s = v.as_str().unwrap_or_default();
+            return self.string_call(&s, name, args, regex, r);
+        }
+        let kind = match v {
+            Value::Json(inst, i) => Some(inst.doc.node(*i).kind),
+            _ => None,
+        };
+        match v {
+            Value::List(_) => self.list_call(v, name, args, r),
+            Value::Json(..) if kind == Some(Kind::Arr) => self.list_call(v, name, args, r),
+            Value::Map(_) => Ok(self.map_call(v, name, args)),
+            Value::Json(..) if kind == Some(Kind::Obj) => Ok(self.map_call(v, name, args)),
+            Value::Int(_) | Value::Float(_) => Ok(number_call(v, name, args)),
+            Value::Json(..) if kind == Some(Kind::Num) => Ok(number_call(v, name, args)),
+            Value::Bool(b) => Ok(match (name, args) {
+                ("booleanValue", []) => Value::Bool(*b),
+                _ => Value::Null,
+            }),
+            Value::Loop(l) => Ok(match (name, args) {
+                ("hasNext", []) => Value::Bool(l.has_next.get()),
+                _ => match name.strip_prefix("get").or_else(|| name.strip_prefix("is")) {
+                    Some(p) if args.is_empty() => {
+                        let mut p = p.to_owned();
+                        if let Some(f) = p.get_mut(..1) {
+                            f.make_ascii_lowercase();
+                        }
+                        loop_prop(l, &p)
+                    }
+                    _ => Value::Null,
+                },
+            }),
+            Value::Entry(e) => Ok(match (name, args) {
+                ("getKey", []) => e.0.clone(),
+                ("getValue", []) => e.1.clone(),
+                _ => Value::Null,
+            }),
+            _ => Ok(Value::Null),
+        }
+    }
+
+    fn string_call(
+        &mut self,
+        s: &Arc<str>,
+        name: &str,
+        args: &[Value],
+        regex: Option<&regex::Regex>,
+        r: &Reference,
+    ) -> RResult<Value> {
+        let arg_s = |k: usize| args.get(k).and_then(Value::as_str);
+        let arg_i = |k: usize| args.get(k).and_then(Value::as_int);
+        // The regex precompiled at parse time is borrowed (cloning a `Regex` builds a new cache
+        // pool); other patterns are compiled here.
+        let regex_for = |this: &Self,
+                         pat: &str,
+                         anchored: bool|
+         -> RResult<std::borrow::Cow<'_, regex::Regex>> {
+            if let Some(re) = regex {
+                return Ok(std::borrow::Cow::Borrowed(re));
+            }
+            let p = if anchored {
+                format!("^(?:{pat})$")
+            } else {
+                pat.to_owned()
+            };
+            util::java_regex(&p)
+                .map(std::borrow::Cow::Owned)
+                .or_else(|e| this.method_err(r.pos, format!("bad regex: {e}")))
+        };
+        Ok(match (name, args.len()) {
+            ("length" | "size", 0) => Value::Int(utf16_len(s)),
+            ("isEmpty", 0) => Value::Bool(s.is_empty()),
+            ("trim", 0) => Value::str(java_trim(s)),
+            ("toLowerCase", 0) => Value::str(s.to_lowercase()),
+            ("toUpperCase", 0) => Value::str(s.to_uppercase()),
+            ("contains", 1) => arg_s(0).map_or(Value::Null, |x| Value::Bool(s.contains(&*x))),
+            ("startsWith", 1) => arg_s(0).map_or(Value::Null, |x| Value::Bool(s.starts_with(&*x))),
+            ("startsWith", 2) => match (arg_s(0), arg_i(1)) {
+                (Some(x), Some(off)) => {
+                    Value::Bool(utf16_to_byte(s, off).is_some_and(|b| s[b..].starts_with(&*x)))
+                }
+                _ => Value::Null,
+            },
+            ("endsWith", 1) => arg_s(0).map_or(Value::Null, |x| Value::Bool(s.ends_with(&*x))),
+            ("equalsIgnoreCase", 1) => Value::Bool(arg_s(0).is_some_and(|x| {
+                x.chars()
+                    .flat_map(char::to_lowercase)
+                    .eq(s.chars().flat_map(char::to_lowercase))
+            })),
+            ("indexOf" | "lastIndexOf", 1 | 2) => {
+                let Some(x) = arg_s(0) else {
+                    return Ok(Value::Null);
+                };
+                let last = name == "lastIndexOf";
+                let found = match arg_i(1) {
+                    None if args.len() == 2 => return Ok(Value::Null),
+                    None => {
+                        if last {
+                            s.rfind(&*x)
+                        } else {
+                            s.find(&*x)
+                        }
+                    }
+                    Some(from) => {
+                        let from = from.clamp(0, utf16_len(s));
+                        let b = utf16_to_byte(s, from).unwrap_or(s.len());
+                        if last {
+                            let end = (b + x.len()).min(s.len());
+                            let end = (end..=s.len())
+                                .find(|&e| s.is_char_boundary(e))
+                                .unwrap_or(s.len());
+                            s[..end].rfind(&*x)
+                        } else {
+                            s[b..].find(&*x).map(|i| i + b)
+                        }
+                    }
+                };
+                Value::Int(found.map_or(-1, |b| byte_to_utf16(s, b)))
+            }
+            ("substring", 1 | 2) => {
+                let len = utf16_len(s);
+                let (Some(b), e) = (arg_i(0), arg_i(1)) else {
+                    return Ok(Value::Null);
+                };
+                let e = if args.len() == 2 {
+                    match e {
+                        Some(e) => e,
+                        None => return Ok(Value::Null),
+                    }
+                } else {
+                    len
+                };
+                if b < 0 || e > len || b > e {
+                    return self.method_err(
+                        r.pos,
+                        format!("substring: begin {b}, end {e}, length {len}"),
+                    );
+                }
+                match (utf16_to_byte(s, b), utf16_to_byte(s, e)) {
+                    (Some(x), Some(y)) if x <= y => Value::str(&s[x..y]),
+                    _ => Value::str(""),
+                }
+            }
+            ("charAt", 1) => {
+                let Some(i) = arg_i(0) else {
+                    return Ok(Value::Null);
+                };
+                match utf16_to_byte(s, i).and_then(|b| s[b..].chars().next()) {
+                    Some(c) if i < utf16_len(s) => Value::str(c.to_string()),
+                    _ => return self.method_err(r.pos, format!("charAt: index {i} out of range")),
+                }
+            }
+            ("concat", 1) => match arg_s(0) {
+                Some(x) => {
+                    self.check_len(s.len() + x.len())?;
+                    Value::str(format!("{s}{x}"))
+                }
+                None => Value::Null,
+            },
+            ("replace", 2) => match (arg_s(0), arg_s(1)) {
+                (Some(a), Some(b)) => {
+                    let out = if a.is_empty() {
+                        let mut o = String::from(&*b);
+                        for c in s.chars() {
+                            o.push(c);
+                            o.push_str(&b);
+                        }
+                        o
+                    } else {
+                        s.replace(&*a, &b)
+                    };
+                    self.check_len(out.len())?;
+                    Value::str(out)
+                }
+                _ => Value::Null,
+            },
+            ("replaceAll" | "replaceFirst", 2) => {
+                let (Some(pat), Some(rep)) = (arg_s(0), arg_s(1)) else {
+                    return Ok(Value::Null);
+                };
+                let re = regex_for(self, &pat, false)?;
+                let limit = if name == "replaceFirst" { 1 } else { 0 };
+                let mut out = String::with_capacity(s.len());
+                let mut last = 0;
+                if !rep.contains(['$', '\\']) {
+                    // A literal replacement needs no capture groups.
+                    for (n, m) in re.find_iter(s).enumerate() {
+                        if limit > 0 && n >= limit {
+                            break;
+                        }
+                        out.push_str(&s[last..m.start()]);
+                        out.push_str(&rep);
+                        last = m.end();
+                        self.check_len(out.len())?;
+                        self.step()?;
+                    }
+                    out.push_str(&s[last..]);
+                    self.check_len(out.len())?;
+                    return Ok(Value::str(out));
+                }
+                for (n, caps) in re.captures_iter(s).enumerate() {
+                    if limit > 0 && n >= limit {
+                        break;
+                    }
+                    let Some(m) = caps.get(0) else { continue };
+                    out.push_str(&s[last..m.start()]);
+                    util::java_replacement(&rep, &caps, &mut out);
+                    last = m.end();
+                    self.check_len(out.len())?;
+                    self.step()?;
+                }
+                out.push_str(&s[last..]);
+                self.check_len(out.len())?;
+                Value::str(out)
+            }
+            ("matches", 1) => {
+                let Some(pat) = arg_s(0) else {
+                    return Ok(Value::Null);
+                };
+                let re = regex_for(self, &pat, true)?;
+                Value::Bool(re.is_match(s))
+            }
+            ("split", 1 | 2) => {
+                let Some(pat) = arg_s(0) else {
+                    return Ok(Value::Null);
+                };
+                let limit = if args.len() == 2 {
+                    match arg_i(1) {
+                        Some(l) => l,
+                        None => return Ok(Value::Null),
+                    }
+                } else {
+                    0
+                };
+                let re = regex_for(self, &pat, false)?;
+                let mut parts: Vec<Value> = Vec::new();
+                let mut last = 0;
+                let mut matched = false;
+                for m in re.find_iter(s) {
+                    if m.end() == 0 {
+                        continue;
+                    }
+                    if limit > 0 && parts.len() as i64 >= limit - 1 {
+                        break;
+                    }
+                    matched = true;
+                    parts.push(Value::str(&s[last..m.start()]));
+                    last = m.end();
+                    self.step()?;
+                }
+                parts.push(Value::str(&s[last..]));
+                if matched && limit == 0 {
+                    while parts.len() > 1
+                        && parts
+                            .last()
+                            .and_then(Value::as_str)
+                            .is_some_and(|x| x.is_empty())
+                    {
+                        parts.pop();
+                    }
+                    if parts.len() == 1 && parts[0].as_str().is_some_and(|x| x.is_empty()) {
+                        parts.clear();
+                    }
+                }
+                Value::new_list(parts, false)
+            }
+            ("compareTo", 1) => match arg_s(0) {
+                Some(x) => Value::Int(java_compare(s, &x)),
+                None => Value::Null,
+            },
+            _ => Value::Null,
+        })
+    }
+
+    fn list_call(
+        &mut self,
+        v: &Value,
+        name: &str,
+        args: &[Value],
+        r: &Reference,
+    ) -> RResult<Value> {
+        // Read-only methods work on views; the others materialize JSON arrays first.
+        let read = |v: &Value| -> Vec<Value> { list_items(v) };
+        match (name, args) {
+            ("size", []) => {
+                return Ok(Value::Int(match v {
+                    Value::Json(inst, i) => i64::from(inst.doc.node(*i).len),
+                    _ => read(v).len() as i64,
+                }))
+            }
+            ("isEmpty", []) => return Ok(Value::Bool(read(v).is_empty())),
+            ("get", [i]) => return self.index(v, i, r).map(|x| x.resolve()),
+            ("contains", [x]) => return Ok(Value::Bool(read(v).iter().any(|y| java_equals(y, x)))),
+            ("indexOf", [x]) => {
+                return Ok(Value::Int(
+                    read(v)
+                        .iter()
+                        .position(|y| java_equals(y, x))
+                        .map_or(-1, |p| p as i64),
+                ))
+            }
+            ("lastIndexOf", [x]) => {
+                return Ok(Value::Int(
+                    read(v)
+                        .iter()
+                        .rposition(|y| java_equals(y, x))
+                        .map_or(-1, |p| p as i64),
+                ))
+            }
+            ("subList", [a, b]) => {
+                let items = read(v);
+                let (Some(a), Some(b)) = (a.as_int(), b.as_int()) else {
+                    return Ok(Value::Null);
+                };
+                if a < 0 || b > items.len() as i64 || a > b {
+                    return self.method_err(r.pos, format!("subList({a}, {b}) out of range"));
+                }
+                let json = matches!(v, Value::Json(..)) || matches!(v, Value::List(l) if l.json);
+                return Ok(Value::new_list(
+                    items[a as usize..b as usize].to_vec(),
+                    json,
+                ));
+            }
+            _ => {}
+        }
+        let owned = match v {
+            Value::Json(inst, i) => materialize(inst, *i),
+            other => other.clone(),
+        };
+        let Value::List(l) = &owned else {
+            return Ok(Value::Null);
+        };
+        let len = l.items.borrow().len() as i64;
+        let oob = |this: &Self, i: i64| {
+            this.method_err(r.pos, format!("index {i} out of bounds for length {len}"))
+        };
+        Ok(match (name, args) {
+            ("add", [x]) => {
+                self.step()?;
+                l.items.borrow_mut().push(x.clone());
+                Value::Bool(true)
+            }
+            ("add", [i, x]) if i.as_int().is_some() => {
+                let i = i.as_int().unwrap_or(0);
+                if i < 0 || i > len {
+                    return oob(self, i);
+                }
+                l.items.borrow_mut().insert(i as usize, x.clone());
+                Value::Null
+            }
+            ("addAll", [x]) => {
+                let extra = list_items(x);
+                self.steps = self.steps.saturating_add(extra.len() as u64);
+                self.step()?;
+                let changed = !extra.is_empty();
+                l.items.borrow_mut().extend(extra);
+                Value::Bool(changed)
+            }
+            ("set", [i, x]) => {
+                let Some(i) = i.as_int() else {
+                    return Ok(Value::Null);
+                };
+                if i < 0 || i >= len {
+                    return oob(self, i);
+                }
+                std::mem::replace(&mut l.items.borrow_mut()[i as usize], x.clone())
+            }
+            ("remove", [x]) => match x.as_int() {
+                Some(i) => {
+                    if i < 0 || i >= len {
+                        return oob(self, i);
+                    }
+                    l.items.borrow_mut().remove(i as usize)
+                }
+                None => {
+                    let pos = l.items.borrow().iter().position(|y| java_equals(y, x));
+                    if let Some(p) = pos {
+                        l.items.borrow_mut().remove(p);
+                    }
+                    Value::Bool(pos.is_some())
+                }
+            },
+            ("clear", []) => {
+                l.items.borrow_mut().clear();
+                Value::Null
+            }
+            _ => Value::Null,
+        })
+    }
+
+    fn map_call(&mut self, v: &Value, name: &str, args: &[Value]) -> Value {
+        match (name, args) {
+            ("size", []) => {
+                return Value::Int(match v {
+                    Value::Json(inst, i) => i64::from(inst.doc.node(*i).len),
+                    _ => map_entries(v).len() as i64,
+                })
+            }
+            ("isEmpty", []) => return Value::Bool(map_entries(v).is_empty()),
+            ("get", [k]) => {
+                return match v {
+                    Value::Map(m) => map_get(m, k),
+                    _ => match k.as_str() {
+                        Some(key) => self.prop(v, &key),
+                        None => Value::Null,
+                    },
+                }
+            }
+            ("getOrDefault", [k, d]) => {
+                let found = map_entries(v).into_iter().find(|(x, _)| key_matches(x, k));
+                return found.map_or_else(|| d.clone(), |(_, x)| x);
+            }
+            ("containsKey", [k]) => {
+                return Value::Bool(map_entries(v).iter().any(|(x, _)| key_matches(x, k)))
+            }
+            ("containsValue", [x]) => {
+                return Value::Bool(map_entries(v).iter().any(|(_, y)| java_equals(y, x)))
+            }
+            ("keySet", []) => {
+                return Value::new_list(map_entries(v).into_iter().map(|(k, _)| k).collect(), false)
+            }
+            ("values", []) => {
+                return Value::new_list(map_entries(v).into_iter().map(|(_, x)| x).collect(), false)
+            }
+            ("entrySet", []) => {
+                return Value::new_list(
+                    map_entries(v)
+                        .into_iter()
+                        .map(|e| Value::Entry(Rc::new(e)))
+                        .collect(),
+                    false,
+                )
+            }
+            _ => {}
+        }
+        let owned = match v {
+            Value::Json(inst, i) => materialize(inst, *i),
+            other => other.clone(),
+        };
+        let Value::Map(m) = &owned else {
+            return Value::Null;
+        };
+        match (name, args) {
+            ("put", [k, x]) => map_put(m, k.clone(), x.clone()),
+            ("putAll", [x]) => {
+                for (k, y) in map_entries(x) {
+                    map_put(m, k, y);
+                }
+                Value::Null
+            }
+            ("remove", [k]) => {
+                let mut e = m.entries.borrow_mut();
+                match e.iter().position(|(x, _)| key_matches(x, k)) {
+                    Some(p) => e.remove(p).1,
+                    None => Value::Null,
+                }
+            }
+            ("clear", []) => {
+                m.entries.borrow_mut().clear();
+                Value::Null
+            }
+            _ => Value::Null,
+        }
+    }
+}
+
+fn java_compare(a: &str, b: &str) -> i64 {
+    let (mut x, mut y) = (a.encode_utf16(), b.encode_utf16());
+    loop {
+        match (x.next(), y.next()) {
+            (Some(p), Some(q)) if p != q => return i64::from(p) - i64::from(q),
+            (Some(_), Some(_)) => {}
+            (None, None) => return 0,
+            (Some(_), None) | (None, Some(_)) => {
+                return utf16_len(a) - utf16_len(b);
+            }
+        }
+    }
+}
+
+fn loop_prop(l: &LoopInfo, name: &str) -> Value {
+    match name {
+        "index" => Value::Int(l.index.get() as i64),
+        "count" => Value::Int(l.index.get() as i64 + 1),
+        "hasNext" => Value::Bool(l.has_next.get()),
+        "first" => Value::Bool(l.index.get() == 0),
+        "last" => Value::Bool(!l.has_next.get()),
+        "parent" => l.parent.clone().map_or(Value::Null, Value::Loop),
+        "topmost" => {
+            let mut cur = l;
+            while let Some(p) = &cur.parent {
+                cur = p;
+            }
+            Value::Loop(Rc::new(LoopInfo {
+                index: Cell::new(cur.index.get()),
+                has_next: Cell::new(cur.has_next.get()),
+                parent: None,
+            }))
+        }
+        _ => Value::Null,
+    }
+}
+
+fn map_get(m: &crate::value::MapObj, k: &Value) -> Value {
+    m.entries
+        .borrow()
+        .iter()
+        .find(|(x, _)| key_matches(x, k))
+        .map_or(Value::Null, |(_, v)| v.clone())
+}
+
+/// `Map.put`: returns the previous value (null when new).
+fn map_put(m: &crate::value::MapObj, k: Value, v: Value) -> Value {
+    let mut e = m.entries.borrow_mut();
+    if let Some(slot) = e.iter_mut().find(|(x, _)| key_matches(x, &k)) {
+        return std::mem::replace(&mut slot.1, v);
+    }
+    e.push((k, v));
+    Value::Null
+}
+
+fn number_call(v: &Value, name: &str, args: &[Value]) -> Value {
+    let Some(n) = v.as_number() else {
+        return Value::Null;
+    };
+    match (name, args) {
+        ("intValue" | "shortValue" | "byteValue", []) => Value::Int(match n {
+            Num::I(i) => i64::from(i as i32),
+            Num::F(f) => i64::from(f as i32),
+        }),
+        ("longValue", []) => Value::Int(match n {
+            Num::I(i) => i,
+            Num::F(f) => f as i64,
+        }),
+        ("doubleValue" | "floatValue", []) => Value::Float(n.to_f64()),
+        ("compareTo", [x]) => match x.as_number().and_then(|x| n.cmp(x)) {
+            Some(o) => Value::Int(o as i64),
+            None => Value::Null,
+        },
+        _ => Value::Null,
+    }
+}
+
+/// Velocity 1.7 `MathUtils`: integer arithmetic stays integral (overflow widens to double),
+/// division and modulo by zero give null.
+fn arith(op: BinOp, a: Num, b: Num) -> Value {
+    match (a, b) {
+        (Num::I(x), Num::I(y)) => {
+            let r = match op {
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                BinOp::Mul => x.checked_mul(y),
+                BinOp::Div => {
+                    if y == 0 {
+                        return Value::Null;
+                    }
+                    x.checked_div(y)
+                }
+                BinOp::Mod => {
+                    if y == 0 {
+                        return Value::Null;
+                    }
+                    Some(x.wrapping_rem(y))
+                }
+                _ => return Value::Null,
+            };
+            r.map_or_else(|| arith(op, Num::F(x as f64), Num::F(y as f64)), Value::Int)
+        }
+        _ => {
+            let (x, y) = (a.to_f64(), b.to_f64());
+            if matches!(op, BinOp::Div | BinOp::Mod) && y == 0.0 {
+                return Value::Null;
+            }
+            Value::Float(match op {
+                BinOp::Add => x + y,
+                BinOp::Sub => x - y,
+                BinOp::Mul => x * y,
+                BinOp::Div => x / y,
+                BinOp::Mod => x % y,
+                _ => return Value::Null,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_follows_java() {
+        let cases: &[(BinOp, Num, Num, &str)] = &[
+            (BinOp::Div, Num::I(7), Num::I(2), "3"),
+            (BinOp::Mod, Num::I(-7), Num::I(2), "-1"),
+            (BinOp::Div, Num::I(1), Num::I(0), ""),
+            (
+                BinOp::Div,
+                Num::I(i64::MIN),
+                Num::I(-1),
+                "9.223372036854776E18",
+            ),
+            (BinOp::Add, Num::F(0.1), Num::F(0.2), "0.30000000000000004"),
+            (BinOp::Mul, Num::I(3), Num::F(1.5), "4.5"),
+        ];
+        for (op, a, b, want) in cases {
+            assert_eq!(
+                to_plain_string(&arith(*op, *a, *b)),
+                *want,
+                "{op:?} {a:?} {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn utf16_indexes() {
+        assert_eq!(utf16_len("a😀b"), 4);
+        assert_eq!(utf16_to_byte("a😀b", 3), Some(5));
+        assert_eq!(java_compare("a", "b"), -1);
+        assert_eq!(java_trim("\t x \n"), "x");
+    }
+}

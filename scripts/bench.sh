@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Throughput and latency of apigw-local against nginx on this machine, all on loopback.
+#
+# Targets (same wrk connections and duration for each):
+#   upstream   nginx answering `return 200` directly       (the floor for MOCK)
+#   nginx      nginx reverse proxy with upstream keep-alive (the bar for HTTP_PROXY)
+#   proxy      apigw-local HTTP_PROXY route to the same upstream
+#   mock       apigw-local MOCK route
+#
+#   scripts/bench.sh [DURATION_SECONDS] [CONNECTIONS]     (default 10 s, 64 connections)
+#
+# Installs nginx and wrk from Debian's packages when missing. Bounded in time; everything it
+# starts is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-10}"
+CONNS="${2:-64}"
+THREADS=2
+need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
+need nginx nginx-light
+need wrk wrk
+need aws awscli 2>/dev/null || python3 -m pip install --quiet awscli
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+UP_PORT=$(free_port); NGX_PORT=$(free_port); GW_PORT=$(free_port)
+cat > "$work/nginx.conf" <<NGX
+worker_processes $(nproc);
+pid $work/nginx.pid;
+error_log $work/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$UP_PORT; keepalive 128; }
+  server { listen 127.0.0.1:$UP_PORT; location / { default_type text/plain; return 200 "ok\n"; } }
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGX
+nginx -c "$work/nginx.conf" -p "$work"
+
+echo "building apigw-local (release)..." >&2
+cargo build --release -q -p apigw-local
+./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: > "$work/gw.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do curl -s "http://127.0.0.1:$GW_PORT/_apigw/health" >/dev/null && break; sleep 0.05; done
+
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
+aws_() { aws --endpoint-url "http://127.0.0.1:$GW_PORT" --output text "$@"; }
+api=$(aws_ apigateway create-rest-api --name bench --query id)
+root=$(aws_ apigateway get-resources --rest-api-id "$api" --query 'items[0].id')
+proxy=$(aws_ apigateway create-resource --rest-api-id "$api" --parent-id "$root" --path-part '{proxy+}' --query id)
+aws_ apigateway put-method --rest-api-id "$api" --resource-id "$proxy" --http-method ANY --authorization-type NONE \
+  --request-parameters method.request.path.proxy=true >/dev/null
+aws_ apigateway put-integration --rest-api-id "$api" --resource-id "$proxy" --http-method ANY --type HTTP_PROXY \
+  --integration-http-method ANY --uri "http://127.0.0.1:$UP_PORT/{proxy}" \
+  --request-parameters integration.request.path.proxy=method.request.path.proxy >/dev/null
+mock=$(aws_ apigateway create-resource --rest-api-id "$api" --parent-id "$root" --path-part mock --query id)
+aws_ apigateway put-method --rest-api-id "$api" --resource-id "$mock" --http-method GET --authorization-type NONE >/dev/null
+aws_ apigateway put-method-response --rest-api-id "$api" --resource-id "$mock" --http-method GET --status-code 200 >/dev/null
+aws_ apigateway put-integration --rest-api-id "$api" --resource-id "$mock" --http-method GET --type MOCK \
+  --request-templates '{"application/json":"{\"statusCode\": 200}"}' >/dev/null
+aws_ apigateway put-integration-response --rest-api-id "$api" --resource-id "$mock" --http-method GET --status-code 200 \
+  --response-templates '{"application/json":"ok"}' >/dev/null
+aws_ apigateway create-deployment --rest-api-id "$api" --stage-name bench >/dev/null
+
+run() { # run NAME URL
+  local out; out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$2")
+  local rps p50 p99
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  local non2xx; non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+  printf "%-10s %12s req/s   p50 %9s   p99 %9s   %s\n" "$1" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
+  eval "RPS_$1=$rps; P99_$1=$p99"
+}
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v } else if (v ~ /s$/) { sub(/s/,"",v); print v*1000 } else print v }'; }
+
+echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s each, $(nproc) cores"
+# Sanity: each target answers 200 before it is measured.
+for u in "http://127.0.0.1:$UP_PORT/" "http://127.0.0.1:$NGX_PORT/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "$u"); [ "$code" = 200 ] || { echo "target $u answered $code" >&2; exit 1; }
+done
+run upstream "http://127.0.0.1:$UP_PORT/"
+run nginx "http://127.0.0.1:$NGX_PORT/x"
+run proxy "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x"
+run mock "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"
+awk -v a="$RPS_proxy" -v b="$RPS_nginx" -v c="$RPS_mock" -v d="$RPS_upstream" \
+    -v pa="$(to_ms "$P99_proxy")" -v pb="$(to_ms "$P99_nginx")" 'BEGIN {
+  printf "HTTP_PROXY / nginx proxy: throughput %.2fx, p99 %.2fx\n", a/b, pa/pb
+  printf "MOCK / nginx return 200:  throughput %.2fx\n", c/d
+}'

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The README's worked example as a script: build an API with the aws CLI, deploy it, and call
+# it with curl. Prints PASS/FAIL per step and a last line "N passed, M failed".
+#
+#   scripts/seed-walkthrough.sh [ENDPOINT]     (default http://127.0.0.1:4566)
+#
+# Needs the aws CLI, curl and python3 (a tiny upstream for the HTTP_PROXY route).
+set -uo pipefail
+EP="${1:-http://127.0.0.1:4566}"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" AWS_PAGER=""
+aws_() { aws --endpoint-url "$EP" --output json "$@"; }
+pass=0; fail=0
+check() { # check NAME CONDITION-RESULT(0/1) DETAIL
+  if [ "$2" -eq 0 ]; then echo "PASS $1"; pass=$((pass+1)); else echo "FAIL $1: $3"; fail=$((fail+1)); fi
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
+
+# A local upstream: python's http.server on an ephemeral port, serving one file.
+dir=$(mktemp -d); echo "hello from upstream" > "$dir/hello.txt"
+port_file="$dir/port"
+python3 - "$dir" "$port_file" <<'PY' &
+import http.server, socketserver, sys, functools, os
+os.chdir(sys.argv[1])
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+h.log_message = lambda *a: None
+with socketserver.TCPServer(("127.0.0.1", 0), h) as s:
+    open(sys.argv[2] + ".tmp", "w").write(str(s.server_address[1])); os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+    s.serve_forever()
+PY
+up_pid=$!
+trap 'kill $up_pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 50); do [ -f "$port_file" ] && break; sleep 0.1; done
+UP="http://127.0.0.1:$(cat "$port_file")"
+
+api=$(aws_ apigateway create-rest-api --name walkthrough | json "['id']"); check "create-rest-api" $? "$api"
+root=$(aws_ apigateway get-resources --rest-api-id "$api" | json "['items'][0]['id']"); check "get-resources (root)" $? "$root"
+res=$(aws_ apigateway create-resource --rest-api-id "$api" --parent-id "$root" --path-part hello | json "['id']"); check "create-resource /hello" $? "$res"
+aws_ apigateway put-method --rest-api-id "$api" --resource-id "$res" --http-method GET --authorization-type NONE >/dev/null
+check "put-method GET" $? ""
+aws_ apigateway put-integration --rest-api-id "$api" --resource-id "$res" --http-method GET --type HTTP_PROXY \
+  --integration-http-method GET --uri "$UP/hello.txt" >/dev/null
+check "put-integration HTTP_PROXY" $? ""
+
+# CORS preflight as AWS's guide sets it up: OPTIONS + MOCK + header mappings.
+aws_ apigateway put-method --rest-api-id "$api" --resource-id "$res" --http-method OPTIONS --authorization-type NONE >/dev/null
+check "put-method OPTIONS" $? ""
+aws_ apigateway put-method-response --rest-api-id "$api" --resource-id "$res" --http-method OPTIONS --status-code 200 \
+  --response-parameters '{"method.response.header.Access-Control-Allow-Headers":false,"method.response.header.Access-Control-Allow-Methods":false,"method.response.header.Access-Control-Allow-Origin":false}' >/dev/null
+check "put-method-response OPTIONS 200" $? ""
+aws_ apigateway put-integration --rest-api-id "$api" --resource-id "$res" --http-method OPTIONS --type MOCK \
+  --request-templates '{"application/json":"{\"statusCode\": 200}"}' >/dev/null
+check "put-integration MOCK" $? ""
+aws_ apigateway put-integration-response --rest-api-id "$api" --resource-id "$res" --http-method OPTIONS --status-code 200 \
+  --response-parameters '{"method.response.header.Access-Control-Allow-Headers":"'"'"'Content-Type,X-Api-Key'"'"'","method.response.header.Access-Control-Allow-Methods":"'"'"'GET,OPTIONS'"'"'","method.response.header.Access-Control-Allow-Origin":"'"'"'*'"'"'"}' >/dev/null
+check "put-integration-response OPTIONS" $? ""
+
+dep=$(aws_ apigateway create-deployment --rest-api-id "$api" --stage-name dev | json "['id']"); check "create-deployment (stage dev)" $? "$dep"
+
+base="$EP/_aws/execute-api/$api/dev"
+body=$(curl -s "$base/hello"); [ "$body" = "hello from upstream" ]; check "GET /hello through HTTP_PROXY" $? "got: $body"
+hosted=$(curl -s -H "Host: $api.execute-api.localhost" "$EP/dev/hello"); [ "$hosted" = "hello from upstream" ]; check "GET via {api}.execute-api host" $? "got: $hosted"
+cors=$(curl -s -o /dev/null -D - -X OPTIONS "$base/hello" | tr -d '\r' | grep -i '^access-control-allow-origin: \*$'); check "OPTIONS /hello CORS headers" $? "no Access-Control-Allow-Origin: *"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/nothing"); [ "$code" = "403" ]; check "unknown path is 403" $? "got $code"
+msg=$(curl -s "$base/nothing"); [ "$msg" = '{"message":"Missing Authentication Token"}' ]; check "403 body is Missing Authentication Token" $? "got $msg"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

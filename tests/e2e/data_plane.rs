@@ -1,0 +1,719 @@
+//! The data plane: deployed stages served over real HTTP, with a local upstream (axum on an
+//! ephemeral port) that records what it received.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_apigateway::types::{IntegrationType, PatchOperation};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::routing::any;
+use axum::Router;
+
+use crate::harness::{new_api, Server};
+
+/// What the upstream saw: method, path and query, headers, body.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub uri: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// A local upstream on an ephemeral port; `/slow` waits 2 s before answering.
+pub struct Upstream {
+    pub url: String,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+pub async fn upstream() -> Upstream {
+    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+    async fn handler(
+        State(seen): State<Arc<Mutex<Vec<Seen>>>>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> (
+        axum::http::StatusCode,
+        [(&'static str, &'static str); 2],
+        String,
+    ) {
+        if uri.path().ends_with("/slow") {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        seen.lock().unwrap().push(Seen {
+            method: method.to_string(),
+            uri: uri.to_string(),
+            headers: headers.clone(),
+            body: body.clone(),
+        });
+        // `/json/...` answers a JSON echo; a last segment of 400–599 is the status to answer.
+        let status = uri
+            .path()
+            .rsplit('/')
+            .next()
+            .and_then(|c| c.parse::<u16>().ok())
+            .filter(|c| (400..600).contains(c))
+            .unwrap_or(200);
+        let status = axum::http::StatusCode::from_u16(status).unwrap();
+        if uri.path().starts_with("/json") {
+            let echo = serde_json::json!({
+                "method": method.to_string(),
+                "uri": uri.to_string(),
+                "from": headers.get("x-from").and_then(|v| v.to_str().ok()),
+                "body": String::from_utf8_lossy(&body),
+            });
+            return (
+                status,
+                [("x-upstream", "yes"), ("content-type", "application/json")],
+                echo.to_string(),
+            );
+        }
+        (
+            status,
+            [("x-upstream", "yes"), ("content-type", "text/plain")],
+            format!("{method} {uri} {}", String::from_utf8_lossy(&body)),
+        )
+    }
+    let app = Router::new()
+        .fallback(any(handler))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Upstream { url, seen }
+}
+
+/// An API with `/{proxy+}` ANY → HTTP_PROXY to `{upstream}/{proxy}` and `/ping` GET → `{upstream}/ping`,
+/// deployed to stage `dev`. Returns the API id.
+async fn proxy_api(c: &aws_sdk_apigateway::Client, up: &str, timeout_ms: Option<i32>) -> String {
+    let (api, root) = new_api(c, "proxy").await;
+    let proxy = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("{proxy+}")
+        .send()
+        .await
+        .unwrap();
+    let pid = proxy.id().unwrap();
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(pid)
+        .http_method("ANY")
+        .authorization_type("NONE")
+        .request_parameters("method.request.path.proxy", true)
+        .send()
+        .await
+        .unwrap();
+    c.put_integration()
+        .rest_api_id(&api)
+        .resource_id(pid)
+        .http_method("ANY")
+        .r#type(IntegrationType::HttpProxy)
+        .integration_http_method("ANY")
+        .uri(format!("{up}/{{proxy}}"))
+        .request_parameters(
+            "integration.request.path.proxy",
+            "method.request.path.proxy",
+        )
+        .set_timeout_in_millis(timeout_ms)
+        .send()
+        .await
+        .unwrap();
+    let ping = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("ping")
+        .send()
+        .await
+        .unwrap();
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(ping.id().unwrap())
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    c.put_integration()
+        .rest_api_id(&api)
+        .resource_id(ping.id().unwrap())
+        .http_method("GET")
+        .r#type(IntegrationType::HttpProxy)
+        .integration_http_method("GET")
+        .uri(format!("{up}/ping"))
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    api
+}
+
+#[tokio::test]
+async fn http_proxy_passes_everything_through_on_every_url_form() {
+    let s = Server::start();
+    let c = s.sdk();
+    let up = upstream().await;
+    let api = proxy_api(&c, &up.url, None).await;
+    let http = s.http();
+    let port = s.url.rsplit(':').next().unwrap();
+
+    // Path form.
+    let r = http
+        .post(format!(
+            "{}/_aws/execute-api/{api}/dev/items/a%20b?x=1&x=2",
+            s.url
+        ))
+        .header("x-custom", "v")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-upstream"], "yes");
+    assert!(r.headers().contains_key("x-amzn-requestid"));
+    assert!(r.headers().contains_key("x-amz-apigw-id"));
+    assert_eq!(r.text().await.unwrap(), "POST /items/a%20b?x=1&x=2 hello");
+    let seen = up.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(seen.headers["x-custom"], "v");
+    assert_eq!(seen.method, "POST");
+    assert_eq!(&seen.body[..], b"hello");
+
+    // Host form (the api id matches case-insensitively).
+    let r = http
+        .get(format!("http://127.0.0.1:{port}/dev/ping"))
+        .header(
+            "host",
+            format!("{}.execute-api.localhost:{port}", api.to_uppercase()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "GET /ping ");
+
+    // The legacy `_user_request_` form.
+    let r = http
+        .get(format!("{}/restapis/{api}/dev/_user_request_/ping", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_stages() {
+    let s = Server::start();
+    let c = s.sdk();
+    let up = upstream().await;
+    let (api, root) = new_api(&c, "plain").await;
+    let pets = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("pets")
+        .send()
+        .await
+        .unwrap();
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(pets.id().unwrap())
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    c.put_integration()
+        .rest_api_id(&api)
+        .resource_id(pets.id().unwrap())
+        .http_method("GET")
+        .r#type(IntegrationType::HttpProxy)
+        .integration_http_method("GET")
+        .uri(format!("{}/pets", up.url))
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let http = s.http();
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+
+    assert_eq!(
+        http.get(format!("{base}/pets/"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "trailing slash ignored"
+    );
+    // test_apigateway_common.snapshot.json: not-found and wrong-method.
+    for r in [
+        http.get(format!("{base}/nothing")).send().await.unwrap(),
+        http.post(format!("{base}/pets")).send().await.unwrap(),
+        http.head(format!("{base}/pets")).send().await.unwrap(),
+    ] {
+        assert_eq!(r.status(), 403);
+        assert_eq!(
+            r.headers()["x-amzn-errortype"],
+            "MissingAuthenticationTokenException"
+        );
+        if r.content_length() != Some(0) {
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            if !body.is_null() {
+                assert_eq!(body["message"], "Missing Authentication Token");
+            }
+        }
+    }
+    let r = http
+        .get(format!("{}/_aws/execute-api/{api}/prod/pets", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = http
+        .get(format!("{}/_aws/execute-api/nosuchapi/dev/pets", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn deployments_are_frozen_until_redeployed() {
+    let s = Server::start();
+    let c = s.sdk();
+    let up = upstream().await;
+    let api = proxy_api(&c, &up.url, None).await;
+    let http = s.http();
+    let url = format!("{}/_aws/execute-api/{api}/dev/ping", s.url);
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
+
+    // Delete the /ping resource: still served until a new deployment.
+    let resources = c.get_resources().rest_api_id(&api).send().await.unwrap();
+    let ping = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/ping"))
+        .unwrap()
+        .id()
+        .unwrap()
+        .to_string();
+    c.delete_resource()
+        .rest_api_id(&api)
+        .resource_id(&ping)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        http.get(&url).send().await.unwrap().text().await.unwrap(),
+        "GET /ping "
+    );
+
+    // Redeploy to a new stage: the new stage no longer has /ping (the proxy catches it), the old one still does.
+    let d2 = c
+        .create_deployment()
+        .rest_api_id(&api)
+        .stage_name("v2")
+        .send()
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("{}/_aws/execute-api/{api}/v2/ping", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.text().await.unwrap(),
+        "GET /ping ",
+        "served by {{proxy+}} now"
+    );
+    assert_eq!(up.seen.lock().unwrap().last().unwrap().uri, "/ping");
+
+    // Moving dev to the new deployment takes effect when update-stage returns.
+    c.update_stage()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .patch_operations(
+            PatchOperation::builder()
+                .op("replace".into())
+                .path("/deploymentId")
+                .value(d2.id().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    c.delete_stage()
+        .rest_api_id(&api)
+        .stage_name("v2")
+        .send()
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("{}/_aws/execute-api/{api}/v2/ping", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a deleted stage is gone at once");
+
+    // A restart serves the same deployments.
+    let db = s.db.clone();
+    let dir = s.stop();
+    let s = Server::start_on(&db);
+    let r = s
+        .http()
+        .get(format!("{}/_aws/execute-api/{api}/dev/anything", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(dir);
+}
+
+#[tokio::test]
+async fn timeouts_and_unreachable_backends() {
+    let s = Server::start();
+    let c = s.sdk();
+    let up = upstream().await;
+    let api = proxy_api(&c, &up.url, Some(300)).await;
+    let http = s.http();
+    let r = http
+        .get(format!("{}/_aws/execute-api/{api}/dev/slow", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 504);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "Endpoint request timed out");
+
+    // A port nothing listens on.
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let api2 = proxy_api(&c, &dead, None).await;
+    let r = http
+        .get(format!("{}/_aws/execute-api/{api2}/dev/x", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 504);
+    assert_eq!(
+        r.headers()["x-amzn-errortype"],
+        "InternalServerErrorException"
+    );
+}
+
+/// The CORS setup of AWS's guide: an OPTIONS method with a MOCK integration, a method response
+/// declaring the three headers, and an integration response mapping literal values onto them.
+#[tokio::test]
+async fn cors_preflight_through_a_mock_integration() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "cors").await;
+    let r = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("items")
+        .send()
+        .await
+        .unwrap();
+    let rid = r.id().unwrap();
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    c.put_method_response()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .status_code("200")
+        .response_parameters("method.response.header.Access-Control-Allow-Headers", false)
+        .response_parameters("method.response.header.Access-Control-Allow-Methods", false)
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", false)
+        .send()
+        .await
+        .unwrap();
+    c.put_integration()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", "{\"statusCode\": 200}")
+        .send()
+        .await
+        .unwrap();
+    c.put_integration_response()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("OPTIONS")
+        .status_code("200")
+        .response_parameters(
+            "method.response.header.Access-Control-Allow-Headers",
+            "'Content-Type,X-Amz-Date,Authorization,X-Api-Key'",
+        )
+        .response_parameters(
+            "method.response.header.Access-Control-Allow-Methods",
+            "'GET,OPTIONS'",
+        )
+        .response_parameters("method.response.header.Access-Control-Allow-Origin", "'*'")
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+
+    let r = s
+        .http()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/_aws/execute-api/{api}/dev/items", s.url),
+        )
+        .header("origin", "http://example.com")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(r.headers()["access-control-allow-methods"], "GET,OPTIONS");
+    assert_eq!(
+        r.headers()["access-control-allow-headers"],
+        "Content-Type,X-Amz-Date,Authorization,X-Api-Key"
+    );
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert!(r.headers().contains_key("x-amzn-requestid"));
+}
+
+/// MOCK: the request template picks the status, selection patterns pick the integration
+/// response, and its template renders the body with `$context` and `$input`.
+#[tokio::test]
+async fn mock_templates_and_selection_patterns() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "mock").await;
+    let r = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("{name}")
+        .send()
+        .await
+        .unwrap();
+    let rid = r.id().unwrap();
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .send()
+        .await
+        .unwrap();
+    for code in ["200", "500"] {
+        c.put_method_response()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("GET")
+            .status_code(code)
+            .send()
+            .await
+            .unwrap();
+    }
+    c.put_integration().rest_api_id(&api).resource_id(rid).http_method("GET").r#type(IntegrationType::Mock)
+        .request_templates("application/json", "#if($input.params('fail') == 'yes'){\"statusCode\": 500}#else{\"statusCode\": 200}#end")
+        .send().await.unwrap();
+    c.put_integration_response().rest_api_id(&api).resource_id(rid).http_method("GET").status_code("200")
+        .response_templates("application/json", "{\"hello\": \"$input.params('name')\", \"stage\": \"$context.stage\", \"path\": \"$context.resourcePath\"}")
+        .send().await.unwrap();
+    c.put_integration_response()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("GET")
+        .status_code("500")
+        .selection_pattern("5\\d{2}")
+        .response_templates("application/json", "{\"error\": true}")
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("test")
+        .variables("v", "1")
+        .send()
+        .await
+        .unwrap();
+    let base = format!("{}/_aws/execute-api/{api}/test", s.url);
+
+    let r = s.http().get(format!("{base}/world")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"hello": "world", "stage": "test", "path": "/{name}"})
+    );
+    let r = s
+        .http()
+        .get(format!("{base}/world?fail=yes"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert_eq!(r.text().await.unwrap(), "{\"error\": true}");
+}
+
+/// HTTP (non-proxy): mapped path, query string and header parameters; a request template;
+/// integration responses chosen on the backend status; passthrough NEVER.
+#[tokio::test]
+async fn http_integration_maps_parameters_and_templates() {
+    let s = Server::start();
+    let c = s.sdk();
+    let up = upstream().await;
+    let (api, root) = new_api(&c, "http").await;
+    let items = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("items")
+        .send()
+        .await
+        .unwrap();
+    let item = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(items.id().unwrap())
+        .path_part("{id}")
+        .send()
+        .await
+        .unwrap();
+    let rid = item.id().unwrap();
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("POST")
+        .authorization_type("NONE")
+        .request_parameters("method.request.path.id", true)
+        .request_parameters("method.request.querystring.search", false)
+        .send()
+        .await
+        .unwrap();
+    for code in ["200", "404"] {
+        c.put_method_response()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("POST")
+            .status_code(code)
+            .response_parameters("method.response.header.X-Backend", false)
+            .send()
+            .await
+            .unwrap();
+    }
+    c.put_integration()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("POST")
+        .r#type(IntegrationType::Http)
+        .integration_http_method("PUT")
+        .uri(format!("{}/json/things/{{thing}}", up.url))
+        .request_parameters("integration.request.path.thing", "method.request.path.id")
+        .request_parameters(
+            "integration.request.querystring.q",
+            "method.request.querystring.search",
+        )
+        .request_parameters("integration.request.header.X-From", "'apigw'")
+        .request_templates(
+            "application/json",
+            "{\"wrapped\": $input.json('$'), \"var\": \"$stageVariables.v\"}",
+        )
+        .passthrough_behavior("NEVER")
+        .send()
+        .await
+        .unwrap();
+    c.put_integration_response().rest_api_id(&api).resource_id(rid).http_method("POST").status_code("200")
+        .response_parameters("method.response.header.X-Backend", "integration.response.header.x-upstream")
+        .response_templates("application/json", "#set($b = $input.path('$'))\n{\"method\": \"$b.method\", \"uri\": \"$b.uri\", \"from\": \"$b.from\", \"sent\": $b.body}")
+        .send().await.unwrap();
+    c.put_integration_response()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("POST")
+        .status_code("404")
+        .selection_pattern("4\\d{2}")
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .variables("v", "stagevar")
+        .send()
+        .await
+        .unwrap();
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+
+    let r = s
+        .http()
+        .post(format!("{base}/items/42?search=red%20ball&ignored=1"))
+        .header("content-type", "application/json")
+        .body(r#"{"a": 1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-backend"], "yes");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["method"], "PUT");
+    assert_eq!(body["uri"], "/json/things/42?q=red%20ball");
+    assert_eq!(body["from"], "apigw");
+    assert_eq!(
+        body["sent"],
+        serde_json::json!({"wrapped": {"a": 1}, "var": "stagevar"})
+    );
+
+    // A backend 404 selects the 404 integration response (no template: the body passes through).
+    let r = s
+        .http()
+        .post(format!("{base}/items/404"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // passthroughBehavior NEVER and no template for text/plain: 415.
+    let r = s
+        .http()
+        .post(format!("{base}/items/1"))
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "Unsupported Media Type");
+}
