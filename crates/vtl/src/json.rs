@@ -132,7 +132,7 @@ impl JsonDoc {
             } else {
                 (k.end - k.start) as usize == want.len()
                     && src.get(k.start as usize) == want.first()
-                    && bytes_eq(&src[k.start as usize..k.end as usize], want)
+                    && &src[k.start as usize..k.end as usize] == want
             };
             if hit {
                 return Some(cur as u32 + 1);
@@ -562,14 +562,4 @@ fn special_mask(x: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let below_space = x.wrapping_sub(LO * 0x20) & !x & HI;
     zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\'))) | below_space
-}
-
-/// Slice equality that stays inline for the short keys of payload objects.
-#[inline]
-fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() <= 16 {
-        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-    } else {
-        a == b
-    }
 }

@@ -438,9 +438,7 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
             out.push('}');
         }
         Value::Json(inst, i) => {
-            // Only containers are ever replaced by the overlay.
-            let kind = inst.doc.node(*i).kind;
-            if matches!(kind, Kind::Arr | Kind::Obj) && !inst.overlay.borrow().is_empty() {
+            if !inst.overlay.borrow().is_empty() {
                 let resolved = v.clone().resolve();
                 if !matches!(resolved, Value::Json(..)) {
                     write_java(&resolved, out, depth);
