@@ -113,3 +113,67 @@ pub fn vtl_context(
             .collect(),
     }
 }
+
+/// A template context built only when a template needs one: constant templates (the usual
+/// `{"statusCode": 200}` of MOCK and CORS integrations) and literal mappings render without it.
+pub struct LazyContext<'a> {
+    ctx: Option<apigw_vtl::Context>,
+    make: Option<Box<dyn FnOnce() -> apigw_vtl::Context + 'a>>,
+}
+
+impl<'a> LazyContext<'a> {
+    /// A context made by `make` on first use.
+    pub fn new(make: impl FnOnce() -> apigw_vtl::Context + 'a) -> Self {
+        Self {
+            ctx: None,
+            make: Some(Box::new(make)),
+        }
+    }
+
+    /// A context that exists already.
+    pub fn ready(ctx: apigw_vtl::Context) -> Self {
+        Self {
+            ctx: Some(ctx),
+            make: None,
+        }
+    }
+
+    /// The context, made now if it was not yet.
+    pub fn get(&mut self) -> &mut apigw_vtl::Context {
+        let Self { ctx, make } = self;
+        ctx.get_or_insert_with(|| make.take().map(|f| f()).unwrap_or_default())
+    }
+}
+
+/// Whether a template is plain text (no reference, directive or escape): it renders as itself.
+pub fn is_constant(template: &str) -> bool {
+    !template.contains(['$', '#', '\\'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_templates() {
+        assert!(is_constant("{\"statusCode\": 200}"));
+        assert!(is_constant("ok"));
+        assert!(!is_constant("$input.body"));
+        assert!(!is_constant("#set($a = 1)"));
+        assert!(!is_constant("a \\$ b"));
+    }
+
+    #[test]
+    fn lazy_context_is_made_once_and_only_when_asked() {
+        let made = std::cell::Cell::new(0);
+        let mut lazy = LazyContext::new(|| {
+            made.set(made.get() + 1);
+            apigw_vtl::Context::with_body("x")
+        });
+        assert_eq!(made.get(), 0);
+        assert_eq!(lazy.get().body, "x");
+        lazy.get().body.push('y');
+        assert_eq!(lazy.get().body, "xy");
+        assert_eq!(made.get(), 1);
+    }
+}

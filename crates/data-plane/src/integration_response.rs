@@ -12,6 +12,7 @@ use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 
 use apigw_model::IntegrationResponse;
 
+use crate::context::{is_constant, LazyContext};
 use crate::gateway_response::GatewayError;
 use crate::templates::{select_response, Templates};
 
@@ -19,6 +20,7 @@ use crate::templates::{select_response, Templates};
 pub fn select<'a>(
     responses: Option<&'a BTreeMap<String, IntegrationResponse>>,
     selector: &str,
+    templates: &Templates,
 ) -> Option<&'a IntegrationResponse> {
     let responses = responses?;
     let mut default = None;
@@ -30,8 +32,8 @@ pub fn select<'a>(
                 }
             }
             Some(p) => {
-                // Java's String.matches: the whole text must match.
-                if regex::Regex::new(&format!("^(?s:{p})$")).is_ok_and(|re| re.is_match(selector)) {
+                // Java's String.matches: the whole text must match (compiled at deployment).
+                if templates.pattern_matches(p, selector) {
                     return Some(ir);
                 }
             }
@@ -117,7 +119,7 @@ fn source_value(
 pub fn build(
     ir: &IntegrationResponse,
     out: &IntegrationOutput<'_>,
-    ctx: &mut apigw_vtl::Context,
+    ctx: &mut LazyContext<'_>,
     templates: &Templates,
     accept: Option<&str>,
 ) -> Result<Response<Body>, GatewayError> {
@@ -125,14 +127,22 @@ pub fn build(
     let mut headers: Vec<(String, String)> = Vec::new();
     for (target, expr) in ir.response_parameters.iter().flat_map(|m| m.iter()) {
         if let Some(name) = target.strip_prefix("method.response.header.") {
-            if let Some(v) = source_value(expr, out, ctx) {
+            let needs_ctx = expr.starts_with("stageVariables.") || expr.starts_with("context.");
+            let v = if needs_ctx {
+                source_value(expr, out, ctx.get())
+            } else {
+                source_value(expr, out, &apigw_vtl::Context::default())
+            };
+            if let Some(v) = v {
                 headers.push((name.to_string(), v));
             }
         }
     }
     let (content_type, body) = match select_response(ir.response_templates.as_ref(), accept) {
+        Some((ct, text)) if is_constant(text) => (ct.to_string(), text.to_string()),
         Some((ct, text)) => {
             let template = templates.get(text).map_err(|e| GatewayError::config(&e))?;
+            let ctx = ctx.get();
             ctx.body = out.body.to_string();
             let rendered = template
                 .render(ctx)
@@ -189,11 +199,12 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        assert_eq!(select(Some(&map), "200").unwrap().status_code, "200");
-        assert_eq!(select(Some(&map), "404").unwrap().status_code, "400");
-        assert_eq!(select(Some(&map), "503").unwrap().status_code, "500");
+        let t = Templates::default();
+        assert_eq!(select(Some(&map), "200", &t).unwrap().status_code, "200");
+        assert_eq!(select(Some(&map), "404", &t).unwrap().status_code, "400");
+        assert_eq!(select(Some(&map), "503", &t).unwrap().status_code, "500");
         // Whole-string match, as Java's matches().
-        assert_eq!(select(Some(&map), "4040").unwrap().status_code, "200");
-        assert!(select(None, "200").is_none());
+        assert_eq!(select(Some(&map), "4040", &t).unwrap().status_code, "200");
+        assert!(select(None, "200", &t).is_none());
     }
 }

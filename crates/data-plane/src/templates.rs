@@ -11,6 +11,9 @@ use apigw_vtl::Template;
 #[derive(Debug, Default)]
 pub struct Templates {
     parsed: HashMap<String, Result<Arc<Template>, String>>,
+    /// Selection patterns, compiled as whole-string matches (Java's `String.matches`);
+    /// `None` for a pattern that is not a valid regex (it then matches nothing).
+    patterns: HashMap<String, Option<regex::Regex>>,
 }
 
 impl Templates {
@@ -28,6 +31,11 @@ impl Templates {
                 for ir in i.integration_responses.iter().flat_map(|m| m.values()) {
                     for text in ir.response_templates.iter().flat_map(|m| m.values()) {
                         t.add(text);
+                    }
+                    if let Some(p) = ir.selection_pattern.as_deref().filter(|p| !p.is_empty()) {
+                        t.patterns
+                            .entry(p.to_string())
+                            .or_insert_with(|| compile_pattern(p));
                     }
                 }
             }
@@ -47,6 +55,14 @@ impl Templates {
         }
     }
 
+    /// Whether a selection pattern matches the whole of `text`.
+    pub fn pattern_matches(&self, pattern: &str, text: &str) -> bool {
+        match self.patterns.get(pattern) {
+            Some(re) => re.as_ref().is_some_and(|re| re.is_match(text)),
+            None => compile_pattern(pattern).is_some_and(|re| re.is_match(text)),
+        }
+    }
+
     /// The parsed template for a text (parsing it now if it was not seen at compile time).
     pub fn get(&self, text: &str) -> Result<Arc<Template>, String> {
         match self.parsed.get(text) {
@@ -56,6 +72,11 @@ impl Templates {
                 .map_err(|e| e.to_string()),
         }
     }
+}
+
+/// Compile a selection pattern as a whole-string match.
+fn compile_pattern(p: &str) -> Option<regex::Regex> {
+    regex::Regex::new(&format!("^(?s:{p})$")).ok()
 }
 
 /// What the integration request body is, after the passthrough rules.

@@ -30,6 +30,9 @@ pub struct Config {
     /// Region used when a request carries no SigV4 credential scope.
     #[arg(long, env = "APIGW_REGION", default_value = "us-east-1")]
     pub region: String,
+    /// Worker threads serving requests (one single-threaded runtime each); default: one per core.
+    #[arg(long, env = "APIGW_WORKERS")]
+    pub workers: Option<usize>,
     /// Log line format.
     #[arg(long, env = "APIGW_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,

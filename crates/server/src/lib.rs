@@ -12,7 +12,9 @@ pub mod publisher;
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use std::net::SocketAddr;
+
+use tokio::net::{TcpListener, TcpSocket};
 
 pub use config::{Config, LogFormat};
 
@@ -43,15 +45,45 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
-/// Open the store and serve on `listener` until `shutdown` resolves.
-///
-/// Prints one line saying where it listens and where the state is, once it is ready.
+/// Bind `n` sockets to one address with `SO_REUSEPORT`, so the kernel spreads connections
+/// over them: one per worker thread. With port 0 the first bind picks the port and the others
+/// join it. Must run inside a tokio runtime (the sockets are created through tokio).
 ///
 /// # Errors
-/// The store cannot be opened, or the listener fails.
+/// The address cannot be bound.
+pub fn bind_listeners(addr: SocketAddr, n: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
+    let mut out = Vec::with_capacity(n.max(1));
+    let mut addr = addr;
+    for _ in 0..n.max(1) {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        #[cfg(unix)]
+        socket.set_reuseport(true)?;
+        socket.set_reuseaddr(true)?;
+        socket.set_nodelay(true)?;
+        socket.bind(addr)?;
+        let listener = socket.listen(1024)?;
+        addr = listener.local_addr()?;
+        out.push(listener.into_std()?);
+    }
+    Ok(out)
+}
+
+/// Open the store and serve on `listeners` until `shutdown` resolves.
+///
+/// Each listener gets a worker thread with its own single-threaded runtime (thread per core,
+/// as nginx runs one process per core): a request and the backend connection it uses stay on
+/// one thread, with no cross-thread wake-ups on the proxy path. Prints one line saying where it
+/// listens and where the state is, once it is ready.
+///
+/// # Errors
+/// The store cannot be opened, or a listener fails.
 pub async fn run(
     config: Config,
-    listener: TcpListener,
+    listeners: Vec<std::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let store = Store::open(&config.db)
@@ -76,7 +108,36 @@ pub async fn run(
         gateway,
         publisher,
     });
-    let addr = listener.local_addr()?;
+    let addr = listeners
+        .first()
+        .ok_or_else(|| std::io::Error::other("no listener"))?
+        .local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut workers = Vec::new();
+    for (i, listener) in listeners.into_iter().enumerate() {
+        listener.set_nonblocking(true)?;
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        let worker = std::thread::Builder::new()
+            .name(format!("apigw-worker-{i}"))
+            .spawn(move || -> std::io::Result<()> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    let listener = TcpListener::from_std(listener)?;
+                    axum::serve(
+                        listener,
+                        app.into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(async move {
+                        let _ = stop.wait_for(|s| *s).await;
+                    })
+                    .await
+                })
+            })?;
+        workers.push(worker);
+    }
     println!(
         "apigw-local {} listening on http://{addr} (state: {}, account {}, region {}); invoke stages at http://{{api_id}}.execute-api.localhost:{}/{{stage}}/ or http://{addr}/_aws/execute-api/{{api_id}}/{{stage}}/",
         env!("CARGO_PKG_VERSION"),
@@ -87,13 +148,21 @@ pub async fn run(
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    let joined = tokio::task::spawn_blocking(move || {
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("worker panicked")))
+            })
+            .collect::<std::io::Result<Vec<()>>>()
+    })
+    .await
+    .map_err(std::io::Error::other)?;
     store.close().await;
+    joined?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use axum::http::Response;
 
 use apigw_model::Integration;
 
-use crate::context::{context_object, vtl_context, RequestInfo};
+use crate::context::{context_object, vtl_context, LazyContext, RequestInfo};
 use crate::gateway::{Gateway, Invocation};
 use crate::gateway_response::{GatewayError, ResponseType};
 use crate::integration_response::{self, IntegrationOutput};
@@ -212,6 +212,7 @@ pub async fn invoke(
     let ir = integration_response::select(
         integration.integration_responses.as_ref(),
         &status.to_string(),
+        templates,
     )
     .ok_or_else(|| GatewayError::config("no integration response matches the backend status"))?;
     let out = IntegrationOutput {
@@ -219,7 +220,13 @@ pub async fn invoke(
         headers: &headers,
         body: &text,
     };
-    integration_response::build(ir, &out, &mut ctx, templates, req.header("accept"))
+    integration_response::build(
+        ir,
+        &out,
+        &mut LazyContext::ready(ctx),
+        templates,
+        req.header("accept"),
+    )
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub async fn invoke(
     integration: &Integration,
     req: Request<Body>,
 ) -> Result<Response<Body>, GatewayError> {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     if parts
         .headers
         .get("content-length")
@@ -124,14 +124,18 @@ pub async fn invoke(
             .parse()
             .map_err(|_| GatewayError::config("bad integration method"))?,
     };
+    let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
+    if url.starts_with("http://") {
+        return via_hyper(parts, body, url, method, timeout).await;
+    }
     let mut builder = gw.client.request(method, &url);
     for (name, value) in &parts.headers {
         if !is_hop_by_hop(name) {
             builder = builder.header(name, value);
         }
     }
+    parts.headers.clear();
     builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
-    let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
     let upstream = match tokio::time::timeout(timeout, builder.send()).await {
         Err(_) => return Err(GatewayError::timeout()),
         Ok(Err(e)) if e.is_timeout() => return Err(GatewayError::timeout()),
@@ -155,6 +159,65 @@ pub async fn invoke(
     }
     res.body(Body::from_stream(upstream.bytes_stream()))
         .map_err(|_| GatewayError::config("bad backend response"))
+}
+
+type ProxyClient =
+    hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
+
+thread_local! {
+    /// The proxy fast path: hyper's pooled client for plain-HTTP backends, one per worker
+    /// thread, so a backend connection and the requests that use it stay on one thread (the
+    /// server runs one single-threaded runtime per core). reqwest, with TLS, serves `https://`.
+    static PROXY_CLIENT: ProxyClient = {
+        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        connector.set_nodelay(true);
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .pool_max_idle_per_host(1024)
+            .build(connector)
+    };
+}
+
+/// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
+/// dropped, URI replaced), and both bodies stream through hyper without copies.
+async fn via_hyper(
+    mut parts: axum::http::request::Parts,
+    body: Body,
+    url: String,
+    method: axum::http::Method,
+    timeout: Duration,
+) -> Result<Response<Body>, GatewayError> {
+    parts.uri = url
+        .parse()
+        .map_err(|_| GatewayError::config("integration URI is not a valid URL"))?;
+    parts.method = method;
+    parts.version = axum::http::Version::HTTP_11;
+    let hop: Vec<HeaderName> = parts
+        .headers
+        .keys()
+        .filter(|n| is_hop_by_hop(n))
+        .cloned()
+        .collect();
+    for name in hop {
+        parts.headers.remove(&name);
+    }
+    let req = Request::from_parts(parts, body);
+    let client = PROXY_CLIENT.with(ProxyClient::clone);
+    let upstream = match tokio::time::timeout(timeout, client.request(req)).await {
+        Err(_) => return Err(GatewayError::timeout()),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
+            return Err(GatewayError::new(
+                ResponseType::IntegrationFailure,
+                "Internal server error",
+            ));
+        }
+        Ok(Ok(r)) => r,
+    };
+    let (mut parts, body) = upstream.into_parts();
+    for name in ["connection", "keep-alive", "transfer-encoding"] {
+        parts.headers.remove(name);
+    }
+    Ok(Response::from_parts(parts, Body::new(body)))
 }
 
 #[cfg(test)]

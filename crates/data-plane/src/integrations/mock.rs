@@ -7,7 +7,7 @@ use axum::http::Response;
 
 use apigw_model::Integration;
 
-use crate::context::{context_object, vtl_context, RequestInfo};
+use crate::context::{context_object, is_constant, vtl_context, LazyContext, RequestInfo};
 use crate::gateway::Invocation;
 use crate::gateway_response::{GatewayError, ResponseType};
 use crate::integration_response::{self, IntegrationOutput};
@@ -46,18 +46,26 @@ pub fn invoke(
     integration: &Integration,
     req: &RequestInfo,
 ) -> Result<Response<Body>, GatewayError> {
-    let now = chrono::Utc::now();
-    let mut ctx = vtl_context(inv, req, context_object(inv, req, now), req.body.clone());
+    let mut ctx = LazyContext::new(|| {
+        vtl_context(
+            inv,
+            req,
+            context_object(inv, req, chrono::Utc::now()),
+            req.body.clone(),
+        )
+    });
     let templates = &inv.stage.deployment.templates;
     let status = match select_request(
         integration.request_templates.as_ref(),
         req.header("content-type"),
         integration.passthrough_behavior.as_deref(),
     ) {
+        RequestBody::Template(text) if is_constant(text) => status_of(text),
         RequestBody::Template(text) => {
             let t = templates.get(text).map_err(|e| GatewayError::config(&e))?;
+            let ctx = ctx.get();
             let rendered = t
-                .render(&ctx)
+                .render(ctx)
                 .map_err(|e| GatewayError::config(&e.to_string()))?;
             ctx.carry_overrides(&rendered);
             status_of(&rendered.output)
@@ -73,6 +81,7 @@ pub fn invoke(
     let ir = integration_response::select(
         integration.integration_responses.as_ref(),
         &status.to_string(),
+        templates,
     )
     .ok_or_else(|| GatewayError::config("no integration response matches the MOCK status"))?;
     let out = IntegrationOutput {
