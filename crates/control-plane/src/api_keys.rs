@@ -22,7 +22,7 @@ use apigw_store::docs::{self, Kind};
 
 use crate::error::Result;
 use crate::extract::{parse_json, Ctx};
-use crate::paging::{paginate, PageQuery};
+use crate::paging::{paginate, Page, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::Failures;
 use crate::{now_epoch, reply, tags, AppState};
@@ -257,13 +257,6 @@ struct GetApiKeysQuery {
     include_values: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Listed {
-    item: Vec<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    position: Option<String>,
-}
-
 async fn get_api_keys(
     State(st): State<AppState>,
     Ctx(scope): Ctx,
@@ -299,7 +292,7 @@ async fn get_api_keys(
         .iter()
         .map(|k| view(k, include, false))
         .collect::<Result<Vec<_>>>()?;
-    reply::ok(&Listed {
+    reply::ok(&Page {
         item,
         position: page.position,
     })

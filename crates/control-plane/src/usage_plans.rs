@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use apigw_model::{
@@ -529,13 +529,6 @@ struct GetUsagePlanKeysQuery {
     name: Option<String>,
 }
 
-#[derive(Serialize)]
-struct Listed {
-    item: Vec<UsagePlanKey>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    position: Option<String>,
-}
-
 async fn get_usage_plan_keys(
     State(st): State<AppState>,
     Ctx(scope): Ctx,
@@ -557,17 +550,13 @@ async fn get_usage_plan_keys(
     if let Some(prefix) = q.name.as_deref().filter(|n| !n.is_empty()) {
         shown.retain(|k| k.name.as_deref().is_some_and(|n| n.starts_with(prefix)));
     }
-    let page = paginate(
+    reply::ok(&paginate(
         shown,
         &PageQuery {
             position: q.position,
             limit: q.limit,
         },
-    )?;
-    reply::ok(&Listed {
-        item: page.item,
-        position: page.position,
-    })
+    )?)
 }
 
 async fn delete_usage_plan_key(
