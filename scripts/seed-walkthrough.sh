@@ -19,7 +19,7 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys
 # A local upstream: python's http.server on an ephemeral port, serving one file.
 dir=$(mktemp -d); echo "hello from upstream" > "$dir/hello.txt"
 port_file="$dir/port"
-python3 - "$dir" "$port_file" <<'PY' &
+python3 - "$dir" "$port_file" 2>/dev/null <<'PY' &
 import http.server, socketserver, sys, functools, os
 os.chdir(sys.argv[1])
 h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])

@@ -2,11 +2,6 @@
 
 use clap::Parser;
 
-/// glibc malloc takes a lock per call under concurrency and showed ~8% of proxy CPU time in
-/// profiles; mimalloc keeps per-thread heaps.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use apigw_server::{bind_listeners, init_tracing, run, shutdown_signal, Config};
 
 // The main thread only opens the store and waits for a signal; worker threads serve.
