@@ -553,41 +553,15 @@ impl ErrorScope {
         if let Some(lit) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
             return Some(lit.to_string());
         }
-        if let Some(h) = expr.strip_prefix("method.request.header.") {
-            return self.header(h).map(str::to_string);
-        }
-        if let Some(h) = expr.strip_prefix("method.request.multivalueheader.") {
-            let vals: Vec<&str> = self
-                .headers
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(h))
-                .map(|(_, v)| v.as_str())
-                .collect();
-            return (!vals.is_empty()).then(|| vals.join(","));
-        }
-        if let Some(q) = expr.strip_prefix("method.request.querystring.") {
-            return self
-                .query
-                .iter()
-                .rev()
-                .find(|(k, _)| k == q)
-                .map(|(_, v)| v.clone());
-        }
-        if let Some(q) = expr.strip_prefix("method.request.multivaluequerystring.") {
-            let vals: Vec<&str> = self
-                .query
-                .iter()
-                .filter(|(k, _)| k == q)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            return (!vals.is_empty()).then(|| vals.join(","));
-        }
-        if let Some(p) = expr.strip_prefix("method.request.path.") {
-            return self
-                .path_params
-                .iter()
-                .find(|(k, _)| k == p)
-                .map(|(_, v)| v.clone());
+        if let Some(rest) = expr.strip_prefix("method.request.") {
+            let (kind, name) = rest.split_once('.')?;
+            return crate::mapping::method_request_param(
+                kind,
+                name,
+                &self.headers,
+                &self.query,
+                &self.path_params,
+            );
         }
         if let Some(name) = expr.strip_prefix("stageVariables.") {
             return ctx
@@ -597,16 +571,7 @@ impl ErrorScope {
                 .map(|(_, v)| v.clone());
         }
         if let Some(path) = expr.strip_prefix("context.") {
-            let mut keys = path.split('.');
-            let mut cur = ctx.context.get(keys.next()?)?;
-            for key in keys {
-                cur = cur.get(key)?;
-            }
-            return match cur {
-                Value::Null => None,
-                Value::String(s) => Some(s.clone()),
-                other => Some(other.to_string()),
-            };
+            return crate::mapping::context_text(&ctx.context, path);
         }
         None
     }

@@ -22,6 +22,59 @@ pub fn json_path_text(doc: &Value, path: &str) -> Option<String> {
     })
 }
 
+/// The text at `a.b.c` in `$context`, walked in place (no copy of the map).
+pub fn context_text(context: &serde_json::Map<String, Value>, path: &str) -> Option<String> {
+    let mut keys = path.split('.');
+    let first = context.get(keys.next()?)?;
+    let rest: Vec<&str> = keys.collect();
+    json_path_text(first, &rest.join("."))
+}
+
+/// A `method.request.{path,querystring,header,multivaluequerystring,multivalueheader}.name`
+/// value: single-valued views keep the last value, multi-valued ones join with `,`; header
+/// names match case-insensitively. Shared by integration request mappings and gateway
+/// responses.
+pub fn method_request_param(
+    kind: &str,
+    name: &str,
+    headers: &[(String, String)],
+    query: &[(String, String)],
+    path_params: &[(String, String)],
+) -> Option<String> {
+    let joined = |v: Vec<&str>| (!v.is_empty()).then(|| v.join(","));
+    match kind {
+        "path" => path_params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone()),
+        "querystring" => query
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone()),
+        "header" => headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone()),
+        "multivaluequerystring" => joined(
+            query
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .collect(),
+        ),
+        "multivalueheader" => joined(
+            headers
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// Resolve a request-side source expression.
 pub fn request_source(
     expr: &str,
@@ -37,37 +90,13 @@ pub fn request_source(
     if let Some(rest) = expr.strip_prefix("method.request.") {
         let (kind, name) = rest.split_once('.').unwrap_or((rest, ""));
         return match kind {
-            "path" => path_params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone()),
-            "querystring" => req.query_param(name).map(str::to_string),
-            "header" => req.header(name).map(str::to_string),
-            "multivaluequerystring" => {
-                let v: Vec<&str> = req
-                    .query
-                    .iter()
-                    .filter(|(k, _)| k == name)
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                (!v.is_empty()).then(|| v.join(","))
-            }
-            "multivalueheader" => {
-                let v: Vec<&str> = req
-                    .headers
-                    .iter()
-                    .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                (!v.is_empty()).then(|| v.join(","))
-            }
             "body" if name.is_empty() => Some(req.body.clone()),
             "body" => json_path_text(&serde_json::from_str(&req.body).ok()?, name),
-            _ => None,
+            _ => method_request_param(kind, name, &req.headers, &req.query, path_params),
         };
     }
     if let Some(path) = expr.strip_prefix("context.") {
-        return json_path_text(&Value::Object(context.clone()), path);
+        return context_text(context, path);
     }
     if let Some(name) = expr.strip_prefix("stageVariables.") {
         return stage_variables.and_then(|m| m.get(name)).cloned();
