@@ -13,3 +13,5 @@ mod methods;
 mod resources;
 mod rest_apis;
 mod server;
+mod throttling;
+mod usage;

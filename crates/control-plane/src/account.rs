@@ -29,10 +29,27 @@ pub fn routes() -> Router<AppState> {
 
 async fn get_account(State(st): State<AppState>, Ctx(scope): Ctx) -> Result<Response> {
     let mut c = st.store.read().await?;
-    let account: Account = docs::get(&mut c, &scope, Kind::Account, "", "")
+    let mut account: Account = docs::get(&mut c, &scope, Kind::Account, "", "")
         .await?
         .unwrap_or_default();
+    show_throttle(&st, &scope, &mut account);
     reply::ok(&account)
+}
+
+/// The throttle is not stored: it is what the data plane enforces (AWS's default quota,
+/// lower in two regions, or the emulator's `--account-throttle`).
+fn show_throttle(st: &AppState, scope: &apigw_model::Scope, account: &mut Account) {
+    let (rate, burst) = st.config.account_throttle.unwrap_or(
+        if matches!(scope.region.as_str(), "af-south-1" | "eu-south-1") {
+            (2500.0, 1250)
+        } else {
+            (10_000.0, 5000)
+        },
+    );
+    account.throttle_settings = apigw_model::ThrottleSettings {
+        burst_limit: Some(burst),
+        rate_limit: Some(rate),
+    };
 }
 
 /// Apply UpdateAccount's patch operations (pure, so it is tested without a server).
@@ -79,6 +96,7 @@ async fn update_account(
     apply_patch(&mut account, &ops)?;
     docs::upsert(&mut tx, &scope, Kind::Account, "", "", &account).await?;
     tx.commit().await?;
+    show_throttle(&st, &scope, &mut account);
     reply::ok(&account)
 }
 

@@ -226,6 +226,8 @@ async fn create_api_key(st: AppState, scope: Scope, input: CreateApiKeyInput) ->
     }
     docs::insert(&mut tx, &scope, Kind::ApiKey, "", &key.id, &key).await?;
     tx.commit().await?;
+    // Keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::created(&view(&key, true, false)?)
 }
 
@@ -359,6 +361,8 @@ async fn update_api_key(
     key.last_updated_date = now_epoch();
     docs::update(&mut tx, &scope, Kind::ApiKey, "", &id, &key).await?;
     tx.commit().await?;
+    // Keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::ok(&view(&key, false, true)?)
 }
 
@@ -376,8 +380,12 @@ async fn delete_api_key(
         docs::list_all(&mut tx, &scope, Kind::UsagePlanKey).await?;
     for (plan, k) in attached.iter().filter(|(_, k)| k.id == id) {
         docs::delete(&mut tx, &scope, Kind::UsagePlanKey, plan, &k.id).await?;
+        // Its counters go with it, as DeleteUsagePlanKey drops them.
+        apigw_store::usage::delete_plan(&mut tx, &scope, plan, Some(&k.id)).await?;
     }
     tx.commit().await?;
+    // Keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::accepted()
 }
 
@@ -615,6 +623,8 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
         }
     }
     tx.commit().await?;
+    // Keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::created(&ApiKeyIds {
         ids: imported,
         warnings,

@@ -23,6 +23,7 @@ pub mod rest_apis;
 pub mod stages;
 pub mod tags;
 pub mod unimplemented;
+pub mod usage;
 pub mod usage_plans;
 pub mod validate;
 
@@ -42,6 +43,9 @@ pub struct ControlConfig {
     pub account_id: String,
     /// The region used when a request carries no SigV4 credential scope.
     pub default_region: String,
+    /// The account-level throttle (rate, burst) set with `--account-throttle RATE/BURST`, which
+    /// GetAccount shows; `None` shows AWS's default for the region.
+    pub account_throttle: Option<(f64, i64)>,
 }
 
 /// Told, after a commit, that what an API serves may have changed (a deployment, a stage, the
@@ -69,6 +73,49 @@ impl DeploymentObserver for NoObserver {
     }
 }
 
+/// The data plane's live view of API keys and usage plans, and its request counters.
+///
+/// Keys, plans and plan membership are not part of a deployment: after any change to them the
+/// control plane calls [`UsageMeter::keys_changed`] and the server republishes them before the
+/// call answers, so the next request sees the change (as on AWS). Counters live in memory on
+/// the hot path; GetUsage asks for a [`UsageMeter::flush`] before it reads the store.
+pub trait UsageMeter: Send + Sync {
+    /// Keys, plans or plan membership changed in `scope`.
+    fn keys_changed<'a>(&'a self, scope: &'a Scope) -> BoxFuture<'a, ()>;
+    /// Write every in-memory counter to the store now.
+    fn flush(&self) -> BoxFuture<'_, ()>;
+    /// UpdateUsage: from now on `key_id` has consumed `used` requests of `plan`'s quota in the
+    /// current period. Durable when the future resolves.
+    fn set_quota_used<'a>(
+        &'a self,
+        scope: &'a Scope,
+        plan: &'a apigw_model::UsagePlan,
+        key_id: &'a str,
+        used: i64,
+    ) -> BoxFuture<'a, ()>;
+}
+
+/// A boxed future, as the observer traits return (they are used as trait objects).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl UsageMeter for NoObserver {
+    fn keys_changed<'a>(&'a self, _: &'a Scope) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+    fn flush(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+    fn set_quota_used<'a>(
+        &'a self,
+        _: &'a Scope,
+        _: &'a apigw_model::UsagePlan,
+        _: &'a str,
+        _: i64,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
+}
+
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -78,6 +125,8 @@ pub struct AppState {
     pub config: Arc<ControlConfig>,
     /// Who republishes deployed stages after a change.
     pub observer: Arc<dyn DeploymentObserver>,
+    /// The data plane's keys, plans and counters.
+    pub usage: Arc<dyn UsageMeter>,
 }
 
 /// The apigateway router: every operation of the model, implemented or answered as not yet.
@@ -91,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stages::routes())
         .merge(api_keys::routes())
         .merge(usage_plans::routes())
+        .merge(usage::routes())
         .merge(account::routes())
         .merge(tags::routes())
         .merge(gateway_responses::routes())

@@ -194,6 +194,8 @@ async fn create_usage_plan(
     }
     docs::insert(&mut tx, &scope, Kind::UsagePlan, "", &plan.id, &plan).await?;
     tx.commit().await?;
+    // Plans and their keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::created(&view(&plan, false)?)
 }
 
@@ -412,6 +414,8 @@ async fn update_usage_plan(
     }
     docs::update(&mut tx, &scope, Kind::UsagePlan, "", &id, &plan).await?;
     tx.commit().await?;
+    // Plans and their keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::ok(&view(&plan, true)?)
 }
 
@@ -425,7 +429,10 @@ async fn delete_usage_plan(
         return Err(plan_not_found());
     }
     docs::delete_children(&mut tx, &scope, Kind::UsagePlanKey, &id).await?;
+    apigw_store::usage::delete_plan(&mut tx, &scope, &id, None).await?;
     tx.commit().await?;
+    // Plans and their keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::accepted()
 }
 
@@ -503,6 +510,8 @@ async fn create_usage_plan_key(
             }
         })?;
     tx.commit().await?;
+    // Plans and their keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::created(&key_view(&key))
 }
 
@@ -569,7 +578,10 @@ async fn delete_usage_plan_key(
     if !docs::delete(&mut tx, &scope, Kind::UsagePlanKey, &plan_id, &key_id).await? {
         return Err(plan_key_not_found());
     }
+    apigw_store::usage::delete_plan(&mut tx, &scope, &plan_id, Some(&key_id)).await?;
     tx.commit().await?;
+    // Plans and their keys are live on the data plane without a deployment (as on AWS).
+    st.usage.keys_changed(&scope).await;
     reply::accepted()
 }
 

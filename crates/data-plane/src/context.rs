@@ -61,8 +61,8 @@ pub fn context_object(
         "httpMethod": req.method,
         "identity": {
             "accountId": null,
-            "apiKey": null,
-            "apiKeyId": null,
+            "apiKey": inv.api_key.as_ref().map(|k| k.value.as_str()),
+            "apiKeyId": inv.api_key.as_ref().map(|k| k.id.as_str()),
             "caller": null,
             "cognitoAuthenticationProvider": null,
             "cognitoAuthenticationType": null,

@@ -1,5 +1,6 @@
 //! A deployment compiled for serving: its frozen snapshot plus a routing table built once.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use apigw_model::{ApiSnapshot, Stage};
@@ -7,6 +8,7 @@ use apigw_model::{ApiSnapshot, Stage};
 use crate::gateway_response::GatewayResponses;
 use crate::routing::RouteTable;
 use crate::templates::Templates;
+use crate::throttle::Throttle;
 
 /// One deployment, ready to serve.
 #[derive(Debug)]
@@ -46,4 +48,18 @@ pub struct DeployedStage {
     pub stage: Stage,
     /// The deployment it serves.
     pub deployment: Arc<CompiledDeployment>,
+    /// Method throttles from the stage's `methodSettings`: resource id → (HTTP method,
+    /// throttle). Built by [`crate::Gateway::deployed_stage`].
+    pub throttles: HashMap<String, Vec<(String, Throttle)>>,
+}
+
+impl DeployedStage {
+    /// The stage's throttle for a method, if its method settings set one.
+    pub fn throttle(&self, resource_id: &str, http_method: &str) -> Option<&Throttle> {
+        self.throttles
+            .get(resource_id)?
+            .iter()
+            .find(|(m, _)| m == http_method)
+            .map(|(_, t)| t)
+    }
 }

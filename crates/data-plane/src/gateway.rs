@@ -15,13 +15,15 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response};
 use rand::Rng;
 
-use apigw_model::{Integration, Method, Resource, Scope};
+use apigw_model::{Integration, Method, Resource, Scope, Stage};
 
 use crate::addressing::Target;
 use crate::context::RequestInfo;
-use crate::deployment::DeployedStage;
+use crate::deployment::{CompiledDeployment, DeployedStage};
 use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
 use crate::integrations;
+use crate::throttle::{now_ns, Limit, Throttle};
+use crate::usage::{KeyIdentity, Refusal, Usage};
 
 /// Everything deployed for one rest API in one scope.
 #[derive(Debug)]
@@ -32,6 +34,37 @@ pub struct DeployedApi {
     pub api_id: String,
     /// Stages by name.
     pub stages: HashMap<String, Arc<DeployedStage>>,
+    /// The account's throttle (set by [`Gateway::publish`]).
+    pub account: Option<Throttle>,
+}
+
+/// The account-level throttle: AWS's default for the region, lifted, or set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AccountThrottle {
+    /// 10,000 requests per second with a burst of 5,000 (2,500 / 1,250 in af-south-1 and
+    /// eu-south-1), per account and region, as AWS's default quota.
+    Aws,
+    /// No account-level throttle (load tests through the emulator).
+    Off,
+    /// A chosen rate and burst.
+    Set {
+        /// Requests per second.
+        rate: f64,
+        /// Bucket size.
+        burst: i64,
+    },
+}
+
+impl AccountThrottle {
+    /// The `(rate, burst)` applied in `region`, or `None` when lifted.
+    pub fn for_region(self, region: &str) -> Option<(f64, i64)> {
+        match self {
+            Self::Aws if matches!(region, "af-south-1" | "eu-south-1") => Some((2500.0, 1250)),
+            Self::Aws => Some((10_000.0, 5000)),
+            Self::Off => None,
+            Self::Set { rate, burst } => Some((rate, burst)),
+        }
+    }
 }
 
 type Table = HashMap<String, Vec<Arc<DeployedApi>>>;
@@ -41,6 +74,9 @@ pub struct Gateway {
     apis: ArcSwap<Table>,
     /// One keep-alive pool for every HTTP integration (never a client per request).
     pub(crate) client: reqwest::Client,
+    /// API keys, usage plans, their buckets and counters.
+    pub usage: Usage,
+    account_throttle: AccountThrottle,
 }
 
 impl Default for Gateway {
@@ -67,11 +103,18 @@ pub struct Invocation<'a> {
     pub method: &'a Method,
     /// Path parameters, decoded.
     pub path_params: Vec<(String, String)>,
+    /// The API key the request was admitted with, when the method requires one.
+    pub api_key: Option<KeyIdentity>,
 }
 
 impl Gateway {
-    /// An empty data plane.
+    /// An empty data plane with AWS's account throttle.
     pub fn new() -> Self {
+        Self::with_account_throttle(AccountThrottle::Aws)
+    }
+
+    /// An empty data plane with the given account-level throttle.
+    pub fn with_account_throttle(account_throttle: AccountThrottle) -> Self {
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .redirect(reqwest::redirect::Policy::none())
@@ -80,12 +123,71 @@ impl Gateway {
         Self {
             apis: ArcSwap::from_pointee(HashMap::new()),
             client,
+            usage: Usage::default(),
+            account_throttle,
         }
     }
 
+    /// A stage ready to serve, with the method throttles its `methodSettings` set: a specific
+    /// `{resourcePath}/{httpMethod}` entry, else `*/*`, each method with its own bucket.
+    /// Buckets outlive republishing (a stage update does not refill them).
+    pub fn deployed_stage(
+        &self,
+        scope: &Scope,
+        api_id: &str,
+        stage: Stage,
+        deployment: Arc<CompiledDeployment>,
+    ) -> Arc<DeployedStage> {
+        let mut throttles: HashMap<String, Vec<(String, Throttle)>> = HashMap::new();
+        let settings = &stage.method_settings;
+        if !settings.is_empty() {
+            for r in &deployment.snapshot.resources {
+                for m in r.resource_methods.iter().flat_map(|m| m.keys()) {
+                    // AWS keys `/pets` as `~1pets`; the unescaped form is accepted too.
+                    let escaped = format!("{}/{m}", r.path.replace('/', "~1"));
+                    let plain = format!("{}/{m}", r.path.trim_start_matches('/'));
+                    let Some(s) = settings
+                        .get(&escaped)
+                        .or_else(|| settings.get(&plain))
+                        .or_else(|| settings.get("*/*"))
+                    else {
+                        continue;
+                    };
+                    if s.throttling_rate_limit < 0.0 || s.throttling_burst_limit < 0 {
+                        continue;
+                    }
+                    let limit = Limit::new(s.throttling_rate_limit, s.throttling_burst_limit);
+                    let bucket = self.usage.bucket(format!(
+                        "stage|{}|{}|{api_id}|{}|{}|{m}",
+                        scope.account, scope.region, stage.stage_name, r.id
+                    ));
+                    throttles
+                        .entry(r.id.clone())
+                        .or_default()
+                        .push((m.clone(), Throttle { limit, bucket }));
+                }
+            }
+        }
+        Arc::new(DeployedStage {
+            stage,
+            deployment,
+            throttles,
+        })
+    }
+
     /// Publish (or replace) everything deployed for one API; an API with no stages is removed.
-    pub fn publish(&self, api: DeployedApi) {
+    pub fn publish(&self, mut api: DeployedApi) {
         let key = api.api_id.to_ascii_lowercase();
+        api.account = self
+            .account_throttle
+            .for_region(&api.scope.region)
+            .map(|(rate, burst)| Throttle {
+                limit: Limit::new(rate, burst),
+                bucket: self.usage.bucket(format!(
+                    "account|{}|{}",
+                    api.scope.account, api.scope.region
+                )),
+            });
         let api = Arc::new(api);
         self.apis.rcu(|old| {
             let mut t: Table = (**old).clone();
@@ -101,9 +203,10 @@ impl Gateway {
         });
     }
 
-    /// Drop every deployed stage (the emulator's reset).
+    /// Drop every deployed stage, key and counter (the emulator's reset).
     pub fn clear(&self) {
         self.apis.store(Arc::new(HashMap::new()));
+        self.usage.clear();
     }
 
     /// The deployed API for an id (case-insensitive), preferring the region the host names.
@@ -196,6 +299,8 @@ impl Gateway {
         }
         let method = crate::routing::select_method(resource, req.method().as_str())
             .ok_or_else(GatewayError::missing_token)?;
+        // Phase 3: API key and usage plan, stage and account throttles, quota.
+        let api_key = self.admit(&api, stage, resource, method, &req)?;
         let inv = Invocation {
             scope: &api.scope,
             api_id: &api.api_id,
@@ -205,8 +310,9 @@ impl Gateway {
             resource,
             method,
             path_params: m.params,
+            api_key,
         };
-        // Phase 3: the integration.
+        // Phase 4: the integration.
         let integration: &Integration = method
             .method_integration
             .as_ref()
@@ -227,6 +333,60 @@ impl Gateway {
             )),
         }
     }
+}
+
+impl Gateway {
+    /// Throttles and keys, in AWS's order: the usage plan's (when the method requires a key),
+    /// the stage's method throttle, the account's; then the key's quota.
+    fn admit(
+        &self,
+        api: &DeployedApi,
+        stage: &DeployedStage,
+        resource: &Resource,
+        method: &Method,
+        req: &Request<Body>,
+    ) -> Result<Option<KeyIdentity>, GatewayError> {
+        let later = |now: u64| {
+            stage
+                .throttle(&resource.id, &method.http_method)
+                .is_none_or(|t| t.admit(now))
+                && api.account.as_ref().is_none_or(|t| t.admit(now))
+        };
+        if !method.api_key_required {
+            return if later(now_ns()) {
+                Ok(None)
+            } else {
+                Err(throttled())
+            };
+        }
+        // With `apiKeySource: AUTHORIZER` the key comes from an authorizer (none run yet).
+        let key = (stage.deployment.snapshot.rest_api.api_key_source != "AUTHORIZER")
+            .then(|| req.headers().get("x-api-key"))
+            .flatten()
+            .and_then(|v| v.to_str().ok());
+        let method_key = format!("{}/{}", resource.path, method.http_method);
+        self.usage
+            .admit(
+                &api.scope,
+                &api.api_id,
+                &stage.stage.stage_name,
+                &method_key,
+                key,
+                later,
+            )
+            .map(Some)
+            .map_err(|r| match r {
+                Refusal::InvalidKey => GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"),
+                Refusal::Throttled => throttled(),
+                Refusal::QuotaExceeded => {
+                    GatewayError::new(ResponseType::QuotaExceeded, "Limit Exceeded")
+                }
+            })
+    }
+}
+
+fn throttled() -> GatewayError {
+    GatewayError::new(ResponseType::Throttled, "Too Many Requests")
 }
 
 /// Buffer a request into the form templates read (bodies over 10 MB answer 413).

@@ -16,6 +16,8 @@ pub mod integrations;
 pub mod mapping;
 pub mod routing;
 pub mod templates;
+pub mod throttle;
+pub mod usage;
 
 pub use deployment::{CompiledDeployment, DeployedStage};
-pub use gateway::{DeployedApi, Gateway};
+pub use gateway::{AccountThrottle, DeployedApi, Gateway};

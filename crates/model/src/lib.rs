@@ -27,7 +27,9 @@ pub use resource::{Integration, IntegrationResponse, Method, MethodResponse, Res
 pub use rest_api::{EndpointConfiguration, RestApi};
 pub use scope::Scope;
 pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
-pub use usage_plan::{ApiStage, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey};
+pub use usage_plan::{
+    ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey,
+};
 
 /// A JSON object with ordered keys, as the wire maps (`tags`, `variables`, …) are.
 pub type StringMap = std::collections::BTreeMap<String, String>;

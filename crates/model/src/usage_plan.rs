@@ -93,3 +93,67 @@ pub struct UsagePlanKey {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+/// The period a quota counts over. Periods are aligned in UTC: a day starts at midnight, a
+/// week on Sunday (the old API reference numbers week days from `0 = Sunday`), a month on
+/// its first day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaPeriod {
+    /// One UTC day.
+    Day,
+    /// Sunday to Saturday, UTC.
+    Week,
+    /// A calendar month, UTC.
+    Month,
+}
+
+impl QuotaPeriod {
+    /// `DAY`, `WEEK` or `MONTH`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "DAY" => Some(Self::Day),
+            "WEEK" => Some(Self::Week),
+            "MONTH" => Some(Self::Month),
+            _ => None,
+        }
+    }
+
+    /// The first day of the period that contains `day`.
+    pub fn start(self, day: chrono::NaiveDate) -> chrono::NaiveDate {
+        use chrono::Datelike;
+        match self {
+            Self::Day => day,
+            Self::Week => {
+                day - chrono::Duration::days(i64::from(day.weekday().num_days_from_sunday()))
+            }
+            Self::Month => day.with_day(1).unwrap_or(day),
+        }
+    }
+}
+
+impl QuotaSettings {
+    /// The quota's period, when it names a known one.
+    pub fn period_kind(&self) -> Option<QuotaPeriod> {
+        self.period.as_deref().and_then(QuotaPeriod::parse)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn periods_align_in_utc() {
+        // 2026-11-28 is a Saturday.
+        assert_eq!(QuotaPeriod::Day.start(d("2026-11-28")), d("2026-11-28"));
+        assert_eq!(QuotaPeriod::Week.start(d("2026-11-28")), d("2026-11-22"));
+        assert_eq!(QuotaPeriod::Week.start(d("2026-11-22")), d("2026-11-22"));
+        assert_eq!(QuotaPeriod::Month.start(d("2026-11-28")), d("2026-11-01"));
+        assert_eq!(QuotaPeriod::parse("YEAR"), None);
+    }
+}

@@ -33,7 +33,51 @@ pub struct Config {
     /// Worker threads serving requests (one single-threaded runtime each); default: one per core.
     #[arg(long, env = "APIGW_WORKERS")]
     pub workers: Option<usize>,
+    /// The account-level throttle, per account and region: `aws` (AWS's default, 10,000
+    /// requests per second with a burst of 5,000), `off` (none, for load tests through the
+    /// emulator), or `RATE/BURST` (e.g. `100/50`). Usage-plan and stage throttles always apply.
+    #[arg(long, env = "APIGW_ACCOUNT_THROTTLE", default_value = "aws", value_parser = parse_account_throttle)]
+    pub account_throttle: apigw_data::AccountThrottle,
     /// Log line format.
     #[arg(long, env = "APIGW_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+fn parse_account_throttle(s: &str) -> Result<apigw_data::AccountThrottle, String> {
+    use apigw_data::AccountThrottle;
+    match s {
+        "aws" => Ok(AccountThrottle::Aws),
+        "off" => Ok(AccountThrottle::Off),
+        _ => {
+            let bad = || format!("expected aws, off or RATE/BURST (e.g. 100/50), got {s:?}");
+            let (rate, burst) = s.split_once('/').ok_or_else(bad)?;
+            let rate: f64 = rate.trim().parse().map_err(|_| bad())?;
+            let burst: i64 = burst.trim().parse().map_err(|_| bad())?;
+            if rate.is_nan() || rate < 0.0 || burst < 0 {
+                return Err(bad());
+            }
+            Ok(AccountThrottle::Set { rate, burst })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apigw_data::AccountThrottle;
+
+    #[test]
+    fn account_throttle_values() {
+        assert_eq!(parse_account_throttle("aws"), Ok(AccountThrottle::Aws));
+        assert_eq!(parse_account_throttle("off"), Ok(AccountThrottle::Off));
+        assert_eq!(
+            parse_account_throttle("2/5"),
+            Ok(AccountThrottle::Set {
+                rate: 2.0,
+                burst: 5
+            })
+        );
+        assert!(parse_account_throttle("fast").is_err());
+        assert!(parse_account_throttle("-1/5").is_err());
+    }
 }

@@ -89,7 +89,9 @@ pub async fn run(
     let store = Store::open(&config.db)
         .await
         .map_err(|e| ServerError::Store(config.db.clone(), e))?;
-    let gateway = Arc::new(apigw_data::Gateway::new());
+    let gateway = Arc::new(apigw_data::Gateway::with_account_throttle(
+        config.account_throttle,
+    ));
     let publisher = Arc::new(publisher::Publisher::new(store.clone(), gateway.clone()));
     publisher
         .publish_all()
@@ -100,14 +102,33 @@ pub async fn run(
         config: Arc::new(ControlConfig {
             account_id: config.account_id.clone(),
             default_region: config.region.clone(),
+            account_throttle: match config.account_throttle {
+                apigw_data::AccountThrottle::Set { rate, burst } => Some((rate, burst)),
+                _ => None,
+            },
         }),
         observer: publisher.clone(),
+        usage: publisher.clone(),
     };
     let app = dispatch::app(dispatch::Shared {
         state,
         gateway,
-        publisher,
+        publisher: publisher.clone(),
     });
+    // Usage counters reach the store about once a second: a crash loses at most that.
+    let flusher = {
+        let publisher = publisher.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = publisher.flush_usage().await {
+                    tracing::error!(error = %e, "could not save usage counters");
+                }
+            }
+        })
+    };
     let addr = listeners
         .first()
         .ok_or_else(|| std::io::Error::other("no listener"))?
@@ -161,6 +182,10 @@ pub async fn run(
     })
     .await
     .map_err(std::io::Error::other)?;
+    flusher.abort();
+    if let Err(e) = publisher.flush_usage().await {
+        tracing::error!(error = %e, "could not save usage counters at shutdown");
+    }
     store.close().await;
     joined?;
     Ok(())

@@ -1,30 +1,43 @@
-//! Keeps the data plane's stage table in step with the store.
+//! Keeps the data plane in step with the store, and the store with the data plane's counters.
 //!
-//! At start-up every API with stages is loaded; after each control-plane change to a
-//! deployment or stage, that API is reloaded and republished before the call answers.
-//! Compiled deployments are shared by the stages that point at the same deployment.
+//! At start-up every API with stages, every API key and usage plan and the saved usage
+//! counters are loaded; after each control-plane change to a deployment or stage, that API is
+//! reloaded and republished before the call answers, and after a change to keys or plans, that
+//! scope's keys. Compiled deployments are shared by the stages that point at the same
+//! deployment. Usage counters are written back by [`Publisher::flush_usage`], which the server
+//! runs about once a second and at shutdown.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use apigw_control::DeploymentObserver;
-use apigw_data::{CompiledDeployment, DeployedApi, DeployedStage, Gateway};
-use apigw_model::{ApiSnapshot, Scope, Stage};
+use apigw_control::{BoxFuture, DeploymentObserver, UsageMeter};
+use apigw_data::usage::CounterRecord;
+use apigw_data::{CompiledDeployment, DeployedApi, Gateway};
+use apigw_model::{ApiKey, ApiSnapshot, Scope, Stage, UsagePlan, UsagePlanKey};
 use apigw_store::docs::{self, Kind};
+use apigw_store::usage::{self as counts, DayCount, QuotaCount};
 use apigw_store::{Store, StoreResult};
+use chrono::NaiveDate;
+use tokio::sync::Mutex;
 
 /// Publishes stored deployments to the data plane.
 pub struct Publisher {
     store: Store,
     gateway: Arc<Gateway>,
+    /// One flush at a time, so that an older snapshot of a counter never overwrites a newer.
+    flushing: Mutex<()>,
 }
 
 impl Publisher {
     /// A publisher over `store` feeding `gateway`.
     pub fn new(store: Store, gateway: Arc<Gateway>) -> Self {
-        Self { store, gateway }
+        Self {
+            store,
+            gateway,
+            flushing: Mutex::new(()),
+        }
     }
 
     /// Load every deployed stage (start-up, and after a reset).
@@ -33,14 +46,70 @@ impl Publisher {
     /// The store failed.
     pub async fn publish_all(&self) -> StoreResult<()> {
         self.gateway.clear();
-        let apis = {
+        let (apis, scopes, records) = {
             let mut c = self.store.read().await?;
-            docs::parents_of(&mut c, Kind::Stage).await?
+            let apis = docs::parents_of(&mut c, Kind::Stage).await?;
+            let mut scopes: Vec<Scope> = docs::parents_of(&mut c, Kind::ApiKey)
+                .await?
+                .into_iter()
+                .map(|(s, _)| s)
+                .collect();
+            scopes.dedup();
+            (apis, scopes, saved_counters(&mut c).await?)
         };
         for (scope, api_id) in apis {
             self.publish_api(&scope, &api_id).await?;
         }
+        // Counters first, so that publishing the keys finds them.
+        self.gateway.usage.restore(records);
+        for scope in scopes {
+            self.publish_keys(&scope).await?;
+        }
         Ok(())
+    }
+
+    /// Reload one scope's API keys, usage plans and plan memberships and publish them.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn publish_keys(&self, scope: &Scope) -> StoreResult<()> {
+        let mut c = self.store.read().await?;
+        let keys: Vec<ApiKey> = docs::list(&mut c, scope, Kind::ApiKey, "").await?;
+        let plans: Vec<UsagePlan> = docs::list(&mut c, scope, Kind::UsagePlan, "").await?;
+        let members: Vec<(String, String)> =
+            docs::list_all::<UsagePlanKey>(&mut c, scope, Kind::UsagePlanKey)
+                .await?
+                .into_iter()
+                .map(|(plan, k)| (plan, k.id))
+                .collect();
+        drop(c);
+        self.gateway
+            .usage
+            .publish_scope(scope, keys, &plans, &members);
+        Ok(())
+    }
+
+    /// Write the usage counters that changed since the last flush, in one transaction.
+    ///
+    /// # Errors
+    /// The store failed (the counters stay marked, for the next flush).
+    pub async fn flush_usage(&self) -> StoreResult<()> {
+        let _one = self.flushing.lock().await;
+        let records = self.gateway.usage.take_dirty();
+        if records.is_empty() {
+            return Ok(());
+        }
+        let (days, quotas) = to_rows(&records);
+        let saved = async {
+            let mut tx = self.store.write().await?;
+            counts::save(&mut tx, &days, &quotas).await?;
+            tx.commit().await
+        }
+        .await;
+        if saved.is_err() {
+            self.gateway.usage.mark_unsaved(records);
+        }
+        saved
     }
 
     /// Reload one API's stages and their deployments and publish them.
@@ -74,13 +143,15 @@ impl Publisher {
             };
             served.insert(
                 stage.stage_name.clone(),
-                Arc::new(DeployedStage { stage, deployment }),
+                self.gateway
+                    .deployed_stage(scope, api_id, stage, deployment),
             );
         }
         self.gateway.publish(DeployedApi {
             scope: scope.clone(),
             api_id: api_id.to_string(),
             stages: served,
+            account: None,
         });
         Ok(())
     }
@@ -98,4 +169,108 @@ impl DeploymentObserver for Publisher {
             }
         })
     }
+}
+
+impl UsageMeter for Publisher {
+    fn keys_changed<'a>(&'a self, scope: &'a Scope) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.publish_keys(scope).await {
+                tracing::error!(error = %e, "could not republish API keys and usage plans");
+            }
+        })
+    }
+
+    fn flush(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.flush_usage().await {
+                tracing::error!(error = %e, "could not save usage counters");
+            }
+        })
+    }
+
+    fn set_quota_used<'a>(
+        &'a self,
+        scope: &'a Scope,
+        plan: &'a UsagePlan,
+        key_id: &'a str,
+        used: i64,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let Some(period) = plan.quota.as_ref().and_then(|q| q.period_kind()) else {
+                return;
+            };
+            self.gateway
+                .usage
+                .set_quota_used(scope, &plan.id, key_id, period, used);
+            self.flush().await;
+        })
+    }
+}
+
+fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// The store's rows for counter records.
+fn to_rows(records: &[CounterRecord]) -> (Vec<DayCount>, Vec<QuotaCount>) {
+    let mut days = Vec::new();
+    let mut quotas = Vec::new();
+    for r in records {
+        for (day, used) in &r.days {
+            days.push(DayCount {
+                scope: r.scope.clone(),
+                plan_id: r.plan_id.clone(),
+                key_id: r.key_id.clone(),
+                day: day_text(*day),
+                used: *used,
+            });
+        }
+        if let Some((period, used)) = r.quota {
+            quotas.push(QuotaCount {
+                scope: r.scope.clone(),
+                plan_id: r.plan_id.clone(),
+                key_id: r.key_id.clone(),
+                period: day_text(period),
+                used,
+            });
+        }
+    }
+    (days, quotas)
+}
+
+/// Today's counts and every quota period, as saved by an earlier run.
+async fn saved_counters(c: &mut apigw_store::SqliteConnection) -> StoreResult<Vec<CounterRecord>> {
+    let today = chrono::Utc::now().date_naive();
+    let mut by_key: HashMap<(Scope, String, String), CounterRecord> = HashMap::new();
+    let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    for d in counts::load_days_since(c, &day_text(today)).await? {
+        let Some(day) = parse(&d.day) else { continue };
+        by_key
+            .entry((d.scope.clone(), d.plan_id.clone(), d.key_id.clone()))
+            .or_insert_with(|| CounterRecord {
+                scope: d.scope,
+                plan_id: d.plan_id,
+                key_id: d.key_id,
+                days: Vec::new(),
+                quota: None,
+            })
+            .days
+            .push((day, d.used));
+    }
+    for q in counts::load_quotas(c).await? {
+        let Some(period) = parse(&q.period) else {
+            continue;
+        };
+        by_key
+            .entry((q.scope.clone(), q.plan_id.clone(), q.key_id.clone()))
+            .or_insert_with(|| CounterRecord {
+                scope: q.scope,
+                plan_id: q.plan_id,
+                key_id: q.key_id,
+                days: Vec::new(),
+                quota: None,
+            })
+            .quota = Some((period, q.used));
+    }
+    Ok(by_key.into_values().collect())
 }

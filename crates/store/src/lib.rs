@@ -12,6 +12,7 @@
 //! writers at once would get.
 
 pub mod docs;
+pub mod usage;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -169,9 +170,11 @@ impl Store {
     pub async fn reset(&self) -> StoreResult<()> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM objects").execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM deployment_snapshots")
-            .execute(&mut *tx)
-            .await?;
+        for table in ["deployment_snapshots", "usage_days", "quota_used"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await
     }
 

@@ -1,0 +1,486 @@
+//! API keys, usage-plan throttles and quotas, stage and account throttles, enforced on the
+//! data plane of the real binary (issue 5). Throttle counts are checked against the token
+//! bucket bound: over T seconds of overload, at most `burst + rate·T` requests and at least
+//! 95 % of that are admitted.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_apigateway::types::{
+    ApiStage, IntegrationType, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
+};
+
+use crate::harness::{new_api, Server};
+
+/// A deployed API with `GET /pets` on a MOCK integration answering `{"keyId": …}`, on stage
+/// `dev`. Returns the API id and the stage's base URL.
+async fn mock_api(s: &Server, key_required: bool) -> (String, String) {
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "keys").await;
+    let r = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("pets")
+        .send()
+        .await
+        .unwrap();
+    let rid = r.id().unwrap();
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .api_key_required(key_required)
+        .send()
+        .await
+        .unwrap();
+    c.put_method_response()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("GET")
+        .status_code("200")
+        .send()
+        .await
+        .unwrap();
+    c.put_integration()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", "{\"statusCode\": 200}")
+        .send()
+        .await
+        .unwrap();
+    c.put_integration_response()
+        .rest_api_id(&api)
+        .resource_id(rid)
+        .http_method("GET")
+        .status_code("200")
+        .response_templates(
+            "application/json",
+            "{\"keyId\": \"$context.identity.apiKeyId\", \"key\": \"$context.identity.apiKey\"}",
+        )
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    (api, base)
+}
+
+/// A usage plan on `api`'s `dev` stage and a key attached to it: (plan id, key id, key value).
+async fn plan_with_key(
+    s: &Server,
+    api: &str,
+    throttle: Option<(f64, i32)>,
+    quota: Option<i32>,
+    method_throttle: Option<(f64, i32)>,
+) -> (String, String, String) {
+    let c = s.sdk();
+    let mut stage = ApiStage::builder().api_id(api).stage("dev");
+    if let Some((rate, burst)) = method_throttle {
+        stage = stage.throttle(
+            "/pets/GET",
+            ThrottleSettings::builder()
+                .rate_limit(rate)
+                .burst_limit(burst)
+                .build(),
+        );
+    }
+    let mut plan = c.create_usage_plan().name("plan").api_stages(stage.build());
+    if let Some((rate, burst)) = throttle {
+        plan = plan.throttle(
+            ThrottleSettings::builder()
+                .rate_limit(rate)
+                .burst_limit(burst)
+                .build(),
+        );
+    }
+    if let Some(limit) = quota {
+        plan = plan.quota(
+            QuotaSettings::builder()
+                .limit(limit)
+                .period(QuotaPeriodType::Day)
+                .build(),
+        );
+    }
+    let plan = plan.send().await.unwrap();
+    let key = c
+        .create_api_key()
+        .name("client")
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+    c.create_usage_plan_key()
+        .usage_plan_id(plan.id().unwrap())
+        .key_id(key.id().unwrap())
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    (
+        plan.id().unwrap().to_string(),
+        key.id().unwrap().to_string(),
+        key.value().unwrap().to_string(),
+    )
+}
+
+async fn call(s: &Server, url: &str, key: Option<&str>) -> (u16, String, Option<String>) {
+    let mut req = s.http().get(url);
+    if let Some(k) = key {
+        req = req.header("x-api-key", k);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let kind = r
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, r.text().await.unwrap(), kind)
+}
+
+/// What a burst of overload got: admitted and throttled counts, and the seconds between the
+/// first request sent and the last.
+struct Overload {
+    admitted: usize,
+    throttled: usize,
+    seconds: f64,
+}
+
+/// Send requests from `conns` concurrent clients for `secs` seconds.
+async fn overload(url: &str, key: Option<&str>, conns: usize, secs: f64) -> Overload {
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let url = url.to_string();
+        let key = key.map(str::to_string);
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let (mut ok, mut throttled, mut last) = (0usize, 0usize, start);
+            while Instant::now() < deadline {
+                last = Instant::now();
+                let mut req = client.get(&url);
+                if let Some(k) = &key {
+                    req = req.header("x-api-key", k);
+                }
+                let r = req.send().await.unwrap();
+                match r.status().as_u16() {
+                    200 => ok += 1,
+                    429 => {
+                        assert_eq!(
+                            r.text().await.unwrap(),
+                            r#"{"message":"Too Many Requests"}"#
+                        );
+                        throttled += 1;
+                    }
+                    other => panic!("unexpected status {other}"),
+                }
+            }
+            (ok, throttled, last)
+        }));
+    }
+    let mut out = Overload {
+        admitted: 0,
+        throttled: 0,
+        seconds: 0.0,
+    };
+    for t in tasks {
+        let (ok, throttled, last) = t.await.unwrap();
+        out.admitted += ok;
+        out.throttled += throttled;
+        out.seconds = out.seconds.max((last - start).as_secs_f64());
+    }
+    out
+}
+
+/// The token-bucket bound: at most `b + r·T`, at least 95 % of it.
+fn assert_bound(o: &Overload, rate: f64, burst: f64) {
+    let bound = burst + rate * o.seconds;
+    assert!(
+        (o.admitted as f64) <= bound + 1e-9 && (o.admitted as f64) >= 0.95 * bound,
+        "admitted {} of {} over {:.3} s; bound {bound:.2} (rate {rate}, burst {burst})",
+        o.admitted,
+        o.admitted + o.throttled,
+        o.seconds
+    );
+    assert!(o.throttled > 0, "the overload was not throttled");
+}
+
+fn patch(op: Op, path: &str, value: &str) -> PatchOperation {
+    PatchOperation::builder()
+        .op(op)
+        .path(path)
+        .value(value)
+        .build()
+}
+
+#[tokio::test]
+async fn api_keys_guard_methods_that_require_them() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, base) = mock_api(&s, true).await;
+    let url = format!("{base}/pets");
+    let (plan, key_id, key) = plan_with_key(&s, &api, None, None, None).await;
+    // A key in no plan of this stage, and a plan on another stage.
+    let stray = c
+        .create_api_key()
+        .name("stray")
+        .enabled(true)
+        .send()
+        .await
+        .unwrap();
+    let forbidden = (
+        403,
+        r#"{"message":"Forbidden"}"#.to_string(),
+        Some("ForbiddenException".to_string()),
+    );
+    assert_eq!(call(&s, &url, None).await, forbidden);
+    assert_eq!(call(&s, &url, Some("not-a-key")).await, forbidden);
+    assert_eq!(
+        call(&s, &url, Some(stray.value().unwrap())).await,
+        forbidden
+    );
+
+    let (status, body, _) = call(&s, &url, Some(&key)).await;
+    assert_eq!(status, 200);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body, serde_json::json!({"keyId": key_id, "key": key}));
+
+    // Disabled, then enabled again: live, without a deployment.
+    c.update_api_key()
+        .api_key(&key_id)
+        .patch_operations(patch(Op::Replace, "/enabled", "false"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &url, Some(&key)).await, forbidden);
+    c.update_api_key()
+        .api_key(&key_id)
+        .patch_operations(patch(Op::Replace, "/enabled", "true"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &url, Some(&key)).await.0, 200);
+
+    // Out of the plan, then the plan off the stage.
+    c.delete_usage_plan_key()
+        .usage_plan_id(&plan)
+        .key_id(&key_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &url, Some(&key)).await, forbidden);
+    c.create_usage_plan_key()
+        .usage_plan_id(&plan)
+        .key_id(&key_id)
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &url, Some(&key)).await.0, 200);
+    c.update_usage_plan()
+        .usage_plan_id(&plan)
+        .patch_operations(patch(Op::Remove, "/apiStages", &format!("{api}:dev")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &url, Some(&key)).await, forbidden);
+
+    // INVALID_API_KEY is a gateway response users customise (part of the deployment).
+    c.put_gateway_response()
+        .rest_api_id(&api)
+        .response_type(aws_sdk_apigateway::types::GatewayResponseType::InvalidApiKey)
+        .status_code("401")
+        .response_templates(
+            "application/json",
+            "{\"error\": $context.error.messageString, \"type\": \"$context.error.responseType\"}",
+        )
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let (status, body, _) = call(&s, &url, None).await;
+    assert_eq!(status, 401);
+    assert_eq!(body, r#"{"error": "Forbidden", "type": "INVALID_API_KEY"}"#);
+}
+
+#[tokio::test]
+async fn methods_without_a_key_requirement_ignore_keys() {
+    let s = Server::start();
+    let (_, base) = mock_api(&s, false).await;
+    let url = format!("{base}/pets");
+    let (status, body, _) = call(&s, &url, Some("whatever")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, r#"{"keyId": "", "key": ""}"#);
+}
+
+#[tokio::test]
+async fn usage_plan_throttle_per_key_is_exact() {
+    let s = Server::start();
+    let (api, base) = mock_api(&s, true).await;
+    let (_, _, key) = plan_with_key(&s, &api, Some((2.0, 5)), None, None).await;
+    let o = overload(&format!("{base}/pets"), Some(&key), 4, 3.2).await;
+    assert_bound(&o, 2.0, 5.0);
+}
+
+#[tokio::test]
+async fn usage_plan_method_throttle_is_exact_and_live() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, base) = mock_api(&s, true).await;
+    // The plan's own limit is high; the method override is what trips.
+    let (plan, _, key) = plan_with_key(&s, &api, Some((1000.0, 1000)), None, Some((2.0, 5))).await;
+    let o = overload(&format!("{base}/pets"), Some(&key), 4, 3.2).await;
+    assert_bound(&o, 2.0, 5.0);
+    // Lifting the override takes effect on the next request, without a deployment.
+    c.update_usage_plan()
+        .usage_plan_id(&plan)
+        .patch_operations(patch(
+            Op::Remove,
+            &format!("/apiStages/{api}:dev/throttle/~1pets/GET"),
+            "",
+        ))
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        assert_eq!(call(&s, &format!("{base}/pets"), Some(&key)).await.0, 200);
+    }
+}
+
+#[tokio::test]
+async fn stage_method_throttle_is_exact() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, base) = mock_api(&s, false).await;
+    c.update_stage()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .patch_operations(patch(Op::Replace, "/*/*/throttling/rateLimit", "2"))
+        .patch_operations(patch(Op::Replace, "/*/*/throttling/burstLimit", "5"))
+        .send()
+        .await
+        .unwrap();
+    let o = overload(&format!("{base}/pets"), None, 4, 3.2).await;
+    assert_bound(&o, 2.0, 5.0);
+}
+
+#[tokio::test]
+async fn account_throttle_is_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with(&dir.path().join("state.db"), &["--account-throttle", "2/5"]);
+    let account = s.sdk().get_account().send().await.unwrap();
+    let t = account.throttle_settings().unwrap();
+    assert_eq!((t.rate_limit(), t.burst_limit()), (2.0, 5));
+    let (_, base) = mock_api(&s, false).await;
+    let o = overload(&format!("{base}/pets"), None, 4, 3.2).await;
+    assert_bound(&o, 2.0, 5.0);
+}
+
+#[tokio::test]
+async fn a_zero_limit_blocks_every_request() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, base) = mock_api(&s, true).await;
+    let (plan, _, key) = plan_with_key(&s, &api, Some((10.0, 10)), None, None).await;
+    // Through a patch: the SDK leaves zero-valued numbers out of a create request.
+    c.update_usage_plan()
+        .usage_plan_id(&plan)
+        .patch_operations(patch(Op::Replace, "/throttle/rateLimit", "0"))
+        .patch_operations(patch(Op::Replace, "/throttle/burstLimit", "0"))
+        .send()
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let (status, body, kind) = call(&s, &format!("{base}/pets"), Some(&key)).await;
+        assert_eq!(status, 429);
+        assert_eq!(body, r#"{"message":"Too Many Requests"}"#);
+        assert_eq!(kind.as_deref(), Some("TooManyRequestsException"));
+    }
+    // A stage method setting of 0 blocks a method that needs no key, too.
+    let (api2, base2) = mock_api(&s, false).await;
+    c.update_stage()
+        .rest_api_id(&api2)
+        .stage_name("dev")
+        .patch_operations(patch(Op::Replace, "/~1pets/GET/throttling/rateLimit", "0"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &format!("{base2}/pets"), None).await.0, 429);
+}
+
+#[tokio::test]
+async fn quota_is_enforced_and_survives_restarts() {
+    let s = Server::start();
+    let (api, base) = mock_api(&s, true).await;
+    let url = format!("{base}/pets");
+    // A restarted server listens on another port.
+    let url_of = |s: &Server| format!("{}/_aws/execute-api/{api}/dev/pets", s.url);
+    let (_, _, key) = plan_with_key(&s, &api, None, Some(10), None).await;
+    for i in 0..10 {
+        assert_eq!(call(&s, &url, Some(&key)).await.0, 200, "request {}", i + 1);
+    }
+    let limited = (
+        429,
+        r#"{"message":"Limit Exceeded"}"#.to_string(),
+        Some("LimitExceededException".to_string()),
+    );
+    assert_eq!(call(&s, &url, Some(&key)).await, limited);
+
+    // A graceful restart flushes the counters.
+    let db = s.db.clone();
+    let dir = s.stop();
+    let s = Server::start_on(&db);
+    assert_eq!(call(&s, &url_of(&s), Some(&key)).await, limited);
+    // A crash loses at most the last second: wait past a flush, then kill -9.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    s.kill();
+    let s = Server::start_on(&db);
+    assert_eq!(call(&s, &url_of(&s), Some(&key)).await, limited);
+    drop(dir);
+}
+
+/// The guide's usage plan (burst 100, rate 50) under a burst of 300 concurrent requests:
+/// 100 to about 170 admitted in the first second, the rest 429.
+#[tokio::test]
+async fn the_guides_usage_plan_under_a_burst() {
+    let s = Server::start();
+    let (api, base) = mock_api(&s, true).await;
+    let (_, _, key) = plan_with_key(&s, &api, Some((50.0, 100)), None, None).await;
+    let url = format!("{base}/pets");
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..300)
+        .map(|_| {
+            let req = client.get(&url).header("x-api-key", &key);
+            tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(ok + throttled, 300);
+    assert!(
+        ok >= 100 && (ok as f64) <= 100.0 + 50.0 * secs,
+        "{ok} admitted in {secs:.2} s"
+    );
+    if secs <= 1.0 {
+        assert!(ok <= 170, "{ok} admitted in {secs:.2} s");
+    }
+}

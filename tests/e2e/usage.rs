@@ -1,0 +1,523 @@
+//! GetUsage and UpdateUsage through the SDK, raw HTTP (wire member names) and the aws CLI;
+//! and usage counted from real traffic to a deployed stage.
+
+use aws_sdk_apigateway::types::{
+    ApiStage, IntegrationType, PatchOperation, QuotaPeriodType, QuotaSettings,
+};
+use aws_sdk_apigateway::Client;
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use crate::harness::{err_of, new_api, Server};
+
+fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
+    PatchOperation::builder()
+        .op(op.into())
+        .path(path)
+        .set_value(value.map(Into::into))
+        .build()
+}
+
+fn fail<T, E, R>(r: Result<T, aws_sdk_apigateway::error::SdkError<E, R>>) -> (String, String)
+where
+    T: std::fmt::Debug,
+    E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    err_of(r.unwrap_err())
+}
+
+fn day(offset: i64) -> String {
+    (Utc::now().date_naive() + Duration::days(offset))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// A usage plan (with a quota of `limit` per `period` when given) holding new enabled keys;
+/// returns (plan id, key ids).
+async fn plan_with_keys(
+    c: &Client,
+    quota: Option<(i32, QuotaPeriodType)>,
+    keys: usize,
+    stages: &[(&str, &str)],
+) -> (String, Vec<String>) {
+    let mut b = c.create_usage_plan().name("metered");
+    if let Some((limit, period)) = quota {
+        b = b.quota(QuotaSettings::builder().limit(limit).period(period).build());
+    }
+    for (api, stage) in stages {
+        b = b.api_stages(ApiStage::builder().api_id(*api).stage(*stage).build());
+    }
+    let plan = b.send().await.expect("create_usage_plan");
+    let plan_id = plan.id().unwrap().to_string();
+    let mut ids = Vec::new();
+    for i in 0..keys {
+        let k = c
+            .create_api_key()
+            .name(format!("key-{i}"))
+            .enabled(true)
+            .send()
+            .await
+            .expect("create_api_key");
+        let id = k.id().unwrap().to_string();
+        c.create_usage_plan_key()
+            .usage_plan_id(&plan_id)
+            .key_id(&id)
+            .key_type("API_KEY")
+            .send()
+            .await
+            .expect("create_usage_plan_key");
+        ids.push(id);
+    }
+    (plan_id, ids)
+}
+
+/// GET a control-plane path as raw JSON: status and body.
+async fn raw(s: &Server, path: &str) -> (u16, Value) {
+    let r = s
+        .http()
+        .get(format!("{}{path}", s.url))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn get_usage_without_traffic_lists_every_day_of_every_key() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (plan, keys) = plan_with_keys(&c, Some((100, QuotaPeriodType::Month)), 2, &[]).await;
+    let (start, end) = (day(-2), day(1));
+    let u = c
+        .get_usage()
+        .usage_plan_id(&plan)
+        .start_date(&start)
+        .end_date(&end)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(u.usage_plan_id(), Some(plan.as_str()));
+    assert_eq!(u.start_date(), Some(start.as_str()));
+    assert_eq!(u.end_date(), Some(end.as_str()));
+    assert!(u.position().is_none());
+    let items = u.items().unwrap();
+    assert_eq!(items.len(), 2);
+    for k in &keys {
+        assert_eq!(items[k], vec![vec![0, 100]; 4], "key {k}");
+    }
+
+    // On the wire the map is `values` (botocore's locationName for `items`).
+    let (status, body) = raw(
+        &s,
+        &format!("/usageplans/{plan}/usage?startDate={start}&endDate={start}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["values"][&keys[0]], json!([[0, 100]]));
+    assert!(body.get("items").is_none());
+
+    // One key only.
+    let u = c
+        .get_usage()
+        .usage_plan_id(&plan)
+        .key_id(&keys[1])
+        .start_date(&start)
+        .end_date(&start)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(u.items().unwrap().keys().collect::<Vec<_>>(), [&keys[1]]);
+
+    // Pages run over keys.
+    let p1 = c
+        .get_usage()
+        .usage_plan_id(&plan)
+        .start_date(&start)
+        .end_date(&start)
+        .limit(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p1.items().unwrap().len(), 1);
+    let p2 = c
+        .get_usage()
+        .usage_plan_id(&plan)
+        .start_date(&start)
+        .end_date(&start)
+        .limit(1)
+        .position(p1.position().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(p2.items().unwrap().len(), 1);
+    assert!(p2.position().is_none());
+    assert_ne!(
+        p1.items().unwrap().keys().next(),
+        p2.items().unwrap().keys().next()
+    );
+
+    // A plan without a quota reports remaining 0 (our choice, see usage.rs); a plan without
+    // keys reports an empty map.
+    let (bare, bare_keys) = plan_with_keys(&c, None, 1, &[]).await;
+    let u = c
+        .get_usage()
+        .usage_plan_id(&bare)
+        .start_date(&start)
+        .end_date(&start)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(u.items().unwrap()[&bare_keys[0]], vec![vec![0, 0]]);
+    let (empty, _) = plan_with_keys(&c, None, 0, &[]).await;
+    let (_, body) = raw(
+        &s,
+        &format!("/usageplans/{empty}/usage?startDate={start}&endDate={start}"),
+    )
+    .await;
+    assert_eq!(body["values"], json!({}));
+}
+
+#[tokio::test]
+async fn get_usage_with_the_cli() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (plan, keys) = plan_with_keys(&c, Some((5, QuotaPeriodType::Day)), 1, &[]).await;
+    let today = day(0);
+    let out = s.aws(&[
+        "apigateway",
+        "get-usage",
+        "--usage-plan-id",
+        &plan,
+        "--start-date",
+        &today,
+        "--end-date",
+        &today,
+    ]);
+    assert_eq!(out["usagePlanId"], json!(plan));
+    assert_eq!(out["startDate"], json!(today));
+    assert_eq!(out["items"][&keys[0]], json!([[0, 5]]));
+}
+
+#[tokio::test]
+async fn get_usage_errors() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (plan, _) = plan_with_keys(&c, Some((100, QuotaPeriodType::Week)), 1, &[]).await;
+    let get = |plan: &str, start: &str, end: &str| {
+        c.get_usage()
+            .usage_plan_id(plan)
+            .start_date(start)
+            .end_date(end)
+    };
+    let today = day(0);
+    // test_usage_plan_crud (AWS recordings): the plan 404.
+    assert_eq!(
+        fail(get("nosuch", &today, &today).send().await),
+        (
+            "NotFoundException".into(),
+            "Invalid Usage Plan ID specified".into()
+        )
+    );
+    // A key that does not exist, or is not in the plan (aws/aws-cli#5344 quotes AWS's text).
+    let other = c.create_api_key().name("other").send().await.unwrap();
+    for key in ["nosuchkey", other.id().unwrap()] {
+        assert_eq!(
+            fail(get(&plan, &today, &today).key_id(key).send().await),
+            (
+                "NotFoundException".into(),
+                "Invalid Key identifier specified".into()
+            )
+        );
+    }
+    // Dates: our messages (AWS documents none).
+    assert_eq!(
+        fail(get(&plan, "2026-13-01", &today).send().await),
+        (
+            "BadRequestException".into(),
+            "Invalid start date specified: 2026-13-01. Dates must be given as YYYY-MM-DD".into()
+        )
+    );
+    assert_eq!(
+        fail(get(&plan, &today, "tomorrow").send().await).1,
+        "Invalid end date specified: tomorrow. Dates must be given as YYYY-MM-DD"
+    );
+    assert_eq!(
+        fail(get(&plan, &today, &day(-1)).send().await),
+        (
+            "BadRequestException".into(),
+            format!(
+                "Invalid date range specified: the end date {} is before the start date {today}",
+                day(-1)
+            )
+        )
+    );
+    // At most 90 days (AWS knowledge center "api-gateway-usage-key").
+    assert!(get(&plan, &day(-90), &today).send().await.is_ok());
+    assert_eq!(
+        fail(get(&plan, &day(-91), &today).send().await),
+        (
+            "BadRequestException".into(),
+            "Invalid date range specified: the range can't exceed 90 days".into()
+        )
+    );
+    // Dates are required; the SDK insists, so ask over raw HTTP.
+    let (status, body) = raw(&s, &format!("/usageplans/{plan}/usage?endDate={today}")).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["message"],
+        "Invalid start date specified: null. Dates must be given as YYYY-MM-DD"
+    );
+    // Paging limits as every list.
+    assert_eq!(
+        fail(get(&plan, &today, &today).limit(0).send().await).0,
+        "ValidationException"
+    );
+}
+
+#[tokio::test]
+async fn update_usage_errors() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (plan, keys) = plan_with_keys(&c, Some((100, QuotaPeriodType::Day)), 1, &[]).await;
+    let (bare, bare_keys) = plan_with_keys(&c, None, 1, &[]).await;
+    let set = |plan: &str, key: &str, o: PatchOperation| {
+        c.update_usage()
+            .usage_plan_id(plan)
+            .key_id(key)
+            .patch_operations(o)
+    };
+    let remaining = || op("replace", "/remaining", Some("50"));
+    assert_eq!(
+        fail(set("nosuch", &keys[0], remaining()).send().await),
+        (
+            "NotFoundException".into(),
+            "Invalid Usage Plan ID specified".into()
+        )
+    );
+    // A key of another plan.
+    assert_eq!(
+        fail(set(&plan, &bare_keys[0], remaining()).send().await),
+        (
+            "NotFoundException".into(),
+            "Invalid Key identifier specified".into()
+        )
+    );
+    assert_eq!(
+        fail(set(&bare, &bare_keys[0], remaining()).send().await),
+        (
+            "BadRequestException".into(),
+            format!("Usage plan {bare} has no quota: there is no remaining quota to update")
+        )
+    );
+    assert_eq!(
+        fail(set(&plan, &keys[0], op("replace", "/quota/limit", Some("5"))).send().await),
+        (
+            "BadRequestException".into(),
+            "Invalid patch path  '/quota/limit' specified for op 'replace'. Must be one of: [/remaining]".into()
+        )
+    );
+    // boto/boto3#2504: AWS lists no path at all for `add`.
+    assert_eq!(
+        fail(
+            set(&plan, &keys[0], op("add", "/remaining", Some("5")))
+                .send()
+                .await
+        )
+        .1,
+        "Invalid patch path  '/remaining' specified for op 'add'. Must be one of: []"
+    );
+    assert_eq!(
+        fail(
+            set(&plan, &keys[0], op("replace", "/remaining", Some("many")))
+                .send()
+                .await
+        ),
+        (
+            "BadRequestException".into(),
+            "Invalid integer value: many".into()
+        )
+    );
+    assert_eq!(
+        fail(
+            set(&plan, &keys[0], op("replace", "/remaining", Some("-1")))
+                .send()
+                .await
+        )
+        .1,
+        "Invalid remaining quota specified: -1. It must be 0 or more"
+    );
+}
+
+/// UpdateUsage answers the key's usage today. Needs the server's usage meter (the lead's
+/// data-plane work) for the new remaining quota to show.
+#[tokio::test]
+async fn update_usage_sets_the_remaining_quota() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (plan, keys) = plan_with_keys(&c, Some((100, QuotaPeriodType::Month)), 1, &[]).await;
+    let today = day(0);
+    let u = c
+        .update_usage()
+        .usage_plan_id(&plan)
+        .key_id(&keys[0])
+        .patch_operations(op("replace", "/remaining", Some("250")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(u.usage_plan_id(), Some(plan.as_str()));
+    assert_eq!(u.start_date(), Some(today.as_str()));
+    assert_eq!(u.end_date(), Some(today.as_str()));
+    // A "temporary extension": more than the limit is allowed.
+    assert_eq!(u.items().unwrap()[&keys[0]], vec![vec![0, 250]]);
+    let g = c
+        .get_usage()
+        .usage_plan_id(&plan)
+        .start_date(&today)
+        .end_date(&today)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(g.items().unwrap()[&keys[0]], vec![vec![0, 250]]);
+}
+
+/// A rest API whose `GET /` needs an API key and answers 200 from a MOCK integration,
+/// deployed to stage `dev`.
+async fn keyed_api(c: &Client) -> String {
+    let (api, root) = new_api(c, "keyed").await;
+    c.put_method()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .authorization_type("NONE")
+        .api_key_required(true)
+        .send()
+        .await
+        .expect("put_method");
+    c.put_method_response()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .send()
+        .await
+        .expect("put_method_response");
+    c.put_integration()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .r#type(IntegrationType::Mock)
+        .request_templates("application/json", "{\"statusCode\": 200}")
+        .send()
+        .await
+        .expect("put_integration");
+    c.put_integration_response()
+        .rest_api_id(&api)
+        .resource_id(&root)
+        .http_method("GET")
+        .status_code("200")
+        .response_templates("application/json", "{\"ok\": true}")
+        .send()
+        .await
+        .expect("put_integration_response");
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .expect("create_deployment");
+    api
+}
+
+async fn call(s: &Server, api: &str, key: &str) -> u16 {
+    s.http()
+        .get(format!("{}/_aws/execute-api/{api}/dev/", s.url))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Requests admitted on a stage of the plan show in GetUsage; the quota stops them with 429
+/// and UpdateUsage lets more through. Needs the lead's data-plane enforcement and counting.
+#[tokio::test]
+async fn traffic_is_counted_and_quota_extensions_admit_more() {
+    let s = Server::start();
+    let c = s.sdk();
+    let api = keyed_api(&c).await;
+    let (plan, keys) = plan_with_keys(
+        &c,
+        Some((3, QuotaPeriodType::Day)),
+        1,
+        &[(api.as_str(), "dev")],
+    )
+    .await;
+    let value = c
+        .get_api_key()
+        .api_key(&keys[0])
+        .include_value(true)
+        .send()
+        .await
+        .unwrap()
+        .value()
+        .unwrap()
+        .to_string();
+    assert_eq!(call(&s, &api, "not-a-key-at-all-0123456789").await, 403);
+    for _ in 0..2 {
+        assert_eq!(call(&s, &api, &value).await, 200);
+    }
+    let today = day(0);
+    let usage = |c: &Client| {
+        c.get_usage()
+            .usage_plan_id(&plan)
+            .start_date(&today)
+            .end_date(&today)
+            .send()
+    };
+    let u = usage(&c).await.unwrap();
+    assert_eq!(u.items().unwrap()[&keys[0]], vec![vec![2, 1]]);
+
+    assert_eq!(call(&s, &api, &value).await, 200);
+    // Quota spent: AWS answers 429 (AWS-BEHAVIOUR.md §4.3).
+    assert_eq!(call(&s, &api, &value).await, 429);
+    let u = usage(&c).await.unwrap();
+    assert_eq!(u.items().unwrap()[&keys[0]], vec![vec![3, 0]]);
+
+    // Two more for today.
+    let u = c
+        .update_usage()
+        .usage_plan_id(&plan)
+        .key_id(&keys[0])
+        .patch_operations(op("replace", "/remaining", Some("2")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(u.items().unwrap()[&keys[0]], vec![vec![3, 2]]);
+    assert_eq!(call(&s, &api, &value).await, 200);
+    assert_eq!(call(&s, &api, &value).await, 200);
+    assert_eq!(call(&s, &api, &value).await, 429);
+    let u = usage(&c).await.unwrap();
+    assert_eq!(u.items().unwrap()[&keys[0]], vec![vec![5, 0]]);
+
+    // Removing the key from the plan drops its counters and its access.
+    c.delete_usage_plan_key()
+        .usage_plan_id(&plan)
+        .key_id(&keys[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &api, &value).await, 403);
+    // Attached again, it starts afresh: the old counters were deleted with the membership.
+    c.create_usage_plan_key()
+        .usage_plan_id(&plan)
+        .key_id(&keys[0])
+        .key_type("API_KEY")
+        .send()
+        .await
+        .unwrap();
+    let u = usage(&c).await.unwrap();
+    assert_eq!(u.items().unwrap()[&keys[0]], vec![vec![0, 3]]);
+    assert_eq!(call(&s, &api, &value).await, 200);
+}
