@@ -6,6 +6,12 @@
 #   nginx      nginx reverse proxy with upstream keep-alive (the bar for HTTP_PROXY)
 #   proxy      apigw-local HTTP_PROXY route to the same upstream
 #   mock       apigw-local MOCK route
+#   keyed      apigw-local HTTP_PROXY route requiring an API key, with a usage plan (throttle
+#              and quota) and stage method throttling on, limits set high: the cost of the
+#              key, bucket and quota checks (target: >= 0.9x proxy)
+#
+# apigw-local runs with --account-throttle off: AWS's 10,000 rps account limit would
+# otherwise cap every apigw-local target.
 #
 #   scripts/bench.sh [DURATION_SECONDS] [CONNECTIONS]     (default 10 s, 64 connections)
 #
@@ -48,7 +54,7 @@ nginx -c "$work/nginx.conf" -p "$work"
 
 echo "building apigw-local (release)..." >&2
 cargo build --release -q -p apigw-local
-./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: > "$work/gw.log" 2>&1 &
+./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off > "$work/gw.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$GW_PORT/_apigw/health" >/dev/null && break; sleep 0.05; done
 
@@ -69,17 +75,35 @@ aws_ apigateway put-integration --rest-api-id "$api" --resource-id "$mock" --htt
   --request-templates '{"application/json":"{\"statusCode\": 200}"}' >/dev/null
 aws_ apigateway put-integration-response --rest-api-id "$api" --resource-id "$mock" --http-method GET --status-code 200 \
   --response-templates '{"application/json":"ok"}' >/dev/null
+keyed=$(aws_ apigateway create-resource --rest-api-id "$api" --parent-id "$root" --path-part keyed --query id)
+keyed_proxy=$(aws_ apigateway create-resource --rest-api-id "$api" --parent-id "$keyed" --path-part '{proxy+}' --query id)
+aws_ apigateway put-method --rest-api-id "$api" --resource-id "$keyed_proxy" --http-method ANY --authorization-type NONE \
+  --api-key-required --request-parameters method.request.path.proxy=true >/dev/null
+aws_ apigateway put-integration --rest-api-id "$api" --resource-id "$keyed_proxy" --http-method ANY --type HTTP_PROXY \
+  --integration-http-method ANY --uri "http://127.0.0.1:$UP_PORT/{proxy}" \
+  --request-parameters integration.request.path.proxy=method.request.path.proxy >/dev/null
 aws_ apigateway create-deployment --rest-api-id "$api" --stage-name bench >/dev/null
+# The keyed target gets a stage of its own, so its method throttle does not touch the others.
+aws_ apigateway create-stage --rest-api-id "$api" --stage-name keyed \
+  --deployment-id "$(aws_ apigateway get-stage --rest-api-id "$api" --stage-name bench --query deploymentId)" >/dev/null
+aws_ apigateway update-stage --rest-api-id "$api" --stage-name keyed --patch-operations \
+  op=replace,path=/*/*/throttling/rateLimit,value=1000000 op=replace,path=/*/*/throttling/burstLimit,value=1000000 >/dev/null
+plan=$(aws_ apigateway create-usage-plan --name bench --api-stages "apiId=$api,stage=keyed" \
+  --throttle burstLimit=1000000,rateLimit=1000000 --quota limit=2000000000,offset=0,period=DAY --query id)
+key_id=$(aws_ apigateway create-api-key --name bench --enabled --query id)
+key=$(aws_ apigateway get-api-key --api-key "$key_id" --include-value --query value)
+aws_ apigateway create-usage-plan-key --usage-plan-id "$plan" --key-id "$key_id" --key-type API_KEY >/dev/null
 
-run() { # run NAME URL
-  local out; out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$2")
+run() { # run NAME URL [WRK-ARGS...]
+  local name=$1 url=$2; shift 2
+  local out; out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url")
   local rps p50 p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   local non2xx; non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  printf "%-10s %12s req/s   p50 %9s   p99 %9s   %s\n" "$1" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
-  eval "RPS_$1=$rps; P99_$1=$p99"
+  printf "%-10s %12s req/s   p50 %9s   p99 %9s   %s\n" "$name" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
+  eval "RPS_$name=$rps; P99_$name=$p99"
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v } else if (v ~ /s$/) { sub(/s/,"",v); print v*1000 } else print v }'; }
 
@@ -88,12 +112,17 @@ echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s each, $(nproc) cor
 for u in "http://127.0.0.1:$UP_PORT/" "http://127.0.0.1:$NGX_PORT/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$u"); [ "$code" = 200 ] || { echo "target $u answered $code" >&2; exit 1; }
 done
+KEYED_URL="http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/keyed/keyed/x"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $key" "$KEYED_URL"); [ "$code" = 200 ] || { echo "keyed target answered $code" >&2; exit 1; }
+code=$(curl -s -o /dev/null -w '%{http_code}' "$KEYED_URL"); [ "$code" = 403 ] || { echo "keyed target without a key answered $code" >&2; exit 1; }
 run upstream "http://127.0.0.1:$UP_PORT/"
 run nginx "http://127.0.0.1:$NGX_PORT/x"
 run proxy "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x"
 run mock "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"
-awk -v a="$RPS_proxy" -v b="$RPS_nginx" -v c="$RPS_mock" -v d="$RPS_upstream" \
+run keyed "$KEYED_URL" -H "x-api-key: $key"
+awk -v a="$RPS_proxy" -v b="$RPS_nginx" -v c="$RPS_mock" -v d="$RPS_upstream" -v k="$RPS_keyed" \
     -v pa="$(to_ms "$P99_proxy")" -v pb="$(to_ms "$P99_nginx")" 'BEGIN {
   printf "HTTP_PROXY / nginx proxy: throughput %.2fx, p99 %.2fx\n", a/b, pa/pb
   printf "MOCK / nginx return 200:  throughput %.2fx\n", c/d
+  printf "keyed / HTTP_PROXY:       throughput %.2fx (API key + usage plan + stage throttle)\n", k/a
 }'

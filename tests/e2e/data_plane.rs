@@ -80,6 +80,8 @@ pub async fn upstream() -> Upstream {
     }
     let app = Router::new()
         .fallback(any(handler))
+        // Accept any size: the gateway, not the upstream, is what limits bodies.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -716,4 +718,81 @@ async fn http_integration_maps_parameters_and_templates() {
     assert_eq!(r.status(), 415);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["message"], "Unsupported Media Type");
+}
+
+/// POST `total` bytes to `path` over a raw connection, with `Transfer-Encoding: chunked` (no
+/// length known up front) or a `Content-Length`; returns the status and body of the answer.
+async fn post_raw(base: &str, path: &str, total: usize, chunked: bool) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let length = if chunked {
+        "Transfer-Encoding: chunked".to_string()
+    } else {
+        format!("Content-Length: {total}")
+    };
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\n{length}\r\nConnection: close\r\n\r\n"
+    );
+    let chunk = vec![b'a'; 1 << 20];
+    // The server may answer and close before the whole body is sent: write errors are expected.
+    let _ = async {
+        conn.write_all(head.as_bytes()).await?;
+        let mut left = total;
+        while left > 0 {
+            let n = left.min(chunk.len());
+            if chunked {
+                conn.write_all(format!("{n:x}\r\n").as_bytes()).await?;
+            }
+            conn.write_all(&chunk[..n]).await?;
+            if chunked {
+                conn.write_all(b"\r\n").await?;
+            }
+            left -= n;
+        }
+        if chunked {
+            conn.write_all(b"0\r\n\r\n").await?;
+        }
+        Ok::<(), std::io::Error>(())
+    }
+    .await;
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {text:?}"));
+    let body = text
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
+/// Request bodies over 10 MB answer 413 (REQUEST_TOO_LARGE) before anything reaches the
+/// backend, whether the length is declared or the body is chunked; smaller chunked bodies
+/// reach it whole.
+#[tokio::test]
+async fn request_bodies_over_10_mb_answer_413() {
+    let up = upstream().await;
+    let s = Server::start();
+    let api = proxy_api(&s.sdk(), &up.url, None).await;
+    let path = format!("/_aws/execute-api/{api}/dev/upload");
+    let (status, body) = post_raw(&s.url, &path, 10 * 1024 * 1024 + 1, false).await;
+    assert_eq!(status, 413);
+    assert!(body.contains(r#"{"message":"Request Too Long"}"#), "{body}");
+
+    let (status, body) = post_raw(&s.url, &path, 11 * 1024 * 1024, true).await;
+    assert_eq!(status, 413);
+    assert!(body.contains(r#"{"message":"Request Too Long"}"#), "{body}");
+    assert!(up.seen.lock().unwrap().is_empty(), "the backend was called");
+
+    let (status, _) = post_raw(&s.url, &path, 3 * 1024 * 1024 + 7, true).await;
+    assert_eq!(status, 200);
+    let seen = up.seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].body.len(), 3 * 1024 * 1024 + 7);
 }

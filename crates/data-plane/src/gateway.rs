@@ -364,13 +364,13 @@ impl Gateway {
             .then(|| req.headers().get("x-api-key"))
             .flatten()
             .and_then(|v| v.to_str().ok());
-        let method_key = format!("{}/{}", resource.path, method.http_method);
         self.usage
             .admit(
                 &api.scope,
                 &api.api_id,
                 &stage.stage.stage_name,
-                &method_key,
+                &resource.path,
+                &method.http_method,
                 key,
                 later,
             )

@@ -297,16 +297,19 @@ impl Usage {
     /// Check a request to a method that requires an API key, in AWS's order: the key, the
     /// plan's per-method throttle, the plan's throttle for the key, then `later` (the stage and
     /// account throttles), and last the quota, so that a throttled request uses none of it.
-    /// `method_key` is `"/path/METHOD"` as usage plans key method throttles.
+    /// `resource_path` and `http_method` name the method as usage plans key method throttles
+    /// (`"/path/METHOD"`).
     ///
     /// # Errors
     /// Why the request is refused.
+    #[allow(clippy::too_many_arguments)]
     pub fn admit(
         &self,
         scope: &Scope,
         api_id: &str,
         stage: &str,
-        method_key: &str,
+        resource_path: &str,
+        http_method: &str,
         key: Option<&str>,
         later: impl FnOnce(u64) -> bool,
     ) -> Result<KeyIdentity, Refusal> {
@@ -326,7 +329,12 @@ impl Usage {
             .find_map(|p| Some((p, p.stages.get(&api)?.get(stage)?)))
             .ok_or(Refusal::InvalidKey)?;
         let now = now_ns();
-        if let Some(t) = methods.get(method_key) {
+        let method_throttle = if methods.is_empty() {
+            None
+        } else {
+            methods.get(&format!("{resource_path}/{http_method}"))
+        };
+        if let Some(t) = method_throttle {
             if !t.admit(now) {
                 return Err(Refusal::Throttled);
             }
@@ -503,11 +511,11 @@ mod tests {
         let u = usage(true, None);
         let s = scope();
         let ok = u
-            .admit(&s, "API1", "dev", "/x/GET", Some("secret-1"), |_| true)
+            .admit(&s, "API1", "dev", "/x", "GET", Some("secret-1"), |_| true)
             .unwrap();
         assert_eq!(ok.id, "k1");
         let refuse =
-            |k: Option<&str>, stage: &str| u.admit(&s, "api1", stage, "/x/GET", k, |_| true);
+            |k: Option<&str>, stage: &str| u.admit(&s, "api1", stage, "/x", "GET", k, |_| true);
         assert_eq!(refuse(None, "dev").unwrap_err(), Refusal::InvalidKey);
         assert_eq!(
             refuse(Some("nope"), "dev").unwrap_err(),
@@ -525,7 +533,7 @@ mod tests {
         let disabled = usage(false, None);
         assert_eq!(
             disabled
-                .admit(&s, "api1", "dev", "/x/GET", Some("secret-1"), |_| true)
+                .admit(&s, "api1", "dev", "/x", "GET", Some("secret-1"), |_| true)
                 .unwrap_err(),
             Refusal::InvalidKey
         );
@@ -535,12 +543,12 @@ mod tests {
     fn method_override_and_quota() {
         let u = usage(true, Some(3));
         let s = scope();
-        let call = |m: &str| u.admit(&s, "api1", "dev", m, Some("secret-1"), |_| true);
-        assert!(call("/pets/GET").is_ok());
-        assert_eq!(call("/pets/GET").unwrap_err(), Refusal::Throttled);
-        assert!(call("/x/GET").is_ok());
-        assert!(call("/x/GET").is_ok());
-        assert_eq!(call("/x/GET").unwrap_err(), Refusal::QuotaExceeded);
+        let call = |m: &str| u.admit(&s, "api1", "dev", m, "GET", Some("secret-1"), |_| true);
+        assert!(call("/pets").is_ok());
+        assert_eq!(call("/pets").unwrap_err(), Refusal::Throttled);
+        assert!(call("/x").is_ok());
+        assert!(call("/x").is_ok());
+        assert_eq!(call("/x").unwrap_err(), Refusal::QuotaExceeded);
         // Counts survive republishing, and are what a flush takes.
         u.publish_scope(
             &s,
@@ -548,7 +556,7 @@ mod tests {
             &[plan(Some(3))],
             &[("plan01".into(), "k1".into())],
         );
-        assert_eq!(call("/x/GET").unwrap_err(), Refusal::QuotaExceeded);
+        assert_eq!(call("/x").unwrap_err(), Refusal::QuotaExceeded);
         let rec = u.take_dirty();
         assert_eq!(rec.len(), 1);
         assert_eq!(rec[0].quota.unwrap().1, 3);
@@ -556,9 +564,9 @@ mod tests {
         assert!(u.take_dirty().is_empty());
         // UpdateUsage gives requests back.
         u.set_quota_used(&s, "plan01", "k1", QuotaPeriod::Day, 1);
-        assert!(call("/x/GET").is_ok());
-        assert!(call("/x/GET").is_ok());
-        assert_eq!(call("/x/GET").unwrap_err(), Refusal::QuotaExceeded);
+        assert!(call("/x").is_ok());
+        assert!(call("/x").is_ok());
+        assert_eq!(call("/x").unwrap_err(), Refusal::QuotaExceeded);
     }
 
     #[test]
@@ -579,9 +587,15 @@ mod tests {
             &[("plan01".into(), "k1".into())],
         );
         assert_eq!(
-            u.admit(&scope(), "api1", "dev", "/x/GET", Some("secret-1"), |_| {
-                true
-            })
+            u.admit(
+                &scope(),
+                "api1",
+                "dev",
+                "/x",
+                "GET",
+                Some("secret-1"),
+                |_| { true }
+            )
             .unwrap_err(),
             Refusal::QuotaExceeded
         );
@@ -598,9 +612,15 @@ mod tests {
         );
         assert!(u.take_dirty().is_empty());
         assert_eq!(
-            u.admit(&scope(), "api1", "dev", "/x/GET", Some("secret-1"), |_| {
-                true
-            })
+            u.admit(
+                &scope(),
+                "api1",
+                "dev",
+                "/x",
+                "GET",
+                Some("secret-1"),
+                |_| { true }
+            )
             .unwrap_err(),
             Refusal::InvalidKey
         );

@@ -99,18 +99,26 @@ pub async fn invoke(
     integration: &Integration,
     req: Request<Body>,
 ) -> Result<Response<Body>, GatewayError> {
-    let (mut parts, body) = req.into_parts();
-    if parts
+    let (mut parts, mut body) = req.into_parts();
+    let too_large = || GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long");
+    match parts
         .headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > MAX_BODY)
     {
-        return Err(GatewayError::new(
-            ResponseType::RequestTooLarge,
-            "Request Too Long",
-        ));
+        Some(n) if n > MAX_BODY => return Err(too_large()),
+        Some(_) => {}
+        // A body of unknown length (chunked) is read first, as AWS buffers every request: past
+        // 10 MB it is refused before anything reaches the backend. Sized bodies stream.
+        None if parts.headers.contains_key("transfer-encoding") => {
+            let bytes = axum::body::to_bytes(body, MAX_BODY as usize)
+                .await
+                .map_err(|_| too_large())?;
+            parts.headers.remove("transfer-encoding");
+            body = Body::from(bytes);
+        }
+        None => {}
     }
     let url = backend_url(
         integration,
