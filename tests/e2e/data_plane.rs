@@ -796,3 +796,141 @@ async fn request_bodies_over_10_mb_answer_413() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].body.len(), 3 * 1024 * 1024 + 7);
 }
+
+/// `openssl s_server -www` on a free loopback port with a fresh self-signed certificate: an
+/// HTTPS backend no public CA vouches for. Killed on drop.
+struct TlsBackend {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TlsBackend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tls_backend() -> TlsBackend {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run openssl (apt-get install openssl)");
+    assert!(made.success(), "openssl req failed");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("openssl")
+        .args(["s_server", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run openssl s_server");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "openssl s_server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    TlsBackend {
+        child,
+        url: format!("https://127.0.0.1:{port}/"),
+        _dir: dir,
+    }
+}
+
+/// HTTPS backends: certificates are verified, so an untrusted one is an integration failure,
+/// unless the integration's `tlsConfig.insecureSkipVerification` says to skip — as on AWS.
+#[tokio::test]
+async fn https_backends_verify_certificates_unless_told_not_to() {
+    let backend = tls_backend();
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "tls").await;
+    for (part, skip) in [("checked", false), ("unchecked", true)] {
+        let r = c
+            .create_resource()
+            .rest_api_id(&api)
+            .parent_id(&root)
+            .path_part(part)
+            .send()
+            .await
+            .unwrap();
+        let rid = r.id().unwrap();
+        c.put_method()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        let mut put = c
+            .put_integration()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("GET")
+            .r#type(IntegrationType::HttpProxy)
+            .integration_http_method("GET")
+            .uri(&backend.url);
+        if skip {
+            put = put.tls_config(
+                aws_sdk_apigateway::types::TlsConfig::builder()
+                    .insecure_skip_verification(true)
+                    .build(),
+            );
+        }
+        put.send().await.unwrap();
+    }
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let r = s
+        .http()
+        .get(format!("{base}/unchecked"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("s_server"));
+    let r = s
+        .http()
+        .get(format!("{base}/checked"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-amzn-errortype"],
+        "InternalServerErrorException"
+    );
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Internal server error"}"#
+    );
+}

@@ -72,8 +72,12 @@ type Table = HashMap<String, Vec<Arc<DeployedApi>>>;
 /// The data plane: the stage table and one pooled HTTP client for integrations.
 pub struct Gateway {
     apis: ArcSwap<Table>,
-    /// One keep-alive pool for every HTTP integration (never a client per request).
+    /// One keep-alive pool for every HTTP integration (never a client per request); TLS with
+    /// the Mozilla root store, HTTP/2 by ALPN.
     pub(crate) client: reqwest::Client,
+    /// The pool for integrations with `tlsConfig.insecureSkipVerification` (self-signed or
+    /// otherwise untrusted backends, as AWS allows for HTTP integrations).
+    pub(crate) insecure_client: reqwest::Client,
     /// API keys, usage plans, their buckets and counters.
     pub usage: Usage,
     account_throttle: AccountThrottle,
@@ -115,14 +119,20 @@ impl Gateway {
 
     /// An empty data plane with the given account-level throttle.
     pub fn with_account_throttle(account_throttle: AccountThrottle) -> Self {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(256)
-            .redirect(reqwest::redirect::Policy::none())
+        let builder = || {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        let client = builder().build().unwrap_or_default();
+        let insecure_client = builder()
+            .danger_accept_invalid_certs(true)
             .build()
             .unwrap_or_default();
         Self {
             apis: ArcSwap::from_pointee(HashMap::new()),
             client,
+            insecure_client,
             usage: Usage::default(),
             account_throttle,
         }
@@ -336,6 +346,22 @@ impl Gateway {
 }
 
 impl Gateway {
+    /// The HTTP client pool for an integration: verifying certificates unless its
+    /// `tlsConfig.insecureSkipVerification` says not to.
+    pub(crate) fn client_for(&self, integration: &Integration) -> &reqwest::Client {
+        let skip = integration
+            .tls_config
+            .as_ref()
+            .and_then(|t| t.get("insecureSkipVerification"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        if skip {
+            &self.insecure_client
+        } else {
+            &self.client
+        }
+    }
+
     /// Throttles and keys, in AWS's order: the usage plan's (when the method requires a key),
     /// the stage's method throttle, the account's; then the key's quota.
     fn admit(

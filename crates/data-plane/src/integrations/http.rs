@@ -165,7 +165,7 @@ pub async fn invoke(
             .parse()
             .map_err(|_| GatewayError::config("bad integration method"))?,
     };
-    let mut builder = gw.client.request(method, &url);
+    let mut builder = gw.client_for(integration).request(method, &url);
     let content_type = req
         .header("content-type")
         .unwrap_or("application/json")

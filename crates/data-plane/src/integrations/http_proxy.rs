@@ -136,7 +136,7 @@ pub async fn invoke(
     if url.starts_with("http://") {
         return via_hyper(parts, body, url, method, timeout).await;
     }
-    let mut builder = gw.client.request(method, &url);
+    let mut builder = gw.client_for(integration).request(method, &url);
     for (name, value) in &parts.headers {
         if !is_hop_by_hop(name) {
             builder = builder.header(name, value);
