@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The README's worked example as a script: build an API with the aws CLI, deploy it, and call
-# it with curl. Prints PASS/FAIL per step and a last line "N passed, M failed".
+# it with curl; then secure it with an API key and a usage plan, and watch the throttle. Prints
+# PASS/FAIL per step and a last line "N passed, M failed".
 #
 #   scripts/seed-walkthrough.sh [ENDPOINT]     (default http://127.0.0.1:4566)
 #
-# Needs the aws CLI, curl and python3 (a tiny upstream for the HTTP_PROXY route).
+# Needs the aws CLI, curl (7.67 or later, for --parallel) and python3 (a tiny upstream for the
+# HTTP_PROXY route).
 set -uo pipefail
 EP="${1:-http://127.0.0.1:4566}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
@@ -16,15 +18,19 @@ check() { # check NAME CONDITION-RESULT(0/1) DETAIL
 }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
 
-# A local upstream: python's http.server on an ephemeral port, serving one file.
+# A local upstream: python's http.server on an ephemeral port, serving one file. Threaded, with
+# a deep accept queue, so the rate-limiting burst below is not held up by the upstream.
 dir=$(mktemp -d); echo "hello from upstream" > "$dir/hello.txt"
 port_file="$dir/port"
 python3 - "$dir" "$port_file" 2>/dev/null <<'PY' &
 import http.server, socketserver, sys, functools, os
 os.chdir(sys.argv[1])
+http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
 h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
-h.log_message = lambda *a: None
-with socketserver.TCPServer(("127.0.0.1", 0), h) as s:
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    request_queue_size = 256
+with Server(("127.0.0.1", 0), h) as s:
     open(sys.argv[2] + ".tmp", "w").write(str(s.server_address[1])); os.rename(sys.argv[2] + ".tmp", sys.argv[2])
     s.serve_forever()
 PY
@@ -63,6 +69,41 @@ hosted=$(curl -s -H "Host: $api.execute-api.localhost" "$EP/dev/hello"); [ "$hos
 cors=$(curl -s -o /dev/null -D - -X OPTIONS "$base/hello" | tr -d '\r' | grep -i '^access-control-allow-origin: \*$'); check "OPTIONS /hello CORS headers" $? "no Access-Control-Allow-Origin: *"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/nothing"); [ "$code" = "403" ]; check "unknown path is 403" $? "got $code"
 msg=$(curl -s "$base/nothing"); [ "$msg" = '{"message":"Missing Authentication Token"}' ]; check "403 body is Missing Authentication Token" $? "got $msg"
+
+# Securing with API keys, then rate limiting: the guide's usage plan (burst 100, rate 50 per
+# second) with a daily quota on stage dev, a key attached to it, and the key required on GET.
+plan=$(aws_ apigateway create-usage-plan --name walkthrough-plan --api-stages "apiId=$api,stage=dev" \
+  --throttle burstLimit=100,rateLimit=50 --quota limit=1000,offset=0,period=DAY | json "['id']")
+check "create-usage-plan (burst 100, rate 50, 1000/day)" $? "$plan"
+key_json=$(aws_ apigateway create-api-key --name walkthrough-key --enabled)
+key_id=$(json "['id']" <<<"$key_json"); check "create-api-key --enabled" $? "$key_id"
+key=$(json "['value']" <<<"$key_json")
+aws_ apigateway create-usage-plan-key --usage-plan-id "$plan" --key-id "$key_id" --key-type API_KEY >/dev/null
+check "create-usage-plan-key" $? ""
+aws_ apigateway update-method --rest-api-id "$api" --resource-id "$res" --http-method GET \
+  --patch-operations op=replace,path=/apiKeyRequired,value=true >/dev/null
+check "update-method GET apiKeyRequired=true" $? ""
+# apiKeyRequired is part of the deployment: it takes effect on the wire once redeployed.
+dep2=$(aws_ apigateway create-deployment --rest-api-id "$api" --stage-name dev | json "['id']"); check "create-deployment (redeploy dev)" $? "$dep2"
+
+code=$(curl -s -o /dev/null -w '%{http_code}' "$base/hello"); [ "$code" = "403" ]; check "GET /hello without a key is 403" $? "got $code"
+msg=$(curl -s "$base/hello"); [ "$msg" = '{"message":"Forbidden"}' ]; check "403 body is Forbidden" $? "got $msg"
+body=$(curl -s -H "x-api-key: $key" "$base/hello"); [ "$body" = "hello from upstream" ]; check "GET /hello with x-api-key" $? "got: $body"
+
+# 300 requests with the key, 50 at a time from one curl (--parallel: a process per request
+# would stretch the burst over seconds of refill): the bucket admits its burst of 100, plus 50
+# per second while the burst runs, and answers the rest 429 Too Many Requests.
+codes=$(for _ in $(seq 300); do printf 'url = "%s"\noutput = "/dev/null"\n' "$base/hello"; done \
+  | curl -s --no-progress-meter --parallel --parallel-max 50 -H "x-api-key: $key" -w '%{http_code}\n' -K -)
+ok=$(grep -c '^200$' <<<"$codes"); limited=$(grep -c '^429$' <<<"$codes")
+[ "$ok" -ge 100 ] && [ "$limited" -gt 0 ] && [ $((ok + limited)) -eq 300 ]
+check "burst of 300: $ok admitted, $limited throttled (429)" $? "$(sort <<<"$codes" | uniq -c | tr -s ' \n' ' ')"
+
+# GetUsage counts the key's admitted requests for today (UTC): the single call and the burst's.
+today=$(date -u +%F)
+used=$(aws_ apigateway get-usage --usage-plan-id "$plan" --start-date "$today" --end-date "$today" \
+  | json "['items']['$key_id'][0][0]")
+[ "$used" = "$((ok + 1))" ]; check "get-usage counts $((ok + 1)) requests today" $? "got $used"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,8 +1,10 @@
 //! GetUsage and UpdateUsage through the SDK, raw HTTP (wire member names) and the aws CLI;
-//! and usage counted from real traffic to a deployed stage.
+//! usage counted from real traffic to a deployed stage; and keys brought in by ImportApiKeys
+//! enforced on that stage.
 
+use aws_sdk_apigateway::primitives::Blob;
 use aws_sdk_apigateway::types::{
-    ApiStage, IntegrationType, PatchOperation, QuotaPeriodType, QuotaSettings,
+    ApiKeysFormat, ApiStage, IntegrationType, PatchOperation, QuotaPeriodType, QuotaSettings,
 };
 use aws_sdk_apigateway::Client;
 use chrono::{Duration, Utc};
@@ -520,4 +522,142 @@ async fn traffic_is_counted_and_quota_extensions_admit_more() {
     let u = usage(&c).await.unwrap();
     assert_eq!(u.items().unwrap()[&keys[0]], vec![vec![0, 3]]);
     assert_eq!(call(&s, &api, &value).await, 200);
+}
+
+/// Import a key file (CSV) through the SDK; returns (ids, warnings).
+async fn import_keys(
+    c: &Client,
+    csv: &str,
+    fail_on_warnings: Option<bool>,
+) -> Result<(Vec<String>, Vec<String>), (String, String)> {
+    c.import_api_keys()
+        .format(ApiKeysFormat::Csv)
+        .body(Blob::new(csv.as_bytes().to_vec()))
+        .set_fail_on_warnings(fail_on_warnings)
+        .send()
+        .await
+        .map(|r| (r.ids().to_vec(), r.warnings().to_vec()))
+        .map_err(err_of)
+}
+
+/// Keys imported from a key file into a plan on a keyed stage are enforced like created ones,
+/// with no redeploy: an enabled one is admitted, a disabled one is 403 until it is enabled, and
+/// importing the same value again overwrites the key ("two API keys are identical if they
+/// have the same key value", AWS's API key file format page).
+#[tokio::test]
+async fn imported_keys_are_enforced_on_the_stage() {
+    let s = Server::start();
+    let c = s.sdk();
+    let api = keyed_api(&c).await;
+    let (plan, _) = plan_with_keys(&c, None, 0, &[(api.as_str(), "dev")]).await;
+    let (on, off) = (
+        "imported-key-enabled-0123456789",
+        "imported-key-disabled-0123456789",
+    );
+    // Header names are case-insensitive; the plan list may be quoted.
+    let csv = format!(
+        "name,key,description,enabled,usageplanIds\n\
+         imported-on,{on},an enabled key,true,\"{plan}\"\n\
+         imported-off,{off},a disabled key,false,{plan}\n"
+    );
+    let (ids, warnings) = import_keys(&c, &csv, None).await.expect("import_api_keys");
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let keys = c.get_usage_plan_keys().usage_plan_id(&plan).send().await;
+    let mut members: Vec<_> = keys
+        .unwrap()
+        .items()
+        .iter()
+        .map(|k| k.id().unwrap().to_string())
+        .collect();
+    members.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(members, want);
+    let off_key = c.get_api_key().api_key(&ids[1]).send().await.unwrap();
+    assert_eq!(off_key.name(), Some("imported-off"));
+    assert!(!off_key.enabled());
+
+    assert_eq!(call(&s, &api, on).await, 200);
+    assert_eq!(call(&s, &api, off).await, 403);
+    let r = s
+        .http()
+        .get(format!("{}/_aws/execute-api/{api}/dev/", s.url))
+        .header("x-api-key", off)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.text().await.unwrap(), r#"{"message":"Forbidden"}"#);
+
+    // Enabled through UpdateApiKey: live on the next request.
+    c.update_api_key()
+        .api_key(&ids[1])
+        .patch_operations(op("replace", "/enabled", Some("true")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(call(&s, &api, off).await, 200);
+
+    // Importing the enabled key's value again, disabled, updates that key in place.
+    let (again, warnings) = import_keys(
+        &c,
+        &format!("Key,Name,Enabled\n{on},imported-on-again,false\n"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, [ids[0].clone()]);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(call(&s, &api, on).await, 403);
+
+    // Admitted requests of imported keys are counted like any other key's.
+    let today = day(0);
+    let u = c
+        .get_usage()
+        .usage_plan_id(&plan)
+        .start_date(&today)
+        .end_date(&today)
+        .send()
+        .await
+        .unwrap();
+    let items = u.items().unwrap();
+    assert_eq!(items[&ids[0]][0][0], 1);
+    assert_eq!(items[&ids[1]][0][0], 1);
+}
+
+/// A row naming a usage plan that does not exist is skipped with a warning, and the other rows
+/// are imported; with `failOnWarnings` the whole import is refused and nothing is written.
+#[tokio::test]
+async fn import_with_an_unknown_usage_plan() {
+    let s = Server::start();
+    let c = s.sdk();
+    let api = keyed_api(&c).await;
+    let (plan, _) = plan_with_keys(&c, None, 0, &[(api.as_str(), "dev")]).await;
+    let (good, orphan) = (
+        "imported-good-key-0123456789",
+        "imported-orphan-key-0123456789",
+    );
+    let csv = format!(
+        "Name,Key,UsagePlanIds\n\
+         good,{good},{plan}\n\
+         orphan,{orphan},nosuchplan\n"
+    );
+
+    let (code, msg) = import_keys(&c, &csv, Some(true)).await.unwrap_err();
+    assert_eq!(code, "BadRequestException");
+    assert!(msg.contains("nosuchplan"), "{msg}");
+    let all = c.get_api_keys().send().await.unwrap();
+    assert!(
+        all.items().is_empty(),
+        "nothing imported: {:?}",
+        all.items()
+    );
+    assert_eq!(call(&s, &api, good).await, 403);
+
+    let (ids, warnings) = import_keys(&c, &csv, Some(false)).await.unwrap();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(warnings, ["Invalid Usage Plan ID specified: nosuchplan"]);
+    assert_eq!(c.get_api_keys().send().await.unwrap().items().len(), 1);
+    assert_eq!(call(&s, &api, good).await, 200);
+    assert_eq!(call(&s, &api, orphan).await, 403);
 }
