@@ -185,6 +185,11 @@ async fn http_proxy_passes_everything_through_on_every_url_form() {
     assert_eq!(r.headers()["x-upstream"], "yes");
     assert!(r.headers().contains_key("x-amzn-requestid"));
     assert!(r.headers().contains_key("x-amz-apigw-id"));
+    // The backend's Date and Content-Length are remapped; the gateway sends its own.
+    assert!(r.headers().contains_key("x-amzn-remapped-date"));
+    assert!(r.headers().contains_key("date"));
+    assert_eq!(r.headers()["x-amzn-remapped-content-length"], "31");
+    assert_eq!(r.headers()["content-length"], "31");
     assert_eq!(r.text().await.unwrap(), "POST /items/a%20b?x=1&x=2 hello");
     let seen = up.seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(seen.headers["x-custom"], "v");

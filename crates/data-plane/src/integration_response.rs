@@ -122,6 +122,7 @@ pub fn build(
     ctx: &mut LazyContext<'_>,
     templates: &Templates,
     accept: Option<&str>,
+    remapped: &[&str],
 ) -> Result<Response<Body>, GatewayError> {
     let mut status: u16 = ir.status_code.parse().unwrap_or(200);
     let mut headers: Vec<(String, String)> = Vec::new();
@@ -175,6 +176,7 @@ pub fn build(
             h.append(name, value);
         }
     }
+    crate::headers::remap(h, remapped);
     Ok(res)
 }
 

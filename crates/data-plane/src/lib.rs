@@ -11,6 +11,7 @@ pub mod context;
 pub mod deployment;
 pub mod gateway;
 pub mod gateway_response;
+pub mod headers;
 pub mod integration_response;
 pub mod integrations;
 pub mod mapping;

@@ -158,15 +158,15 @@ pub async fn invoke(
     };
     let mut res = Response::builder().status(upstream.status());
     for (name, value) in upstream.headers() {
-        if !matches!(
-            name.as_str(),
-            "connection" | "keep-alive" | "transfer-encoding"
-        ) {
+        if !matches!(name.as_str(), "keep-alive" | "transfer-encoding") {
             res = res.header(name, value);
         }
     }
-    res.body(Body::from_stream(upstream.bytes_stream()))
-        .map_err(|_| GatewayError::config("bad backend response"))
+    let mut res = res
+        .body(Body::from_stream(upstream.bytes_stream()))
+        .map_err(|_| GatewayError::config("bad backend response"))?;
+    crate::headers::remap(res.headers_mut(), crate::headers::PROXY);
+    Ok(res)
 }
 
 type ProxyClient =
@@ -222,9 +222,12 @@ async fn via_hyper(
         Ok(Ok(r)) => r,
     };
     let (mut parts, body) = upstream.into_parts();
-    for name in ["connection", "keep-alive", "transfer-encoding"] {
+    for name in ["keep-alive", "transfer-encoding"] {
         parts.headers.remove(name);
     }
+    // The gateway's own Date, Connection and Content-Length go out (hyper writes them; the
+    // length from the body's exact size when the backend sent one).
+    crate::headers::remap(&mut parts.headers, crate::headers::PROXY);
     Ok(Response::from_parts(parts, Body::new(body)))
 }
 

@@ -89,7 +89,14 @@ pub fn invoke(
         headers: &[],
         body: "",
     };
-    integration_response::build(ir, &out, &mut ctx, templates, req.header("accept"))
+    integration_response::build(
+        ir,
+        &out,
+        &mut ctx,
+        templates,
+        req.header("accept"),
+        crate::headers::PROXY,
+    )
 }
 
 #[cfg(test)]
