@@ -17,7 +17,9 @@ use crate::gateway_response::{GatewayError, ResponseType};
 /// Request body limit of API Gateway (10 MB).
 pub const MAX_BODY: u64 = 10 * 1024 * 1024;
 
-/// Headers that describe one connection, not the message: never forwarded.
+/// Headers never forwarded: those that describe one connection, and those AWS drops from every
+/// request before any integration sees it (Content-MD5, Max-Forwards, Server,
+/// WWW-Authenticate — recorded by LocalStack's AWS-validated tests).
 fn is_hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
@@ -32,6 +34,10 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
             | "host"
             | "content-length"
             | "expect"
+            | "content-md5"
+            | "max-forwards"
+            | "server"
+            | "www-authenticate"
     )
 }
 
