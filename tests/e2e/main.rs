@@ -9,6 +9,7 @@ mod data_plane;
 mod deployments;
 mod gateway_responses;
 mod keys_plans;
+mod lambda;
 mod methods;
 mod resources;
 mod rest_apis;

@@ -22,6 +22,7 @@ use crate::context::RequestInfo;
 use crate::deployment::{CompiledDeployment, DeployedStage};
 use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
 use crate::integrations;
+use crate::integrations::lambda::LambdaConfig;
 use crate::throttle::{now_ns, Limit, Throttle};
 use crate::usage::{KeyIdentity, Refusal, Usage};
 
@@ -81,6 +82,25 @@ pub struct Gateway {
     /// API keys, usage plans, their buckets and counters.
     pub usage: Usage,
     account_throttle: AccountThrottle,
+    lambda: LambdaConfig,
+}
+
+/// How the data plane is set up.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    /// The account-level throttle.
+    pub account_throttle: AccountThrottle,
+    /// Where AWS_PROXY integrations invoke Lambda functions.
+    pub lambda: LambdaConfig,
+}
+
+impl Default for GatewayOptions {
+    fn default() -> Self {
+        Self {
+            account_throttle: AccountThrottle::Aws,
+            lambda: LambdaConfig::default(),
+        }
+    }
 }
 
 impl Default for Gateway {
@@ -112,13 +132,13 @@ pub struct Invocation<'a> {
 }
 
 impl Gateway {
-    /// An empty data plane with AWS's account throttle.
+    /// An empty data plane with AWS's account throttle and no Lambda endpoint.
     pub fn new() -> Self {
-        Self::with_account_throttle(AccountThrottle::Aws)
+        Self::with_options(GatewayOptions::default())
     }
 
-    /// An empty data plane with the given account-level throttle.
-    pub fn with_account_throttle(account_throttle: AccountThrottle) -> Self {
+    /// An empty data plane set up as `options` say.
+    pub fn with_options(options: GatewayOptions) -> Self {
         let builder = || {
             reqwest::Client::builder()
                 .pool_max_idle_per_host(256)
@@ -134,8 +154,14 @@ impl Gateway {
             client,
             insecure_client,
             usage: Usage::default(),
-            account_throttle,
+            account_throttle: options.account_throttle,
+            lambda: options.lambda,
         }
+    }
+
+    /// Where Lambda functions are invoked.
+    pub fn lambda(&self) -> &LambdaConfig {
+        &self.lambda
     }
 
     /// A stage ready to serve, with the method throttles its `methodSettings` set: a specific
@@ -337,6 +363,10 @@ impl Gateway {
                 let info = request_info(target.path, req).await?;
                 integrations::http::invoke(self, &inv, integration, &info).await
             }
+            "AWS_PROXY" => {
+                let (info, body) = buffer_request(target.path, req).await?;
+                integrations::lambda::invoke(self, &inv, integration, &info, &body).await
+            }
             other => Err(GatewayError::new(
                 ResponseType::Default5xx,
                 format!("apigw-local does not serve {other} integrations yet"),
@@ -417,6 +447,15 @@ fn throttled() -> GatewayError {
 
 /// Buffer a request into the form templates read (bodies over 10 MB answer 413).
 async fn request_info(path: &str, req: Request<Body>) -> Result<RequestInfo, GatewayError> {
+    Ok(buffer_request(path, req).await?.0)
+}
+
+/// Buffer a request: the form templates read, and the body's bytes (bodies over 10 MB answer
+/// 413).
+async fn buffer_request(
+    path: &str,
+    req: Request<Body>,
+) -> Result<(RequestInfo, bytes::Bytes), GatewayError> {
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, integrations::http_proxy::MAX_BODY as usize)
         .await
@@ -443,7 +482,7 @@ async fn request_info(path: &str, req: Request<Body>) -> Result<RequestInfo, Gat
         .unwrap_or_default()
         .to_string();
     let query = parts.uri.query().map(percent_pairs).unwrap_or_default();
-    Ok(RequestInfo {
+    let info = RequestInfo {
         method: parts.method.to_string(),
         path: path.to_string(),
         query,
@@ -451,7 +490,8 @@ async fn request_info(path: &str, req: Request<Body>) -> Result<RequestInfo, Gat
         source_ip,
         host,
         body: String::from_utf8_lossy(&bytes).into_owned(),
-    })
+    };
+    Ok((info, bytes))
 }
 
 /// Decode a query string into ordered pairs (`+` is a space, as browsers send it).

@@ -195,6 +195,9 @@ pub struct GatewayError {
     pub kind: ResponseType,
     /// The message AWS puts in the body.
     pub message: String,
+    /// The status this failure answers unless a customisation sets one, when it is not the
+    /// type's default (a Lambda proxy failure is an INTEGRATION_FAILURE answered with 502).
+    pub status: Option<u16>,
 }
 
 impl GatewayError {
@@ -203,7 +206,19 @@ impl GatewayError {
         Self {
             kind,
             message: message.into(),
+            status: None,
         }
+    }
+
+    /// The same error answered with `status` by default.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// The status answered when no customisation sets one.
+    pub fn default_status(&self) -> u16 {
+        self.status.or(self.kind.default_status()).unwrap_or(500)
     }
 
     /// 403 "Missing Authentication Token": no route, or no such method.
@@ -231,7 +246,7 @@ impl GatewayError {
     /// Render AWS's default gateway response for this error (what every type answers when
     /// the deployment customises nothing, and before a stage is known).
     pub fn render_default(&self, request_id: &str) -> Response<Body> {
-        let status = self.kind.default_status().unwrap_or(500);
+        let status = self.default_status();
         let body = json!({ "message": self.message }).to_string();
         self.response(status, "application/json", body, request_id)
     }
@@ -352,7 +367,7 @@ impl GatewayResponses {
         let Some(custom) = self.lookup(err.kind) else {
             return err.render_default(&scope.request_id);
         };
-        let status = custom.status.or(err.kind.default_status()).unwrap_or(500);
+        let status = custom.status.unwrap_or_else(|| err.default_status());
         let ctx = scope.vtl_context(err);
         let (content_type, body) = match select_response(
             Some(&custom.templates),

@@ -21,4 +21,5 @@ pub mod throttle;
 pub mod usage;
 
 pub use deployment::{CompiledDeployment, DeployedStage};
-pub use gateway::{AccountThrottle, DeployedApi, Gateway};
+pub use gateway::{AccountThrottle, DeployedApi, Gateway, GatewayOptions};
+pub use integrations::lambda::LambdaConfig;

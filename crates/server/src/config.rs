@@ -38,9 +38,45 @@ pub struct Config {
     /// emulator), or `RATE/BURST` (e.g. `100/50`). Usage-plan and stage throttles always apply.
     #[arg(long, env = "APIGW_ACCOUNT_THROTTLE", default_value = "aws", value_parser = parse_account_throttle)]
     pub account_throttle: apigw_data::AccountThrottle,
+    /// Lambda Invoke API endpoint for AWS_PROXY integrations (e.g. `http://127.0.0.1:9000` for
+    /// `cargo lambda watch`, `http://127.0.0.1:3001` for `sam local start-lambda`).
+    #[arg(long, env = "APIGW_LAMBDA_ENDPOINT")]
+    pub lambda_endpoint: Option<String>,
+    /// An endpoint for one function, `NAME=URL` (repeatable; the env twin takes a
+    /// comma-separated list). Wins over `--lambda-endpoint` for that function.
+    #[arg(long = "lambda-function", env = "APIGW_LAMBDA_FUNCTIONS", value_delimiter = ',', value_parser = parse_function_endpoint)]
+    pub lambda_functions: Vec<(String, String)>,
+    /// Send the function ARN in the Invoke path instead of the bare function name.
+    #[arg(long, env = "APIGW_LAMBDA_PASS_ARN")]
+    pub lambda_pass_arn: bool,
     /// Log line format.
     #[arg(long, env = "APIGW_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+}
+
+fn parse_function_endpoint(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((name, url)) if !name.is_empty() && url.starts_with("http") => {
+            Ok((name.to_string(), url.to_string()))
+        }
+        _ => Err(format!(
+            "expected NAME=URL (e.g. pets=http://127.0.0.1:9000), got {s:?}"
+        )),
+    }
+}
+
+impl Config {
+    /// The data plane's settings.
+    pub fn gateway_options(&self) -> apigw_data::GatewayOptions {
+        apigw_data::GatewayOptions {
+            account_throttle: self.account_throttle,
+            lambda: apigw_data::LambdaConfig {
+                endpoint: self.lambda_endpoint.clone(),
+                functions: self.lambda_functions.iter().cloned().collect(),
+                pass_arn: self.lambda_pass_arn,
+            },
+        }
+    }
 }
 
 fn parse_account_throttle(s: &str) -> Result<apigw_data::AccountThrottle, String> {
@@ -79,5 +115,15 @@ mod tests {
         );
         assert!(parse_account_throttle("fast").is_err());
         assert!(parse_account_throttle("-1/5").is_err());
+    }
+
+    #[test]
+    fn function_endpoints() {
+        assert_eq!(
+            parse_function_endpoint("pets=http://127.0.0.1:9000"),
+            Ok(("pets".into(), "http://127.0.0.1:9000".into()))
+        );
+        assert!(parse_function_endpoint("pets").is_err());
+        assert!(parse_function_endpoint("=http://x").is_err());
     }
 }

@@ -89,9 +89,7 @@ pub async fn run(
     let store = Store::open(&config.db)
         .await
         .map_err(|e| ServerError::Store(config.db.clone(), e))?;
-    let gateway = Arc::new(apigw_data::Gateway::with_account_throttle(
-        config.account_throttle,
-    ));
+    let gateway = Arc::new(apigw_data::Gateway::with_options(config.gateway_options()));
     let publisher = Arc::new(publisher::Publisher::new(store.clone(), gateway.clone()));
     publisher
         .publish_all()

@@ -1,0 +1,292 @@
+//! AWS_PROXY (Lambda proxy) integrations against a local server speaking Lambda's Invoke API,
+//! written here: it records each event and answers per function name.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_apigateway::types::IntegrationType;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::harness::{new_api, Server};
+
+/// What the fake Lambda service saw: (function name, invocation type header, event).
+type Seen = Arc<Mutex<Vec<(String, Option<String>, Value)>>>;
+
+/// A fake Lambda Invoke API on an ephemeral port. Functions: `echo` answers the event as its
+/// body, `fail` raises an error, `bad` answers a malformed proxy response, `slow` takes 2 s,
+/// `image` answers a base64 body.
+async fn fake_lambda() -> (String, Seen) {
+    async fn invoke(
+        State(seen): State<Seen>,
+        Path(name): Path<String>,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> axum::response::Response {
+        let event: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let kind = headers
+            .get("x-amz-invocation-type")
+            .map(|v| v.to_str().unwrap().to_string());
+        seen.lock()
+            .unwrap()
+            .push((name.clone(), kind, event.clone()));
+        match name.as_str() {
+            "echo" => json!({
+                "statusCode": 201,
+                "headers": {"x-fn": "echo", "content-type": "application/json"},
+                "multiValueHeaders": {"set-cookie": ["a=1", "b=2"]},
+                "body": event.to_string(),
+            })
+            .to_string()
+            .into_response(),
+            "fail" => (
+                [("x-amz-function-error", "Unhandled")],
+                r#"{"errorMessage":"boom","errorType":"Error"}"#,
+            )
+                .into_response(),
+            "bad" => r#"{"statusCode": 200, "unexpected": true}"#.into_response(),
+            "slow" => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                "{}".into_response()
+            }
+            "image" => json!({
+                "headers": {"content-type": "image/png"},
+                "body": "iVBORw0K",
+                "isBase64Encoded": true,
+            })
+            .to_string()
+            .into_response(),
+            _ => (StatusCode::NOT_FOUND, "no such function").into_response(),
+        }
+    }
+    let seen: Seen = Arc::default();
+    let app = Router::new()
+        .route("/2015-03-31/functions/{name}/invocations", post(invoke))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+fn function_uri(name: &str) -> String {
+    format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
+}
+
+/// An API with `/items/{id}` → `echo` and `/{fn}` resources for the other functions, each
+/// `ANY` with an AWS_PROXY integration, deployed to `dev` with a stage variable.
+async fn lambda_api(s: &Server) -> String {
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "lambda").await;
+    let items = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(&root)
+        .path_part("items")
+        .send()
+        .await
+        .unwrap();
+    let item = c
+        .create_resource()
+        .rest_api_id(&api)
+        .parent_id(items.id().unwrap())
+        .path_part("{id}")
+        .send()
+        .await
+        .unwrap();
+    let mut routes = vec![(item.id().unwrap().to_string(), "echo")];
+    for f in ["fail", "bad", "slow", "image", "missing"] {
+        let r = c
+            .create_resource()
+            .rest_api_id(&api)
+            .parent_id(&root)
+            .path_part(f)
+            .send()
+            .await
+            .unwrap();
+        routes.push((r.id().unwrap().to_string(), f));
+    }
+    for (rid, f) in routes {
+        c.put_method()
+            .rest_api_id(&api)
+            .resource_id(&rid)
+            .http_method("ANY")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        c.put_integration()
+            .rest_api_id(&api)
+            .resource_id(&rid)
+            .http_method("ANY")
+            .r#type(IntegrationType::AwsProxy)
+            .integration_http_method("POST")
+            .uri(function_uri(f))
+            .timeout_in_millis(if f == "slow" { 300 } else { 29_000 })
+            .send()
+            .await
+            .unwrap();
+    }
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .variables("color", "blue")
+        .send()
+        .await
+        .unwrap();
+    api
+}
+
+#[tokio::test]
+async fn lambda_proxy_event_and_response() {
+    let (lambda, seen) = fake_lambda().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with(
+        &dir.path().join("state.db"),
+        &["--lambda-endpoint", &lambda],
+    );
+    let api = lambda_api(&s).await;
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let r = s
+        .http()
+        .post(format!("{base}/items/42?a=1&a=2&b=x"))
+        .header("x-custom", "v")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["x-fn"], "echo");
+    let cookies: Vec<_> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(cookies, ["a=1", "b=2"]);
+    let request_id = r.headers()["x-amzn-requestid"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let echoed: Value = r.json().await.unwrap();
+
+    let (name, kind, event) = seen.lock().unwrap()[0].clone();
+    assert_eq!(name, "echo");
+    assert_eq!(kind.as_deref(), Some("RequestResponse"));
+    assert_eq!(echoed, event);
+    assert_eq!(event["resource"], "/items/{id}");
+    assert_eq!(event["path"], "/items/42");
+    assert_eq!(event["httpMethod"], "POST");
+    assert_eq!(event["headers"]["x-custom"], "v");
+    assert_eq!(event["multiValueHeaders"]["x-custom"], json!(["v"]));
+    assert_eq!(event["queryStringParameters"], json!({"a": "2", "b": "x"}));
+    assert_eq!(
+        event["multiValueQueryStringParameters"],
+        json!({"a": ["1", "2"], "b": ["x"]})
+    );
+    assert_eq!(event["pathParameters"], json!({"id": "42"}));
+    assert_eq!(event["stageVariables"], json!({"color": "blue"}));
+    assert_eq!(event["body"], "hello");
+    assert_eq!(event["isBase64Encoded"], false);
+    let rc = &event["requestContext"];
+    assert_eq!(rc["stage"], "dev");
+    assert_eq!(rc["resourcePath"], "/items/{id}");
+    assert_eq!(rc["path"], "/dev/items/42");
+    assert_eq!(rc["httpMethod"], "POST");
+    assert_eq!(rc["apiId"], api.as_str());
+    assert_eq!(rc["accountId"], "000000000000");
+    assert_eq!(rc["requestId"], request_id.as_str());
+    assert_eq!(rc["identity"]["sourceIp"], "127.0.0.1");
+
+    // A body-less GET: body null, no query string.
+    s.http()
+        .get(format!("{base}/items/7"))
+        .send()
+        .await
+        .unwrap();
+    let event = seen.lock().unwrap()[1].2.clone();
+    assert_eq!(event["body"], Value::Null);
+    assert_eq!(event["queryStringParameters"], Value::Null);
+    assert_eq!(event["multiValueQueryStringParameters"], Value::Null);
+
+    // A base64 answer is decoded.
+    let r = s.http().get(format!("{base}/image")).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(&r.bytes().await.unwrap()[..], b"\x89PNG\r\n");
+}
+
+#[tokio::test]
+async fn lambda_failures_answer_502_and_timeouts_504() {
+    let (lambda, _) = fake_lambda().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with(
+        &dir.path().join("state.db"),
+        &["--lambda-endpoint", &lambda],
+    );
+    let api = lambda_api(&s).await;
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    for f in ["fail", "bad", "missing"] {
+        let r = s.http().get(format!("{base}/{f}")).send().await.unwrap();
+        assert_eq!(r.status(), 502, "{f}");
+        assert_eq!(
+            r.headers()["x-amzn-errortype"],
+            "InternalServerErrorException"
+        );
+        assert_eq!(
+            r.text().await.unwrap(),
+            r#"{"message":"Internal server error"}"#
+        );
+    }
+    let r = s.http().get(format!("{base}/slow")).send().await.unwrap();
+    assert_eq!(r.status(), 504);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Endpoint request timed out"}"#
+    );
+}
+
+/// Per-function endpoints win over the default one; without any endpoint the call is an
+/// API configuration error (500), and the log says which flag to set.
+#[tokio::test]
+async fn lambda_endpoints_per_function() {
+    let (lambda, seen) = fake_lambda().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with(
+        &dir.path().join("state.db"),
+        &[
+            "--lambda-endpoint",
+            "http://127.0.0.1:9",
+            "--lambda-function",
+            &format!("echo={lambda}"),
+        ],
+    );
+    let api = lambda_api(&s).await;
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let r = s
+        .http()
+        .get(format!("{base}/items/1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    let bare = Server::start();
+    let api = lambda_api(&bare).await;
+    let r = bare
+        .http()
+        .get(format!("{}/_aws/execute-api/{api}/dev/items/1", bare.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message":"Internal server error"}"#
+    );
+}
