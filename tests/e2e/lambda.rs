@@ -290,3 +290,44 @@ async fn lambda_endpoints_per_function() {
         r#"{"message":"Internal server error"}"#
     );
 }
+
+/// Header names reach the function as the client spelled them (hyper lower-cases them; the
+/// server's connection tap keeps the original case), also after a chunked request on the
+/// same keep-alive connection.
+#[tokio::test]
+async fn lambda_events_keep_header_case() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (lambda, seen) = fake_lambda().await;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start_with(
+        &dir.path().join("state.db"),
+        &["--lambda-endpoint", &lambda],
+    );
+    let api = lambda_api(&s).await;
+    let addr = s.url.trim_start_matches("http://").to_string();
+    let path = format!("/_aws/execute-api/{api}/dev/items");
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let requests = format!(
+        "POST {path}/1 HTTP/1.1\r\nHost: {addr}\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n4\r\nab\r\n\r\n0\r\n\r\n\
+GET {path}/2 HTTP/1.1\r\nHost: {addr}\r\nX-Custom-Header: V\r\nUser-Agent: raw-client\r\nx-lower: l\r\nConnection: close\r\n\r\n"
+    );
+    conn.write_all(requests.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    conn.read_to_end(&mut answer).await.unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    assert_eq!(text.matches("HTTP/1.1 201").count(), 2, "{text}");
+
+    let events: Vec<Value> = seen.lock().unwrap().iter().map(|e| e.2.clone()).collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["body"], "ab\r\n");
+    assert_eq!(events[0]["headers"]["Content-Type"], "text/plain");
+    let h = &events[1]["headers"];
+    assert_eq!(h["X-Custom-Header"], "V");
+    assert_eq!(h["User-Agent"], "raw-client");
+    assert_eq!(h["x-lower"], "l");
+    assert_eq!(h["Host"], addr.as_str());
+    assert_eq!(
+        events[1]["requestContext"]["identity"]["userAgent"],
+        "raw-client"
+    );
+}

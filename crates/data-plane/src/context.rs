@@ -4,6 +4,55 @@ use serde_json::{json, Map, Value};
 
 use crate::gateway::Invocation;
 
+/// A request's header names as the client spelled them, in the order sent, one per line: set
+/// by the server's connection tap (hyper keeps only lower-case names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginalHeaderNames(pub String);
+
+/// A request's headers as `(name, value)` pairs: in the order and spelling the client sent
+/// when `original` matches them (it always should; a mismatch falls back), else with hyper's
+/// lower-case names.
+pub fn header_pairs(
+    headers: &axum::http::HeaderMap,
+    original: Option<&OriginalHeaderNames>,
+) -> Vec<(String, String)> {
+    let text = |v: &axum::http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned();
+    if let Some(names) = original {
+        let names: Vec<&str> = names.0.split('\n').filter(|n| !n.is_empty()).collect();
+        if names.len() == headers.len() {
+            let mut out = Vec::with_capacity(names.len());
+            let mut seen: Vec<(String, usize)> = Vec::new();
+            for name in &names {
+                let lower = name.to_ascii_lowercase();
+                let nth = match seen.iter_mut().find(|(n, _)| *n == lower) {
+                    Some((_, count)) => {
+                        *count += 1;
+                        *count - 1
+                    }
+                    None => {
+                        seen.push((lower.clone(), 1));
+                        0
+                    }
+                };
+                match headers.get_all(lower.as_str()).iter().nth(nth) {
+                    Some(v) => out.push(((*name).to_string(), text(v))),
+                    None => {
+                        out.clear();
+                        break;
+                    }
+                }
+            }
+            if out.len() == names.len() {
+                return out;
+            }
+        }
+    }
+    headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), text(v)))
+        .collect()
+}
+
 /// What the client sent, in the form templates read it.
 #[derive(Debug, Clone, Default)]
 pub struct RequestInfo {
@@ -175,5 +224,34 @@ mod tests {
         lazy.get().body.push('y');
         assert_eq!(lazy.get().body, "xy");
         assert_eq!(made.get(), 1);
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    #[test]
+    fn original_spelling_and_order() {
+        let mut h = HeaderMap::new();
+        h.append("x-b", "1".parse().unwrap());
+        h.append("content-type", "text/plain".parse().unwrap());
+        h.append("x-b", "2".parse().unwrap());
+        let names = OriginalHeaderNames("X-B\nContent-Type\nx-B".into());
+        assert_eq!(
+            header_pairs(&h, Some(&names)),
+            vec![
+                ("X-B".to_string(), "1".to_string()),
+                ("Content-Type".to_string(), "text/plain".to_string()),
+                ("x-B".to_string(), "2".to_string()),
+            ]
+        );
+        // Names that do not match the headers are not used.
+        let wrong = OriginalHeaderNames("X-B\nAccept\nX-B".into());
+        assert!(header_pairs(&h, Some(&wrong))
+            .iter()
+            .all(|(k, _)| *k == k.to_ascii_lowercase()));
+        assert_eq!(header_pairs(&h, None).len(), 3);
     }
 }

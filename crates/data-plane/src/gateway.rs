@@ -465,16 +465,12 @@ async fn buffer_request(
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "127.0.0.1".to_string());
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::context::header_pairs(
+        &parts.headers,
+        parts
+            .extensions
+            .get::<crate::context::OriginalHeaderNames>(),
+    );
     let host = parts
         .headers
         .get("host")

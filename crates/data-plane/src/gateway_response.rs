@@ -471,16 +471,11 @@ impl ErrorScope {
         self.api_id = Some(api_id.to_string());
         self.http_method = req.method().to_string();
         self.path = path.to_string();
-        self.headers = req
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        self.headers = crate::context::header_pairs(
+            req.headers(),
+            req.extensions()
+                .get::<crate::context::OriginalHeaderNames>(),
+        );
         self.query = req
             .uri()
             .query()

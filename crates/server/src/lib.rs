@@ -6,6 +6,7 @@
 //! for SIGINT/SIGTERM.
 
 pub mod config;
+pub mod conn;
 pub mod dispatch;
 pub mod publisher;
 
@@ -136,7 +137,7 @@ pub async fn run(
     for (i, listener) in listeners.into_iter().enumerate() {
         listener.set_nonblocking(true)?;
         let app = app.clone();
-        let mut stop = stop_rx.clone();
+        let stop = stop_rx.clone();
         let worker = std::thread::Builder::new()
             .name(format!("apigw-worker-{i}"))
             .spawn(move || -> std::io::Result<()> {
@@ -145,14 +146,7 @@ pub async fn run(
                     .build()?;
                 rt.block_on(async move {
                     let listener = TcpListener::from_std(listener)?;
-                    axum::serve(
-                        listener,
-                        app.into_make_service_with_connect_info::<SocketAddr>(),
-                    )
-                    .with_graceful_shutdown(async move {
-                        let _ = stop.wait_for(|s| *s).await;
-                    })
-                    .await
+                    conn::serve(listener, app, stop).await
                 })
             })?;
         workers.push(worker);

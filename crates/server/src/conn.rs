@@ -1,0 +1,331 @@
+//! The accept loop: hyper connections over a byte tap that keeps the case of request header
+//! names.
+//!
+//! hyper lower-cases header names (its own record of the original case is private), but AWS
+//! shows templates and Lambda proxy events the names as the client spelled them
+//! (`Content-Type`, `X-Api-Key`). So each connection's reads pass through [`Tap`], which
+//! follows the HTTP/1.1 framing (head, then a `Content-Length` or chunked body) and records
+//! each request head's names in order; the service hands them to the request as
+//! [`OriginalHeaderNames`]. The data plane uses them only when they match the request's
+//! headers case-insensitively, so a tap that lost track (an upgrade, HTTP/2) changes nothing.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use apigw_data::context::OriginalHeaderNames;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tower::ServiceExt;
+
+/// The longest request head followed; longer ones turn the tap off for the connection.
+const MAX_HEAD: usize = 64 * 1024;
+
+/// Heads parsed on a connection, waiting for their requests to reach the service.
+type Queue = Arc<Mutex<VecDeque<OriginalHeaderNames>>>;
+
+/// Where the tap is in the request stream.
+#[derive(Debug)]
+enum State {
+    /// Reading a request head (bytes so far).
+    Head(Vec<u8>),
+    /// Skipping a body of known length.
+    Body(u64),
+    /// Reading a chunk-size line (bytes so far).
+    ChunkSize(Vec<u8>),
+    /// Skipping chunk data and its CRLF.
+    ChunkData(u64),
+    /// Reading trailer lines after the last chunk (bytes of the current line).
+    Trailers(Vec<u8>),
+    /// Lost track, or not HTTP/1: record nothing more.
+    Off,
+}
+
+/// Follows HTTP/1.1 request framing through the bytes a connection reads.
+#[derive(Debug)]
+pub struct Framing {
+    state: State,
+    queue: Queue,
+}
+
+impl Framing {
+    fn new(queue: Queue) -> Self {
+        Self {
+            state: State::Head(Vec::new()),
+            queue,
+        }
+    }
+
+    /// Feed bytes the server read.
+    pub fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            bytes = match &mut self.state {
+                State::Off => return,
+                State::Head(buf) => {
+                    let before = buf.len();
+                    buf.extend_from_slice(bytes);
+                    let Some(end) = find(buf, b"\r\n\r\n") else {
+                        if buf.len() > MAX_HEAD {
+                            self.state = State::Off;
+                        }
+                        return;
+                    };
+                    let head = std::mem::take(buf);
+                    let rest = &bytes[end + 4 - before..];
+                    self.state = self.on_head(&head[..end + 4]);
+                    rest
+                }
+                State::Body(left) => {
+                    let n = (*left).min(bytes.len() as u64) as usize;
+                    *left -= n as u64;
+                    if *left == 0 {
+                        self.state = State::Head(Vec::new());
+                    }
+                    &bytes[n..]
+                }
+                State::ChunkSize(line) => {
+                    let Some(i) = bytes.iter().position(|b| *b == b'\n') else {
+                        line.extend_from_slice(bytes);
+                        if line.len() > 1024 {
+                            self.state = State::Off;
+                        }
+                        return;
+                    };
+                    line.extend_from_slice(&bytes[..i]);
+                    let text = String::from_utf8_lossy(line);
+                    let size = text.split(';').next().unwrap_or_default().trim();
+                    self.state = match u64::from_str_radix(size, 16) {
+                        Ok(0) => State::Trailers(Vec::new()),
+                        // The chunk's data and the CRLF after it.
+                        Ok(n) => State::ChunkData(n.saturating_add(2)),
+                        Err(_) => State::Off,
+                    };
+                    &bytes[i + 1..]
+                }
+                State::ChunkData(left) => {
+                    let n = (*left).min(bytes.len() as u64) as usize;
+                    *left -= n as u64;
+                    if *left == 0 {
+                        self.state = State::ChunkSize(Vec::new());
+                    }
+                    &bytes[n..]
+                }
+                State::Trailers(line) => {
+                    let Some(i) = bytes.iter().position(|b| *b == b'\n') else {
+                        line.extend_from_slice(bytes);
+                        if line.len() > MAX_HEAD {
+                            self.state = State::Off;
+                        }
+                        return;
+                    };
+                    line.extend_from_slice(&bytes[..i]);
+                    let blank = line.iter().all(|b| *b == b'\r');
+                    line.clear();
+                    if blank {
+                        self.state = State::Head(Vec::new());
+                    }
+                    &bytes[i + 1..]
+                }
+            };
+        }
+    }
+
+    /// Record a complete head's names and choose how its body is framed.
+    fn on_head(&mut self, head: &[u8]) -> State {
+        let mut headers = [httparse::EMPTY_HEADER; 128];
+        let mut req = httparse::Request::new(&mut headers);
+        let Ok(httparse::Status::Complete(_)) = req.parse(head) else {
+            return State::Off;
+        };
+        let mut names = String::new();
+        let mut length: Option<u64> = None;
+        let mut chunked = false;
+        let mut upgrade = req.method == Some("CONNECT");
+        for h in req.headers.iter() {
+            if !names.is_empty() {
+                names.push('\n');
+            }
+            names.push_str(h.name);
+            if h.name.eq_ignore_ascii_case("content-length") {
+                length = std::str::from_utf8(h.value)
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok());
+            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+                chunked = h.value.to_ascii_lowercase().ends_with(b"chunked");
+            } else if h.name.eq_ignore_ascii_case("upgrade") {
+                upgrade = true;
+            }
+        }
+        if let Ok(mut q) = self.queue.lock() {
+            q.push_back(OriginalHeaderNames(names));
+        }
+        match (upgrade, chunked, length) {
+            (true, _, _) => State::Off,
+            (false, true, _) => State::ChunkSize(Vec::new()),
+            (false, false, Some(n)) if n > 0 => State::Body(n),
+            _ => State::Head(Vec::new()),
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A TCP stream whose reads are fed to a [`Framing`].
+pub struct Tap {
+    inner: TcpStream,
+    framing: Framing,
+}
+
+impl AsyncRead for Tap {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let res = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = res {
+            this.framing.feed(&buf.filled()[before..]);
+        }
+        res
+    }
+}
+
+impl AsyncWrite for Tap {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Serve `app` on `listener` until `stop` says so, then let open connections finish their
+/// requests (for at most 10 s).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> io::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    loop {
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                // Out of descriptors and the like: keep serving the connections there are.
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.wait_for(|s| *s) => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let queue: Queue = Arc::default();
+        let io = TokioIo::new(Tap {
+            inner: stream,
+            framing: Framing::new(queue.clone()),
+        });
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                let names = queue.lock().ok().and_then(|mut q| q.pop_front());
+                let ext = req.extensions_mut();
+                ext.insert(ConnectInfo::<SocketAddr>(addr));
+                if let Some(n) = names {
+                    ext.insert(n);
+                }
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            });
+        let conn = builder.serve_connection_with_upgrades(io, service);
+        let conn = graceful.watch(conn.into_owned());
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_of(input: &[&[u8]]) -> Vec<String> {
+        let queue: Queue = Arc::default();
+        let mut f = Framing::new(queue.clone());
+        for part in input {
+            f.feed(part);
+        }
+        let q = queue.lock().unwrap();
+        q.iter().map(|n| n.0.clone()).collect()
+    }
+
+    #[test]
+    fn heads_bodies_and_chunks() {
+        let stream: &[u8] = b"POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-Api-Key: k\r\n\r\nhello\
+GET /b HTTP/1.1\r\nhost: x\r\nUser-Agent: t\r\n\r\n\
+POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nHEAD \r\n4\r\n\r\n\r\n\r\n0\r\nTrailer-X: 1\r\n\r\n\
+DELETE /d HTTP/1.1\r\nAuthorization: a\r\n\r\n";
+        let expected = vec![
+            "Host\nContent-Length\nX-Api-Key".to_string(),
+            "host\nUser-Agent".to_string(),
+            "Host\nTransfer-Encoding".to_string(),
+            "Authorization".to_string(),
+        ];
+        // Whole, and split at every byte boundary.
+        assert_eq!(names_of(&[stream]), expected);
+        for cut in 1..stream.len() {
+            let (a, b) = stream.split_at(cut);
+            assert_eq!(names_of(&[a, b]), expected, "cut at {cut}");
+        }
+        let bytes: Vec<&[u8]> = stream.chunks(1).collect();
+        assert_eq!(names_of(&bytes), expected);
+    }
+
+    #[test]
+    fn upgrades_and_http2_turn_the_tap_off() {
+        assert_eq!(
+            names_of(&[
+                b"GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\nGET /x HTTP/1.1\r\nA: b\r\n\r\n"
+            ]),
+            vec!["Upgrade".to_string()]
+        );
+        assert!(names_of(&[b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"]).is_empty());
+    }
+}
