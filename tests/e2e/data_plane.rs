@@ -4,13 +4,16 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_sdk_apigateway::types::{IntegrationType, PatchOperation};
+use aws_sdk_apigateway::types::IntegrationType;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::routing::any;
 use axum::Router;
 
+use crate::fixtures::{
+    add_resource, closed_port_url, deploy, deploy_with, patch, stage_url, Route, MOCK_200,
+};
 use crate::harness::{new_api, Server};
 
 /// What the upstream saw: method, path and query, headers, body.
@@ -93,31 +96,14 @@ pub async fn upstream() -> Upstream {
 /// deployed to stage `dev`. Returns the API id.
 async fn proxy_api(c: &aws_sdk_apigateway::Client, up: &str, timeout_ms: Option<i32>) -> String {
     let (api, root) = new_api(c, "proxy").await;
-    let proxy = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("{proxy+}")
-        .send()
-        .await
-        .unwrap();
-    let pid = proxy.id().unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(pid)
-        .http_method("ANY")
-        .authorization_type("NONE")
+    let proxy = add_resource(c, &api, &root, "{proxy+}").await;
+    let any = Route::new(c, &api, &proxy, "ANY");
+    any.put_method()
         .request_parameters("method.request.path.proxy", true)
         .send()
         .await
         .unwrap();
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(pid)
-        .http_method("ANY")
-        .r#type(IntegrationType::HttpProxy)
-        .integration_http_method("ANY")
-        .uri(format!("{up}/{{proxy}}"))
+    any.put_http_proxy(format!("{up}/{{proxy}}"))
         .request_parameters(
             "integration.request.path.proxy",
             "method.request.path.proxy",
@@ -126,38 +112,11 @@ async fn proxy_api(c: &aws_sdk_apigateway::Client, up: &str, timeout_ms: Option<
         .send()
         .await
         .unwrap();
-    let ping = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("ping")
-        .send()
-        .await
-        .unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(ping.id().unwrap())
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(ping.id().unwrap())
-        .http_method("GET")
-        .r#type(IntegrationType::HttpProxy)
-        .integration_http_method("GET")
-        .uri(format!("{up}/ping"))
-        .send()
-        .await
-        .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    let ping = add_resource(c, &api, &root, "ping").await;
+    Route::new(c, &api, &ping, "GET")
+        .proxy_to(format!("{up}/ping"))
+        .await;
+    deploy(c, &api, "dev").await;
     api
 }
 
@@ -224,40 +183,13 @@ async fn unknown_routes_and_stages() {
     let c = s.sdk();
     let up = upstream().await;
     let (api, root) = new_api(&c, "plain").await;
-    let pets = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("pets")
-        .send()
-        .await
-        .unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(pets.id().unwrap())
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(pets.id().unwrap())
-        .http_method("GET")
-        .r#type(IntegrationType::HttpProxy)
-        .integration_http_method("GET")
-        .uri(format!("{}/pets", up.url))
-        .send()
-        .await
-        .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    let pets = add_resource(&c, &api, &root, "pets").await;
+    Route::new(&c, &api, &pets, "GET")
+        .proxy_to(format!("{}/pets", up.url))
+        .await;
+    deploy(&c, &api, "dev").await;
     let http = s.http();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let base = stage_url(&s, &api, "dev");
 
     assert_eq!(
         http.get(format!("{base}/pets/"))
@@ -332,13 +264,7 @@ async fn deployments_are_frozen_until_redeployed() {
     );
 
     // Redeploy to a new stage: the new stage no longer has /ping (the proxy catches it), the old one still does.
-    let d2 = c
-        .create_deployment()
-        .rest_api_id(&api)
-        .stage_name("v2")
-        .send()
-        .await
-        .unwrap();
+    let d2 = deploy(&c, &api, "v2").await;
     let r = http
         .get(format!("{}/_aws/execute-api/{api}/v2/ping", s.url))
         .send()
@@ -355,13 +281,7 @@ async fn deployments_are_frozen_until_redeployed() {
     c.update_stage()
         .rest_api_id(&api)
         .stage_name("dev")
-        .patch_operations(
-            PatchOperation::builder()
-                .op("replace".into())
-                .path("/deploymentId")
-                .value(d2.id().unwrap())
-                .build(),
-        )
+        .patch_operations(patch("replace", "/deploymentId", &d2))
         .send()
         .await
         .unwrap();
@@ -409,10 +329,7 @@ async fn timeouts_and_unreachable_backends() {
     assert_eq!(body["message"], "Endpoint request timed out");
 
     // A port nothing listens on.
-    let dead = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", l.local_addr().unwrap())
-    };
+    let dead = closed_port_url();
     let api2 = proxy_api(&c, &dead, None).await;
     let r = http
         .get(format!("{}/_aws/execute-api/{api2}/dev/x", s.url))
@@ -433,48 +350,25 @@ async fn cors_preflight_through_a_mock_integration() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "cors").await;
-    let r = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("items")
-        .send()
-        .await
-        .unwrap();
-    let rid = r.id().unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("OPTIONS")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    c.put_method_response()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("OPTIONS")
-        .status_code("200")
+    let items = add_resource(&c, &api, &root, "items").await;
+    let options = Route::new(&c, &api, &items, "OPTIONS");
+    options.method().await;
+    options
+        .put_method_response("200")
         .response_parameters("method.response.header.Access-Control-Allow-Headers", false)
         .response_parameters("method.response.header.Access-Control-Allow-Methods", false)
         .response_parameters("method.response.header.Access-Control-Allow-Origin", false)
         .send()
         .await
         .unwrap();
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("OPTIONS")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", "{\"statusCode\": 200}")
+    options
+        .put_mock()
+        .request_templates("application/json", MOCK_200)
         .send()
         .await
         .unwrap();
-    c.put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("OPTIONS")
-        .status_code("200")
+    options
+        .put_integration_response("200")
         .response_parameters(
             "method.response.header.Access-Control-Allow-Headers",
             "'Content-Type,X-Amz-Date,Authorization,X-Api-Key'",
@@ -487,12 +381,7 @@ async fn cors_preflight_through_a_mock_integration() {
         .send()
         .await
         .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    deploy(&c, &api, "dev").await;
 
     let r = s
         .http()
@@ -523,57 +412,26 @@ async fn mock_templates_and_selection_patterns() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "mock").await;
-    let r = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("{name}")
-        .send()
-        .await
-        .unwrap();
-    let rid = r.id().unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
+    let name = add_resource(&c, &api, &root, "{name}").await;
+    let get = Route::new(&c, &api, &name, "GET");
+    get.method().await;
     for code in ["200", "500"] {
-        c.put_method_response()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("GET")
-            .status_code(code)
-            .send()
-            .await
-            .unwrap();
+        get.put_method_response(code).send().await.unwrap();
     }
-    c.put_integration().rest_api_id(&api).resource_id(rid).http_method("GET").r#type(IntegrationType::Mock)
+    get.put_mock()
         .request_templates("application/json", "#if($input.params('fail') == 'yes'){\"statusCode\": 500}#else{\"statusCode\": 200}#end")
         .send().await.unwrap();
-    c.put_integration_response().rest_api_id(&api).resource_id(rid).http_method("GET").status_code("200")
+    get.put_integration_response("200")
         .response_templates("application/json", "{\"hello\": \"$input.params('name')\", \"stage\": \"$context.stage\", \"path\": \"$context.resourcePath\"}")
         .send().await.unwrap();
-    c.put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("GET")
-        .status_code("500")
+    get.put_integration_response("500")
         .selection_pattern("5\\d{2}")
         .response_templates("application/json", "{\"error\": true}")
         .send()
         .await
         .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("test")
-        .variables("v", "1")
-        .send()
-        .await
-        .unwrap();
-    let base = format!("{}/_aws/execute-api/{api}/test", s.url);
+    deploy_with(&c, &api, Some("test"), &[("v", "1")]).await;
+    let base = stage_url(&s, &api, "test");
 
     let r = s.http().get(format!("{base}/world")).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -600,48 +458,23 @@ async fn http_integration_maps_parameters_and_templates() {
     let c = s.sdk();
     let up = upstream().await;
     let (api, root) = new_api(&c, "http").await;
-    let items = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("items")
-        .send()
-        .await
-        .unwrap();
-    let item = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(items.id().unwrap())
-        .path_part("{id}")
-        .send()
-        .await
-        .unwrap();
-    let rid = item.id().unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("POST")
-        .authorization_type("NONE")
+    let items = add_resource(&c, &api, &root, "items").await;
+    let item = add_resource(&c, &api, &items, "{id}").await;
+    let post = Route::new(&c, &api, &item, "POST");
+    post.put_method()
         .request_parameters("method.request.path.id", true)
         .request_parameters("method.request.querystring.search", false)
         .send()
         .await
         .unwrap();
     for code in ["200", "404"] {
-        c.put_method_response()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("POST")
-            .status_code(code)
+        post.put_method_response(code)
             .response_parameters("method.response.header.X-Backend", false)
             .send()
             .await
             .unwrap();
     }
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("POST")
+    post.put_integration()
         .r#type(IntegrationType::Http)
         .integration_http_method("PUT")
         .uri(format!("{}/json/things/{{thing}}", up.url))
@@ -659,27 +492,17 @@ async fn http_integration_maps_parameters_and_templates() {
         .send()
         .await
         .unwrap();
-    c.put_integration_response().rest_api_id(&api).resource_id(rid).http_method("POST").status_code("200")
+    post.put_integration_response("200")
         .response_parameters("method.response.header.X-Backend", "integration.response.header.x-upstream")
         .response_templates("application/json", "#set($b = $input.path('$'))\n{\"method\": \"$b.method\", \"uri\": \"$b.uri\", \"from\": \"$b.from\", \"sent\": $b.body}")
         .send().await.unwrap();
-    c.put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("POST")
-        .status_code("404")
+    post.put_integration_response("404")
         .selection_pattern("4\\d{2}")
         .send()
         .await
         .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .variables("v", "stagevar")
-        .send()
-        .await
-        .unwrap();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    deploy_with(&c, &api, Some("dev"), &[("v", "stagevar")]).await;
+    let base = stage_url(&s, &api, "dev");
 
     let r = s
         .http()
@@ -875,31 +698,10 @@ async fn https_backends_verify_certificates_unless_told_not_to() {
     let c = s.sdk();
     let (api, root) = new_api(&c, "tls").await;
     for (part, skip) in [("checked", false), ("unchecked", true)] {
-        let r = c
-            .create_resource()
-            .rest_api_id(&api)
-            .parent_id(&root)
-            .path_part(part)
-            .send()
-            .await
-            .unwrap();
-        let rid = r.id().unwrap();
-        c.put_method()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("GET")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .unwrap();
-        let mut put = c
-            .put_integration()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("GET")
-            .r#type(IntegrationType::HttpProxy)
-            .integration_http_method("GET")
-            .uri(&backend.url);
+        let rid = add_resource(&c, &api, &root, part).await;
+        let get = Route::new(&c, &api, &rid, "GET");
+        get.method().await;
+        let mut put = get.put_http_proxy(&backend.url);
         if skip {
             put = put.tls_config(
                 aws_sdk_apigateway::types::TlsConfig::builder()
@@ -909,13 +711,8 @@ async fn https_backends_verify_certificates_unless_told_not_to() {
         }
         put.send().await.unwrap();
     }
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    deploy(&c, &api, "dev").await;
+    let base = stage_url(&s, &api, "dev");
     let r = s
         .http()
         .get(format!("{base}/unchecked"))

@@ -4,62 +4,10 @@
 use aws_sdk_apigateway::types::{DeploymentCanarySettings, IntegrationType, PatchOperation};
 use aws_sdk_apigateway::Client;
 
+use crate::fixtures::{
+    add_resource, deploy, deploy_without_stage, deployable_api, patch, remove, Route,
+};
 use crate::harness::{err_of, new_api, Server};
-
-fn op(op: &str, path: &str, value: &str) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op.into())
-        .path(path)
-        .value(value)
-        .build()
-}
-
-fn remove(path: &str) -> PatchOperation {
-    PatchOperation::builder()
-        .op("remove".into())
-        .path(path)
-        .build()
-}
-
-/// Put `verb` on a resource, with a MOCK integration unless `integrate` is false.
-async fn method(c: &Client, api: &str, resource: &str, verb: &str, integrate: bool) {
-    c.put_method()
-        .rest_api_id(api)
-        .resource_id(resource)
-        .http_method(verb)
-        .authorization_type("NONE")
-        .send()
-        .await
-        .expect("put_method");
-    if integrate {
-        c.put_integration()
-            .rest_api_id(api)
-            .resource_id(resource)
-            .http_method(verb)
-            .r#type(IntegrationType::Mock)
-            .send()
-            .await
-            .expect("put_integration");
-    }
-}
-
-/// An API AWS accepts to deploy: `GET /` with a MOCK integration.
-async fn deployable_api(c: &Client) -> (String, String) {
-    let (api, root) = new_api(c, "deployable").await;
-    method(c, &api, &root, "GET", true).await;
-    (api, root)
-}
-
-async fn deploy(c: &Client, api: &str, stage: Option<&str>) -> String {
-    c.create_deployment()
-        .rest_api_id(api)
-        .set_stage_name(stage.map(Into::into))
-        .send()
-        .await
-        .expect("create_deployment")
-        .id
-        .unwrap()
-}
 
 #[tokio::test]
 async fn create_deployment_needs_integrated_methods_and_creates_stages() {
@@ -81,7 +29,7 @@ async fn create_deployment_needs_integrated_methods_and_creates_stages() {
             "The REST API doesn't contain any methods"
         )
     );
-    method(&c, &api, &root, "GET", false).await;
+    Route::new(&c, &api, &root, "GET").method().await;
     let (code, msg) = err_of(
         c.create_deployment()
             .rest_api_id(&api)
@@ -164,7 +112,7 @@ async fn create_deployment_needs_integrated_methods_and_creates_stages() {
     assert!(stage.created_date().is_some() && stage.last_updated_date().is_some());
 
     // Deploying again to the same stage moves it and keeps its settings.
-    let d3 = deploy(&c, &api, Some("dev")).await;
+    let d3 = deploy(&c, &api, "dev").await;
     let stage = c
         .get_stage()
         .rest_api_id(&api)
@@ -190,7 +138,7 @@ async fn create_deployment_needs_integrated_methods_and_creates_stages() {
         .update_deployment()
         .rest_api_id(&api)
         .deployment_id(&d1_id)
-        .patch_operations(op("replace", "/description", "new-description"))
+        .patch_operations(patch("replace", "/description", "new-description"))
         .send()
         .await
         .unwrap();
@@ -199,7 +147,7 @@ async fn create_deployment_needs_integrated_methods_and_creates_stages() {
         c.update_deployment()
             .rest_api_id(&api)
             .deployment_id(&d1_id)
-            .patch_operations(op("replace", "/id", "x"))
+            .patch_operations(patch("replace", "/id", "x"))
             .send()
             .await
             .unwrap_err(),
@@ -241,21 +189,13 @@ async fn create_deployment_needs_integrated_methods_and_creates_stages() {
 async fn deployment_snapshot_is_frozen() {
     let s = Server::start();
     let c = s.sdk();
-    let (api, root) = deployable_api(&c).await;
-    let pets = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("pets")
-        .send()
-        .await
-        .unwrap();
-    let pets = pets.id().unwrap().to_string();
-    method(&c, &api, &pets, "GET", true).await;
-    let first = deploy(&c, &api, Some("dev")).await;
+    let (api, root) = deployable_api(&c, "deployable").await;
+    let pets = add_resource(&c, &api, &root, "pets").await;
+    Route::new(&c, &api, &pets, "GET").mock().await;
+    let first = deploy(&c, &api, "dev").await;
 
     // Edit the API after deploying: a new method and a removed one.
-    method(&c, &api, &pets, "POST", true).await;
+    Route::new(&c, &api, &pets, "POST").mock().await;
     c.delete_method()
         .rest_api_id(&api)
         .resource_id(&root)
@@ -292,7 +232,7 @@ async fn deployment_snapshot_is_frozen() {
     assert!(plain.api_summary().is_none());
 
     // The next deployment sees the edits.
-    let second = deploy(&c, &api, None).await;
+    let second = deploy_without_stage(&c, &api).await;
     let d = c
         .get_deployment()
         .rest_api_id(&api)
@@ -312,10 +252,10 @@ async fn deployment_snapshot_is_frozen() {
 async fn get_deployments_pages() {
     let s = Server::start();
     let c = s.sdk();
-    let (api, _) = deployable_api(&c).await;
+    let (api, _) = deployable_api(&c, "deployable").await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        ids.push(deploy(&c, &api, None).await);
+        ids.push(deploy_without_stage(&c, &api).await);
     }
     let p1 = c
         .get_deployments()
@@ -349,8 +289,8 @@ async fn get_deployments_pages() {
 async fn delete_deployment_refused_while_a_stage_points_at_it() {
     let s = Server::start();
     let c = s.sdk();
-    let (api, _) = deployable_api(&c).await;
-    let d = deploy(&c, &api, None).await;
+    let (api, _) = deployable_api(&c, "deployable").await;
+    let d = deploy_without_stage(&c, &api).await;
     let stage = c
         .create_stage()
         .rest_api_id(&api)
@@ -432,8 +372,8 @@ async fn delete_deployment_refused_while_a_stage_points_at_it() {
 async fn create_stage_errors() {
     let s = Server::start();
     let c = s.sdk();
-    let (api, _) = deployable_api(&c).await;
-    let d = deploy(&c, &api, Some("dev")).await;
+    let (api, _) = deployable_api(&c, "deployable").await;
+    let d = deploy(&c, &api, "dev").await;
     let (code, msg) = err_of(
         c.create_stage()
             .rest_api_id(&api)
@@ -487,9 +427,9 @@ async fn get_stages_filters_by_deployment_id() {
     // test_apigateway_api.snapshot.json, test_get_stages_filters_by_deployment_id
     let s = Server::start();
     let c = s.sdk();
-    let (api, _) = deployable_api(&c).await;
-    let d1 = deploy(&c, &api, Some("stage1")).await;
-    let d2 = deploy(&c, &api, Some("stage2")).await;
+    let (api, _) = deployable_api(&c, "deployable").await;
+    let d1 = deploy(&c, &api, "stage1").await;
+    let d2 = deploy(&c, &api, "stage2").await;
     let all = c.get_stages().rest_api_id(&api).send().await.unwrap();
     let names: Vec<_> = all.item().iter().map(|s| s.stage_name().unwrap()).collect();
     assert_eq!(names, ["stage1", "stage2"]);
@@ -536,18 +476,18 @@ async fn patch_error(c: &Client, api: &str, ops: Vec<PatchOperation>) -> (String
 async fn update_stage_path_families() {
     let s = Server::start();
     let c = s.sdk();
-    let (api, _) = deployable_api(&c).await;
-    let d1 = deploy(&c, &api, Some("dev")).await;
-    let d2 = deploy(&c, &api, None).await;
+    let (api, _) = deployable_api(&c, "deployable").await;
+    let d1 = deploy(&c, &api, "dev").await;
+    let d2 = deploy_without_stage(&c, &api).await;
 
     // Stage variables: add, replace, remove.
     let st = patch_stage(
         &c,
         &api,
         vec![
-            op("add", "/variables/a", "1"),
-            op("replace", "/variables/b", "2"),
-            op("replace", "/description", "stage new"),
+            patch("add", "/variables/a", "1"),
+            patch("replace", "/variables/b", "2"),
+            patch("replace", "/description", "stage new"),
         ],
     )
     .await;
@@ -563,8 +503,8 @@ async fn update_stage_path_families() {
         &c,
         &api,
         vec![
-            op("add", "/accessLogSettings/destinationArn", arn),
-            op("replace", "/accessLogSettings/format", "$context.requestId"),
+            patch("add", "/accessLogSettings/destinationArn", arn),
+            patch("replace", "/accessLogSettings/format", "$context.requestId"),
         ],
     )
     .await;
@@ -579,11 +519,11 @@ async fn update_stage_path_families() {
         &c,
         &api,
         vec![
-            op("replace", "/*/*/throttling/rateLimit", "100"),
-            op("replace", "/*/*/throttling/burstLimit", "50"),
-            op("replace", "/~1pets/GET/throttling/burstLimit", "5"),
-            op("replace", "/~1pets/GET/logging/loglevel", "INFO"),
-            op("replace", "/~1pets/GET/metrics/enabled", "true"),
+            patch("replace", "/*/*/throttling/rateLimit", "100"),
+            patch("replace", "/*/*/throttling/burstLimit", "50"),
+            patch("replace", "/~1pets/GET/throttling/burstLimit", "5"),
+            patch("replace", "/~1pets/GET/logging/loglevel", "INFO"),
+            patch("replace", "/~1pets/GET/metrics/enabled", "true"),
         ],
     )
     .await;
@@ -602,7 +542,7 @@ async fn update_stage_path_families() {
     assert_eq!(st.method_settings().unwrap().len(), 1);
 
     // Move the stage to another deployment.
-    let st = patch_stage(&c, &api, vec![op("replace", "/deploymentId", &d2)]).await;
+    let st = patch_stage(&c, &api, vec![patch("replace", "/deploymentId", &d2)]).await;
     assert_eq!(st.deployment_id(), Some(d2.as_str()));
     assert_ne!(d1, d2);
 
@@ -617,8 +557,8 @@ async fn update_stage_path_families() {
         &c,
         &api,
         vec![
-            op("replace", "/description", "changed"),
-            op("replace", "/tags/tag1", "value1"),
+            patch("replace", "/description", "changed"),
+            patch("replace", "/tags/tag1", "value1"),
         ],
     )
     .await;
@@ -629,14 +569,14 @@ async fn update_stage_path_families() {
     let (_, msg) = patch_error(
         &c,
         &api,
-        vec![op("add", "/accessLogSettings/randomValue", "updated")],
+        vec![patch("add", "/accessLogSettings/randomValue", "updated")],
     )
     .await;
     assert_eq!(msg, "Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]");
     let (_, msg) = patch_error(
         &c,
         &api,
-        vec![op("replace", "/accessLogSettings/format", "")],
+        vec![patch("replace", "/accessLogSettings/format", "")],
     )
     .await;
     assert_eq!(msg, "Access Log value must not be empty");
@@ -644,9 +584,9 @@ async fn update_stage_path_families() {
     assert_eq!(msg, "Cannot remove method setting accessLogSettings/destinationArn because there is no method setting for this method ");
     let (_, msg) = patch_error(&c, &api, vec![remove("/~1pets/GET")]).await;
     assert_eq!(msg, "Cannot remove method setting ~1pets/GET because there is no method setting for this method ");
-    let (_, msg) = patch_error(&c, &api, vec![op("replace", "/deploymentId", "nope00")]).await;
+    let (_, msg) = patch_error(&c, &api, vec![patch("replace", "/deploymentId", "nope00")]).await;
     assert_eq!(msg, "Deployment id does not exist");
-    let (code, _) = patch_error(&c, &api, vec![op("replace", "/tracingEnabled", "maybe")]).await;
+    let (code, _) = patch_error(&c, &api, vec![patch("replace", "/tracingEnabled", "maybe")]).await;
     assert_eq!(code, "BadRequestException");
     assert_eq!(before, raw_stage().await);
 
@@ -664,7 +604,7 @@ async fn update_stage_path_families() {
         c.update_stage()
             .rest_api_id(&api)
             .stage_name("nope")
-            .patch_operations(op("replace", "/description", "x"))
+            .patch_operations(patch("replace", "/description", "x"))
             .send()
             .await
             .unwrap_err(),
@@ -680,7 +620,7 @@ async fn canary_deployments() {
     // test_apigateway_canary.snapshot.json
     let s = Server::start();
     let c = s.sdk();
-    let (api, _) = deployable_api(&c).await;
+    let (api, _) = deployable_api(&c, "deployable").await;
     let canary = || {
         DeploymentCanarySettings::builder()
             .percent_traffic(50.0)
@@ -707,7 +647,7 @@ async fn canary_deployments() {
     );
     assert_eq!(msg, "Invalid deployment content specified.Stage non-existing must already be created before making a canary release deployment");
 
-    let base = deploy(&c, &api, Some("dev")).await;
+    let base = deploy(&c, &api, "dev").await;
     let canary_id = c
         .create_deployment()
         .rest_api_id(&api)
@@ -750,7 +690,7 @@ async fn canary_deployments() {
         &c,
         &api,
         vec![
-            op("replace", "/canarySettings/percentTraffic", "0.0"),
+            patch("replace", "/canarySettings/percentTraffic", "0.0"),
             PatchOperation::builder()
                 .op("copy".into())
                 .from("/canarySettings/deploymentId")
@@ -770,7 +710,7 @@ async fn canary_deployments() {
     let (_, msg) = patch_error(
         &c,
         &api,
-        vec![op("add", "/canarySettings/deploymentId", &base)],
+        vec![patch("add", "/canarySettings/deploymentId", &base)],
     )
     .await;
     assert_eq!(
@@ -785,7 +725,7 @@ async fn canary_deployments() {
 async fn cli_create_deployment_and_get_stage() {
     let s = Server::start();
     let c = s.sdk();
-    let (api, _) = deployable_api(&c).await;
+    let (api, _) = deployable_api(&c, "deployable").await;
     let d = s.aws(&[
         "apigateway",
         "create-deployment",

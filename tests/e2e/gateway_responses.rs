@@ -2,9 +2,12 @@
 //! recorded shapes and errors, then what the data plane answers with defaults and with
 //! customisations (which take effect with the next deployment only).
 
-use aws_sdk_apigateway::types::{GatewayResponseType, IntegrationType, PatchOperation};
+use aws_sdk_apigateway::types::{GatewayResponseType, PatchOperation};
 
 use crate::data_plane::upstream;
+use crate::fixtures::{
+    add_resource, closed_port_url, deploy_with, patch, patch_opt, remove, stage_url, Route,
+};
 use crate::harness::{err_of, new_api, Server};
 
 /// AWS's default body template (recorded in test_gateway_response_crud).
@@ -12,14 +15,6 @@ const DEFAULT_TEMPLATE: &str = "{\"message\":$context.error.messageString}";
 
 /// The enum message of test_gateway_response_validation (recorded; AWS's own order).
 const BAD_TYPE: &str = "1 validation error detected: Value 'FAKE_RESPONSE_TYPE' at 'responseType' failed to satisfy constraint: Member must satisfy enum value set: [REQUEST_TOO_LARGE, RESOURCE_NOT_FOUND, AUTHORIZER_CONFIGURATION_ERROR, MISSING_AUTHENTICATION_TOKEN, BAD_REQUEST_BODY, INVALID_SIGNATURE, INVALID_API_KEY, BAD_REQUEST_PARAMETERS, AUTHORIZER_FAILURE, UNAUTHORIZED, INTEGRATION_TIMEOUT, ACCESS_DENIED, DEFAULT_4XX, DEFAULT_5XX, WAF_FILTERED, QUOTA_EXCEEDED, THROTTLED, API_CONFIGURATION_ERROR, UNSUPPORTED_MEDIA_TYPE, INTEGRATION_FAILURE, EXPIRED_TOKEN]";
-
-fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op.into())
-        .path(path)
-        .set_value(value.map(Into::into))
-        .build()
-}
 
 fn mat() -> GatewayResponseType {
     GatewayResponseType::MissingAuthenticationToken
@@ -215,7 +210,7 @@ async fn put_get_update_delete_lifecycle() {
         .update_gateway_response()
         .rest_api_id(&api)
         .response_type(GatewayResponseType::Default4Xx)
-        .patch_operations(op("replace", "/statusCode", Some("444")))
+        .patch_operations(patch("replace", "/statusCode", "444"))
         .send()
         .await
         .unwrap();
@@ -243,13 +238,13 @@ async fn put_get_update_delete_lifecycle() {
         .update_gateway_response()
         .rest_api_id(&api)
         .response_type(GatewayResponseType::Default4Xx)
-        .patch_operations(op("replace", "/statusCode", Some("444")))
-        .patch_operations(op(
+        .patch_operations(patch("replace", "/statusCode", "444"))
+        .patch_operations(patch(
             "replace",
             "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin",
-            Some("'example.com'"),
+            "'example.com'",
         ))
-        .patch_operations(op("add", "/responseTemplates/application~1xml", Some(xml)))
+        .patch_operations(patch("add", "/responseTemplates/application~1xml", xml))
         .send()
         .await
         .unwrap();
@@ -271,26 +266,26 @@ async fn put_get_update_delete_lifecycle() {
     // Recorded update errors (test_update_gateway_response).
     let d4 = GatewayResponseType::Default4Xx;
     let cases: Vec<(GatewayResponseType, PatchOperation, &str, &str)> = vec![
-        (d4.clone(), op("add", "/statusCode", Some("444")), "BadRequestException", "Invalid patch path /statusCode"),
-        (d4.clone(), op("remove", "/statusCode", None), "BadRequestException", "Invalid patch path /statusCode"),
+        (d4.clone(), patch("add", "/statusCode", "444"), "BadRequestException", "Invalid patch path /statusCode"),
+        (d4.clone(), remove("/statusCode"), "BadRequestException", "Invalid patch path /statusCode"),
         (
             GatewayResponseType::Default5Xx,
-            op("replace", "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin", Some("'example.com'")),
+            patch("replace", "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin", "'example.com'"),
             "NotFoundException",
             "Invalid parameter name specified",
         ),
         (d4.clone(), PatchOperation::builder().op("add".into()).value("'example.com'").build(), "BadRequestException", "Invalid patch path null"),
-        (d4.clone(), op("add", "/wrongPath", Some("'example.com'")), "BadRequestException", "Invalid patch path /wrongPath"),
-        (d4.clone(), op("replace", "/responseTemplates/application~1xml", None), "BadRequestException", "Invalid null or empty value in responseTemplates"),
+        (d4.clone(), patch("add", "/wrongPath", "'example.com'"), "BadRequestException", "Invalid patch path /wrongPath"),
+        (d4.clone(), patch_opt("replace", "/responseTemplates/application~1xml", None), "BadRequestException", "Invalid null or empty value in responseTemplates"),
         (
             d4.clone(),
-            op("replace", "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin", None),
+            patch_opt("replace", "/responseParameters/gatewayresponse.header.Access-Control-Allow-Origin", None),
             "BadRequestException",
             "Invalid null or empty value in responseParameters",
         ),
         (
             d4.clone(),
-            op("wrong-op", "/statusCode", Some("'example.com'")),
+            patch("wrong-op", "/statusCode", "'example.com'"),
             "ValidationException",
             "1 validation error detected: Value 'wrong-op' at 'updateGatewayResponseInput.patchOperations.1.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]",
         ),
@@ -472,67 +467,17 @@ async fn validation_and_unknown_api() {
 /// An API with `/pets` GET → MOCK 200, deployed to `dev` with stage variable `a=va`.
 async fn mock_api(c: &aws_sdk_apigateway::Client) -> String {
     let (api, root) = new_api(c, "gr-data").await;
-    let pets = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("pets")
-        .send()
-        .await
-        .unwrap();
-    let pid = pets.id().unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(pid)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(pid)
-        .http_method("GET")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", "{\"statusCode\": 200}")
-        .send()
-        .await
-        .unwrap();
-    c.put_method_response()
-        .rest_api_id(&api)
-        .resource_id(pid)
-        .http_method("GET")
-        .status_code("200")
-        .send()
-        .await
-        .unwrap();
-    c.put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(pid)
-        .http_method("GET")
-        .status_code("200")
-        .response_templates("application/json", "{\"ok\":true}")
-        .send()
-        .await
-        .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .variables("a", "va")
-        .send()
-        .await
-        .unwrap();
+    let pets = add_resource(c, &api, &root, "pets").await;
+    let get = Route::new(c, &api, &pets, "GET");
+    get.method().await;
+    get.mock_json("{\"ok\":true}").await;
+    deploy(c, &api).await;
     api
 }
 
+/// Deploy to `dev` with stage variable `a=va`.
 async fn deploy(c: &aws_sdk_apigateway::Client, api: &str) {
-    c.create_deployment()
-        .rest_api_id(api)
-        .stage_name("dev")
-        .variables("a", "va")
-        .send()
-        .await
-        .unwrap();
+    deploy_with(c, api, Some("dev"), &[("a", "va")]).await;
 }
 
 #[tokio::test]
@@ -541,7 +486,7 @@ async fn data_plane_defaults_and_customisations() {
     let c = s.sdk();
     let api = mock_api(&c).await;
     let http = s.http();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let base = stage_url(&s, &api, "dev");
     assert_eq!(
         http.get(format!("{base}/pets"))
             .send()
@@ -631,7 +576,7 @@ async fn data_plane_defaults_and_customisations() {
     );
     // An unknown stage is answered before any stage is known: AWS's default.
     let r = http
-        .get(format!("{}/_aws/execute-api/{api}/nostage/nothing", s.url))
+        .get(format!("{}/nothing", stage_url(&s, &api, "nostage")))
         .send()
         .await
         .unwrap();
@@ -682,37 +627,15 @@ async fn default_5xx_bodies_and_overrides() {
     let up = upstream().await;
     let (api, root) = new_api(&c, "gr-5xx").await;
     // /slow → the upstream's 2 s endpoint with a 300 ms timeout; /dead → a closed port.
-    let dead = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", l.local_addr().unwrap())
-    };
+    let dead = closed_port_url();
     for (part, uri, timeout) in [
         ("slow", format!("{}/slow", up.url), Some(300)),
         ("dead", format!("{dead}/x"), None),
     ] {
-        let r = c
-            .create_resource()
-            .rest_api_id(&api)
-            .parent_id(&root)
-            .path_part(part)
-            .send()
-            .await
-            .unwrap();
-        c.put_method()
-            .rest_api_id(&api)
-            .resource_id(r.id().unwrap())
-            .http_method("GET")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .unwrap();
-        c.put_integration()
-            .rest_api_id(&api)
-            .resource_id(r.id().unwrap())
-            .http_method("GET")
-            .r#type(IntegrationType::HttpProxy)
-            .integration_http_method("GET")
-            .uri(uri)
+        let rid = add_resource(&c, &api, &root, part).await;
+        let get = Route::new(&c, &api, &rid, "GET");
+        get.method().await;
+        get.put_http_proxy(uri)
             .set_timeout_in_millis(timeout)
             .send()
             .await
@@ -720,7 +643,7 @@ async fn default_5xx_bodies_and_overrides() {
     }
     deploy(&c, &api).await;
     let http = s.http();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let base = stage_url(&s, &api, "dev");
 
     // Defaults: 504 with AWS's messages and InternalServerErrorException.
     let r = http.get(format!("{base}/slow")).send().await.unwrap();

@@ -2,71 +2,18 @@
 //! (for wire details the SDK hides) and the aws CLI.
 
 use aws_sdk_apigateway::primitives::Blob;
-use aws_sdk_apigateway::types::{
-    ApiKeysFormat, ApiStage, IntegrationType, PatchOperation, QuotaPeriodType, QuotaSettings,
-    StageKey, ThrottleSettings,
-};
-use aws_sdk_apigateway::Client;
+use aws_sdk_apigateway::types::{ApiKeysFormat, QuotaPeriodType, StageKey};
 use serde_json::{json, Value};
 
-use crate::harness::{err_of, new_api, Server};
+use crate::fixtures::{api_stage, deployed_api, fail, patch, patch_opt, quota, raw_get, throttle};
+use crate::harness::{err_of, Server};
 
-fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op.into())
-        .path(path)
-        .set_value(value.map(Into::into))
-        .build()
-}
-
-/// A rest API with a MOCK `GET /` deployed to stage `dev`; returns the API id.
-async fn deployed_api(c: &Client) -> String {
-    let (api, root) = new_api(c, "staged").await;
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .expect("put_method");
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .r#type(IntegrationType::Mock)
-        .send()
-        .await
-        .expect("put_integration");
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .expect("create_deployment");
-    api
-}
-
-/// The AWS error code and message of a call that must fail.
-fn fail<T, E, R>(r: Result<T, aws_sdk_apigateway::error::SdkError<E, R>>) -> (String, String)
-where
-    T: std::fmt::Debug,
-    E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::fmt::Debug,
-    R: std::fmt::Debug,
-{
-    err_of(r.unwrap_err())
-}
-
-/// GET a control-plane path as raw JSON (the SDK does not show absent vs empty members).
+/// GET a control-plane path as raw JSON (the SDK does not show absent vs empty members),
+/// which must answer 200.
 async fn raw(s: &Server, path: &str) -> Value {
-    let r = s
-        .http()
-        .get(format!("{}{path}", s.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "GET {path}");
-    r.json().await.unwrap()
+    let (status, body) = raw_get(s, path).await;
+    assert_eq!(status, 200, "GET {path}");
+    body
 }
 
 #[tokio::test]
@@ -241,7 +188,7 @@ async fn api_key_create_get_list_delete() {
 async fn api_key_stage_keys_and_update() {
     let s = Server::start();
     let c = s.sdk();
-    let api = deployed_api(&c).await;
+    let api = deployed_api(&c, "staged").await;
     let k = c
         .create_api_key()
         .name("k")
@@ -260,11 +207,11 @@ async fn api_key_stage_keys_and_update() {
     let u = c
         .update_api_key()
         .api_key(&id)
-        .patch_operations(op("replace", "/name", Some("new-name")))
-        .patch_operations(op("replace", "/description", Some("d")))
-        .patch_operations(op("replace", "/enabled", Some("true")))
-        .patch_operations(op("replace", "/customerId", Some("c9")))
-        .patch_operations(op("remove", "/stages", Some(&format!("{api}/dev"))))
+        .patch_operations(patch("replace", "/name", "new-name"))
+        .patch_operations(patch("replace", "/description", "d"))
+        .patch_operations(patch("replace", "/enabled", "true"))
+        .patch_operations(patch("replace", "/customerId", "c9"))
+        .patch_operations(patch("remove", "/stages", &format!("{api}/dev")))
         .send()
         .await
         .unwrap();
@@ -278,7 +225,7 @@ async fn api_key_stage_keys_and_update() {
     let u = c
         .update_api_key()
         .api_key(&id)
-        .patch_operations(op("replace", "/enabled", Some("not-a-boolean")))
+        .patch_operations(patch("replace", "/enabled", "not-a-boolean"))
         .send()
         .await
         .unwrap();
@@ -288,8 +235,8 @@ async fn api_key_stage_keys_and_update() {
     let (code, msg) = err_of(
         c.update_api_key()
             .api_key(&id)
-            .patch_operations(op("replace", "/name", Some("changed")))
-            .patch_operations(op("replace", "/id", Some("new-id")))
+            .patch_operations(patch("replace", "/name", "changed"))
+            .patch_operations(patch("replace", "/id", "new-id"))
             .send()
             .await
             .unwrap_err(),
@@ -299,7 +246,7 @@ async fn api_key_stage_keys_and_update() {
     let (code, msg) = err_of(
         c.update_api_key()
             .api_key(&id)
-            .patch_operations(op("add", "/stages", Some(&format!("{api}/nostage"))))
+            .patch_operations(patch("add", "/stages", &format!("{api}/nostage")))
             .send()
             .await
             .unwrap_err(),
@@ -314,7 +261,7 @@ async fn api_key_stage_keys_and_update() {
     let (code, _) = err_of(
         c.update_api_key()
             .api_key("missing")
-            .patch_operations(op("replace", "/name", Some("x")))
+            .patch_operations(patch("replace", "/name", "x"))
             .send()
             .await
             .unwrap_err(),
@@ -431,18 +378,8 @@ async fn usage_plan_crud_and_patch() {
         .create_usage_plan()
         .name("basic")
         .description("desc")
-        .throttle(
-            ThrottleSettings::builder()
-                .burst_limit(20)
-                .rate_limit(10.0)
-                .build(),
-        )
-        .quota(
-            QuotaSettings::builder()
-                .limit(10)
-                .period(QuotaPeriodType::Day)
-                .build(),
-        )
+        .throttle(throttle(10.0, 20))
+        .quota(quota(10, QuotaPeriodType::Day))
         .tags("tag_key", "tag_value")
         .send()
         .await
@@ -478,12 +415,12 @@ async fn usage_plan_crud_and_patch() {
     let u = c
         .update_usage_plan()
         .usage_plan_id(&bare_id)
-        .patch_operations(op("replace", "/throttle/burstLimit", Some("100")))
-        .patch_operations(op("replace", "/throttle/rateLimit", Some("200")))
-        .patch_operations(op("replace", "/quota/limit", Some("5000")))
-        .patch_operations(op("replace", "/quota/period", Some("MONTH")))
-        .patch_operations(op("replace", "/name", Some("renamed")))
-        .patch_operations(op("replace", "/productCode", Some("pc")))
+        .patch_operations(patch("replace", "/throttle/burstLimit", "100"))
+        .patch_operations(patch("replace", "/throttle/rateLimit", "200"))
+        .patch_operations(patch("replace", "/quota/limit", "5000"))
+        .patch_operations(patch("replace", "/quota/period", "MONTH"))
+        .patch_operations(patch("replace", "/name", "renamed"))
+        .patch_operations(patch("replace", "/productCode", "pc"))
         .send()
         .await
         .unwrap();
@@ -523,8 +460,8 @@ async fn usage_plan_crud_and_patch() {
         let r = fail(
             c.update_usage_plan()
                 .usage_plan_id(&bare_id)
-                .patch_operations(op("replace", "/name", Some("should-not-stick")))
-                .patch_operations(op("remove", "/apiStages", value))
+                .patch_operations(patch("replace", "/name", "should-not-stick"))
+                .patch_operations(patch_opt("remove", "/apiStages", value))
                 .send()
                 .await,
         );
@@ -533,7 +470,7 @@ async fn usage_plan_crud_and_patch() {
     let (code, msg) = fail(
         c.update_usage_plan()
             .usage_plan_id(&bare_id)
-            .patch_operations(op("replace", "/id", Some("x")))
+            .patch_operations(patch("replace", "/id", "x"))
             .send()
             .await,
     );
@@ -542,7 +479,7 @@ async fn usage_plan_crud_and_patch() {
     let (code, _) = fail(
         c.update_usage_plan()
             .usage_plan_id(&bare_id)
-            .patch_operations(op("replace", "/quota/period", Some("YEAR")))
+            .patch_operations(patch("replace", "/quota/period", "YEAR"))
             .send()
             .await,
     );
@@ -559,12 +496,7 @@ async fn usage_plan_crud_and_patch() {
     let (code, _) = fail(
         c.create_usage_plan()
             .name("q")
-            .quota(
-                QuotaSettings::builder()
-                    .limit(1)
-                    .period(QuotaPeriodType::from("YEAR"))
-                    .build(),
-            )
+            .quota(quota(1, QuotaPeriodType::from("YEAR")))
             .send()
             .await,
     );
@@ -587,7 +519,7 @@ async fn usage_plan_crud_and_patch() {
         fail(
             c.update_usage_plan()
                 .usage_plan_id(&bare_id)
-                .patch_operations(op("replace", "/name", Some("x")))
+                .patch_operations(patch("replace", "/name", "x"))
                 .send()
                 .await
         ),
@@ -603,12 +535,11 @@ async fn usage_plan_crud_and_patch() {
 async fn usage_plan_api_stages() {
     let s = Server::start();
     let c = s.sdk();
-    let api = deployed_api(&c).await;
-    let stage = |a: &str, st: &str| ApiStage::builder().api_id(a).stage(st).build();
+    let api = deployed_api(&c, "staged").await;
     let plan = c
         .create_usage_plan()
         .name("staged")
-        .api_stages(stage(&api, "dev"))
+        .api_stages(api_stage(&api, "dev"))
         .send()
         .await
         .unwrap();
@@ -618,7 +549,7 @@ async fn usage_plan_api_stages() {
     let (code, msg) = err_of(
         c.create_usage_plan()
             .name("bad")
-            .api_stages(stage(&api, "nostage"))
+            .api_stages(api_stage(&api, "nostage"))
             .send()
             .await
             .unwrap_err(),
@@ -633,15 +564,15 @@ async fn usage_plan_api_stages() {
     // Method throttles inside an API stage.
     c.update_usage_plan()
         .usage_plan_id(&id)
-        .patch_operations(op(
+        .patch_operations(patch(
             "replace",
             &format!("/apiStages/{api}:dev/throttle/~1/GET/rateLimit"),
-            Some("5"),
+            "5",
         ))
-        .patch_operations(op(
+        .patch_operations(patch(
             "replace",
             &format!("/apiStages/{api}:dev/throttle/~1/GET/burstLimit"),
-            Some("2"),
+            "2",
         ))
         .send()
         .await
@@ -654,11 +585,7 @@ async fn usage_plan_api_stages() {
     let (code, msg) = err_of(
         c.update_usage_plan()
             .usage_plan_id(&id)
-            .patch_operations(op(
-                "add",
-                "/apiStages",
-                Some(&format!("{api}:fakestagename")),
-            ))
+            .patch_operations(patch("add", "/apiStages", &format!("{api}:fakestagename")))
             .send()
             .await
             .unwrap_err(),
@@ -673,7 +600,7 @@ async fn usage_plan_api_stages() {
     let u = c
         .update_usage_plan()
         .usage_plan_id(&id)
-        .patch_operations(op("remove", "/apiStages", Some(&format!("{api}:dev"))))
+        .patch_operations(patch("remove", "/apiStages", &format!("{api}:dev")))
         .send()
         .await
         .unwrap();
@@ -681,7 +608,7 @@ async fn usage_plan_api_stages() {
     let u = c
         .update_usage_plan()
         .usage_plan_id(&id)
-        .patch_operations(op("add", "/apiStages", Some(&format!("{api}:dev"))))
+        .patch_operations(patch("add", "/apiStages", &format!("{api}:dev")))
         .send()
         .await
         .unwrap();
@@ -865,15 +792,15 @@ async fn account_defaults_and_update() {
     let arn = "arn:aws:iam::000000000000:role/apigw-cloudwatch";
     let u = c
         .update_account()
-        .patch_operations(op("replace", "/cloudwatchRoleArn", Some(arn)))
+        .patch_operations(patch("replace", "/cloudwatchRoleArn", arn))
         .send()
         .await
         .unwrap();
     assert_eq!(u.cloudwatch_role_arn(), Some(arn));
     let (code, msg) = err_of(
         c.update_account()
-            .patch_operations(op("replace", "/cloudwatchRoleArn", Some("arn:other")))
-            .patch_operations(op("replace", "/throttleSettings/rateLimit", Some("1")))
+            .patch_operations(patch("replace", "/cloudwatchRoleArn", "arn:other"))
+            .patch_operations(patch("replace", "/throttleSettings/rateLimit", "1"))
             .send()
             .await
             .unwrap_err(),
@@ -892,7 +819,7 @@ async fn account_defaults_and_update() {
 async fn tags_on_apis_stages_keys_and_plans() {
     let s = Server::start();
     let c = s.sdk();
-    let api = deployed_api(&c).await;
+    let api = deployed_api(&c, "staged").await;
     let key = c.create_api_key().name("k").send().await.unwrap();
     let plan = c.create_usage_plan().name("p").send().await.unwrap();
     let arn = |path: String| format!("arn:aws:apigateway:us-east-1::{path}");
@@ -1037,7 +964,7 @@ async fn tags_on_apis_stages_keys_and_plans() {
 async fn cli_usage_plan_key_walkthrough() {
     let s = Server::start();
     let c = s.sdk();
-    let api = deployed_api(&c).await;
+    let api = deployed_api(&c, "staged").await;
     let plan = s.aws(&[
         "apigateway",
         "create-usage-plan",

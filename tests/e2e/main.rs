@@ -2,6 +2,7 @@
 //! clients (the Rust `aws-sdk-apigateway`, the `aws` CLI, plain HTTP). One test binary, one
 //! module per resource family; every test starts its own server and database.
 
+mod fixtures;
 mod harness;
 
 mod cli_walkthrough;

@@ -3,40 +3,9 @@
 //! unless said otherwise).
 
 use aws_sdk_apigateway::types::{IntegrationType, PatchOperation};
-use aws_sdk_apigateway::Client;
 
+use crate::fixtures::{patch, Route, MOCK_200};
 use crate::harness::{err_of, new_api, Server};
-
-fn op(op: &str, path: &str, value: &str) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op.into())
-        .path(path)
-        .value(value)
-        .build()
-}
-
-async fn put_get(c: &Client, api: &str, rid: &str) {
-    c.put_method()
-        .rest_api_id(api)
-        .resource_id(rid)
-        .http_method("GET")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
-}
-
-async fn put_mock(c: &Client, api: &str, rid: &str) {
-    c.put_integration()
-        .rest_api_id(api)
-        .resource_id(rid)
-        .http_method("GET")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", r#"{"statusCode": 200}"#)
-        .send()
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn method_lifecycle_and_errors() {
@@ -240,38 +209,31 @@ async fn update_method_patch_operations() {
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("GET")
-            .patch_operations(op("replace", "/operationName", "x"))
+            .patch_operations(patch("replace", "/operationName", "x"))
             .send()
             .await
             .unwrap_err(),
     );
     assert_eq!(e.1, "Invalid Method identifier specified");
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("ANY")
-        .authorization_type("NONE")
-        .send()
-        .await
-        .unwrap();
+    Route::new(&c, &api, &root, "ANY").method().await;
 
     // test_update_method
     let m = update(vec![
-        op(
+        patch(
             "add",
             "/requestParameters/method.request.querystring.optional",
             "true",
         ),
-        op("add", "/requestModels/application~1json", "Empty"),
+        patch("add", "/requestModels/application~1json", "Empty"),
     ])
     .await
     .unwrap();
     assert!(m.request_parameters().unwrap()["method.request.querystring.optional"]);
     let m = update(vec![
-        op("replace", "/operationName", "ReplacedOperationName"),
-        op("replace", "/apiKeyRequired", "true"),
-        op("replace", "/authorizationType", "AWS_IAM"),
-        op(
+        patch("replace", "/operationName", "ReplacedOperationName"),
+        patch("replace", "/apiKeyRequired", "true"),
+        patch("replace", "/authorizationType", "AWS_IAM"),
+        patch(
             "replace",
             "/requestParameters/method.request.querystring.optional",
             "false",
@@ -284,12 +246,12 @@ async fn update_method_patch_operations() {
     assert_eq!(m.authorization_type(), Some("AWS_IAM"));
     assert!(!m.request_parameters().unwrap()["method.request.querystring.optional"]);
     let m = update(vec![
-        op(
+        patch(
             "remove",
             "/requestParameters/method.request.querystring.optional",
             "true",
         ),
-        op("remove", "/requestModels/application~1json", "Empty"),
+        patch("remove", "/requestModels/application~1json", "Empty"),
     ])
     .await
     .unwrap();
@@ -299,15 +261,15 @@ async fn update_method_patch_operations() {
     // Refusals, each with AWS's message (test_update_method_validation).
     let cases = [
         (
-            op("add", "/operationName", "operationName"),
+            patch("add", "/operationName", "operationName"),
             "Invalid patch operation specified. Must be one of: [replace]",
         ),
         (
-            op("add", "/httpMethod", "PUT"),
+            patch("add", "/httpMethod", "PUT"),
             "Invalid patch path /httpMethod",
         ),
         (
-            op(
+            patch(
                 "replace",
                 "/requestParameters",
                 "method.request.querystring.optional=false",
@@ -315,22 +277,22 @@ async fn update_method_patch_operations() {
             "Invalid patch path /requestParameters",
         ),
         (
-            op("add", "/requestModels/application/json", "Empty"),
+            patch("add", "/requestModels/application/json", "Empty"),
             "Invalid patch path /requestModels/application/json",
         ),
         (
-            op("replace", "/authorizationType", "CUSTOM"),
+            patch("replace", "/authorizationType", "CUSTOM"),
             "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
         ),
         (
-            op("replace", "/requestValidatorId", "fake-id"),
+            patch("replace", "/requestValidatorId", "fake-id"),
             "Invalid Request Validator identifier specified",
         ),
     ];
     for (o, want) in cases {
         // A valid op before the refused one must not be applied either.
         let e = err_of(
-            update(vec![op("replace", "/operationName", "Changed"), o])
+            update(vec![patch("replace", "/operationName", "Changed"), o])
                 .await
                 .unwrap_err(),
         );
@@ -347,15 +309,15 @@ async fn update_method_patch_operations() {
     assert_eq!(got.operation_name(), Some("ReplacedOperationName"));
     // A wrong boolean is false; an authorizer id without CUSTOM is ignored.
     let m = update(vec![
-        op("replace", "/apiKeyRequired", "whatever"),
-        op("replace", "/authorizerId", "abc123"),
+        patch("replace", "/apiKeyRequired", "whatever"),
+        patch("replace", "/authorizerId", "abc123"),
     ])
     .await
     .unwrap();
     assert_eq!(m.api_key_required(), Some(false));
     assert!(m.authorizer_id().is_none());
     let (code, _) = err_of(
-        update(vec![op("wrong", "/operationName", "x")])
+        update(vec![patch("wrong", "/operationName", "x")])
             .await
             .unwrap_err(),
     );
@@ -367,8 +329,14 @@ async fn method_response_lifecycle_and_patch() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "mr").await;
-    put_get(&c, &api, &root).await;
-    put_mock(&c, &api, &root).await;
+    let root_get = Route::new(&c, &api, &root, "GET");
+    root_get.method().await;
+    root_get
+        .put_mock()
+        .request_templates("application/json", MOCK_200)
+        .send()
+        .await
+        .unwrap();
 
     // test_lifecycle_method_response
     let mr = c
@@ -413,12 +381,12 @@ async fn method_response_lifecycle_and_patch() {
     let mr = update(
         "200",
         vec![
-            op(
+            patch(
                 "add",
                 "/responseParameters/method.response.header.my-header",
                 "true",
             ),
-            op("add", "/responseModels/application~1json", "Empty"),
+            patch("add", "/responseModels/application~1json", "Empty"),
         ],
     )
     .await
@@ -440,25 +408,25 @@ async fn method_response_lifecycle_and_patch() {
     let cases = [
         (
             "200",
-            op("replace", "/responseParameters/wrong", "true"),
+            patch("replace", "/responseParameters/wrong", "true"),
             "NotFoundException",
             "Invalid parameter name specified",
         ),
         (
             "200",
-            op("remove", "/responseModels/wrong", "Empty"),
+            patch("remove", "/responseModels/wrong", "Empty"),
             "NotFoundException",
             "Content-Type specified was not found",
         ),
         (
             "200",
-            op("remove", "/wrong/method.response.header.my-header", "true"),
+            patch("remove", "/wrong/method.response.header.my-header", "true"),
             "BadRequestException",
             "Invalid patch path /wrong/method.response.header.my-header",
         ),
         (
             "201",
-            op(
+            patch(
                 "replace",
                 "/responseParameters/method.response.header.my-header",
                 "true",
@@ -490,12 +458,12 @@ async fn method_response_lifecycle_and_patch() {
     let mr = update(
         "200",
         vec![
-            op(
+            patch(
                 "remove",
                 "/responseParameters/method.response.header.my-header",
                 "true",
             ),
-            op("remove", "/responseModels/application~1json", "Empty"),
+            patch("remove", "/responseModels/application~1json", "Empty"),
         ],
     )
     .await
@@ -540,6 +508,7 @@ async fn integration_lifecycle_and_validation() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "i").await;
+    let root_get = Route::new(&c, &api, &root, "GET");
     let put = || {
         c.put_integration()
             .rest_api_id(&api)
@@ -585,7 +554,7 @@ async fn integration_lifecycle_and_validation() {
             .unwrap_err(),
     );
     assert_eq!(e.1, "Invalid Method identifier specified");
-    put_get(&c, &api, &root).await;
+    root_get.method().await;
     assert_eq!(
         err_of(get(&api, &root).await.unwrap_err()).1,
         "Invalid Integration identifier specified"
@@ -711,7 +680,7 @@ async fn integration_lifecycle_and_validation() {
         .rest_api_id(&api)
         .resource_id(&root)
         .http_method("GET")
-        .patch_operations(op(
+        .patch_operations(patch(
             "replace",
             "/connectionId",
             "${stageVariables.vpcLinkIdBeta}",
@@ -732,9 +701,9 @@ async fn integration_lifecycle_and_validation() {
             .send()
     };
     let up = update(vec![
-        op("replace", "/timeoutInMillis", "5000"),
-        op("add", "/requestTemplates/application~1json", "{}"),
-        op(
+        patch("replace", "/timeoutInMillis", "5000"),
+        patch("add", "/requestTemplates/application~1json", "{}"),
+        patch(
             "replace",
             "/uri",
             "https://other.example/${stageVariables.p}",
@@ -746,22 +715,22 @@ async fn integration_lifecycle_and_validation() {
     assert_eq!(up.request_templates().unwrap()["application/json"], "{}");
     for (ops, want) in [
         (
-            vec![op("replace", "/uri", "not a url")],
+            vec![patch("replace", "/uri", "not a url")],
             "Invalid HTTP endpoint specified for URI",
         ),
         (
-            vec![op("replace", "/timeoutInMillis", "10")],
+            vec![patch("replace", "/timeoutInMillis", "10")],
             "Timeout should be between 50 ms and 29000 ms",
         ),
         (
             vec![
-                op("replace", "/timeoutInMillis", "100"),
-                op("replace", "/type", "MOCK"),
+                patch("replace", "/timeoutInMillis", "100"),
+                patch("replace", "/type", "MOCK"),
             ],
             "Invalid patch path /type",
         ),
         (
-            vec![op("add", "/uri", "http://x.example")],
+            vec![patch("add", "/uri", "http://x.example")],
             "Invalid patch operation specified. Must be one of: [replace]",
         ),
     ] {
@@ -799,7 +768,7 @@ async fn integration_request_parameters_need_declared_sources() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "p").await;
-    put_get(&c, &api, &root).await;
+    Route::new(&c, &api, &root, "GET").method().await;
     let put = || {
         c.put_integration()
             .rest_api_id(&api)
@@ -814,7 +783,7 @@ async fn integration_request_parameters_need_declared_sources() {
         .rest_api_id(&api)
         .resource_id(&root)
         .http_method("GET")
-        .patch_operations(op(
+        .patch_operations(patch(
             "add",
             "/requestParameters/method.request.path.petId",
             "true",
@@ -834,6 +803,7 @@ async fn integration_response_lifecycle_and_errors() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "ir").await;
+    let root_get = Route::new(&c, &api, &root, "GET");
     let put = |api: &str, rid: &str, verb: &str, code: &str| {
         c.put_integration_response()
             .rest_api_id(api)
@@ -868,7 +838,7 @@ async fn integration_response_lifecycle_and_errors() {
     );
     let e = err_of(put(&api, &root, "GET", "wrong").send().await.unwrap_err());
     assert_eq!(e.1, "1 validation error detected: Value 'wrong' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d");
-    put_get(&c, &api, &root).await;
+    root_get.method().await;
     let get = |code: &str| {
         c.get_integration_response()
             .rest_api_id(&api)
@@ -881,7 +851,12 @@ async fn integration_response_lifecycle_and_errors() {
         err_of(get("200").await.unwrap_err()).1,
         "Invalid Integration identifier specified"
     );
-    put_mock(&c, &api, &root).await;
+    root_get
+        .put_mock()
+        .request_templates("application/json", MOCK_200)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         err_of(get("201").await.unwrap_err()).1,
         "Invalid Response status code specified"
@@ -905,7 +880,7 @@ async fn integration_response_lifecycle_and_errors() {
         .resource_id(&root)
         .http_method("GET")
         .status_code("200")
-        .patch_operations(op("replace", "/selectionPattern", "updated-pattern"))
+        .patch_operations(patch("replace", "/selectionPattern", "updated-pattern"))
         .send()
         .await
         .unwrap();
@@ -971,7 +946,7 @@ async fn integration_response_lifecycle_and_errors() {
             .resource_id(&root)
             .http_method("GET")
             .status_code("200")
-            .patch_operations(op("replace", "/statusCode", "201"))
+            .patch_operations(patch("replace", "/statusCode", "201"))
             .send()
             .await
             .unwrap_err(),

@@ -1,16 +1,7 @@
 //! Resources: create rules, paths, patch, cascade delete, embed.
 
-use aws_sdk_apigateway::types::PatchOperation;
-
+use crate::fixtures::patch;
 use crate::harness::{err_of, new_api, Server};
-
-fn op(op: &str, path: &str, value: &str) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op.into())
-        .path(path)
-        .value(value)
-        .build()
-}
 
 #[tokio::test]
 async fn lifecycle_and_rules() {
@@ -133,7 +124,7 @@ async fn lifecycle_and_rules() {
         .update_resource()
         .rest_api_id(&api)
         .resource_id(pets.id().unwrap())
-        .patch_operations(op("replace", "/pathPart", "dogs"))
+        .patch_operations(patch("replace", "/pathPart", "dogs"))
         .send()
         .await
         .unwrap();
@@ -150,7 +141,7 @@ async fn lifecycle_and_rules() {
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(pets.id().unwrap())
-            .patch_operations(op("replace", "/parentId", id.id().unwrap()))
+            .patch_operations(patch("replace", "/parentId", id.id().unwrap()))
             .send()
             .await
             .unwrap_err(),
@@ -160,7 +151,7 @@ async fn lifecycle_and_rules() {
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(&root)
-            .patch_operations(op("replace", "/pathPart", "x"))
+            .patch_operations(patch("replace", "/pathPart", "x"))
             .send()
             .await
             .unwrap_err(),
@@ -170,7 +161,7 @@ async fn lifecycle_and_rules() {
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(pets.id().unwrap())
-            .patch_operations(op("replace", "/invalid", "x"))
+            .patch_operations(patch("replace", "/invalid", "x"))
             .send()
             .await
             .unwrap_err(),
@@ -180,7 +171,7 @@ async fn lifecycle_and_rules() {
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(pets.id().unwrap())
-            .patch_operations(op("add", "/pathPart", "x"))
+            .patch_operations(patch("add", "/pathPart", "x"))
             .send()
             .await
             .unwrap_err(),

@@ -1,16 +1,9 @@
 //! RestApis through the SDK and the CLI: defaults, validation, patch, paging, delete.
 
-use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, PatchOperation};
+use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
 
+use crate::fixtures::{patch, patch_opt};
 use crate::harness::{err_of, new_api, Server};
-
-fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op.into())
-        .path(path)
-        .set_value(value.map(Into::into))
-        .build()
-}
 
 #[tokio::test]
 async fn create_shows_aws_defaults() {
@@ -154,11 +147,11 @@ async fn update_patch_operations() {
     let api = c
         .update_rest_api()
         .rest_api_id(&id)
-        .patch_operations(op("replace", "/name", Some("after")))
-        .patch_operations(op("replace", "/description", Some("desc")))
-        .patch_operations(op("add", "/binaryMediaTypes/image~1png", None))
-        .patch_operations(op("replace", "/apiKeySource", Some("AUTHORIZER")))
-        .patch_operations(op("replace", "/disableExecuteApiEndpoint", Some("true")))
+        .patch_operations(patch("replace", "/name", "after"))
+        .patch_operations(patch("replace", "/description", "desc"))
+        .patch_operations(patch_opt("add", "/binaryMediaTypes/image~1png", None))
+        .patch_operations(patch("replace", "/apiKeySource", "AUTHORIZER"))
+        .patch_operations(patch("replace", "/disableExecuteApiEndpoint", "true"))
         .send()
         .await
         .unwrap();
@@ -174,7 +167,7 @@ async fn update_patch_operations() {
     let (code, msg) = err_of(
         c.update_rest_api()
             .rest_api_id(&id)
-            .patch_operations(op("replace", "/id", Some("x")))
+            .patch_operations(patch("replace", "/id", "x"))
             .send()
             .await
             .unwrap_err(),
@@ -187,8 +180,8 @@ async fn update_patch_operations() {
     let (code, msg) = err_of(
         c.update_rest_api()
             .rest_api_id(&id)
-            .patch_operations(op("replace", "/name", Some("changed")))
-            .patch_operations(op("wrong", "/name", Some("x")))
+            .patch_operations(patch("replace", "/name", "changed"))
+            .patch_operations(patch("wrong", "/name", "x"))
             .send()
             .await
             .unwrap_err(),
@@ -210,7 +203,7 @@ async fn update_patch_operations() {
     let (code, msg) = err_of(
         c.update_rest_api()
             .rest_api_id("missing")
-            .patch_operations(op("replace", "/name", Some("x")))
+            .patch_operations(patch("replace", "/name", "x"))
             .send()
             .await
             .unwrap_err(),

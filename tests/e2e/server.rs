@@ -1,6 +1,7 @@
 //! The server itself: start-up, health, reset, STS, region isolation, durability, and the
 //! answer for operations not implemented yet.
 
+use crate::fixtures::{add_resource, patch};
 use crate::harness::{err_of, new_api, Server};
 
 #[tokio::test]
@@ -90,14 +91,7 @@ async fn state_survives_restart_and_kill() {
     let db = s.db.clone();
     let c = s.sdk();
     let (id, root) = new_api(&c, "durable").await;
-    let child = c
-        .create_resource()
-        .rest_api_id(&id)
-        .parent_id(&root)
-        .path_part("pets")
-        .send()
-        .await
-        .unwrap();
+    let child = add_resource(&c, &id, &root, "pets").await;
     // A graceful stop, then a start on the same file.
     let dir = s.stop();
     let s = Server::start_on(&db);
@@ -114,13 +108,7 @@ async fn state_survives_restart_and_kill() {
     // An acknowledged write survives SIGKILL.
     c.update_rest_api()
         .rest_api_id(&id)
-        .patch_operations(
-            aws_sdk_apigateway::types::PatchOperation::builder()
-                .op("replace".into())
-                .path("/name")
-                .value("renamed")
-                .build(),
-        )
+        .patch_operations(patch("replace", "/name", "renamed"))
         .send()
         .await
         .unwrap();
@@ -139,7 +127,7 @@ async fn state_survives_restart_and_kill() {
     let r = c
         .get_resource()
         .rest_api_id(&id)
-        .resource_id(child.id().unwrap())
+        .resource_id(&child)
         .send()
         .await
         .unwrap();

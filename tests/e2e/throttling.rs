@@ -5,10 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_apigateway::types::{
-    ApiStage, IntegrationType, Op, PatchOperation, QuotaPeriodType, QuotaSettings, ThrottleSettings,
-};
+use aws_sdk_apigateway::types::{ApiStage, QuotaPeriodType};
 
+use crate::fixtures::{
+    add_resource, deploy, key_in_plan, patch, quota, stage_url, throttle, Route,
+};
 use crate::harness::{new_api, Server};
 
 /// A deployed API with `GET /pets` on a MOCK integration answering `{"keyId": …}`, on stage
@@ -16,60 +17,19 @@ use crate::harness::{new_api, Server};
 async fn mock_api(s: &Server, key_required: bool) -> (String, String) {
     let c = s.sdk();
     let (api, root) = new_api(&c, "keys").await;
-    let r = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("pets")
-        .send()
-        .await
-        .unwrap();
-    let rid = r.id().unwrap();
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("GET")
-        .authorization_type("NONE")
+    let pets = add_resource(&c, &api, &root, "pets").await;
+    let get = Route::new(&c, &api, &pets, "GET");
+    get.put_method()
         .api_key_required(key_required)
         .send()
         .await
         .unwrap();
-    c.put_method_response()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("GET")
-        .status_code("200")
-        .send()
-        .await
-        .unwrap();
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("GET")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", "{\"statusCode\": 200}")
-        .send()
-        .await
-        .unwrap();
-    c.put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(rid)
-        .http_method("GET")
-        .status_code("200")
-        .response_templates(
-            "application/json",
-            "{\"keyId\": \"$context.identity.apiKeyId\", \"key\": \"$context.identity.apiKey\"}",
-        )
-        .send()
-        .await
-        .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    get.mock_json(
+        "{\"keyId\": \"$context.identity.apiKeyId\", \"key\": \"$context.identity.apiKey\"}",
+    )
+    .await;
+    deploy(&c, &api, "dev").await;
+    let base = stage_url(s, &api, "dev");
     (api, base)
 }
 
@@ -77,58 +37,27 @@ async fn mock_api(s: &Server, key_required: bool) -> (String, String) {
 async fn plan_with_key(
     s: &Server,
     api: &str,
-    throttle: Option<(f64, i32)>,
-    quota: Option<i32>,
+    plan_throttle: Option<(f64, i32)>,
+    limit: Option<i32>,
     method_throttle: Option<(f64, i32)>,
 ) -> (String, String, String) {
     let c = s.sdk();
     let mut stage = ApiStage::builder().api_id(api).stage("dev");
     if let Some((rate, burst)) = method_throttle {
-        stage = stage.throttle(
-            "/pets/GET",
-            ThrottleSettings::builder()
-                .rate_limit(rate)
-                .burst_limit(burst)
-                .build(),
-        );
+        stage = stage.throttle("/pets/GET", throttle(rate, burst));
     }
-    let mut plan = c.create_usage_plan().name("plan").api_stages(stage.build());
-    if let Some((rate, burst)) = throttle {
-        plan = plan.throttle(
-            ThrottleSettings::builder()
-                .rate_limit(rate)
-                .burst_limit(burst)
-                .build(),
-        );
-    }
-    if let Some(limit) = quota {
-        plan = plan.quota(
-            QuotaSettings::builder()
-                .limit(limit)
-                .period(QuotaPeriodType::Day)
-                .build(),
-        );
-    }
-    let plan = plan.send().await.unwrap();
-    let key = c
-        .create_api_key()
-        .name("client")
-        .enabled(true)
+    let plan = c
+        .create_usage_plan()
+        .name("plan")
+        .api_stages(stage.build())
+        .set_throttle(plan_throttle.map(|(rate, burst)| throttle(rate, burst)))
+        .set_quota(limit.map(|l| quota(l, QuotaPeriodType::Day)))
         .send()
         .await
         .unwrap();
-    c.create_usage_plan_key()
-        .usage_plan_id(plan.id().unwrap())
-        .key_id(key.id().unwrap())
-        .key_type("API_KEY")
-        .send()
-        .await
-        .unwrap();
-    (
-        plan.id().unwrap().to_string(),
-        key.id().unwrap().to_string(),
-        key.value().unwrap().to_string(),
-    )
+    let plan = plan.id().unwrap().to_string();
+    let (key_id, key) = key_in_plan(&c, &plan, "client").await;
+    (plan, key_id, key)
 }
 
 async fn call(s: &Server, url: &str, key: Option<&str>) -> (u16, String, Option<String>) {
@@ -213,14 +142,6 @@ fn assert_bound(o: &Overload, rate: f64, burst: f64) {
     assert!(o.throttled > 0, "the overload was not throttled");
 }
 
-fn patch(op: Op, path: &str, value: &str) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op)
-        .path(path)
-        .value(value)
-        .build()
-}
-
 #[tokio::test]
 async fn api_keys_guard_methods_that_require_them() {
     let s = Server::start();
@@ -256,14 +177,14 @@ async fn api_keys_guard_methods_that_require_them() {
     // Disabled, then enabled again: live, without a deployment.
     c.update_api_key()
         .api_key(&key_id)
-        .patch_operations(patch(Op::Replace, "/enabled", "false"))
+        .patch_operations(patch("replace", "/enabled", "false"))
         .send()
         .await
         .unwrap();
     assert_eq!(call(&s, &url, Some(&key)).await, forbidden);
     c.update_api_key()
         .api_key(&key_id)
-        .patch_operations(patch(Op::Replace, "/enabled", "true"))
+        .patch_operations(patch("replace", "/enabled", "true"))
         .send()
         .await
         .unwrap();
@@ -287,7 +208,7 @@ async fn api_keys_guard_methods_that_require_them() {
     assert_eq!(call(&s, &url, Some(&key)).await.0, 200);
     c.update_usage_plan()
         .usage_plan_id(&plan)
-        .patch_operations(patch(Op::Remove, "/apiStages", &format!("{api}:dev")))
+        .patch_operations(patch("remove", "/apiStages", &format!("{api}:dev")))
         .send()
         .await
         .unwrap();
@@ -305,12 +226,7 @@ async fn api_keys_guard_methods_that_require_them() {
         .send()
         .await
         .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    deploy(&c, &api, "dev").await;
     let (status, body, _) = call(&s, &url, None).await;
     assert_eq!(status, 401);
     assert_eq!(body, r#"{"error": "Forbidden", "type": "INVALID_API_KEY"}"#);
@@ -348,7 +264,7 @@ async fn usage_plan_method_throttle_is_exact_and_live() {
     c.update_usage_plan()
         .usage_plan_id(&plan)
         .patch_operations(patch(
-            Op::Remove,
+            "remove",
             &format!("/apiStages/{api}:dev/throttle/~1pets/GET"),
             "",
         ))
@@ -368,8 +284,8 @@ async fn stage_method_throttle_is_exact() {
     c.update_stage()
         .rest_api_id(&api)
         .stage_name("dev")
-        .patch_operations(patch(Op::Replace, "/*/*/throttling/rateLimit", "2"))
-        .patch_operations(patch(Op::Replace, "/*/*/throttling/burstLimit", "5"))
+        .patch_operations(patch("replace", "/*/*/throttling/rateLimit", "2"))
+        .patch_operations(patch("replace", "/*/*/throttling/burstLimit", "5"))
         .send()
         .await
         .unwrap();
@@ -398,8 +314,8 @@ async fn a_zero_limit_blocks_every_request() {
     // Through a patch: the SDK leaves zero-valued numbers out of a create request.
     c.update_usage_plan()
         .usage_plan_id(&plan)
-        .patch_operations(patch(Op::Replace, "/throttle/rateLimit", "0"))
-        .patch_operations(patch(Op::Replace, "/throttle/burstLimit", "0"))
+        .patch_operations(patch("replace", "/throttle/rateLimit", "0"))
+        .patch_operations(patch("replace", "/throttle/burstLimit", "0"))
         .send()
         .await
         .unwrap();
@@ -414,7 +330,7 @@ async fn a_zero_limit_blocks_every_request() {
     c.update_stage()
         .rest_api_id(&api2)
         .stage_name("dev")
-        .patch_operations(patch(Op::Replace, "/~1pets/GET/throttling/rateLimit", "0"))
+        .patch_operations(patch("replace", "/~1pets/GET/throttling/rateLimit", "0"))
         .send()
         .await
         .unwrap();
@@ -427,7 +343,7 @@ async fn quota_is_enforced_and_survives_restarts() {
     let (api, base) = mock_api(&s, true).await;
     let url = format!("{base}/pets");
     // A restarted server listens on another port.
-    let url_of = |s: &Server| format!("{}/_aws/execute-api/{api}/dev/pets", s.url);
+    let url_of = |s: &Server| format!("{}/pets", stage_url(s, &api, "dev"));
     let (_, _, key) = plan_with_key(&s, &api, None, Some(10), None).await;
     for i in 0..10 {
         assert_eq!(call(&s, &url, Some(&key)).await.0, 200, "request {}", i + 1);

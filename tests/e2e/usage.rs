@@ -3,31 +3,15 @@
 //! enforced on that stage.
 
 use aws_sdk_apigateway::primitives::Blob;
-use aws_sdk_apigateway::types::{
-    ApiKeysFormat, ApiStage, IntegrationType, PatchOperation, QuotaPeriodType, QuotaSettings,
-};
+use aws_sdk_apigateway::types::{ApiKeysFormat, PatchOperation, QuotaPeriodType};
 use aws_sdk_apigateway::Client;
 use chrono::{Duration, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 
+use crate::fixtures::{
+    api_stage, deploy, fail, key_in_plan, patch, quota, raw_get, stage_url, Route,
+};
 use crate::harness::{err_of, new_api, Server};
-
-fn op(op: &str, path: &str, value: Option<&str>) -> PatchOperation {
-    PatchOperation::builder()
-        .op(op.into())
-        .path(path)
-        .set_value(value.map(Into::into))
-        .build()
-}
-
-fn fail<T, E, R>(r: Result<T, aws_sdk_apigateway::error::SdkError<E, R>>) -> (String, String)
-where
-    T: std::fmt::Debug,
-    E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::fmt::Debug,
-    R: std::fmt::Debug,
-{
-    err_of(r.unwrap_err())
-}
 
 fn day(offset: i64) -> String {
     (Utc::now().date_naive() + Duration::days(offset))
@@ -39,50 +23,24 @@ fn day(offset: i64) -> String {
 /// returns (plan id, key ids).
 async fn plan_with_keys(
     c: &Client,
-    quota: Option<(i32, QuotaPeriodType)>,
+    limit: Option<(i32, QuotaPeriodType)>,
     keys: usize,
     stages: &[(&str, &str)],
 ) -> (String, Vec<String>) {
     let mut b = c.create_usage_plan().name("metered");
-    if let Some((limit, period)) = quota {
-        b = b.quota(QuotaSettings::builder().limit(limit).period(period).build());
+    if let Some((limit, period)) = limit {
+        b = b.quota(quota(limit, period));
     }
     for (api, stage) in stages {
-        b = b.api_stages(ApiStage::builder().api_id(*api).stage(*stage).build());
+        b = b.api_stages(api_stage(api, stage));
     }
     let plan = b.send().await.expect("create_usage_plan");
     let plan_id = plan.id().unwrap().to_string();
     let mut ids = Vec::new();
     for i in 0..keys {
-        let k = c
-            .create_api_key()
-            .name(format!("key-{i}"))
-            .enabled(true)
-            .send()
-            .await
-            .expect("create_api_key");
-        let id = k.id().unwrap().to_string();
-        c.create_usage_plan_key()
-            .usage_plan_id(&plan_id)
-            .key_id(&id)
-            .key_type("API_KEY")
-            .send()
-            .await
-            .expect("create_usage_plan_key");
-        ids.push(id);
+        ids.push(key_in_plan(c, &plan_id, &format!("key-{i}")).await.0);
     }
     (plan_id, ids)
-}
-
-/// GET a control-plane path as raw JSON: status and body.
-async fn raw(s: &Server, path: &str) -> (u16, Value) {
-    let r = s
-        .http()
-        .get(format!("{}{path}", s.url))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.json().await.unwrap())
 }
 
 #[tokio::test]
@@ -110,7 +68,7 @@ async fn get_usage_without_traffic_lists_every_day_of_every_key() {
     }
 
     // On the wire the map is `values` (botocore's locationName for `items`).
-    let (status, body) = raw(
+    let (status, body) = raw_get(
         &s,
         &format!("/usageplans/{plan}/usage?startDate={start}&endDate={start}"),
     )
@@ -172,7 +130,7 @@ async fn get_usage_without_traffic_lists_every_day_of_every_key() {
         .unwrap();
     assert_eq!(u.items().unwrap()[&bare_keys[0]], vec![vec![0, 0]]);
     let (empty, _) = plan_with_keys(&c, None, 0, &[]).await;
-    let (_, body) = raw(
+    let (_, body) = raw_get(
         &s,
         &format!("/usageplans/{empty}/usage?startDate={start}&endDate={start}"),
     )
@@ -264,7 +222,7 @@ async fn get_usage_errors() {
         )
     );
     // Dates are required; the SDK insists, so ask over raw HTTP.
-    let (status, body) = raw(&s, &format!("/usageplans/{plan}/usage?endDate={today}")).await;
+    let (status, body) = raw_get(&s, &format!("/usageplans/{plan}/usage?endDate={today}")).await;
     assert_eq!(status, 400);
     assert_eq!(
         body["message"],
@@ -289,7 +247,7 @@ async fn update_usage_errors() {
             .key_id(key)
             .patch_operations(o)
     };
-    let remaining = || op("replace", "/remaining", Some("50"));
+    let remaining = || patch("replace", "/remaining", "50");
     assert_eq!(
         fail(set("nosuch", &keys[0], remaining()).send().await),
         (
@@ -313,7 +271,7 @@ async fn update_usage_errors() {
         )
     );
     assert_eq!(
-        fail(set(&plan, &keys[0], op("replace", "/quota/limit", Some("5"))).send().await),
+        fail(set(&plan, &keys[0], patch("replace", "/quota/limit", "5")).send().await),
         (
             "BadRequestException".into(),
             "Invalid patch path  '/quota/limit' specified for op 'replace'. Must be one of: [/remaining]".into()
@@ -322,7 +280,7 @@ async fn update_usage_errors() {
     // boto/boto3#2504: AWS lists no path at all for `add`.
     assert_eq!(
         fail(
-            set(&plan, &keys[0], op("add", "/remaining", Some("5")))
+            set(&plan, &keys[0], patch("add", "/remaining", "5"))
                 .send()
                 .await
         )
@@ -331,7 +289,7 @@ async fn update_usage_errors() {
     );
     assert_eq!(
         fail(
-            set(&plan, &keys[0], op("replace", "/remaining", Some("many")))
+            set(&plan, &keys[0], patch("replace", "/remaining", "many"))
                 .send()
                 .await
         ),
@@ -342,7 +300,7 @@ async fn update_usage_errors() {
     );
     assert_eq!(
         fail(
-            set(&plan, &keys[0], op("replace", "/remaining", Some("-1")))
+            set(&plan, &keys[0], patch("replace", "/remaining", "-1"))
                 .send()
                 .await
         )
@@ -363,7 +321,7 @@ async fn update_usage_sets_the_remaining_quota() {
         .update_usage()
         .usage_plan_id(&plan)
         .key_id(&keys[0])
-        .patch_operations(op("replace", "/remaining", Some("250")))
+        .patch_operations(patch("replace", "/remaining", "250"))
         .send()
         .await
         .unwrap();
@@ -387,53 +345,20 @@ async fn update_usage_sets_the_remaining_quota() {
 /// deployed to stage `dev`.
 async fn keyed_api(c: &Client) -> String {
     let (api, root) = new_api(c, "keyed").await;
-    c.put_method()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .authorization_type("NONE")
+    let get = Route::new(c, &api, &root, "GET");
+    get.put_method()
         .api_key_required(true)
         .send()
         .await
         .expect("put_method");
-    c.put_method_response()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .status_code("200")
-        .send()
-        .await
-        .expect("put_method_response");
-    c.put_integration()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .r#type(IntegrationType::Mock)
-        .request_templates("application/json", "{\"statusCode\": 200}")
-        .send()
-        .await
-        .expect("put_integration");
-    c.put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(&root)
-        .http_method("GET")
-        .status_code("200")
-        .response_templates("application/json", "{\"ok\": true}")
-        .send()
-        .await
-        .expect("put_integration_response");
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .expect("create_deployment");
+    get.mock_json("{\"ok\": true}").await;
+    deploy(c, &api, "dev").await;
     api
 }
 
 async fn call(s: &Server, api: &str, key: &str) -> u16 {
     s.http()
-        .get(format!("{}/_aws/execute-api/{api}/dev/", s.url))
+        .get(format!("{}/", stage_url(s, api, "dev")))
         .header("x-api-key", key)
         .send()
         .await
@@ -492,7 +417,7 @@ async fn traffic_is_counted_and_quota_extensions_admit_more() {
         .update_usage()
         .usage_plan_id(&plan)
         .key_id(&keys[0])
-        .patch_operations(op("replace", "/remaining", Some("2")))
+        .patch_operations(patch("replace", "/remaining", "2"))
         .send()
         .await
         .unwrap();
@@ -582,7 +507,7 @@ async fn imported_keys_are_enforced_on_the_stage() {
     assert_eq!(call(&s, &api, off).await, 403);
     let r = s
         .http()
-        .get(format!("{}/_aws/execute-api/{api}/dev/", s.url))
+        .get(format!("{}/", stage_url(&s, &api, "dev")))
         .header("x-api-key", off)
         .send()
         .await
@@ -592,7 +517,7 @@ async fn imported_keys_are_enforced_on_the_stage() {
     // Enabled through UpdateApiKey: live on the next request.
     c.update_api_key()
         .api_key(&ids[1])
-        .patch_operations(op("replace", "/enabled", Some("true")))
+        .patch_operations(patch("replace", "/enabled", "true"))
         .send()
         .await
         .unwrap();

@@ -103,23 +103,7 @@ async fn update_account(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::RawPatchOp;
-
-    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
-        let input = PatchInput {
-            patch_operations: Some(
-                list.iter()
-                    .map(|(op, path, value)| RawPatchOp {
-                        op: Some((*op).into()),
-                        path: Some((*path).into()),
-                        value: value.map(Into::into),
-                        from: None,
-                    })
-                    .collect(),
-            ),
-        };
-        patch::parse(input, "updateAccountInput").unwrap()
-    }
+    use crate::patch::ops;
 
     #[test]
     fn role_arn_set_and_cleared() {

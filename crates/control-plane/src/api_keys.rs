@@ -634,23 +634,7 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::RawPatchOp;
-
-    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
-        let input = PatchInput {
-            patch_operations: Some(
-                list.iter()
-                    .map(|(op, path, value)| RawPatchOp {
-                        op: Some((*op).into()),
-                        path: Some((*path).into()),
-                        value: value.map(Into::into),
-                        from: None,
-                    })
-                    .collect(),
-            ),
-        };
-        patch::parse(input, "updateApiKeyInput").unwrap()
-    }
+    use crate::patch::ops;
 
     #[test]
     fn patch_accepts_the_documented_paths() {

@@ -302,23 +302,7 @@ async fn delete_gateway_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::RawPatchOp;
-
-    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
-        let input = PatchInput {
-            patch_operations: Some(
-                list.iter()
-                    .map(|(op, path, value)| RawPatchOp {
-                        op: Some((*op).into()),
-                        path: (!path.is_empty()).then(|| (*path).into()),
-                        value: value.map(Into::into),
-                        from: None,
-                    })
-                    .collect(),
-            ),
-        };
-        patch::parse(input, "updateGatewayResponseInput").unwrap()
-    }
+    use crate::patch::ops;
 
     fn message(r: Result<()>) -> String {
         r.unwrap_err().0.message

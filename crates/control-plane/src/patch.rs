@@ -214,6 +214,25 @@ impl PatchOp {
     }
 }
 
+/// Parsed patch operations from `(op, path, value)` triples, for unit tests of the modules'
+/// `apply_patch` functions. Panics if an op is outside AWS's enum (a mistake in the test).
+#[cfg(test)]
+pub(crate) fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
+    let input = PatchInput {
+        patch_operations: Some(
+            list.iter()
+                .map(|(op, path, value)| RawPatchOp {
+                    op: Some((*op).into()),
+                    path: Some((*path).into()),
+                    value: value.map(Into::into),
+                    from: None,
+                })
+                .collect(),
+        ),
+    };
+    parse(input, "updateInput").expect("test patch operations")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -429,23 +429,7 @@ async fn delete_rest_api(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::{PatchOp, RawPatchOp};
-
-    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
-        let input = PatchInput {
-            patch_operations: Some(
-                list.iter()
-                    .map(|(op, path, value)| RawPatchOp {
-                        op: Some((*op).into()),
-                        path: Some((*path).into()),
-                        value: value.map(Into::into),
-                        from: None,
-                    })
-                    .collect(),
-            ),
-        };
-        patch::parse(input, "updateRestApiInput").unwrap()
-    }
+    use crate::patch::ops;
 
     #[test]
     fn binary_media_types_add_replace_remove() {

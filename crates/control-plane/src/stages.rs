@@ -680,26 +680,7 @@ pub fn apply_patch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::RawPatchOp;
-
-    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
-        patch::parse(
-            PatchInput {
-                patch_operations: Some(
-                    list.iter()
-                        .map(|(op, path, value)| RawPatchOp {
-                            op: Some((*op).into()),
-                            path: Some((*path).into()),
-                            value: value.map(Into::into),
-                            from: None,
-                        })
-                        .collect(),
-                ),
-            },
-            "updateStageInput",
-        )
-        .unwrap()
-    }
+    use crate::patch::ops;
 
     fn copy(path: &str, from: &str) -> PatchOp {
         PatchOp {

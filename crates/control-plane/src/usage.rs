@@ -362,7 +362,7 @@ async fn update_usage(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::RawPatchOp;
+    use crate::patch::ops;
 
     fn d(s: &str) -> NaiveDate {
         parse_day(s).unwrap()
@@ -370,22 +370,6 @@ mod tests {
 
     fn counts(list: &[(&str, i64)]) -> BTreeMap<NaiveDate, i64> {
         list.iter().map(|(day, n)| (d(day), *n)).collect()
-    }
-
-    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
-        let input = PatchInput {
-            patch_operations: Some(
-                list.iter()
-                    .map(|(op, path, value)| RawPatchOp {
-                        op: Some((*op).into()),
-                        path: Some((*path).into()),
-                        value: value.map(Into::into),
-                        from: None,
-                    })
-                    .collect(),
-            ),
-        };
-        patch::parse(input, "updateUsageInput").unwrap()
     }
 
     #[test]

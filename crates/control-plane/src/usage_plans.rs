@@ -588,23 +588,7 @@ async fn delete_usage_plan_key(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::RawPatchOp;
-
-    fn ops(list: &[(&str, &str, Option<&str>)]) -> Vec<PatchOp> {
-        let input = PatchInput {
-            patch_operations: Some(
-                list.iter()
-                    .map(|(op, path, value)| RawPatchOp {
-                        op: Some((*op).into()),
-                        path: Some((*path).into()),
-                        value: value.map(Into::into),
-                        from: None,
-                    })
-                    .collect(),
-            ),
-        };
-        patch::parse(input, "updateUsagePlanInput").unwrap()
-    }
+    use crate::patch::ops;
 
     fn plan() -> UsagePlan {
         UsagePlan {
