@@ -64,6 +64,8 @@ pub struct Template {
     pub(crate) names: Vec<Box<str>>,
     pub(crate) defines: Vec<ast::Block>,
     pub(crate) macros: HashMap<Box<str>, ast::MacroDef>,
+    /// Number of property accesses (member position hint slots of a render).
+    pub(crate) props: usize,
 }
 
 impl fmt::Debug for Template {
@@ -83,13 +85,21 @@ impl Template {
     /// comment, a malformed expression, or an unsupported directive (`#include`, `#parse`,
     /// `#evaluate`).
     pub fn parse(src: &str) -> Result<Self, ParseError> {
-        let parsed = parser::parse(src)?;
+        let mut parsed = parser::parse(src)?;
+        ast::fuse(&mut parsed.root);
+        parsed.shared.defines.iter_mut().for_each(ast::fuse);
+        parsed
+            .shared
+            .macros
+            .values_mut()
+            .for_each(|m| ast::fuse(&mut m.body));
         Ok(Self {
             src: src.into(),
             root: parsed.root,
             names: parsed.shared.names,
             defines: parsed.shared.defines,
             macros: parsed.shared.macros,
+            props: parsed.shared.props,
         })
     }
 

@@ -54,6 +54,8 @@ pub(crate) struct Shared {
     pub names: Vec<Box<str>>,
     pub defines: Vec<Block>,
     pub macros: HashMap<Box<str>, MacroDef>,
+    /// Property accesses parsed so far (each gets a member position hint slot).
+    pub props: usize,
 }
 
 impl Shared {
@@ -63,6 +65,7 @@ impl Shared {
             names: Vec::new(),
             defines: Vec::new(),
             macros: HashMap::new(),
+            props: 0,
         };
         for b in BUILTINS {
             s.slot(b);
@@ -768,7 +771,8 @@ impl Parser<'_> {
                         };
                         parts.push(Part::Method { name, args, regex });
                     } else {
-                        parts.push(Part::Prop(name));
+                        parts.push(Part::Prop(name, self.sh.props));
+                        self.sh.props += 1;
                     }
                 }
                 _ => break,

@@ -21,7 +21,8 @@ use crate::parser::{
 use crate::util;
 use crate::value::{
     from_serde, java_equals, json_child, list_items, map_entries, materialize, to_plain_string,
-    to_serde, velocity_eq, write_java, write_json, Flavor, JsonInst, LoopInfo, Num, Value,
+    to_serde, velocity_eq, with_str, write_java, write_json, Flavor, JsonInst, LoopInfo, Num,
+    Value,
 };
 use crate::Template;
 
@@ -57,10 +58,16 @@ enum Flow {
     Stop,
 }
 
-type RResult<T> = Result<T, RenderError>;
+/// Errors are boxed inside the renderer: every node and expression returns a result, and a
+/// pointer-sized error keeps those results small (a `Result<Flow, RenderError>` is 48 bytes).
+type RResult<T> = Result<T, Box<RenderError>>;
 
 /// Renders `tpl` against `ctx`.
-pub(crate) fn render(tpl: &Template, ctx: &Context, limits: &Limits) -> RResult<Rendered> {
+pub(crate) fn render(
+    tpl: &Template,
+    ctx: &Context,
+    limits: &Limits,
+) -> Result<Rendered, RenderError> {
     let mut vars = vec![Value::Null; tpl.names.len()];
     vars[SLOT_INPUT] = Value::Input;
     vars[SLOT_UTIL] = Value::Util;
@@ -69,16 +76,20 @@ pub(crate) fn render(tpl: &Template, ctx: &Context, limits: &Limits) -> RResult<
     let mut r = Renderer {
         tpl,
         ctx,
-        limits,
+        // A copy next to the counters: checked at every node, one load instead of two.
+        limits: limits.clone(),
         vars,
-        out: String::with_capacity(tpl.src.len() + 64),
+        // Response templates print much of the body: reserving for it up front saves the
+        // reallocations (and copies) of a growing output.
+        out: String::with_capacity(tpl.src.len() + ctx.body.len().min(1 << 16) + 64),
         steps: 0,
         depth: 0,
         body: None,
         body_doc: None,
         params: None,
+        hints: vec![0; tpl.props],
     };
-    r.block(&tpl.root)?;
+    r.block(&tpl.root).map_err(|e| *e)?;
     let (request, response) = r.overrides();
     Ok(Rendered::new(r.out, request, response))
 }
@@ -86,7 +97,7 @@ pub(crate) fn render(tpl: &Template, ctx: &Context, limits: &Limits) -> RResult<
 struct Renderer<'a> {
     tpl: &'a Template,
     ctx: &'a Context,
-    limits: &'a Limits,
+    limits: Limits,
     vars: Vec<Value>,
     out: String,
     steps: u64,
@@ -94,6 +105,8 @@ struct Renderer<'a> {
     body: Option<Arc<str>>,
     body_doc: Option<Option<Rc<JsonDoc>>>,
     params: Option<Value>,
+    /// Member position hint of each property access (`Part::Prop`), for this render only.
+    hints: Vec<u32>,
 }
 
 fn truthy(v: &Value) -> bool {
@@ -123,6 +136,61 @@ fn key_matches(k: &Value, key: &Value) -> bool {
         (Value::Str(a), Value::Str(b)) => a == b,
         _ => java_equals(k, key),
     }
+}
+
+/// `*slot = json_child(inst, c)`. When the slot already views the same document (the previous
+/// item of a `#foreach`), only the node index changes: no reference count traffic per item.
+#[inline]
+fn set_json_child(slot: &mut Value, inst: &Rc<JsonInst>, c: u32) {
+    let plain = inst.overlay.borrow().is_empty()
+        && matches!(
+            inst.doc.node(c).kind,
+            Kind::Num | Kind::Str | Kind::Arr | Kind::Obj
+        );
+    if !plain {
+        *slot = json_child(inst, c);
+    } else if let Value::Json(old, i) = slot {
+        if Rc::ptr_eq(old, inst) {
+            *i = c;
+        } else {
+            *slot = Value::Json(inst.clone(), c);
+        }
+    } else {
+        *slot = Value::Json(inst.clone(), c);
+    }
+}
+
+/// Where a chain of properties leads through the objects of an unmodified JSON document,
+/// without building a value per step: the node reached, how many parts were consumed (one step
+/// each), and whether the last consumed member was missing (the reference is then null). Stops
+/// at the first part that is not a property of an object. `None` when the template has modified
+/// the document (the overlay must be consulted).
+#[inline]
+fn json_walk(
+    inst: &JsonInst,
+    start: u32,
+    parts: &[Part],
+    hints: &mut [u32],
+) -> Option<(u32, usize, bool)> {
+    if !inst.overlay.borrow().is_empty() {
+        return None;
+    }
+    let doc = &inst.doc;
+    let mut cur = start;
+    let mut k = 0;
+    while let Some(Part::Prop(name, slot)) = parts.get(k) {
+        if doc.node(cur).kind != Kind::Obj {
+            break;
+        }
+        k += 1;
+        let mut none = 0;
+        let hint = hints.get_mut(*slot).unwrap_or(&mut none);
+        match doc.member_hinted(cur, name, hint) {
+            Some(c) => cur = c,
+            None => return Some((cur, k, true)),
+        }
+    }
+    Some((cur, k, false))
 }
 
 /// Java `String` index (UTF-16 units) to byte offset; `None` when out of range.
@@ -165,37 +233,49 @@ impl Renderer<'_> {
     fn step(&mut self) -> RResult<()> {
         self.steps += 1;
         if self.steps > self.limits.max_steps {
-            return Err(RenderError::TooManySteps {
+            return Err(Box::new(RenderError::TooManySteps {
                 limit: self.limits.max_steps,
-            });
+            }));
+        }
+        Ok(())
+    }
+
+    /// `n` steps at once, for work done without side effects (a walk through a JSON document):
+    /// the limit fails the render exactly as `n` calls of [`Self::step`] would.
+    fn add_steps(&mut self, n: u64) -> RResult<()> {
+        self.steps += n;
+        if self.steps > self.limits.max_steps {
+            return Err(Box::new(RenderError::TooManySteps {
+                limit: self.limits.max_steps,
+            }));
         }
         Ok(())
     }
 
     fn check_len(&self, len: usize) -> RResult<()> {
         if len > self.limits.max_output {
-            return Err(RenderError::OutputTooLarge {
+            return Err(Box::new(RenderError::OutputTooLarge {
                 limit: self.limits.max_output,
-            });
+            }));
         }
         Ok(())
     }
 
     fn method_err<T>(&self, pos: usize, message: impl Into<String>) -> RResult<T> {
         let e = crate::error::ParseError::at(&self.tpl.src, pos, "");
-        Err(RenderError::Method {
+        Err(Box::new(RenderError::Method {
             line: e.line,
             column: e.column,
             message: message.into(),
-        })
+        }))
     }
 
     fn enter(&mut self) -> RResult<()> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
-            return Err(RenderError::TooDeep {
+            return Err(Box::new(RenderError::TooDeep {
                 limit: self.limits.max_depth,
-            });
+            }));
         }
         Ok(())
     }
@@ -219,9 +299,13 @@ impl Renderer<'_> {
                 self.out.push_str(t);
                 self.check_len(self.out.len())?;
             }
-            Node::Ref(r) => {
-                let v = self.eval_ref(r)?;
-                self.write_value(&v)?;
+            Node::Ref(r) => self.write_ref(r)?,
+            Node::TextRef(t, r) => {
+                self.out.push_str(t);
+                self.check_len(self.out.len())?;
+                // The `Ref` node's own step.
+                self.step()?;
+                self.write_ref(r)?;
             }
             Node::EscapedRef { prefix, reference } => {
                 let v = self.eval_ref(reference)?;
@@ -243,8 +327,7 @@ impl Renderer<'_> {
                 otherwise,
             } => {
                 for (cond, body) in branches {
-                    let c = self.eval(cond)?;
-                    if truthy(&c) {
+                    if self.cond(cond)? {
                         return self.block(body);
                     }
                 }
@@ -267,6 +350,92 @@ impl Renderer<'_> {
             Node::Stop => return Ok(Flow::Stop),
         }
         Ok(Flow::Go)
+    }
+
+    /// Prints `$ref`. A property chain through an unmodified JSON document (`$item.sku`, the
+    /// bulk of a response template) is printed straight from the document, without building
+    /// a value; the steps and output are those of [`Self::eval_ref`] and [`Self::write_value`].
+    fn write_ref(&mut self, r: &Reference) -> RResult<()> {
+        let walked = match &self.vars[r.slot] {
+            Value::Json(inst, i) => match json_walk(inst, *i, &r.parts, &mut self.hints) {
+                Some((cur, k, missing)) if missing || k == r.parts.len() => {
+                    if !missing {
+                        let doc = &inst.doc;
+                        let out = &mut self.out;
+                        match doc.node(cur).kind {
+                            Kind::Null => {}
+                            Kind::True => out.push_str("true"),
+                            Kind::False => out.push_str("false"),
+                            Kind::Str => doc.write_str(cur, out),
+                            Kind::Num => doc.write_number(cur, out),
+                            Kind::Arr => doc.write_json(cur, out),
+                            Kind::Obj => write_java(&Value::Json(inst.clone(), cur), out, 0),
+                        }
+                    }
+                    Some(k)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(k) = walked {
+            self.add_steps(k as u64)?;
+            return self.check_len(self.out.len());
+        }
+        let v = self.eval_ref(r)?;
+        self.write_value(&v)
+    }
+
+    /// Truth of an `#if`/`#elseif` condition. `$foreach.hasNext` and `$json.prop == "text"`
+    /// are decided without building values (same steps and result as evaluating them).
+    fn cond(&mut self, e: &Expr) -> RResult<bool> {
+        match e {
+            Expr::Ref(r) => {
+                if let (Value::Loop(l), [Part::Prop(name, _)]) = (&self.vars[r.slot], &r.parts[..])
+                {
+                    let b = truthy(&loop_prop(l, name));
+                    // `eval` and the property access.
+                    self.add_steps(2)?;
+                    return Ok(b);
+                }
+            }
+            Expr::Bin(op @ (BinOp::Eq | BinOp::Ne), l, rhs) => {
+                if let (Expr::Ref(a), Expr::Str(lit)) = (&**l, &**rhs) {
+                    if let Some((eq, k)) = self.json_str_eq(a, lit) {
+                        // `eval` of the operator and of both operands, plus the accesses.
+                        self.add_steps(3 + k as u64)?;
+                        return Ok(eq == (*op == BinOp::Eq));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let v = self.eval(e)?;
+        Ok(truthy(&v))
+    }
+
+    /// `velocity_eq($ref, "lit")` and the steps of evaluating `$ref`, when `$ref` is a
+    /// property chain through an unmodified JSON document ending at a string, null or nothing.
+    fn json_str_eq(&mut self, r: &Reference, lit: &str) -> Option<(bool, usize)> {
+        let Value::Json(inst, i) = &self.vars[r.slot] else {
+            return None;
+        };
+        let (cur, k, missing) = json_walk(inst, *i, &r.parts, &mut self.hints)?;
+        // `null == ""` holds (AWS); a missing member is null.
+        if missing {
+            return Some((lit.is_empty(), k));
+        }
+        if k != r.parts.len() {
+            return None;
+        }
+        let doc = &inst.doc;
+        let n = doc.node(cur);
+        match n.kind {
+            Kind::Str if n.escaped => Some((doc.string(cur) == lit, k)),
+            Kind::Str => Some((doc.raw(cur) == lit, k)),
+            Kind::Null => Some((lit.is_empty(), k)),
+            _ => None,
+        }
     }
 
     fn write_value(&mut self, v: &Value) -> RResult<()> {
@@ -330,27 +499,28 @@ impl Renderer<'_> {
             _ => return Ok(Flow::Go),
         };
         let obj_json = matches!(&src, Value::Json(inst, i) if inst.doc.node(*i).kind == Kind::Obj);
-        let mut next = move || -> Option<(Value, bool)> {
+        // Stores the next item in `slot`; whether another one follows.
+        let mut next = move |slot: &mut Value| -> Option<bool> {
             match &mut it {
                 It::List(l, i) => {
                     let items = l.items.borrow();
-                    let v = items.get(*i)?.clone();
+                    *slot = items.get(*i)?.clone();
                     *i += 1;
-                    Some((v, *i < items.len()))
+                    Some(*i < items.len())
                 }
                 It::Json(inst, cur, left) => {
                     if *left == 0 {
                         return None;
                     }
                     *left -= 1;
-                    let v = json_child(inst, *cur);
+                    set_json_child(slot, inst, *cur);
                     let after = inst.doc.node(*cur).next;
                     *cur = if obj_json { after + 1 } else { after };
-                    Some((v, *left > 0))
+                    Some(*left > 0)
                 }
                 It::Vals(vals) => {
-                    let v = vals.next()?;
-                    Some((v, vals.len() > 0))
+                    *slot = vals.next()?;
+                    Some(vals.len() > 0)
                 }
             }
         };
@@ -374,12 +544,20 @@ impl Renderer<'_> {
                 result = Err(e);
                 break;
             }
-            let Some((v, has_next)) = next() else { break };
+            let Some(has_next) = next(&mut self.vars[var]) else {
+                break;
+            };
             info.index.set(i);
             info.has_next.set(has_next);
-            self.vars[var] = v;
-            self.vars[SLOT_COUNT] = Value::Int(i as i64 + 1);
-            self.vars[SLOT_HAS_NEXT] = Value::Bool(has_next);
+            // Updated in place while the body left them alone (no value built and dropped).
+            match &mut self.vars[SLOT_COUNT] {
+                Value::Int(c) => *c = i as i64 + 1,
+                other => *other = Value::Int(i as i64 + 1),
+            }
+            match &mut self.vars[SLOT_HAS_NEXT] {
+                Value::Bool(b) => *b = has_next,
+                other => *other = Value::Bool(has_next),
+            }
             match self.block(body) {
                 Ok(Flow::Go) => {}
                 Ok(Flow::Break) => break,
@@ -546,7 +724,7 @@ impl Renderer<'_> {
             other => other,
         };
         match last {
-            Part::Prop(name) => {
+            Part::Prop(name, _) => {
                 if let Value::Map(m) = &base {
                     map_put(m, Value::str(&**name), v);
                 }
@@ -706,10 +884,42 @@ impl Renderer<'_> {
     }
 
     fn eval_ref(&mut self, r: &Reference) -> RResult<Value> {
-        // Accesses return resolved values, so only the variable itself needs resolving.
-        let mut v = self.var(r.slot).resolve();
         let parts = &r.parts;
-        let mut k = 0;
+        // A variable holding a JSON node is walked in place: no clone of the variable and no
+        // value per step.
+        let walked = match &self.vars[r.slot] {
+            Value::Json(inst, i) => {
+                json_walk(inst, *i, parts, &mut self.hints).map(|(cur, k, missing)| {
+                    let v = if missing {
+                        Value::Null
+                    } else {
+                        Value::Json(inst.clone(), cur).resolve()
+                    };
+                    (v, k)
+                })
+            }
+            _ => None,
+        };
+        // `$context.requestId` and the like while `$context` is still the request's: read from
+        // the request's context, without building the whole `$context` map (and converting it
+        // back for the overrides after rendering).
+        let walked = match walked {
+            None if r.slot == SLOT_CONTEXT && matches!(self.vars[r.slot], Value::Lazy(_)) => {
+                self.context_walk(parts)
+            }
+            w => w,
+        };
+        // Accesses return resolved values, so only the variable itself needs resolving.
+        let (mut v, mut k) = match walked {
+            Some((v, k)) => {
+                self.add_steps(k as u64)?;
+                if k > 0 && v.is_null() {
+                    return Ok(Value::Null);
+                }
+                (v, k)
+            }
+            None => (self.var(r.slot).resolve(), 0),
+        };
         let mut resolved = true;
         while let Some(part) = parts.get(k) {
             if v.is_null() {
@@ -718,11 +928,11 @@ impl Renderer<'_> {
             // Fast path: a chain of properties through objects of an unmodified JSON document
             // walks node indexes and builds one value at the end (same steps, same result as
             // `part` on each intermediate view).
-            if let (Value::Json(inst, i), Part::Prop(_)) = (&v, part) {
+            if let (Value::Json(inst, i), Part::Prop(..)) = (&v, part) {
                 let doc = &inst.doc;
                 if doc.node(*i).kind == Kind::Obj && inst.overlay.borrow().is_empty() {
                     let mut cur = *i;
-                    while let Some(Part::Prop(name)) = parts.get(k) {
+                    while let Some(Part::Prop(name, _)) = parts.get(k) {
                         if doc.node(cur).kind != Kind::Obj {
                             break;
                         }
@@ -748,21 +958,65 @@ impl Renderer<'_> {
         Ok(if resolved { v } else { v.resolve() })
     }
 
+    /// Reads `$context.a.b…` from the request's context while `$context` has not been built:
+    /// the value and the number of properties consumed (one step each), as accessing the
+    /// built map would give. `None` for the overrides (which get defaults when built), for
+    /// `$context` itself and for chains that end at a map or list.
+    fn context_walk(&self, parts: &[Part]) -> Option<(Value, usize)> {
+        let Some(Part::Prop(first, _)) = parts.first() else {
+            return None;
+        };
+        if &**first == "requestOverride" || &**first == "responseOverride" {
+            return None;
+        }
+        let mut cur = match self.ctx.context.get(&**first) {
+            Some(v) => v,
+            None => return Some((Value::Null, 1)),
+        };
+        let mut k = 1;
+        while let (Some(Part::Prop(name, _)), serde_json::Value::Object(m)) = (parts.get(k), cur) {
+            k += 1;
+            match m.get(&**name) {
+                Some(v) => cur = v,
+                None => return Some((Value::Null, k)),
+            }
+        }
+        // Maps and lists are left to the built `$context`: the template may modify them, and
+        // the change must show through `$context` afterwards.
+        match cur {
+            serde_json::Value::Object(_) | serde_json::Value::Array(_) => None,
+            leaf => Some((from_serde(leaf, Flavor::Context), k)),
+        }
+    }
+
     fn part(&mut self, v: &Value, part: &Part, r: &Reference) -> RResult<Value> {
         self.step()?;
         match part {
-            Part::Prop(name) => Ok(self.prop(v, name)),
+            Part::Prop(name, _) => Ok(self.prop(v, name)),
             Part::Index(e) => {
                 let k = self.eval(e)?.resolve();
                 self.index(v, &k, r)
             }
-            Part::Method { name, args, regex } => {
-                let mut argv = Vec::with_capacity(args.len());
-                for a in args {
-                    argv.push(self.eval(a)?.resolve());
+            // Up to two arguments (nearly every call) live on the stack, not in a `Vec`.
+            Part::Method { name, args, regex } => match &args[..] {
+                [] => self.call(v, name, &[], regex.as_ref(), r),
+                [a] => {
+                    let argv = [self.eval(a)?.resolve()];
+                    self.call(v, name, &argv, regex.as_ref(), r)
                 }
-                self.call(v, name, &argv, regex.as_ref(), r)
-            }
+                [a, b] => {
+                    let a = self.eval(a)?.resolve();
+                    let argv = [a, self.eval(b)?.resolve()];
+                    self.call(v, name, &argv, regex.as_ref(), r)
+                }
+                _ => {
+                    let mut argv = Vec::with_capacity(args.len());
+                    for a in args {
+                        argv.push(self.eval(a)?.resolve());
+                    }
+                    self.call(v, name, &argv, regex.as_ref(), r)
+                }
+            },
         }
     }
 
@@ -770,7 +1024,7 @@ impl Renderer<'_> {
 
     fn prop(&mut self, v: &Value, name: &str) -> Value {
         match v {
-            Value::Map(m) => map_get(m, &Value::str(name)),
+            Value::Map(m) => map_get_str(m, name),
             Value::Json(inst, i) => {
                 let doc = &inst.doc;
                 match doc.node(*i).kind {
@@ -999,9 +1253,15 @@ impl Renderer<'_> {
         };
         let out = match name {
             "escapeJavaScript" => {
-                let s = text();
-                let mut o = String::with_capacity(s.len() + 8);
-                util::escape_javascript(&s, &mut o);
+                // Strings (also those of the body) are escaped in place, not copied first.
+                let mut o = String::new();
+                let escaped = with_str(arg, |s| {
+                    o.reserve(s.len() + 8);
+                    util::escape_javascript(s, &mut o);
+                });
+                if escaped.is_none() {
+                    util::escape_javascript(&to_plain_string(arg), &mut o);
+                }
                 o
             }
             "urlEncode" => util::url_encode(&text()),
@@ -1261,10 +1521,27 @@ impl Renderer<'_> {
                 let (Some(pat), Some(rep)) = (arg_s(0), arg_s(1)) else {
                     return Ok(Value::Null);
                 };
-                let re = regex_for(self, &pat, false)?;
                 let limit = if name == "replaceFirst" { 1 } else { 0 };
                 let mut out = String::with_capacity(s.len());
                 let mut last = 0;
+                // A pattern without metacharacters is searched as text: the same matches,
+                // without a regex search (cache pool, prefilter) per call.
+                if let (Some(lit), false) = (util::regex_literal(&pat), rep.contains(['$', '\\'])) {
+                    for (n, start) in util::LiteralMatches::new(s, &lit).enumerate() {
+                        if limit > 0 && n >= limit {
+                            break;
+                        }
+                        out.push_str(&s[last..start]);
+                        out.push_str(&rep);
+                        last = start + lit.len();
+                        self.check_len(out.len())?;
+                        self.step()?;
+                    }
+                    out.push_str(&s[last..]);
+                    self.check_len(out.len())?;
+                    return Ok(Value::str(out));
+                }
+                let re = regex_for(self, &pat, false)?;
                 if !rep.contains(['$', '\\']) {
                     // A literal replacement needs no capture groups.
                     for (n, m) in re.find_iter(s).enumerate() {
@@ -1589,6 +1866,15 @@ fn map_get(m: &crate::value::MapObj, k: &Value) -> Value {
         .borrow()
         .iter()
         .find(|(x, _)| key_matches(x, k))
+        .map_or(Value::Null, |(_, v)| v.clone())
+}
+
+/// `map_get(m, name)` for a property name, without building a string value for the key.
+fn map_get_str(m: &crate::value::MapObj, name: &str) -> Value {
+    m.entries
+        .borrow()
+        .iter()
+        .find(|(x, _)| with_str(x, |k| k == name).unwrap_or(false))
         .map_or(Value::Null, |(_, v)| v.clone())
 }
 

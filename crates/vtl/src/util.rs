@@ -63,26 +63,34 @@ pub(crate) fn json_quote(s: &str, out: &mut String) {
 /// commons-lang `StringEscapeUtils.escapeJavaScript`: escapes `'`, `"`, `\`, `/`, control
 /// characters and every UTF-16 unit outside ASCII as `\uXXXX` (upper-case hex).
 pub(crate) fn escape_javascript(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '/' => out.push_str("\\/"),
-            '\u{8}' => out.push_str("\\b"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    let _ = write!(out, "\\u{:04X}", unit);
-                }
+    // Runs of characters that need no escape are copied in one go.
+    let mut last = 0;
+    for (i, c) in s.char_indices() {
+        let esc = match c {
+            '\'' => "\\'",
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '/' => "\\/",
+            '\u{8}' => "\\b",
+            '\n' => "\\n",
+            '\t' => "\\t",
+            '\u{c}' => "\\f",
+            '\r' => "\\r",
+            c if (c as u32) < 0x20 || (c as u32) > 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        last = i + c.len_utf8();
+        if esc.is_empty() {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                let _ = write!(out, "\\u{:04X}", unit);
             }
-            c => out.push(c),
+        } else {
+            out.push_str(esc);
         }
     }
+    out.push_str(&s[last..]);
 }
 
 /// Java `URLEncoder.encode(s, "UTF-8")`: `a-zA-Z0-9.-*_` kept, space as `+`, rest `%XX`.
@@ -127,6 +135,78 @@ pub(crate) fn url_decode(s: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The text a Java regular expression matches when it is a plain literal: no metacharacters,
+/// and `\` only before ASCII punctuation (a literal in Java and in the `regex` crate; `<` and
+/// `>` excepted, which `regex` reads as word boundaries). Such patterns can be searched as text.
+pub(crate) fn regex_literal(pattern: &str) -> Option<String> {
+    if pattern.is_empty() || pattern.len() > 256 {
+        return None;
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n) if n.is_ascii_punctuation() && n != '<' && n != '>' => out.push(n),
+                _ => return None,
+            },
+            '.' | '^' | '$' | '*' | '+' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '|' => {
+                return None
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// Start offsets of the non-overlapping occurrences of `needle` in `hay`, leftmost first (as
+/// `str::match_indices`). Short haystacks, the usual case in templates, are scanned directly:
+/// setting up the two-way searcher of `match_indices` costs more than the whole scan.
+pub(crate) struct LiteralMatches<'a> {
+    hay: &'a str,
+    needle: &'a str,
+    pos: usize,
+    inner: Option<std::str::MatchIndices<'a, &'a str>>,
+}
+
+impl<'a> LiteralMatches<'a> {
+    /// `needle` must not be empty.
+    pub(crate) fn new(hay: &'a str, needle: &'a str) -> Self {
+        // Beyond this the naive scan's worst case (length × needle length) could matter.
+        const SHORT: usize = 512;
+        let inner = (hay.len() > SHORT).then(|| hay.match_indices(needle));
+        Self {
+            hay,
+            needle,
+            pos: 0,
+            inner,
+        }
+    }
+}
+
+impl Iterator for LiteralMatches<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        if let Some(inner) = &mut self.inner {
+            return inner.next().map(|(i, _)| i);
+        }
+        let (hay, needle) = (self.hay.as_bytes(), self.needle.as_bytes());
+        let first = *needle.first()?;
+        // A match of valid UTF-8 starts at a character boundary (its first byte is not a
+        // continuation byte), so byte offsets are string offsets.
+        while self.pos + needle.len() <= hay.len() {
+            let at = self.pos;
+            if hay[at] == first && hay[at..at + needle.len()] == *needle {
+                self.pos = at + needle.len();
+                return Some(at);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+}
+
 /// Compiles a Java regular expression with the Rust `regex` crate (same syntax for the
 /// constructs templates use; look-around and back-references are not available).
 pub(crate) fn java_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
@@ -165,5 +245,50 @@ pub(crate) fn java_replacement(rep: &str, caps: &regex::Captures<'_>, out: &mut 
             }
             c => out.push(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_patterns_match_as_the_regex_does() {
+        let text = "a\\'b.c'd\\\\e-f$g a\\' aaa é";
+        for pat in [
+            "\\\\'", "'", "\\.", "a", "\\-f\\$", "\\\\\\\\", "\\'", "é", "a\\'b", "aa",
+        ] {
+            let lit = regex_literal(pat).unwrap_or_else(|| panic!("{pat} is a literal"));
+            let re = java_regex(pat).expect("compiles");
+            let by_regex: Vec<_> = re.find_iter(text).map(|m| m.range()).collect();
+            let by_text: Vec<_> = text
+                .match_indices(lit.as_str())
+                .map(|(i, m)| i..i + m.len())
+                .collect();
+            assert_eq!(by_regex, by_text, "{pat}");
+            let scanned: Vec<_> = LiteralMatches::new(text, &lit)
+                .map(|i| i..i + lit.len())
+                .collect();
+            assert_eq!(scanned, by_text, "{pat}");
+            let long = text.repeat(40);
+            let scanned: Vec<_> = LiteralMatches::new(&long, &lit).collect();
+            let by_text: Vec<_> = long.match_indices(lit.as_str()).map(|(i, _)| i).collect();
+            assert_eq!(scanned, by_text, "{pat}");
+        }
+        for pat in [
+            "", ".", "a*", "\\d", "\\<", "(?i)a", "[a]", "a|b", "\\Qa\\E", "\\",
+        ] {
+            assert_eq!(regex_literal(pat), None, "{pat}");
+        }
+    }
+
+    #[test]
+    fn escapes_javascript_as_commons_lang() {
+        let mut out = String::new();
+        escape_javascript("It's \"x\"/\\ \u{8}\n\t\u{c}\r\u{1}\u{7f}é😀end", &mut out);
+        assert_eq!(
+            out,
+            "It\\'s \\\"x\\\"\\/\\\\ \\b\\n\\t\\f\\r\\u0001\u{7f}\\u00E9\\uD83D\\uDE00end"
+        );
     }
 }

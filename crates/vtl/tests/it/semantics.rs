@@ -444,6 +444,16 @@ fn context_and_stage_variables() {
         ("{\"message\":$context.error.messageString}", "{\"message\":\"Missing Authentication Token\"}"),
         ("$stageVariables.env ${stageVariables['env']} $stageVariables.get('env') $stageVariables", "dev dev dev {env=dev}"),
         ("[$stageVariables.missing]", "[]"),
+        // Reads before and after the template changed a map of $context see the same map.
+        (
+            "#set($i = $context.identity)#set($i.tag = 'x')$context.identity.tag $context.requestId.length()",
+            "x 3",
+        ),
+        (
+            "$context.identity.sourceIp|#set($context.identity.sourceIp = 'y')$context.identity.sourceIp",
+            "192.0.2.1|y",
+        ),
+        ("[$context.missing][$context.missing.x][$context.requestId.x]", "[][][]"),
     ];
     for (t, want) in cases {
         assert_eq!(render(t, &ctx), *want, "template: {t:?}");
@@ -517,4 +527,16 @@ fn parse_errors_have_positions() {
         let e = Template::parse(t).expect_err(t);
         assert_eq!((e.line, e.column), (*line, *column), "{t:?}: {e}");
     }
+}
+
+#[test]
+fn payload_members_of_differently_shaped_objects() {
+    // Member lookups remember where a name was found in the previous object; objects of
+    // other shapes (and names nested deeper at the same offset) must not be confused.
+    let body = r#"[{"a": 1, "b": 2}, {"b": 3, "a": {"b": 9}}, {"x": {"b": 7}, "b": 4},
+        {"a": 1, "c": "b"}, {"\u0062": 5}, {"b": null}, {"b": "s\"q"}]"#;
+    let t = "#foreach($o in $input.path('$'))[$o.b]#if($o.b == 'b')!#end#end";
+    assert_eq!(render(t, &request(body)), "[2][3][4][][5][][s\"q]");
+    let t = "#set($r = $input.path('$'))#set($r[0].b = 'x')$r[0].b $r[1].b";
+    assert_eq!(render(t, &request(body)), "x 3");
 }
