@@ -28,6 +28,10 @@ pub const NON_PROXY: &[&str] = &[
 
 /// Move each of `names` present in `headers` to `x-amzn-Remapped-{name}` (every value).
 pub fn remap(headers: &mut HeaderMap, names: &[&str]) {
+    // One pass over the (few) headers first: usually none of them is remapped.
+    if !headers.keys().any(|k| names.contains(&k.as_str())) {
+        return;
+    }
     for name in names {
         if !headers.contains_key(*name) {
             continue;

@@ -69,6 +69,17 @@ impl Framing {
         while !bytes.is_empty() {
             bytes = match &mut self.state {
                 State::Off => return,
+                // The usual case: a whole head within one read, parsed in place.
+                State::Head(buf) if buf.is_empty() => match find(bytes, b"\r\n\r\n") {
+                    Some(i) => {
+                        self.state = self.on_head(&bytes[..i + 4]);
+                        &bytes[i + 4..]
+                    }
+                    None => {
+                        buf.extend_from_slice(bytes);
+                        return;
+                    }
+                },
                 State::Head(buf) => {
                     let before = buf.len();
                     buf.extend_from_slice(bytes);
@@ -176,6 +187,7 @@ impl Framing {
     }
 }
 
+/// Where `needle` (a head terminator) first occurs in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
