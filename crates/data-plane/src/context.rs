@@ -110,8 +110,8 @@ pub fn context_object(
         "httpMethod": req.method,
         "identity": {
             "accountId": null,
-            "apiKey": inv.api_key.as_ref().map(|k| k.value.as_str()),
-            "apiKeyId": inv.api_key.as_ref().map(|k| k.id.as_str()),
+            "apiKey": inv.api_key.as_ref().map(|k| &*k.value),
+            "apiKeyId": inv.api_key.as_ref().map(|k| &*k.id),
             "caller": null,
             "cognitoAuthenticationProvider": null,
             "cognitoAuthenticationType": null,

@@ -11,7 +11,7 @@
 //! restores them at start, so a restart never resets a quota.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
@@ -36,9 +36,9 @@ pub enum Refusal {
 #[derive(Debug, Clone)]
 pub struct KeyIdentity {
     /// The key's value.
-    pub value: String,
+    pub value: Arc<str>,
     /// The key's id.
-    pub id: String,
+    pub id: Arc<str>,
 }
 
 /// A usage plan's quota.
@@ -57,8 +57,8 @@ pub struct QuotaRule {
 pub struct PlanKey {
     /// The usage plan's id.
     pub plan_id: String,
-    /// API id → stage name → per-method throttles of the plan (`"/path/METHOD"` → throttle).
-    stages: HashMap<String, HashMap<String, HashMap<String, Throttle>>>,
+    /// The plan's stages: (API id, stage name, per-method throttles by `"/path/METHOD"`).
+    stages: Vec<(String, String, HashMap<String, Throttle>)>,
     /// The plan's throttle for this key, across all its stages.
     throttle: Option<Throttle>,
     /// The plan's quota.
@@ -71,7 +71,9 @@ pub struct PlanKey {
 #[derive(Debug)]
 pub struct KeyEntry {
     /// The key's id.
-    pub id: String,
+    pub id: Arc<str>,
+    /// The key's value.
+    pub value: Arc<str>,
     /// Disabled keys are refused.
     pub enabled: bool,
     /// The plans the key belongs to.
@@ -86,54 +88,116 @@ pub struct ScopeKeys {
 
 type Table = HashMap<Scope, Arc<ScopeKeys>>;
 
-/// A key's counts under one plan.
+/// A key's counts under one plan, lock-free: each of the two counts is one atomic word
+/// holding a day number and a count, advanced by compare-and-swap, so that requests on every
+/// worker thread count exactly without waiting on each other.
 #[derive(Debug, Default)]
 pub struct Counter {
-    state: Mutex<CounterState>,
+    /// The quota period's first day (day number, 0 = none yet) and the requests it used.
+    period: AtomicU64,
+    /// The current day (day number, 0 = none yet) and its requests.
+    day: AtomicU64,
+    /// Days that ended since the last flush, with their final counts (touched once a day).
+    closed: Mutex<Vec<(NaiveDate, i64)>>,
     /// Changed since the last flush.
     dirty: AtomicBool,
 }
 
-#[derive(Debug, Default)]
-struct CounterState {
-    /// The day `today_used` counts.
-    today: Option<NaiveDate>,
-    today_used: i64,
-    /// Days that ended since the last flush, with their final counts.
-    closed: Vec<(NaiveDate, i64)>,
-    /// First day of the quota period `period_used` counts.
-    period: Option<NaiveDate>,
-    period_used: i64,
+/// Day numbers: 1 is 1970-01-01, 0 means none.
+fn day_num(d: NaiveDate) -> u32 {
+    let days = (d - NaiveDate::default()).num_days() + 1;
+    u32::try_from(days).unwrap_or(0)
+}
+
+fn day_of(n: u32) -> Option<NaiveDate> {
+    (n > 0).then(|| NaiveDate::default() + chrono::Duration::days(i64::from(n) - 1))
+}
+
+fn pack(day: u32, count: i32) -> u64 {
+    (u64::from(day) << 32) | u64::from(count as u32)
+}
+
+fn unpack(v: u64) -> (u32, i32) {
+    ((v >> 32) as u32, v as u32 as i32)
+}
+
+fn clamp_i32(v: i64) -> i32 {
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }
 
 impl Counter {
     /// Count one request at `today` if the quota allows it.
     fn admit(&self, today: NaiveDate, quota: Option<&QuotaRule>) -> bool {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(q) = quota {
-            let start = q.period.start(today);
-            if s.period != Some(start) {
-                // The quota's first period starts with its offset already used.
-                s.period_used = if s.period.is_none() { q.offset } else { 0 };
-                s.period = Some(start);
+            let start = day_num(q.period.start(today));
+            let limit = clamp_i32(q.limit);
+            let mut cur = self.period.load(Ordering::Acquire);
+            loop {
+                let (period, used) = unpack(cur);
+                let used = match period {
+                    p if p == start => used,
+                    // The quota's first period starts with its offset already used.
+                    0 => clamp_i32(q.offset),
+                    _ => 0,
+                };
+                if used >= limit {
+                    return false;
+                }
+                match self.period.compare_exchange_weak(
+                    cur,
+                    pack(start, used + 1),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break,
+                    Err(seen) => cur = seen,
+                }
             }
-            if s.period_used >= q.limit {
-                return false;
-            }
-            s.period_used += 1;
         }
-        if s.today != Some(today) {
-            if let Some(day) = s.today {
-                let used = s.today_used;
-                s.closed.push((day, used));
+        let t = day_num(today);
+        let mut cur = self.day.load(Ordering::Acquire);
+        loop {
+            let (d, n) = unpack(cur);
+            let next = if d == t {
+                pack(t, n.wrapping_add(1))
+            } else {
+                pack(t, 1)
+            };
+            match self
+                .day
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => {
+                    if d != t {
+                        if let Some(day) = day_of(d) {
+                            self.closed
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .push((day, i64::from(n)));
+                        }
+                    }
+                    break;
+                }
+                Err(seen) => cur = seen,
             }
-            s.today = Some(today);
-            s.today_used = 0;
         }
-        s.today_used += 1;
-        drop(s);
-        self.dirty.store(true, Ordering::Release);
+        // Only write the flag when it changes: the cache line stays shared otherwise.
+        if !self.dirty.load(Ordering::Relaxed) {
+            self.dirty.store(true, Ordering::Release);
+        }
         true
+    }
+
+    /// The quota period and its count, if any.
+    fn period(&self) -> Option<(NaiveDate, i64)> {
+        let (p, used) = unpack(self.period.load(Ordering::Acquire));
+        day_of(p).map(|d| (d, i64::from(used)))
+    }
+
+    /// The current day and its count, if any.
+    fn today(&self) -> Option<(NaiveDate, i64)> {
+        let (d, n) = unpack(self.day.load(Ordering::Acquire));
+        day_of(d).map(|day| (day, i64::from(n)))
     }
 }
 
@@ -208,7 +272,8 @@ impl Usage {
                 continue;
             };
             let mut entry = KeyEntry {
-                id: key.id.clone(),
+                id: Arc::from(key.id.as_str()),
+                value: Arc::from(value.as_str()),
                 enabled: key.enabled,
                 plans: Vec::new(),
             };
@@ -239,17 +304,15 @@ impl Usage {
             "plan|{}|{}|{}|{key_id}",
             scope.account, scope.region, plan.id
         );
-        let mut stages: HashMap<String, HashMap<String, HashMap<String, Throttle>>> =
-            HashMap::new();
+        let mut stages: Vec<(String, String, HashMap<String, Throttle>)> = Vec::new();
         for s in &plan.api_stages {
             let (Some(api), Some(stage)) = (&s.api_id, &s.stage) else {
                 continue;
             };
-            let methods = stages
-                .entry(api.to_ascii_lowercase())
-                .or_default()
-                .entry(stage.clone())
-                .or_default();
+            stages.push((api.clone(), stage.clone(), HashMap::new()));
+            let Some((_, _, methods)) = stages.last_mut() else {
+                continue;
+            };
             for (path, t) in s.throttle.iter().flatten() {
                 if let Some(limit) = Limit::from_settings(t) {
                     let bucket = self.bucket(format!("{prefix}|{api}|{stage}|{path}"));
@@ -322,11 +385,15 @@ impl Usage {
         if !entry.enabled {
             return Err(Refusal::InvalidKey);
         }
-        let api = api_id.to_ascii_lowercase();
         let (plan, methods) = entry
             .plans
             .iter()
-            .find_map(|p| Some((p, p.stages.get(&api)?.get(stage)?)))
+            .find_map(|p| {
+                p.stages
+                    .iter()
+                    .find(|(a, s, _)| s == stage && a.eq_ignore_ascii_case(api_id))
+                    .map(|(_, _, m)| (p, m))
+            })
             .ok_or(Refusal::InvalidKey)?;
         let now = now_ns();
         let method_throttle = if methods.is_empty() {
@@ -352,7 +419,7 @@ impl Usage {
             return Err(Refusal::QuotaExceeded);
         }
         Ok(KeyIdentity {
-            value: key.to_string(),
+            value: entry.value.clone(),
             id: entry.id.clone(),
         })
     }
@@ -362,18 +429,14 @@ impl Usage {
     pub fn restore(&self, records: Vec<CounterRecord>) {
         for r in records {
             let c = self.counter((r.scope, r.plan_id, r.key_id));
-            let mut s = c.state.lock().unwrap_or_else(|e| e.into_inner());
-            for (day, used) in r.days {
-                if s.today.is_none_or(|t| day >= t) {
-                    s.today = Some(day);
-                    s.today_used = used;
-                }
+            if let Some((day, used)) = r.days.into_iter().max_by_key(|d| d.0) {
+                c.day
+                    .store(pack(day_num(day), clamp_i32(used)), Ordering::Release);
             }
             if let Some((period, used)) = r.quota {
-                s.period = Some(period);
-                s.period_used = used;
+                c.period
+                    .store(pack(day_num(period), clamp_i32(used)), Ordering::Release);
             }
-            drop(s);
             c.dirty.store(false, Ordering::Relaxed);
         }
     }
@@ -388,10 +451,9 @@ impl Usage {
         used: i64,
     ) {
         let c = self.counter((scope.clone(), plan_id.to_string(), key_id.to_string()));
-        let mut s = c.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.period = Some(period.start(chrono::Utc::now().date_naive()));
-        s.period_used = used;
-        drop(s);
+        let start = day_num(period.start(chrono::Utc::now().date_naive()));
+        c.period
+            .store(pack(start, clamp_i32(used)), Ordering::Release);
         c.dirty.store(true, Ordering::Release);
     }
 
@@ -410,17 +472,15 @@ impl Usage {
             .into_iter()
             .filter(|(_, c)| c.dirty.swap(false, Ordering::AcqRel))
             .map(|((scope, plan_id, key_id), c)| {
-                let mut s = c.state.lock().unwrap_or_else(|e| e.into_inner());
-                let mut days = std::mem::take(&mut s.closed);
-                if let Some(t) = s.today {
-                    days.push((t, s.today_used));
-                }
+                let mut days =
+                    std::mem::take(&mut *c.closed.lock().unwrap_or_else(|e| e.into_inner()));
+                days.extend(c.today());
                 CounterRecord {
                     scope,
                     plan_id,
                     key_id,
                     days,
-                    quota: s.period.map(|p| (p, s.period_used)),
+                    quota: c.period(),
                 }
             })
             .collect()
@@ -431,12 +491,12 @@ impl Usage {
         let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         for r in records {
             if let Some(c) = counters.get(&(r.scope, r.plan_id, r.key_id)) {
-                let mut s = c.state.lock().unwrap_or_else(|e| e.into_inner());
-                let today = s.today;
-                let mut closed: Vec<_> =
-                    r.days.into_iter().filter(|d| Some(d.0) != today).collect();
-                closed.append(&mut s.closed);
-                s.closed = closed;
+                // The current day is saved again anyway; ended days must not be lost.
+                let today = c.today().map(|t| t.0);
+                let mut closed = c.closed.lock().unwrap_or_else(|e| e.into_inner());
+                let mut back: Vec<_> = r.days.into_iter().filter(|d| Some(d.0) != today).collect();
+                back.append(&mut closed);
+                *closed = back;
                 c.dirty.store(true, Ordering::Release);
             }
         }
@@ -513,7 +573,7 @@ mod tests {
         let ok = u
             .admit(&s, "API1", "dev", "/x", "GET", Some("secret-1"), |_| true)
             .unwrap();
-        assert_eq!(ok.id, "k1");
+        assert_eq!(&*ok.id, "k1");
         let refuse =
             |k: Option<&str>, stage: &str| u.admit(&s, "api1", stage, "/x", "GET", k, |_| true);
         assert_eq!(refuse(None, "dev").unwrap_err(), Refusal::InvalidKey);
@@ -624,5 +684,38 @@ mod tests {
             .unwrap_err(),
             Refusal::InvalidKey
         );
+    }
+
+    #[test]
+    fn counters_are_exact_across_threads_and_days() {
+        let c = Arc::new(Counter::default());
+        let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        let q = QuotaRule {
+            limit: 1000,
+            offset: 10,
+            period: QuotaPeriod::Month,
+        };
+        let admitted: usize = (0..4)
+            .map(|_| {
+                let c = c.clone();
+                std::thread::spawn(move || (0..500).filter(|_| c.admit(day, Some(&q))).count())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .sum();
+        // The first period starts with the offset used.
+        assert_eq!(admitted, 990);
+        assert_eq!(
+            c.period(),
+            Some((NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), 1000))
+        );
+        assert_eq!(c.today(), Some((day, 990)));
+        // A new month: the quota starts over (no offset), the ended day is kept for the flush.
+        let next = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert!(c.admit(next, Some(&q)));
+        assert_eq!(c.period().unwrap().1, 1);
+        assert_eq!(*c.closed.lock().unwrap(), vec![(day, 990)]);
+        assert_eq!(c.today(), Some((next, 1)));
     }
 }
