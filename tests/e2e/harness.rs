@@ -21,9 +21,13 @@ pub struct Server {
 impl Server {
     /// Start a server on a fresh database in a temporary folder.
     pub fn start() -> Server {
+        Server::start_args(&[])
+    }
+
+    /// Start on a fresh database in a temporary folder, with extra command-line arguments.
+    pub fn start_args(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("state.db");
-        let mut s = Server::start_on(&db);
+        let mut s = Server::start_with(&dir.path().join("state.db"), extra);
         s._dir = Some(dir);
         s
     }

@@ -145,11 +145,7 @@ async fn lambda_api(s: &Server) -> String {
 #[tokio::test]
 async fn lambda_proxy_event_and_response() {
     let (lambda, seen) = fake_lambda().await;
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start_with(
-        &dir.path().join("state.db"),
-        &["--lambda-endpoint", &lambda],
-    );
+    let s = Server::start_args(&["--lambda-endpoint", &lambda]);
     let api = lambda_api(&s).await;
     let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
     let r = s
@@ -223,11 +219,7 @@ async fn lambda_proxy_event_and_response() {
 #[tokio::test]
 async fn lambda_failures_answer_502_and_timeouts_504() {
     let (lambda, _) = fake_lambda().await;
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start_with(
-        &dir.path().join("state.db"),
-        &["--lambda-endpoint", &lambda],
-    );
+    let s = Server::start_args(&["--lambda-endpoint", &lambda]);
     let api = lambda_api(&s).await;
     let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
     for f in ["fail", "bad", "missing"] {
@@ -255,16 +247,12 @@ async fn lambda_failures_answer_502_and_timeouts_504() {
 #[tokio::test]
 async fn lambda_endpoints_per_function() {
     let (lambda, seen) = fake_lambda().await;
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start_with(
-        &dir.path().join("state.db"),
-        &[
-            "--lambda-endpoint",
-            "http://127.0.0.1:9",
-            "--lambda-function",
-            &format!("echo={lambda}"),
-        ],
-    );
+    let s = Server::start_args(&[
+        "--lambda-endpoint",
+        "http://127.0.0.1:9",
+        "--lambda-function",
+        &format!("echo={lambda}"),
+    ]);
     let api = lambda_api(&s).await;
     let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
     let r = s
@@ -298,11 +286,7 @@ async fn lambda_endpoints_per_function() {
 async fn lambda_events_keep_header_case() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let (lambda, seen) = fake_lambda().await;
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start_with(
-        &dir.path().join("state.db"),
-        &["--lambda-endpoint", &lambda],
-    );
+    let s = Server::start_args(&["--lambda-endpoint", &lambda]);
     let api = lambda_api(&s).await;
     let addr = s.url.trim_start_matches("http://").to_string();
     let path = format!("/_aws/execute-api/{api}/dev/items");

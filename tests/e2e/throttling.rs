@@ -317,8 +317,7 @@ async fn stage_method_throttle_is_exact() {
 
 #[tokio::test]
 async fn account_throttle_is_exact() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start_with(&dir.path().join("state.db"), &["--account-throttle", "2/5"]);
+    let s = Server::start_args(&["--account-throttle", "2/5"]);
     let account = s.sdk().get_account().send().await.unwrap();
     let t = account.throttle_settings().unwrap();
     assert_eq!((t.rate_limit(), t.burst_limit()), (2.0, 5));
