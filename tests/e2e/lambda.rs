@@ -50,6 +50,7 @@ async fn fake_lambda() -> (String, Seen) {
             )
                 .into_response(),
             "bad" => r#"{"statusCode": 200, "unexpected": true}"#.into_response(),
+            "raw" => event.to_string().into_response(),
             "slow" => {
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 "{}".into_response()
@@ -314,4 +315,126 @@ GET {path}/2 HTTP/1.1\r\nHost: {addr}\r\nX-Custom-Header: V\r\nUser-Agent: raw-c
         events[1]["requestContext"]["identity"]["userAgent"],
         "raw-client"
     );
+}
+
+/// AWS (non-proxy) Lambda integrations: the request template makes the payload, a success
+/// takes the default integration response, a function error is selected by its
+/// `errorMessage` — and falls through to the default (200) when no pattern matches, as on AWS.
+#[tokio::test]
+async fn lambda_custom_integration() {
+    let (lambda, seen) = fake_lambda().await;
+    let s = Server::start_args(&["--lambda-endpoint", &lambda]);
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "custom").await;
+    let mut resources = Vec::new();
+    for (part, function) in [("ok", "raw"), ("err", "fail")] {
+        let r = c
+            .create_resource()
+            .rest_api_id(&api)
+            .parent_id(&root)
+            .path_part(part)
+            .send()
+            .await
+            .unwrap();
+        let rid = r.id().unwrap().to_string();
+        c.put_method()
+            .rest_api_id(&api)
+            .resource_id(&rid)
+            .http_method("GET")
+            .authorization_type("NONE")
+            .send()
+            .await
+            .unwrap();
+        for code in ["200", "400"] {
+            c.put_method_response()
+                .rest_api_id(&api)
+                .resource_id(&rid)
+                .http_method("GET")
+                .status_code(code)
+                .send()
+                .await
+                .unwrap();
+        }
+        c.put_integration()
+            .rest_api_id(&api)
+            .resource_id(&rid)
+            .http_method("GET")
+            .r#type(IntegrationType::Aws)
+            .integration_http_method("POST")
+            .uri(function_uri(function))
+            .request_templates(
+                "application/json",
+                "{\"who\": \"$input.params('who')\", \"stage\": \"$context.stage\"}",
+            )
+            .send()
+            .await
+            .unwrap();
+        c.put_integration_response()
+            .rest_api_id(&api)
+            .resource_id(&rid)
+            .http_method("GET")
+            .status_code("200")
+            .send()
+            .await
+            .unwrap();
+        resources.push(rid);
+    }
+    c.put_integration_response()
+        .rest_api_id(&api)
+        .resource_id(&resources[1])
+        .http_method("GET")
+        .status_code("400")
+        .selection_pattern("bo+m")
+        .response_templates(
+            "application/json",
+            "{\"error\": \"$input.path('$.errorMessage')\"}",
+        )
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+
+    let r = s
+        .http()
+        .get(format!("{base}/ok?who=ann"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body, json!({"who": "ann", "stage": "dev"}));
+    assert_eq!(
+        seen.lock().unwrap()[0].2,
+        json!({"who": "ann", "stage": "dev"})
+    );
+
+    let r = s.http().get(format!("{base}/err")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.text().await.unwrap(), r#"{"error": "boom"}"#);
+
+    // Without the pattern, the error goes out through the default response.
+    c.delete_integration_response()
+        .rest_api_id(&api)
+        .resource_id(&resources[1])
+        .http_method("GET")
+        .status_code("400")
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let r = s.http().get(format!("{base}/err")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errorMessage"], "boom");
 }

@@ -363,6 +363,10 @@ impl Gateway {
                 let info = request_info(target.path, req).await?;
                 integrations::http::invoke(self, &inv, integration, &info).await
             }
+            "AWS" if integrations::lambda_custom::is_lambda(integration) => {
+                let info = request_info(target.path, req).await?;
+                integrations::lambda_custom::invoke(self, &inv, integration, &info).await
+            }
             "AWS_PROXY" => {
                 let (info, body) = buffer_request(target.path, req).await?;
                 integrations::lambda::invoke(self, &inv, integration, &info, &body).await

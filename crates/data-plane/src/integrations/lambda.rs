@@ -258,21 +258,35 @@ fn bad_gateway(reason: &str) -> GatewayError {
     GatewayError::new(ResponseType::IntegrationFailure, "Internal server error").with_status(502)
 }
 
-/// Invoke the function and turn its answer into the method response.
-pub async fn invoke(
+/// What a function invocation answered.
+pub struct Called {
+    /// The function's name.
+    pub function: String,
+    /// Whether the function raised an error (`X-Amz-Function-Error`).
+    pub function_error: bool,
+    /// The Invoke API's status.
+    pub status: reqwest::StatusCode,
+    /// The payload.
+    pub payload: bytes::Bytes,
+}
+
+/// Invoke the function an integration names with `payload` (synchronously, as API Gateway
+/// does).
+///
+/// # Errors
+/// No function or endpoint (500), an unreachable endpoint (502), `timeoutInMillis` (504).
+pub async fn call(
     gw: &Gateway,
     inv: &Invocation<'_>,
     integration: &Integration,
-    req: &RequestInfo,
-    body: &[u8],
-) -> Result<Response<Body>, GatewayError> {
+    payload: String,
+) -> Result<Called, GatewayError> {
     let uri = super::stage_variables(
         integration.uri.as_deref().unwrap_or_default(),
         inv.stage.stage.variables.as_ref(),
     );
-    let function = function_of(&uri).ok_or_else(|| {
-        GatewayError::config("AWS_PROXY integration URI names no Lambda function")
-    })?;
+    let function = function_of(&uri)
+        .ok_or_else(|| GatewayError::config("integration URI names no Lambda function"))?;
     let lambda = gw.lambda();
     let Some(endpoint) = lambda
         .functions
@@ -299,38 +313,56 @@ pub async fn invoke(
         url.push_str("?Qualifier=");
         url.push_str(q);
     }
-    let binary = is_binary(inv, req);
-    let payload = event(inv, req, body, binary).to_string();
     let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
-    let call = gw
+    let request = gw
         .client_for(integration)
         .post(&url)
         .header("content-type", "application/json")
         .header("x-amz-invocation-type", "RequestResponse")
         .body(payload)
         .send();
-    let answer = match tokio::time::timeout(timeout, async {
-        let r = call.await?;
-        let failed = r.headers().contains_key("x-amz-function-error") || !r.status().is_success();
+    match tokio::time::timeout(timeout, async {
+        let r = request.await?;
+        let function_error = r.headers().contains_key("x-amz-function-error");
         let status = r.status();
-        let bytes = r.bytes().await?;
-        Ok::<_, reqwest::Error>((failed, status, bytes))
+        let payload = r.bytes().await?;
+        Ok::<_, reqwest::Error>(Called {
+            function: function.name.clone(),
+            function_error,
+            status,
+            payload,
+        })
     })
     .await
     {
-        Err(_) => return Err(GatewayError::timeout()),
-        Ok(Err(e)) if e.is_timeout() => return Err(GatewayError::timeout()),
-        Ok(Err(e)) => return Err(bad_gateway(&format!("{url}: {e}"))),
-        Ok(Ok(a)) => a,
-    };
-    let (failed, status, bytes) = answer;
-    if failed {
+        Err(_) => Err(GatewayError::timeout()),
+        Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout()),
+        Ok(Err(e)) => Err(bad_gateway(&format!("{url}: {e}"))),
+        Ok(Ok(c)) => Ok(c),
+    }
+}
+
+/// AWS_PROXY: invoke the function with the proxy event and turn its answer into the method
+/// response.
+pub async fn invoke(
+    gw: &Gateway,
+    inv: &Invocation<'_>,
+    integration: &Integration,
+    req: &RequestInfo,
+    body: &[u8],
+) -> Result<Response<Body>, GatewayError> {
+    let binary = is_binary(inv, req);
+    let payload = event(inv, req, body, binary).to_string();
+    let called = call(gw, inv, integration, payload).await?;
+    if called.function_error || !called.status.is_success() {
         return Err(bad_gateway(&format!(
-            "function {} failed ({status}): {}",
-            function.name,
-            String::from_utf8_lossy(&bytes[..bytes.len().min(500)])
+            "function {} failed ({}): {}",
+            called.function,
+            called.status,
+            String::from_utf8_lossy(&called.payload[..called.payload.len().min(500)])
         )));
     }
+    let bytes = called.payload;
     let out = parse_output(&bytes).map_err(|e| bad_gateway(&e.to_string()))?;
     let mut res = Response::new(Body::from(out.body));
     *res.status_mut() = StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK);

@@ -3,6 +3,7 @@
 pub mod http;
 pub mod http_proxy;
 pub mod lambda;
+pub mod lambda_custom;
 pub mod mock;
 
 /// Substitute `${stageVariables.name}` in an integration URI or value.

@@ -1,0 +1,123 @@
+//! AWS integrations with Lambda, non-proxy (the "Lambda custom integration"): the request
+//! template (under the passthrough rules) makes the function's payload; the function's answer
+//! goes through the integration responses. As on AWS, a successful answer takes the default
+//! integration response, and a function error is matched by `selectionPattern` against its
+//! `errorMessage` — with no match, the default response (often 200) carries the error
+//! ([Lambda custom integrations](https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-custom-integrations.html)).
+
+use axum::body::Body;
+use axum::http::Response;
+use serde_json::Value;
+
+use apigw_model::Integration;
+
+use crate::context::{context_object, vtl_context, LazyContext, RequestInfo};
+use crate::gateway::{Gateway, Invocation};
+use crate::gateway_response::{GatewayError, ResponseType};
+use crate::integration_response::{self, IntegrationOutput};
+use crate::templates::{select_request, RequestBody};
+
+/// Whether an AWS integration's URI invokes a Lambda function.
+pub fn is_lambda(integration: &Integration) -> bool {
+    integration
+        .uri
+        .as_deref()
+        .is_some_and(|u| u.contains(":lambda:path/") && u.contains("/functions/"))
+}
+
+/// The text integration responses are selected on: the error message of a function error,
+/// empty for a successful answer (only the default response matches it).
+pub fn selector(function_error: bool, payload: &[u8]) -> String {
+    if !function_error {
+        return String::new();
+    }
+    match serde_json::from_slice::<Value>(payload) {
+        Ok(Value::Object(m)) => match m.get("errorMessage") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        },
+        _ => String::from_utf8_lossy(payload).into_owned(),
+    }
+}
+
+/// Invoke the function through the templates.
+pub async fn invoke(
+    gw: &Gateway,
+    inv: &Invocation<'_>,
+    integration: &Integration,
+    req: &RequestInfo,
+) -> Result<Response<Body>, GatewayError> {
+    let templates = &inv.stage.deployment.templates;
+    let context = context_object(inv, req, chrono::Utc::now());
+    let mut ctx = vtl_context(inv, req, context, req.body.clone());
+    let payload = match select_request(
+        integration.request_templates.as_ref(),
+        req.header("content-type"),
+        integration.passthrough_behavior.as_deref(),
+    ) {
+        RequestBody::Template(text) => {
+            let t = templates.get(text).map_err(|e| GatewayError::config(&e))?;
+            let rendered = t
+                .render(&ctx)
+                .map_err(|e| GatewayError::config(&e.to_string()))?;
+            ctx.carry_overrides(&rendered);
+            rendered.output
+        }
+        RequestBody::Passthrough => req.body.clone(),
+        RequestBody::Unsupported => {
+            return Err(GatewayError::new(
+                ResponseType::UnsupportedMediaType,
+                "Unsupported Media Type",
+            ))
+        }
+    };
+    let called = super::lambda::call(gw, inv, integration, payload).await?;
+    if !called.status.is_success() {
+        // The Invoke API itself failed (no such function, …): AWS's configuration error.
+        tracing::warn!(function = called.function, status = %called.status, "Lambda invoke failed");
+        return Err(
+            GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
+                .with_status(500),
+        );
+    }
+    let selector = selector(called.function_error, &called.payload);
+    let ir = integration_response::select(
+        integration.integration_responses.as_ref(),
+        &selector,
+        templates,
+    )
+    .ok_or_else(|| GatewayError::config("no integration response matches the function's answer"))?;
+    let text = String::from_utf8_lossy(&called.payload);
+    let out = IntegrationOutput {
+        status: 200,
+        headers: &[],
+        body: &text,
+    };
+    integration_response::build(
+        ir,
+        &out,
+        &mut LazyContext::ready(ctx),
+        templates,
+        req.header("accept"),
+        crate::headers::NON_PROXY,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors() {
+        assert_eq!(selector(false, br#"{"errorMessage": "x"}"#), "");
+        assert_eq!(
+            selector(
+                true,
+                br#"{"errorMessage": "Not found: 7", "errorType": "Error"}"#
+            ),
+            "Not found: 7"
+        );
+        assert_eq!(selector(true, b"plain"), "plain");
+    }
+}
