@@ -5,8 +5,6 @@
 //! the body is the request template's output (or the client's body under the passthrough
 //! rules), and `$context.requestOverride` has the last word.
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::http::Response;
 
@@ -177,37 +175,30 @@ pub async fn invoke(
         builder = builder.header(k.as_str(), v.as_str());
     }
     builder = builder.body(body);
-    let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
-    let upstream = match tokio::time::timeout(timeout, async {
-        let r = builder.send().await?;
-        let status = r.status().as_u16();
-        let headers: Vec<(String, String)> = r
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = r.bytes().await?;
-        Ok::<_, reqwest::Error>((status, headers, body))
-    })
-    .await
-    {
-        Err(_) => return Err(GatewayError::timeout()),
-        Ok(Err(e)) if e.is_timeout() => return Err(GatewayError::timeout()),
-        Ok(Err(e)) => {
+    let (status, headers, bytes) = super::within(
+        super::timeout_of(integration),
+        async {
+            let r = builder.send().await?;
+            let status = r.status().as_u16();
+            let headers: Vec<(String, String)> = r
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let body = r.bytes().await?;
+            Ok((status, headers, body))
+        },
+        |e| {
             tracing::debug!(error = %e, url, "HTTP backend unreachable");
-            return Err(GatewayError::new(
-                ResponseType::IntegrationFailure,
-                "Internal server error",
-            ));
-        }
-        Ok(Ok(r)) => r,
-    };
-    let (status, headers, bytes) = upstream;
+            GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
+        },
+    )
+    .await?;
     let text = String::from_utf8_lossy(&bytes);
     let ir = integration_response::select(
         integration.integration_responses.as_ref(),

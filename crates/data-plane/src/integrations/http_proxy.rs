@@ -138,7 +138,7 @@ pub async fn invoke(
             .parse()
             .map_err(|_| GatewayError::config("bad integration method"))?,
     };
-    let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
+    let timeout = super::timeout_of(integration);
     if url.starts_with("http://") {
         return via_hyper(parts, body, url, method, timeout).await;
     }
@@ -150,18 +150,11 @@ pub async fn invoke(
     }
     parts.headers.clear();
     builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
-    let upstream = match tokio::time::timeout(timeout, builder.send()).await {
-        Err(_) => return Err(GatewayError::timeout()),
-        Ok(Err(e)) if e.is_timeout() => return Err(GatewayError::timeout()),
-        Ok(Err(e)) => {
-            tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
-            return Err(GatewayError::new(
-                ResponseType::IntegrationFailure,
-                "Internal server error",
-            ));
-        }
-        Ok(Ok(r)) => r,
-    };
+    let upstream = super::within(timeout, builder.send(), |e| {
+        tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
+        GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
+    })
+    .await?;
     let mut res = Response::builder().status(upstream.status());
     for (name, value) in upstream.headers() {
         if !matches!(name.as_str(), "keep-alive" | "transfer-encoding") {

@@ -10,7 +10,6 @@
 //! `{"message": "Internal server error"}`; overrunning `timeoutInMillis` a 504.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
@@ -313,7 +312,6 @@ pub async fn call(
         url.push_str("?Qualifier=");
         url.push_str(q);
     }
-    let timeout = Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64);
     let request = gw
         .client_for(integration)
         .post(&url)
@@ -321,25 +319,23 @@ pub async fn call(
         .header("x-amz-invocation-type", "RequestResponse")
         .body(payload)
         .send();
-    match tokio::time::timeout(timeout, async {
-        let r = request.await?;
-        let function_error = r.headers().contains_key("x-amz-function-error");
-        let status = r.status();
-        let payload = r.bytes().await?;
-        Ok::<_, reqwest::Error>(Called {
-            function: function.name.clone(),
-            function_error,
-            status,
-            payload,
-        })
-    })
+    super::within(
+        super::timeout_of(integration),
+        async {
+            let r = request.await?;
+            let function_error = r.headers().contains_key("x-amz-function-error");
+            let status = r.status();
+            let payload = r.bytes().await?;
+            Ok(Called {
+                function: function.name.clone(),
+                function_error,
+                status,
+                payload,
+            })
+        },
+        |e| bad_gateway(&format!("{url}: {e}")),
+    )
     .await
-    {
-        Err(_) => Err(GatewayError::timeout()),
-        Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout()),
-        Ok(Err(e)) => Err(bad_gateway(&format!("{url}: {e}"))),
-        Ok(Ok(c)) => Ok(c),
-    }
 }
 
 /// AWS_PROXY: invoke the function with the proxy event and turn its answer into the method

@@ -6,6 +6,27 @@ pub mod lambda;
 pub mod lambda_custom;
 pub mod mock;
 
+/// The integration's `timeoutInMillis` (AWS accepts 50 ms to 29 s; more after a quota raise).
+pub fn timeout_of(integration: &apigw_model::Integration) -> std::time::Duration {
+    std::time::Duration::from_millis(integration.timeout_in_millis.clamp(50, 300_000) as u64)
+}
+
+/// Run a backend call within `timeout`: overrunning it is INTEGRATION_TIMEOUT (504), a
+/// transport error whatever `failed` makes of it.
+pub async fn within<T>(
+    timeout: std::time::Duration,
+    call: impl std::future::Future<Output = Result<T, reqwest::Error>>,
+    failed: impl FnOnce(reqwest::Error) -> crate::gateway_response::GatewayError,
+) -> Result<T, crate::gateway_response::GatewayError> {
+    use crate::gateway_response::GatewayError;
+    match tokio::time::timeout(timeout, call).await {
+        Err(_) => Err(GatewayError::timeout()),
+        Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout()),
+        Ok(Err(e)) => Err(failed(e)),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
 /// Substitute `${stageVariables.name}` in an integration URI or value.
 pub fn stage_variables(text: &str, vars: Option<&apigw_model::StringMap>) -> String {
     if !text.contains("${stageVariables.") {
