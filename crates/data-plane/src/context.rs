@@ -103,6 +103,7 @@ pub fn context_object(
     let v = json!({
         "accountId": inv.scope.account,
         "apiId": inv.api_id,
+        "authorizer": inv.authorizer.as_ref().map(crate::authorizer::Authorized::context),
         "deploymentId": inv.stage.deployment.id,
         "domainName": req.host,
         "domainPrefix": prefix,

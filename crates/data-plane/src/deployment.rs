@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use apigw_model::{ApiSnapshot, Stage};
 
+use crate::authorizer::Authorizers;
 use crate::gateway_response::GatewayResponses;
 use crate::routing::RouteTable;
 use crate::templates::Templates;
@@ -23,6 +24,8 @@ pub struct CompiledDeployment {
     pub templates: Templates,
     /// The gateway responses the deployment customises, templates parsed once.
     pub gateway_responses: GatewayResponses,
+    /// The API's authorizers as deployed, with their policy caches.
+    pub authorizers: Authorizers,
 }
 
 impl CompiledDeployment {
@@ -31,12 +34,14 @@ impl CompiledDeployment {
         let routes = RouteTable::compile(&snapshot.resources);
         let templates = Templates::compile(&snapshot.resources, []);
         let gateway_responses = GatewayResponses::compile(&snapshot);
+        let authorizers = Authorizers::compile(&snapshot);
         Arc::new(Self {
             id: id.into(),
             snapshot,
             routes,
             templates,
             gateway_responses,
+            authorizers,
         })
     }
 }

@@ -129,6 +129,8 @@ pub struct Invocation<'a> {
     pub path_params: Vec<(String, String)>,
     /// The API key the request was admitted with, when the method requires one.
     pub api_key: Option<KeyIdentity>,
+    /// What the method's Lambda authorizer allowed (`$context.authorizer`).
+    pub authorizer: Option<crate::authorizer::Authorized>,
 }
 
 impl Gateway {
@@ -335,9 +337,7 @@ impl Gateway {
         }
         let method = crate::routing::select_method(resource, req.method().as_str())
             .ok_or_else(GatewayError::missing_token)?;
-        // Phase 3: API key and usage plan, stage and account throttles, quota.
-        let api_key = self.admit(&api, stage, resource, method, &req)?;
-        let inv = Invocation {
+        let mut inv = Invocation {
             scope: &api.scope,
             api_id: &api.api_id,
             request_id: request_id.to_string(),
@@ -346,9 +346,25 @@ impl Gateway {
             resource,
             method,
             path_params: m.params,
-            api_key,
+            api_key: None,
+            authorizer: None,
         };
-        // Phase 4: the integration.
+        // Phase 3: the authorizer.
+        if matches!(
+            method.authorization_type.as_str(),
+            "CUSTOM" | "COGNITO_USER_POOLS"
+        ) {
+            let authorizer = method
+                .authorizer_id
+                .as_deref()
+                .and_then(|id| deployment.authorizers.get(id))
+                .ok_or_else(|| GatewayError::config("the method's authorizer is not deployed"))?;
+            let head = request_head(target.path, &req, Vec::new());
+            inv.authorizer = Some(authorizer.authorize(self, &inv, &head).await?);
+        }
+        // Phase 4: API key and usage plan, stage and account throttles, quota.
+        inv.api_key = self.admit(&api, stage, resource, method, &req, inv.authorizer.as_ref())?;
+        // Phase 5: the integration.
         let integration: &Integration = method
             .method_integration
             .as_ref()
@@ -405,6 +421,7 @@ impl Gateway {
         resource: &Resource,
         method: &Method,
         req: &Request<Body>,
+        authorized: Option<&crate::authorizer::Authorized>,
     ) -> Result<Option<KeyIdentity>, GatewayError> {
         let later = |now: u64| {
             stage
@@ -419,11 +436,12 @@ impl Gateway {
                 Err(throttled())
             };
         }
-        // With `apiKeySource: AUTHORIZER` the key comes from an authorizer (none run yet).
-        let key = (stage.deployment.snapshot.rest_api.api_key_source != "AUTHORIZER")
-            .then(|| req.headers().get("x-api-key"))
-            .flatten()
-            .and_then(|v| v.to_str().ok());
+        // With `apiKeySource: AUTHORIZER` the key is the authorizer's `usageIdentifierKey`.
+        let key = if stage.deployment.snapshot.rest_api.api_key_source == "AUTHORIZER" {
+            authorized.and_then(|a| a.policy.usage_identifier_key.as_deref())
+        } else {
+            req.headers().get("x-api-key").and_then(|v| v.to_str().ok())
+        };
         self.usage
             .admit(
                 &api.scope,
@@ -464,34 +482,39 @@ async fn buffer_request(
     let bytes = axum::body::to_bytes(body, integrations::http_proxy::MAX_BODY as usize)
         .await
         .map_err(|_| GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long"))?;
-    let source_ip = parts
-        .extensions
+    let info = request_head(path, &Request::from_parts(parts, ()), bytes.to_vec());
+    Ok((info, bytes))
+}
+
+/// What templates and authorizers read of a request, from its head (`body` as given).
+fn request_head<B>(path: &str, req: &Request<B>, body: Vec<u8>) -> RequestInfo {
+    let source_ip = req
+        .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "127.0.0.1".to_string());
     let headers = crate::context::header_pairs(
-        &parts.headers,
-        parts
-            .extensions
+        req.headers(),
+        req.extensions()
             .get::<crate::context::OriginalHeaderNames>(),
     );
-    let host = parts
-        .headers
+    let host = req
+        .headers()
         .get("host")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let query = parts.uri.query().map(percent_pairs).unwrap_or_default();
-    let info = RequestInfo {
-        method: parts.method.to_string(),
+    let query = req.uri().query().map(percent_pairs).unwrap_or_default();
+    RequestInfo {
+        method: req.method().to_string(),
         path: path.to_string(),
         query,
         headers,
         source_ip,
         host,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    };
-    Ok((info, bytes))
+        body: String::from_utf8(body)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    }
 }
 
 /// Decode a query string into ordered pairs (`+` is a space, as browsers send it).

@@ -216,6 +216,17 @@ impl GatewayError {
         self
     }
 
+    /// AWS's default body: `{"message": …}` — `{"Message": …}` for ACCESS_DENIED, as AWS
+    /// answers an authorizer's deny — and `null` for AUTHORIZER_CONFIGURATION_ERROR.
+    pub fn default_body(&self) -> String {
+        match self.kind {
+            ResponseType::AccessDenied => json!({ "Message": self.message }),
+            ResponseType::AuthorizerConfigurationError => json!({ "message": null }),
+            _ => json!({ "message": self.message }),
+        }
+        .to_string()
+    }
+
     /// The status answered when no customisation sets one.
     pub fn default_status(&self) -> u16 {
         self.status.or(self.kind.default_status()).unwrap_or(500)
@@ -247,7 +258,7 @@ impl GatewayError {
     /// the deployment customises nothing, and before a stage is known).
     pub fn render_default(&self, request_id: &str) -> Response<Body> {
         let status = self.default_status();
-        let body = json!({ "message": self.message }).to_string();
+        let body = self.default_body();
         self.response(status, "application/json", body, request_id)
     }
 
@@ -373,11 +384,8 @@ impl GatewayResponses {
             Some(&custom.templates),
             scope.header("accept"),
         ) {
-            None => (
-                "application/json",
-                json!({ "message": err.message }).to_string(),
-            ),
-            Some((ct, DEFAULT_TEMPLATE)) => (ct, json!({ "message": err.message }).to_string()),
+            None => ("application/json", err.default_body()),
+            Some((ct, DEFAULT_TEMPLATE)) => (ct, err.default_body()),
             Some((ct, text)) => {
                 let rendered = self
                     .templates
@@ -387,10 +395,7 @@ impl GatewayResponses {
                     Ok(r) => (ct, r.output),
                     Err(e) => {
                         tracing::warn!(error = %e, kind = err.kind.as_str(), "gateway response template failed; answering the default body");
-                        (
-                            "application/json",
-                            json!({ "message": err.message }).to_string(),
-                        )
+                        ("application/json", err.default_body())
                     }
                 }
             }

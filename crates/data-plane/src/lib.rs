@@ -7,6 +7,7 @@
 //! identifies as execute-api calls.
 
 pub mod addressing;
+pub mod authorizer;
 pub mod context;
 pub mod deployment;
 pub mod gateway;

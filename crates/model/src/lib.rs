@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod api_key;
+pub mod authorizer;
 pub mod deployment;
 pub mod error;
 pub mod gateway_response;
@@ -20,6 +21,7 @@ pub mod usage_plan;
 
 pub use account::Account;
 pub use api_key::ApiKey;
+pub use authorizer::Authorizer;
 pub use deployment::{ApiSnapshot, Deployment};
 pub use error::{ApiError, ErrorKind};
 pub use gateway_response::GatewayResponse;
