@@ -51,6 +51,7 @@ async fn fake_lambda() -> (String, Seen) {
                 .into_response(),
             "bad" => r#"{"statusCode": 200, "unexpected": true}"#.into_response(),
             "raw" => event.to_string().into_response(),
+            "auth" | "reqauth" => authorizer_answer(&event).into_response(),
             "slow" => {
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 "{}".into_response()
@@ -73,6 +74,45 @@ async fn fake_lambda() -> (String, Seen) {
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (url, seen)
+}
+
+/// A TOKEN or REQUEST authorizer: the token (or the `X-User` header) says what to answer.
+fn authorizer_answer(event: &Value) -> axum::response::Response {
+    let who = match event["type"].as_str() {
+        Some("TOKEN") => event["authorizationToken"].as_str().unwrap_or_default(),
+        _ => event["headers"]
+            .as_object()
+            .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-user")))
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or_default(),
+    };
+    let arn = event["methodArn"].as_str().unwrap_or_default();
+    let policy = |effect: &str, resource: &str| {
+        json!({
+            "principalId": format!("user-{who}"),
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
+            ]},
+            "context": {"who": who, "level": 3, "admin": false},
+        })
+        .to_string()
+    };
+    match who {
+        "allow" | "ann" => policy("Allow", "*").into_response(),
+        "deny" => policy("Deny", arn).into_response(),
+        // Allows another method only.
+        "other" => policy(
+            "Allow",
+            &format!("{}/OTHER", arn.rsplit_once('/').unwrap().0),
+        )
+        .into_response(),
+        "broken" => r#"{"principalId": "x"}"#.into_response(),
+        _ => (
+            [("x-amz-function-error", "Unhandled")],
+            r#"{"errorMessage":"Unauthorized"}"#,
+        )
+            .into_response(),
+    }
 }
 
 fn function_uri(name: &str) -> String {
@@ -437,4 +477,177 @@ async fn lambda_custom_integration() {
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["errorMessage"], "boom");
+}
+
+/// Lambda authorizers: TOKEN (identity source, validation expression, policy evaluation,
+/// caching, $context.authorizer) and REQUEST (header identity), with AWS's 401/403/500s.
+#[tokio::test]
+async fn lambda_authorizers() {
+    let (lambda, seen) = fake_lambda().await;
+    let s = Server::start_args(&["--lambda-endpoint", &lambda]);
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "authorized").await;
+    let token = c
+        .create_authorizer()
+        .rest_api_id(&api)
+        .name("token")
+        .r#type(aws_sdk_apigateway::types::AuthorizerType::Token)
+        .authorizer_uri(function_uri("auth"))
+        .identity_source("method.request.header.Authorization")
+        .identity_validation_expression("^[a-z]+$")
+        .send()
+        .await
+        .unwrap();
+    let request = c
+        .create_authorizer()
+        .rest_api_id(&api)
+        .name("request")
+        .r#type(aws_sdk_apigateway::types::AuthorizerType::Request)
+        .authorizer_uri(function_uri("reqauth"))
+        .identity_source("method.request.header.X-User")
+        .authorizer_result_ttl_in_seconds(0)
+        .send()
+        .await
+        .unwrap();
+    for (part, authorizer) in [("t", token.id().unwrap()), ("r", request.id().unwrap())] {
+        let r = c
+            .create_resource()
+            .rest_api_id(&api)
+            .parent_id(&root)
+            .path_part(part)
+            .send()
+            .await
+            .unwrap();
+        let rid = r.id().unwrap();
+        c.put_method()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("GET")
+            .authorization_type("CUSTOM")
+            .authorizer_id(authorizer)
+            .send()
+            .await
+            .unwrap();
+        c.put_method_response()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("GET")
+            .status_code("200")
+            .send()
+            .await
+            .unwrap();
+        c.put_integration()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("GET")
+            .r#type(IntegrationType::Mock)
+            .request_templates("application/json", "{\"statusCode\": 200}")
+            .send()
+            .await
+            .unwrap();
+        c.put_integration_response()
+            .rest_api_id(&api)
+            .resource_id(rid)
+            .http_method("GET")
+            .status_code("200")
+            .response_templates(
+                "application/json",
+                "{\"principal\": \"$context.authorizer.principalId\", \"who\": \"$context.authorizer.who\", \"level\": \"$context.authorizer.level\"}",
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let get = |path: &str, header: Option<(&str, &str)>| {
+        let mut r = s.http().get(format!("{base}{path}"));
+        if let Some((k, v)) = header {
+            r = r.header(k, v);
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            let status = r.status().as_u16();
+            let kind = r
+                .headers()
+                .get("x-amzn-errortype")
+                .map(|v| v.to_str().unwrap().to_string());
+            (status, r.text().await.unwrap(), kind)
+        }
+    };
+    let calls = || seen.lock().unwrap().len();
+
+    // Allowed, with $context.authorizer; the policy is cached for the token.
+    let (status, body, _) = get("/t", Some(("Authorization", "allow"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        r#"{"principal": "user-allow", "who": "allow", "level": "3"}"#
+    );
+    let event = seen.lock().unwrap()[0].2.clone();
+    assert_eq!(event["type"], "TOKEN");
+    assert_eq!(event["authorizationToken"], "allow");
+    assert_eq!(
+        event["methodArn"],
+        format!("arn:aws:execute-api:us-east-1:000000000000:{api}/dev/GET/t")
+    );
+    assert_eq!(get("/t", Some(("Authorization", "allow"))).await.0, 200);
+    assert_eq!(calls(), 1, "the second call used the cached policy");
+
+    // No token, or one the validation expression refuses: 401 without calling the function.
+    let unauthorized = (
+        401,
+        r#"{"message":"Unauthorized"}"#.to_string(),
+        Some("UnauthorizedException".to_string()),
+    );
+    assert_eq!(get("/t", None).await, unauthorized);
+    assert_eq!(
+        get("/t", Some(("Authorization", "Not-Valid!"))).await,
+        unauthorized
+    );
+    assert_eq!(calls(), 1);
+    // The function says "Unauthorized".
+    assert_eq!(
+        get("/t", Some(("Authorization", "nobody"))).await,
+        unauthorized
+    );
+    // An explicit deny, and an allow that does not cover this method.
+    let (status, body, kind) = get("/t", Some(("Authorization", "deny"))).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        body,
+        r#"{"Message":"User is not authorized to access this resource with an explicit deny"}"#
+    );
+    assert_eq!(kind.as_deref(), Some("AccessDeniedException"));
+    let (status, body, _) = get("/t", Some(("Authorization", "other"))).await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        body,
+        r#"{"Message":"User is not authorized to access this resource"}"#
+    );
+    // A malformed answer: AUTHORIZER_CONFIGURATION_ERROR.
+    let (status, body, _) = get("/t", Some(("Authorization", "broken"))).await;
+    assert_eq!((status, body.as_str()), (500, r#"{"message":null}"#));
+
+    // REQUEST authorizer on a header, no caching (ttl 0): every call invokes it.
+    let before = calls();
+    let (status, body, _) = get("/r", Some(("X-User", "ann"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        r#"{"principal": "user-ann", "who": "ann", "level": "3"}"#
+    );
+    assert_eq!(get("/r", Some(("X-User", "ann"))).await.0, 200);
+    assert_eq!(calls(), before + 2);
+    let event = seen.lock().unwrap()[before].2.clone();
+    assert_eq!(event["type"], "REQUEST");
+    assert_eq!(event["resource"], "/r");
+    // reqwest sends header names in lower case.
+    assert_eq!(event["headers"]["x-user"], "ann");
+    assert_eq!(get("/r", None).await, unauthorized);
 }

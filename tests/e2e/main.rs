@@ -5,6 +5,7 @@
 mod fixtures;
 mod harness;
 
+mod authorizers;
 mod cli_walkthrough;
 mod data_plane;
 mod deployments;

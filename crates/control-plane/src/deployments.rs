@@ -98,7 +98,7 @@ pub async fn snapshot_of(
 }
 
 /// Copy the API as it stands now: settings, every resource with its methods, integrations and
-/// responses, and the per-API documents other families keep (gateway responses, by now).
+/// responses, and the per-API documents other families keep (gateway responses, authorizers).
 ///
 /// # Errors
 /// Store failure.
@@ -112,6 +112,11 @@ pub async fn freeze(c: &mut SqliteConnection, scope: &Scope, api: &RestApi) -> R
             "gatewayResponses".to_string(),
             Value::Array(gateway_responses),
         );
+    }
+    // The data plane enforces a deployment's authorizers from here (CUSTOM methods).
+    let authorizers: Vec<Value> = docs::list(c, scope, Kind::Authorizer, &api.id).await?;
+    if !authorizers.is_empty() {
+        extras.insert("authorizers".to_string(), Value::Array(authorizers));
     }
     Ok(ApiSnapshot {
         rest_api: api.clone(),

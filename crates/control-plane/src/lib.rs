@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod authorizers;
 pub mod deployments;
 pub mod error;
 pub mod extract;
@@ -144,6 +145,7 @@ pub fn router(state: AppState) -> Router {
         .merge(account::routes())
         .merge(tags::routes())
         .merge(gateway_responses::routes())
+        .merge(authorizers::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
         .with_state(state)

@@ -20,14 +20,16 @@ use axum::routing::put;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ApiError, ErrorKind, Method, MethodResponse, Resource, Scope, StringMap};
+use apigw_model::{
+    ApiError, Authorizer, ErrorKind, Method, MethodResponse, Resource, Scope, StringMap,
+};
 use apigw_store::docs::{self, Kind};
 use apigw_store::SqliteConnection;
 
 use crate::error::{method_not_found, resource_not_found, Error, Result};
 use crate::extract::{AwsJson, Ctx};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::{reply, resources, validate, AppState};
+use crate::{authorizers, reply, resources, validate, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -230,16 +232,34 @@ fn auth_type(v: &str) -> Result<String> {
     }
 }
 
-/// CUSTOM and COGNITO_USER_POOLS need an authorizer of the API; authorizers are not
-/// implemented yet, so no authorizer id can be valid.
-fn check_authorizer(auth_type: &str) -> Result<()> {
-    if auth_type == "CUSTOM" || auth_type == "COGNITO_USER_POOLS" {
+/// The authorizer id a method keeps: CUSTOM and COGNITO_USER_POOLS need one naming an
+/// authorizer of the API of the matching kind (CUSTOM: TOKEN/REQUEST, COGNITO_USER_POOLS:
+/// COGNITO_USER_POOLS); any other type drops the id (recording test_update_method_validation
+/// `skip-auth-id-with-wrong-type`).
+///
+/// # Errors
+/// AWS's recorded BadRequest (test_put_method_validation `missing-authorizer-id`,
+/// test_update_method_validation `wrong-auth-type`, `wrong-auth-id`).
+fn check_authorizer(
+    auth_type: &str,
+    authorizer_id: Option<String>,
+    authorizers: &[Authorizer],
+) -> Result<Option<String>> {
+    if auth_type != "CUSTOM" && auth_type != "COGNITO_USER_POOLS" {
+        return Ok(None);
+    }
+    let valid = authorizer_id.as_deref().is_some_and(|id| {
+        authorizers
+            .iter()
+            .any(|a| a.id == id && authorizers::serves(a, auth_type))
+    });
+    if valid {
+        Ok(authorizer_id)
+    } else {
         Err(ApiError::bad_request(
             "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.",
         )
         .into())
-    } else {
-        Ok(())
     }
 }
 
@@ -296,22 +316,20 @@ struct PutMethodInput {
 }
 
 /// Build a new method from PutMethod's input, checking it as AWS does.
-fn new_method(verb: &str, input: PutMethodInput) -> Result<Method> {
+fn new_method(verb: &str, input: PutMethodInput, authorizers: &[Authorizer]) -> Result<Method> {
     if let Some(p) = &input.request_parameters {
         check_request_parameters(p.keys())?;
     }
     let auth = auth_type(input.authorization_type.as_deref().unwrap_or_default())?;
-    check_authorizer(&auth)?;
+    let authorizer_id = check_authorizer(&auth, input.authorizer_id, authorizers)?;
     check_validator(input.request_validator_id.as_deref())?;
     for model in input.request_models.iter().flat_map(|m| m.values()) {
         check_model(model)?;
     }
-    // An authorizer id only means something for CUSTOM/COGNITO, which refused above.
-    let _ = input.authorizer_id;
     Ok(Method {
         http_method: verb.to_string(),
         authorization_type: auth,
-        authorizer_id: None,
+        authorizer_id,
         api_key_required: input.api_key_required.unwrap_or(false),
         request_validator_id: None,
         operation_name: input.operation_name,
@@ -335,7 +353,8 @@ async fn put_method(
     let mut tx = st.store.write().await?;
     let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
     check_verb(&verb)?;
-    let method = new_method(&verb, input)?;
+    let authorizers = authorizers::list(&mut tx, &scope, &api_id).await?;
+    let method = new_method(&verb, input, &authorizers)?;
     let methods = res.resource_methods.get_or_insert_with(Default::default);
     if methods.contains_key(&verb) {
         // AWS refuses rather than replaces (aws/aws-cli#3992 quotes this answer).
@@ -380,7 +399,7 @@ async fn delete_method(
 ///
 /// # Errors
 /// AWS's BadRequest answers; the method is left as it was.
-fn apply_method_patch(m: &Method, ops: &[PatchOp]) -> Result<Method> {
+fn apply_method_patch(m: &Method, ops: &[PatchOp], authorizers: &[Authorizer]) -> Result<Method> {
     let mut m = m.clone();
     let mut authorizer_id: Option<String> = m.authorizer_id.clone();
     for op in ops {
@@ -452,14 +471,7 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp]) -> Result<Method> {
             _ => return Err(bad_path(op)),
         }
     }
-    if m.authorization_type == "CUSTOM" || m.authorization_type == "COGNITO_USER_POOLS" {
-        check_authorizer(&m.authorization_type)?;
-        m.authorizer_id = authorizer_id;
-    } else {
-        // AWS ignores an authorizer id on a method without CUSTOM/COGNITO authorization
-        // (recording test_update_method_validation `skip-auth-id-with-wrong-type`).
-        m.authorizer_id = None;
-    }
+    m.authorizer_id = check_authorizer(&m.authorization_type, authorizer_id, authorizers)?;
     m.request_parameters = none_if_empty(m.request_parameters);
     m.request_models = none_if_empty(m.request_models);
     m.authorization_scopes = m.authorization_scopes.filter(|s| !s.is_empty());
@@ -475,8 +487,9 @@ async fn update_method(
     let ops = patch::parse(input, "updateMethodInput")?;
     let mut tx = st.store.write().await?;
     let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let authorizers = authorizers::list(&mut tx, &scope, &api_id).await?;
     let method = method_mut(&mut res, &verb)?;
-    *method = apply_method_patch(method, &ops)?;
+    *method = apply_method_patch(method, &ops, &authorizers)?;
     let out = method.clone();
     resources::save(&mut tx, &scope, &api_id, &res).await?;
     tx.commit().await?;
@@ -686,6 +699,90 @@ mod tests {
             authorization_type: "NONE".into(),
             ..Default::default()
         }
+    }
+
+    /// The patch of an API without authorizers (shadows the module's function).
+    fn apply_method_patch(m: &Method, ops: &[PatchOp]) -> Result<Method> {
+        super::apply_method_patch(m, ops, &[])
+    }
+
+    fn authorizer(id: &str, kind: &str) -> Authorizer {
+        Authorizer {
+            id: id.into(),
+            name: id.into(),
+            authorizer_type: kind.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn authorizer_ids_must_name_an_authorizer_of_the_matching_kind() {
+        const INVALID: &str = "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.";
+        let auths = [
+            authorizer("tok123", "TOKEN"),
+            authorizer("req123", "REQUEST"),
+            authorizer("cog123", "COGNITO_USER_POOLS"),
+        ];
+        let patch = |ops: &[PatchOp]| super::apply_method_patch(&base(), ops, &auths);
+        // Recorded (test_update_method `update-method-replace-authorizer`).
+        for (auth, id) in [
+            ("CUSTOM", "tok123"),
+            ("CUSTOM", "req123"),
+            ("COGNITO_USER_POOLS", "cog123"),
+        ] {
+            let m = patch(&[
+                op(Op::Replace, "/authorizationType", Some(auth)),
+                op(Op::Replace, "/authorizerId", Some(id)),
+            ])
+            .unwrap();
+            assert_eq!(m.authorizer_id.as_deref(), Some(id));
+        }
+        for (auth, id) in [
+            ("CUSTOM", "cog123"),
+            ("COGNITO_USER_POOLS", "tok123"),
+            ("CUSTOM", "nope00"),
+        ] {
+            let e = patch(&[
+                op(Op::Replace, "/authorizationType", Some(auth)),
+                op(Op::Replace, "/authorizerId", Some(id)),
+            ])
+            .unwrap_err();
+            assert_eq!(e.0.message, INVALID);
+        }
+        // Back to NONE drops the id.
+        let custom = patch(&[
+            op(Op::Replace, "/authorizationType", Some("CUSTOM")),
+            op(Op::Replace, "/authorizerId", Some("tok123")),
+        ])
+        .unwrap();
+        let none = super::apply_method_patch(
+            &custom,
+            &[op(Op::Replace, "/authorizationType", Some("NONE"))],
+            &auths,
+        )
+        .unwrap();
+        assert!(none.authorizer_id.is_none());
+        // PutMethod: the same rule.
+        let put = |auth: &str, id: Option<&str>| {
+            new_method(
+                "GET",
+                PutMethodInput {
+                    authorization_type: Some(auth.into()),
+                    authorizer_id: id.map(Into::into),
+                    ..Default::default()
+                },
+                &auths,
+            )
+        };
+        assert_eq!(
+            put("CUSTOM", Some("req123"))
+                .unwrap()
+                .authorizer_id
+                .as_deref(),
+            Some("req123")
+        );
+        assert_eq!(put("CUSTOM", None).unwrap_err().0.message, INVALID);
+        assert!(put("NONE", Some("tok123")).unwrap().authorizer_id.is_none());
     }
 
     #[test]

@@ -406,6 +406,7 @@ pub const API_CHILDREN: &[Kind] = &[
     Kind::Deployment,
     Kind::Stage,
     Kind::GatewayResponse,
+    Kind::Authorizer,
 ];
 
 async fn delete_rest_api(

@@ -29,6 +29,8 @@ pub enum Kind {
     Account,
     /// A gateway response customisation (parent: the API id; id: the response type).
     GatewayResponse,
+    /// A Lambda or Cognito authorizer (parent: the API id; id: the authorizer id).
+    Authorizer,
 }
 
 impl Kind {
@@ -44,6 +46,7 @@ impl Kind {
             Self::UsagePlanKey => "usageplankey",
             Self::Account => "account",
             Self::GatewayResponse => "gatewayresponse",
+            Self::Authorizer => "authorizer",
         }
     }
 }
