@@ -79,6 +79,41 @@ fn compile_pattern(p: &str) -> Option<regex::Regex> {
     regex::Regex::new(&format!("^(?s:{p})$")).ok()
 }
 
+/// The integration request body of a non-proxy integration: the request template chosen by
+/// Content-Type under the passthrough rules, rendered against `ctx` (which carries its
+/// `requestOverride`/`responseOverride` on to the response templates), or the client's body.
+/// Also the request overrides the template set, when one ran.
+///
+/// # Errors
+/// 415 when the passthrough rules let nothing through; 500 for a template that fails.
+pub fn render_request(
+    integration: &apigw_model::Integration,
+    templates: &Templates,
+    ctx: &mut apigw_vtl::Context,
+    req: &crate::context::RequestInfo,
+) -> Result<(String, Option<apigw_vtl::RequestOverride>), crate::gateway_response::GatewayError> {
+    use crate::gateway_response::{GatewayError, ResponseType};
+    match select_request(
+        integration.request_templates.as_ref(),
+        req.header("content-type"),
+        integration.passthrough_behavior.as_deref(),
+    ) {
+        RequestBody::Template(text) => {
+            let t = templates.get(text).map_err(|e| GatewayError::config(&e))?;
+            let rendered = t
+                .render(ctx)
+                .map_err(|e| GatewayError::config(&e.to_string()))?;
+            ctx.carry_overrides(&rendered);
+            Ok((rendered.output, Some(rendered.request_override)))
+        }
+        RequestBody::Passthrough => Ok((req.body.clone(), None)),
+        RequestBody::Unsupported => Err(GatewayError::new(
+            ResponseType::UnsupportedMediaType,
+            "Unsupported Media Type",
+        )),
+    }
+}
+
 /// What the integration request body is, after the passthrough rules.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RequestBody<'a> {

@@ -238,39 +238,40 @@ fn to_rows(records: &[CounterRecord]) -> (Vec<DayCount>, Vec<QuotaCount>) {
     (days, quotas)
 }
 
+/// The record of one key in one plan, made on first sight.
+fn record(
+    by_key: &mut HashMap<(Scope, String, String), CounterRecord>,
+    scope: Scope,
+    plan_id: String,
+    key_id: String,
+) -> &mut CounterRecord {
+    by_key
+        .entry((scope.clone(), plan_id.clone(), key_id.clone()))
+        .or_insert_with(|| CounterRecord {
+            scope,
+            plan_id,
+            key_id,
+            days: Vec::new(),
+            quota: None,
+        })
+}
+
 /// Today's counts and every quota period, as saved by an earlier run.
 async fn saved_counters(c: &mut apigw_store::SqliteConnection) -> StoreResult<Vec<CounterRecord>> {
     let today = chrono::Utc::now().date_naive();
     let mut by_key: HashMap<(Scope, String, String), CounterRecord> = HashMap::new();
     let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     for d in counts::load_days_since(c, &day_text(today)).await? {
-        let Some(day) = parse(&d.day) else { continue };
-        by_key
-            .entry((d.scope.clone(), d.plan_id.clone(), d.key_id.clone()))
-            .or_insert_with(|| CounterRecord {
-                scope: d.scope,
-                plan_id: d.plan_id,
-                key_id: d.key_id,
-                days: Vec::new(),
-                quota: None,
-            })
-            .days
-            .push((day, d.used));
+        if let Some(day) = parse(&d.day) {
+            record(&mut by_key, d.scope, d.plan_id, d.key_id)
+                .days
+                .push((day, d.used));
+        }
     }
     for q in counts::load_quotas(c).await? {
-        let Some(period) = parse(&q.period) else {
-            continue;
-        };
-        by_key
-            .entry((q.scope.clone(), q.plan_id.clone(), q.key_id.clone()))
-            .or_insert_with(|| CounterRecord {
-                scope: q.scope,
-                plan_id: q.plan_id,
-                key_id: q.key_id,
-                days: Vec::new(),
-                quota: None,
-            })
-            .quota = Some((period, q.used));
+        if let Some(period) = parse(&q.period) {
+            record(&mut by_key, q.scope, q.plan_id, q.key_id).quota = Some((period, q.used));
+        }
     }
     Ok(by_key.into_values().collect())
 }

@@ -15,7 +15,7 @@ use crate::gateway::{Gateway, Invocation};
 use crate::gateway_response::{GatewayError, ResponseType};
 use crate::integration_response::{self, IntegrationOutput};
 use crate::mapping::request_source;
-use crate::templates::{select_request, RequestBody};
+use crate::templates::render_request;
 
 /// The parameters a request mapping produces, by location.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -121,34 +121,12 @@ pub async fn invoke(
     let context = context_object(inv, req, chrono::Utc::now());
     let mut mapped = map_parameters(integration, inv, req, &context);
     let mut ctx = vtl_context(inv, req, context, req.body.clone());
-    let body = match select_request(
-        integration.request_templates.as_ref(),
-        req.header("content-type"),
-        integration.passthrough_behavior.as_deref(),
-    ) {
-        RequestBody::Template(text) => {
-            let t = templates.get(text).map_err(|e| GatewayError::config(&e))?;
-            let rendered = t
-                .render(&ctx)
-                .map_err(|e| GatewayError::config(&e.to_string()))?;
-            replace_all(&mut mapped.header, &rendered.request_override.header, true);
-            replace_all(
-                &mut mapped.querystring,
-                &rendered.request_override.querystring,
-                false,
-            );
-            replace_all(&mut mapped.path, &rendered.request_override.path, false);
-            ctx.carry_overrides(&rendered);
-            rendered.output
-        }
-        RequestBody::Passthrough => req.body.clone(),
-        RequestBody::Unsupported => {
-            return Err(GatewayError::new(
-                ResponseType::UnsupportedMediaType,
-                "Unsupported Media Type",
-            ))
-        }
-    };
+    let (body, overrides) = render_request(integration, templates, &mut ctx, req)?;
+    if let Some(o) = overrides {
+        replace_all(&mut mapped.header, &o.header, true);
+        replace_all(&mut mapped.querystring, &o.querystring, false);
+        replace_all(&mut mapped.path, &o.path, false);
+    }
     let uri = super::stage_variables(
         integration.uri.as_deref().unwrap_or_default(),
         inv.stage.stage.variables.as_ref(),

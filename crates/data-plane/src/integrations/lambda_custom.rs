@@ -15,7 +15,7 @@ use crate::context::{context_object, vtl_context, LazyContext, RequestInfo};
 use crate::gateway::{Gateway, Invocation};
 use crate::gateway_response::{GatewayError, ResponseType};
 use crate::integration_response::{self, IntegrationOutput};
-use crate::templates::{select_request, RequestBody};
+use crate::templates::render_request;
 
 /// Whether an AWS integration's URI invokes a Lambda function.
 pub fn is_lambda(integration: &Integration) -> bool {
@@ -51,27 +51,7 @@ pub async fn invoke(
     let templates = &inv.stage.deployment.templates;
     let context = context_object(inv, req, chrono::Utc::now());
     let mut ctx = vtl_context(inv, req, context, req.body.clone());
-    let payload = match select_request(
-        integration.request_templates.as_ref(),
-        req.header("content-type"),
-        integration.passthrough_behavior.as_deref(),
-    ) {
-        RequestBody::Template(text) => {
-            let t = templates.get(text).map_err(|e| GatewayError::config(&e))?;
-            let rendered = t
-                .render(&ctx)
-                .map_err(|e| GatewayError::config(&e.to_string()))?;
-            ctx.carry_overrides(&rendered);
-            rendered.output
-        }
-        RequestBody::Passthrough => req.body.clone(),
-        RequestBody::Unsupported => {
-            return Err(GatewayError::new(
-                ResponseType::UnsupportedMediaType,
-                "Unsupported Media Type",
-            ))
-        }
-    };
+    let (payload, _) = render_request(integration, templates, &mut ctx, req)?;
     let called = super::lambda::call(gw, inv, integration, payload).await?;
     if !called.status.is_success() {
         // The Invoke API itself failed (no such function, …): AWS's configuration error.
