@@ -736,3 +736,63 @@ async fn https_backends_verify_certificates_unless_told_not_to() {
         r#"{"message":"Internal server error"}"#
     );
 }
+
+/// A backend that answers one request per connection and then closes it, without saying so
+/// (`close_quietly`) or with `Connection: close`.
+async fn one_shot_backend(close_quietly: bool) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let mut got = Vec::new();
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match sock.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let connection = if close_quietly {
+                    ""
+                } else {
+                    "Connection: close\r\n"
+                };
+                let answer = format!("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n{connection}\r\nok");
+                let _ = sock.write_all(answer.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+/// Backend connections are pooled; one the backend closed is never reused for a request (the
+/// request goes out on a new connection instead of failing).
+#[tokio::test]
+async fn backends_that_close_connections_are_not_reused() {
+    let s = Server::start();
+    let c = s.sdk();
+    let http = s.http();
+    for quietly in [false, true] {
+        let up = one_shot_backend(quietly).await;
+        let api = proxy_api(&c, &up, None).await;
+        for i in 0..6 {
+            let r = http
+                .get(format!("{}/_aws/execute-api/{api}/dev/n{i}", s.url))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "request {i} (quietly: {quietly})");
+            assert_eq!(r.text().await.unwrap(), "ok");
+            if i % 2 == 1 {
+                // Give the gateway time to see the close before the next request.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}

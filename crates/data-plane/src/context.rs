@@ -18,6 +18,18 @@ pub fn header_pairs(
 ) -> Vec<(String, String)> {
     let text = |v: &axum::http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned();
     if let Some(names) = original {
+        // hyper's map iterates in arrival order when no name repeats: the usual case, matched
+        // pairwise without hashing.
+        let mut out = Vec::with_capacity(headers.len());
+        for (name, (key, value)) in names.0.split('\n').zip(headers.iter()) {
+            if !name.eq_ignore_ascii_case(key.as_str()) {
+                break;
+            }
+            out.push((name.to_string(), text(value)));
+        }
+        if out.len() == headers.len() && names.0.split('\n').count() == out.len() {
+            return out;
+        }
         let names: Vec<&str> = names.0.split('\n').filter(|n| !n.is_empty()).collect();
         if names.len() == headers.len() {
             let mut out = Vec::with_capacity(names.len());
@@ -232,6 +244,24 @@ mod tests {
 mod header_tests {
     use super::*;
     use axum::http::HeaderMap;
+
+    #[test]
+    fn distinct_names_take_the_pairwise_path() {
+        let mut h = HeaderMap::new();
+        h.append("host", "x".parse().unwrap());
+        h.append("x-api-key", "k".parse().unwrap());
+        let names = OriginalHeaderNames("Host\nX-Api-Key".into());
+        assert_eq!(
+            header_pairs(&h, Some(&names)),
+            vec![
+                ("Host".to_string(), "x".to_string()),
+                ("X-Api-Key".to_string(), "k".to_string())
+            ]
+        );
+        // Fewer names than headers: hyper's lower-case names.
+        let short = OriginalHeaderNames("Host".into());
+        assert_eq!(header_pairs(&h, Some(&short))[1].0, "x-api-key");
+    }
 
     #[test]
     fn original_spelling_and_order() {

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response};
-use rand::Rng;
 
 use apigw_model::{Integration, Method, Resource, Scope, Stage};
 
@@ -264,8 +263,8 @@ impl Gateway {
         region_hint: Option<&str>,
         req: Request<Body>,
     ) -> Response<Body> {
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let extended = extended_request_id();
+        let request_id = crate::ids::request_id();
+        let extended = crate::ids::extended_request_id();
         let mut scope = ErrorScope::new(&request_id, &extended);
         let result = self
             .execute(
@@ -284,10 +283,10 @@ impl Gateway {
         };
         let h = res.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
-            h.insert("x-amzn-requestid", v);
+            h.insert(crate::headers::X_AMZN_REQUEST_ID, v);
         }
         if let Ok(v) = HeaderValue::from_str(&extended) {
-            h.insert("x-amz-apigw-id", v);
+            h.insert(crate::headers::X_AMZ_APIGW_ID, v);
         }
         res
     }
@@ -360,7 +359,9 @@ impl Gateway {
                 .and_then(|id| deployment.authorizers.get(id))
                 .ok_or_else(|| GatewayError::config("the method's authorizer is not deployed"))?;
             let head = request_head(target.path, &req, Vec::new());
-            inv.authorizer = Some(authorizer.authorize(self, &inv, &head).await?);
+            // Boxed, as the other rarer arms below: the request future stays small for the
+            // common MOCK and HTTP_PROXY paths (it is moved a few times per request).
+            inv.authorizer = Some(Box::pin(authorizer.authorize(self, &inv, &head)).await?);
         }
         // Phase 4: API key and usage plan, stage and account throttles, quota.
         inv.api_key = self.admit(&api, stage, resource, method, &req, inv.authorizer.as_ref())?;
@@ -377,15 +378,28 @@ impl Gateway {
             }
             "HTTP" => {
                 let info = request_info(target.path, req).await?;
-                integrations::http::invoke(self, &inv, integration, &info).await
+                Box::pin(integrations::http::invoke(self, &inv, integration, &info)).await
             }
             "AWS" if integrations::lambda_custom::is_lambda(integration) => {
                 let info = request_info(target.path, req).await?;
-                integrations::lambda_custom::invoke(self, &inv, integration, &info).await
+                Box::pin(integrations::lambda_custom::invoke(
+                    self,
+                    &inv,
+                    integration,
+                    &info,
+                ))
+                .await
             }
             "AWS_PROXY" => {
                 let (info, body) = buffer_request(target.path, req).await?;
-                integrations::lambda::invoke(self, &inv, integration, &info, &body).await
+                Box::pin(integrations::lambda::invoke(
+                    self,
+                    &inv,
+                    integration,
+                    &info,
+                    &body,
+                ))
+                .await
             }
             other => Err(GatewayError::new(
                 ResponseType::Default5xx,
@@ -491,8 +505,7 @@ fn request_head<B>(path: &str, req: &Request<B>, body: Vec<u8>) -> RequestInfo {
     let source_ip = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "127.0.0.1".to_string());
+        .map_or_else(|| "127.0.0.1".to_string(), |c| ip_text(c.0.ip()));
     let headers = crate::context::header_pairs(
         req.headers(),
         req.extensions()
@@ -506,7 +519,7 @@ fn request_head<B>(path: &str, req: &Request<B>, body: Vec<u8>) -> RequestInfo {
         .to_string();
     let query = req.uri().query().map(percent_pairs).unwrap_or_default();
     RequestInfo {
-        method: req.method().to_string(),
+        method: req.method().as_str().to_owned(),
         path: path.to_string(),
         query,
         headers,
@@ -533,13 +546,44 @@ pub(crate) fn percent_pairs(q: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// An id of the form AWS sends in `x-amz-apigw-id` (14 characters and `=`).
-fn extended_request_id() -> String {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::thread_rng();
-    let mut s: String = (0..14)
-        .map(|_| A[rng.gen_range(0..A.len())] as char)
-        .collect();
-    s.push('=');
+/// An address as text; IPv4 without the formatting machinery (`Display` for `Ipv4Addr` cost
+/// more than the rest of the request's head).
+fn ip_text(ip: std::net::IpAddr) -> String {
+    let std::net::IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut s = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if octet >= 100 {
+            s.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            s.push(char::from(b'0' + octet / 10 % 10));
+        }
+        s.push(char::from(b'0' + octet % 10));
+    }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_texts() {
+        for ip in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "10.100.9.255",
+            "192.168.1.20",
+            "::1",
+            "fe80::1",
+        ] {
+            let parsed: std::net::IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_text(parsed), ip);
+        }
+    }
 }

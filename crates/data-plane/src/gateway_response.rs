@@ -285,7 +285,7 @@ impl GatewayError {
             HeaderValue::from_static(self.kind.error_type()),
         );
         if let Ok(v) = HeaderValue::from_str(request_id) {
-            h.insert("x-amzn-requestid", v);
+            h.insert(crate::headers::X_AMZN_REQUEST_ID, v);
         }
         res
     }

@@ -5,11 +5,28 @@
 
 use axum::http::{HeaderMap, HeaderName};
 
+/// `x-amzn-RequestId`: the request's `$context.requestId`.
+pub const X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+/// `x-amz-apigw-id`: the request's `$context.extendedRequestId`.
+pub const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
+
+/// One remapped header: its name and the `x-amzn-Remapped-` name it moves to.
+pub type Remap = (HeaderName, HeaderName);
+
+macro_rules! remaps {
+    ($($name:literal),* $(,)?) => {
+        [$((
+            HeaderName::from_static($name),
+            HeaderName::from_static(concat!("x-amzn-remapped-", $name)),
+        )),*]
+    };
+}
+
 /// Remapped for every integration type (HTTP_PROXY, MOCK, …).
-pub const PROXY: &[&str] = &["connection", "content-length", "date", "server"];
+pub static PROXY: [Remap; 4] = remaps!["connection", "content-length", "date", "server"];
 
 /// Remapped for non-proxy HTTP (and AWS) integrations: the above and more.
-pub const NON_PROXY: &[&str] = &[
+pub static NON_PROXY: [Remap; 14] = remaps![
     "connection",
     "content-length",
     "date",
@@ -26,24 +43,24 @@ pub const NON_PROXY: &[&str] = &[
     "www-authenticate",
 ];
 
-/// Move each of `names` present in `headers` to `x-amzn-Remapped-{name}` (every value).
-pub fn remap(headers: &mut HeaderMap, names: &[&str]) {
-    // One pass over the (few) headers first: usually none of them is remapped.
-    if !headers.keys().any(|k| names.contains(&k.as_str())) {
+/// Move each of `names` present in `headers` to its `x-amzn-Remapped-{name}` (every value,
+/// in place).
+pub fn remap(headers: &mut HeaderMap, names: &[Remap]) {
+    let target = |name: &HeaderName| names.iter().find(|(n, _)| n == name).map(|(_, t)| t);
+    if !headers.keys().any(|k| target(k).is_some()) {
         return;
     }
-    for name in names {
-        if !headers.contains_key(*name) {
-            continue;
+    // One pass that rebuilds the map (a backend proxied usually sends all four of PROXY's):
+    // cheaper than a lookup, a removal and an insertion per name.
+    let old = std::mem::replace(headers, HeaderMap::with_capacity(headers.len()));
+    let mut current: Option<HeaderName> = None;
+    for (name, value) in old {
+        // `None` repeats the previous name (its further values).
+        if let Some(name) = name {
+            current = Some(target(&name).cloned().unwrap_or(name));
         }
-        let Ok(target) = HeaderName::from_bytes(format!("x-amzn-remapped-{name}").as_bytes())
-        else {
-            continue;
-        };
-        let values: Vec<_> = headers.get_all(*name).iter().cloned().collect();
-        headers.remove(*name);
-        for v in values {
-            headers.append(target.clone(), v);
+        if let Some(name) = &current {
+            headers.append(name.clone(), value);
         }
     }
 }
@@ -59,14 +76,18 @@ mod tests {
         h.insert("server", "up".parse().unwrap());
         h.insert("www-authenticate", "Basic".parse().unwrap());
         h.insert("x-other", "1".parse().unwrap());
+        h.append("date", "Tue".parse().unwrap());
         let mut proxy = h.clone();
-        remap(&mut proxy, PROXY);
+        remap(&mut proxy, &PROXY);
         assert_eq!(proxy["x-amzn-remapped-date"], "Mon");
+        let dates: Vec<_> = proxy.get_all("x-amzn-remapped-date").iter().collect();
+        assert_eq!(dates, ["Mon", "Tue"]);
+        assert_eq!(proxy.len(), 5);
         assert_eq!(proxy["x-amzn-remapped-server"], "up");
         assert!(proxy.get("date").is_none());
         assert_eq!(proxy["www-authenticate"], "Basic");
         assert_eq!(proxy["x-other"], "1");
-        remap(&mut h, NON_PROXY);
+        remap(&mut h, &NON_PROXY);
         assert_eq!(h["x-amzn-remapped-www-authenticate"], "Basic");
         assert!(h.get("www-authenticate").is_none());
     }

@@ -122,7 +122,7 @@ pub fn build(
     ctx: &mut LazyContext<'_>,
     templates: &Templates,
     accept: Option<&str>,
-    remapped: &[&str],
+    remapped: &[crate::headers::Remap],
 ) -> Result<Response<Body>, GatewayError> {
     let mut status: u16 = ir.status_code.parse().unwrap_or(200);
     let mut headers: Vec<(String, String)> = Vec::new();

@@ -13,6 +13,7 @@ pub mod deployment;
 pub mod gateway;
 pub mod gateway_response;
 pub mod headers;
+pub mod ids;
 pub mod integration_response;
 pub mod integrations;
 pub mod mapping;

@@ -18,13 +18,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use apigw_data::context::OriginalHeaderNames;
+
+use crate::dispatch::App;
 use axum::extract::ConnectInfo;
-use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tower::ServiceExt;
 
 /// The longest request head followed; longer ones turn the tap off for the connection.
 const MAX_HEAD: usize = 64 * 1024;
@@ -150,28 +150,48 @@ impl Framing {
     }
 
     /// Record a complete head's names and choose how its body is framed.
+    ///
+    /// A line scan, not a full parse: hyper parses (and validates) the head; the tap needs only
+    /// the names and the framing headers. Anything unusual turns the tap off.
     fn on_head(&mut self, head: &[u8]) -> State {
-        let mut headers = [httparse::EMPTY_HEADER; 128];
-        let mut req = httparse::Request::new(&mut headers);
-        let Ok(httparse::Status::Complete(_)) = req.parse(head) else {
+        let mut start = 0;
+        let mut lines = memchr::memchr_iter(b'\n', head).map(|end| {
+            let line = &head[start..end];
+            start = end + 1;
+            line.strip_suffix(b"\r").unwrap_or(line)
+        });
+        let Some(request_line) = lines.next() else {
             return State::Off;
         };
+        if !(request_line.ends_with(b" HTTP/1.1") || request_line.ends_with(b" HTTP/1.0")) {
+            return State::Off;
+        }
         let mut names = String::new();
         let mut length: Option<u64> = None;
         let mut chunked = false;
-        let mut upgrade = req.method == Some("CONNECT");
-        for h in req.headers.iter() {
+        let mut upgrade = request_line.starts_with(b"CONNECT ");
+        for line in lines {
+            if line.is_empty() {
+                break;
+            }
+            let Some(colon) = memchr::memchr(b':', line) else {
+                return State::Off;
+            };
+            let (name, value) = (&line[..colon], line[colon + 1..].trim_ascii());
+            // Header names are tokens: visible ASCII without separators such as spaces.
+            if name.is_empty() || !name.iter().all(|b| b.is_ascii_graphic()) {
+                return State::Off;
+            }
             if !names.is_empty() {
                 names.push('\n');
             }
-            names.push_str(h.name);
-            if h.name.eq_ignore_ascii_case("content-length") {
-                length = std::str::from_utf8(h.value)
-                    .ok()
-                    .and_then(|v| v.trim().parse().ok());
-            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = h.value.to_ascii_lowercase().ends_with(b"chunked");
-            } else if h.name.eq_ignore_ascii_case("upgrade") {
+            // Checked ASCII just above.
+            names.push_str(std::str::from_utf8(name).unwrap_or_default());
+            if name.eq_ignore_ascii_case(b"content-length") {
+                length = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok());
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+                chunked = value.to_ascii_lowercase().ends_with(b"chunked");
+            } else if name.eq_ignore_ascii_case(b"upgrade") {
                 upgrade = true;
             }
         }
@@ -189,7 +209,7 @@ impl Framing {
 
 /// Where `needle` (a head terminator) first occurs in `hay`.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// A TCP stream whose reads are fed to a [`Framing`].
@@ -248,7 +268,7 @@ impl AsyncWrite for Tap {
 /// requests (for at most 10 s).
 pub async fn serve(
     listener: TcpListener,
-    app: Router,
+    app: App,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> io::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -281,7 +301,12 @@ pub async fn serve(
                 if let Some(n) = names {
                     ext.insert(n);
                 }
-                app.clone().oneshot(req.map(axum::body::Body::new))
+                let app = app.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(
+                        app.call(req.map(axum::body::Body::new)).await,
+                    )
+                }
             });
         let conn = builder.serve_connection_with_upgrades(io, service);
         let conn = graceful.watch(conn.into_owned());

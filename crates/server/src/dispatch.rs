@@ -4,6 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::header::HOST;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -32,39 +33,49 @@ pub struct Shared {
     pub publisher: Arc<Publisher>,
 }
 
-/// The whole application on one router.
-pub fn app(shared: Shared) -> Router {
+/// The whole application: execute-api calls go straight to the data plane (no router on the
+/// hot path), everything else through the control plane's router.
+#[derive(Clone)]
+pub struct App {
+    gateway: Arc<Gateway>,
+    control: Router,
+}
+
+/// The whole application on one port.
+pub fn app(shared: Shared) -> App {
     let control = apigw_control::router(shared.state.clone());
     let own = Router::new()
         .route("/_apigw/health", get(health))
         .route("/_apigw/reset", post(reset))
         .with_state(shared.clone());
+    let state = shared.state.clone();
     let control = own
-        .fallback(move |req: Request| route_rest(shared.state.clone(), control.clone(), req))
+        .fallback(move |req: Request| route_rest(state.clone(), control.clone(), req))
         .layer(middleware::from_fn(request_id));
-    let gateway = shared.gateway.clone();
-    Router::new().fallback(move |req: Request| {
-        let gateway = gateway.clone();
-        let control = control.clone();
-        async move { route(gateway, control, req).await }
-    })
+    App {
+        gateway: shared.gateway,
+        control,
+    }
 }
 
-/// Execute-api calls go to the data plane, everything else to the control plane.
-async fn route(gateway: Arc<Gateway>, control: Router, req: Request) -> Response {
-    let host = req
-        .headers()
-        .get("host")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let path = req.uri().path().to_string();
-    if let Some(target) = addressing::resolve(host.as_deref(), &path) {
-        let region = host.as_deref().and_then(region_of_host);
-        return gateway.handle(target, region, req).await;
-    }
-    match control.oneshot(req).await {
-        Ok(r) => r,
-        Err(never) => match never {},
+impl App {
+    /// Answer one request.
+    pub async fn call(&self, req: Request) -> Response {
+        // Cheap clones (reference-counted bytes), so the target can borrow while `req` moves.
+        let uri = req.uri().clone();
+        let host = req.headers().get(HOST).cloned();
+        let host = host.as_ref().and_then(|v| v.to_str().ok());
+        if let Some(target) = addressing::resolve(host, uri.path()) {
+            // Only a host of the `{api}.execute-api.{region}…` form names a region.
+            let region = host
+                .filter(|h| addressing::api_id_from_host(h).is_some())
+                .and_then(region_of_host);
+            return self.gateway.handle(target, region, req).await;
+        }
+        match self.control.clone().oneshot(req).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        }
     }
 }
 

@@ -4,6 +4,11 @@ use clap::Parser;
 
 use apigw_server::{bind_listeners, init_tracing, run, shutdown_signal, Config};
 
+/// Small per-request allocations dominate the data plane's allocator use: mimalloc serves them
+/// from thread-local free lists (a quarter of the instructions per request went to glibc).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // The main thread only opens the store and waits for a signal; worker threads serve.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {

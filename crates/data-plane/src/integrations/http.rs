@@ -195,7 +195,7 @@ pub async fn invoke(
         &mut LazyContext::ready(ctx),
         templates,
         req.header("accept"),
-        crate::headers::NON_PROXY,
+        &crate::headers::NON_PROXY,
     )
 }
 

@@ -63,12 +63,13 @@ pub fn backend_url(
         let name = rest[i + 1..i + j].trim_end_matches('+');
         let source = integration
             .request_parameters
-            .as_ref()
-            .and_then(|m| m.get(&format!("integration.request.path.{name}")))
-            .and_then(|s| s.strip_prefix("method.request.path."))
+            .iter()
+            .flatten()
+            .find(|(k, _)| k.strip_prefix("integration.request.path.") == Some(name))
+            .and_then(|(_, s)| s.strip_prefix("method.request.path."))
             .unwrap_or(name);
         match inv_params.iter().find(|(k, _)| k == source) {
-            Some((_, v)) => out.push_str(&encode_path(v)),
+            Some((_, v)) => out.extend(encode_path(v)),
             None => out.push_str(&rest[i..=i + j]),
         }
         rest = &rest[i + j + 1..];
@@ -83,7 +84,7 @@ pub fn backend_url(
 }
 
 /// Percent-encode a decoded path value, keeping `/` (a greedy value spans segments).
-fn encode_path(v: &str) -> String {
+fn encode_path(v: &str) -> percent_encoding::PercentEncode<'_> {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
         .add(b' ')
         .add(b'"')
@@ -95,7 +96,7 @@ fn encode_path(v: &str) -> String {
         .add(b'{')
         .add(b'}')
         .add(b'%');
-    percent_encoding::utf8_percent_encode(v, SET).to_string()
+    percent_encoding::utf8_percent_encode(v, SET)
 }
 
 /// Call the backend.
@@ -164,24 +165,8 @@ pub async fn invoke(
     let mut res = res
         .body(Body::from_stream(upstream.bytes_stream()))
         .map_err(|_| GatewayError::config("bad backend response"))?;
-    crate::headers::remap(res.headers_mut(), crate::headers::PROXY);
+    crate::headers::remap(res.headers_mut(), &crate::headers::PROXY);
     Ok(res)
-}
-
-type ProxyClient =
-    hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, Body>;
-
-thread_local! {
-    /// The proxy fast path: hyper's pooled client for plain-HTTP backends, one per worker
-    /// thread, so a backend connection and the requests that use it stay on one thread (the
-    /// server runs one single-threaded runtime per core). reqwest, with TLS, serves `https://`.
-    static PROXY_CLIENT: ProxyClient = {
-        let mut connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        connector.set_nodelay(true);
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .pool_max_idle_per_host(1024)
-            .build(connector)
-    };
 }
 
 /// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
@@ -207,9 +192,9 @@ async fn via_hyper(
     for name in hop {
         parts.headers.remove(&name);
     }
+    let uri = std::mem::take(&mut parts.uri);
     let req = Request::from_parts(parts, body);
-    let client = PROXY_CLIENT.with(ProxyClient::clone);
-    let upstream = match tokio::time::timeout(timeout, client.request(req)).await {
+    let upstream = match tokio::time::timeout(timeout, super::pool::send(&uri, req)).await {
         Err(_) => return Err(GatewayError::timeout()),
         Ok(Err(e)) => {
             tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
@@ -226,7 +211,7 @@ async fn via_hyper(
     }
     // The gateway's own Date, Connection and Content-Length go out (hyper writes them; the
     // length from the body's exact size when the backend sent one).
-    crate::headers::remap(&mut parts.headers, crate::headers::PROXY);
+    crate::headers::remap(&mut parts.headers, &crate::headers::PROXY);
     Ok(Response::from_parts(parts, Body::new(body)))
 }
 

@@ -374,7 +374,7 @@ pub async fn invoke(
     if !h.contains_key("content-type") {
         h.insert("content-type", HeaderValue::from_static("application/json"));
     }
-    crate::headers::remap(h, crate::headers::PROXY);
+    crate::headers::remap(h, &crate::headers::PROXY);
     Ok(res)
 }
 

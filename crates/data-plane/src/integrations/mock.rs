@@ -16,6 +16,9 @@ use crate::templates::{select_request, RequestBody};
 /// The status a MOCK request template asked for: `statusCode` of its JSON output (AWS also
 /// accepts the unquoted-key form `{statusCode: 200}` that CDK generates); 200 when absent.
 pub fn status_of(output: &str) -> u16 {
+    if let Some(n) = plain_status(output) {
+        return n;
+    }
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(output) {
         if let Some(code) = v.get("statusCode") {
             return code
@@ -38,6 +41,33 @@ pub fn status_of(output: &str) -> u16 {
         }
     }
     200
+}
+
+/// The usual template output, `{"statusCode": N}` (any JSON whitespace), read without a JSON
+/// parser; `None` for anything else.
+fn plain_status(output: &str) -> Option<u16> {
+    let rest = output.trim_start_matches(is_json_space).strip_prefix('{')?;
+    let rest = rest
+        .trim_start_matches(is_json_space)
+        .strip_prefix("\"statusCode\"")?;
+    let rest = rest.trim_start_matches(is_json_space).strip_prefix(':')?;
+    let rest = rest.trim_start_matches(is_json_space);
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    // A leading zero is not JSON (serde would refuse it): leave such text to the slow path.
+    if digits == 0 || (digits > 1 && rest.starts_with('0')) {
+        return None;
+    }
+    let n: u64 = rest[..digits].parse().ok()?;
+    let rest = rest[digits..]
+        .trim_start_matches(is_json_space)
+        .strip_prefix('}')?;
+    rest.trim_start_matches(is_json_space)
+        .is_empty()
+        .then(|| u16::try_from(n).unwrap_or(200))
+}
+
+fn is_json_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
 /// Answer a MOCK integration.
@@ -95,7 +125,7 @@ pub fn invoke(
         &mut ctx,
         templates,
         req.header("accept"),
-        crate::headers::PROXY,
+        &crate::headers::PROXY,
     )
 }
 
@@ -110,5 +140,26 @@ mod tests {
         assert_eq!(status_of("{statusCode: 500}"), 500);
         assert_eq!(status_of(""), 200);
         assert_eq!(status_of("{}"), 200);
+        assert_eq!(status_of(" {\n  \"statusCode\" :\t204 }\n"), 204);
+        assert_eq!(status_of(r#"{"statusCode": 99999}"#), 200);
+        assert_eq!(status_of(r#"{"statusCode": 200, "x": 1}"#), 200);
+        assert_eq!(status_of(r#"{"statusCode": 404, "x": 1}"#), 404);
+        // Not JSON (leading zero): found by the lenient scan, as before.
+        assert_eq!(status_of(r#"{"statusCode": 0404}"#), 404);
+        // Every plain form agrees with the JSON reading.
+        for text in [
+            r#"{"statusCode":500}"#,
+            "{ \"statusCode\": 302 }",
+            r#"{"statusCode": 0}"#,
+        ] {
+            let json: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                Some(status_of(text)),
+                json["statusCode"]
+                    .as_u64()
+                    .and_then(|n| u16::try_from(n).ok())
+            );
+            assert!(plain_status(text).is_some());
+        }
     }
 }
