@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's worked example as a script: build an API with the aws CLI, deploy it, and call
-# it with curl; then secure it with an API key and a usage plan, and watch the throttle. Prints
+# it with curl; then secure it with an API key and a usage plan, watch the throttle, and turn on
+# access logs to a CloudWatch Logs log group. Prints
 # PASS/FAIL per step and a last line "N passed, M failed".
 #
 #   scripts/seed-walkthrough.sh [ENDPOINT]     (default http://127.0.0.1:4566)
@@ -104,6 +105,32 @@ today=$(date -u +%F)
 used=$(aws_ apigateway get-usage --usage-plan-id "$plan" --start-date "$today" --end-date "$today" \
   | json "['items']['$key_id'][0][0]")
 [ "$used" = "$((ok + 1))" ]; check "get-usage counts $((ok + 1)) requests today" $? "got $used"
+
+# Logging: the guide's IAM role that lets API Gateway write to CloudWatch Logs, the account
+# setting naming it, a log group, and access logs on stage dev; a request then lands as one line
+# in the group, in the stage's format.
+trust='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+role_arn=$(aws_ iam create-role --role-name walkthrough-apigw-logs --assume-role-policy-document "$trust" | json "['Role']['Arn']")
+check "iam create-role" $? "$role_arn"
+aws_ iam attach-role-policy --role-name walkthrough-apigw-logs \
+  --policy-arn arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs >/dev/null
+check "iam attach-role-policy" $? ""
+aws_ apigateway update-account --patch-operations "op=replace,path=/cloudwatchRoleArn,value=$role_arn" >/dev/null
+check "update-account cloudwatchRoleArn" $? ""
+aws_ logs create-log-group --log-group-name walkthrough-access >/dev/null
+check "logs create-log-group" $? ""
+group_arn=$(aws_ logs describe-log-groups --log-group-name-prefix walkthrough-access | json "['logGroups'][0]['arn']")
+aws_ apigateway update-stage --rest-api-id "$api" --stage-name dev --patch-operations \
+  "op=replace,path=/accessLogSettings/destinationArn,value=${group_arn%:*}" \
+  'op=replace,path=/accessLogSettings/format,value=$context.requestId $context.httpMethod $context.resourcePath $context.status' >/dev/null
+check "update-stage accessLogSettings" $? ""
+rid=$(curl -s -D - -o /dev/null -H "x-api-key: $key" "$base/hello" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-amzn-requestid" {print $2}')
+line=""
+for _ in $(seq 50); do
+  line=$(aws_ logs filter-log-events --log-group-name walkthrough-access | json "['events'][0]['message']" 2>/dev/null) && break
+  sleep 0.2
+done
+[ "$line" = "$rid GET /hello 200" ]; check "access log line in the log group" $? "got: $line (request $rid)"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -5,6 +5,7 @@
 mod fixtures;
 mod harness;
 
+mod access_logs;
 mod authorizers;
 mod cli_walkthrough;
 mod data_plane;
@@ -12,6 +13,7 @@ mod deployments;
 mod gateway_responses;
 mod keys_plans;
 mod lambda;
+mod logs_iam;
 mod methods;
 mod resources;
 mod rest_apis;

@@ -1,6 +1,7 @@
 //! AWS "query" protocol services on the same port: form-encoded `Action=…` bodies answered in
 //! XML. STS `GetCallerIdentity` is here because Terraform, CDK and many test fixtures call it
 //! before anything else ([AWS reference](https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)).
+//! IAM's role actions are answered by [`crate::iam`], which needs the store (hence `async`).
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -47,7 +48,7 @@ pub fn error(status: StatusCode, code: &str, message: &str, request_id: &str) ->
 }
 
 /// Handle a query-protocol call whose parameters are `params` (form body and query string).
-pub fn handle(state: &AppState, params: &[(String, String)]) -> Response {
+pub async fn handle(state: &AppState, params: &[(String, String)]) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let action = params
         .iter()
@@ -64,6 +65,9 @@ pub fn handle(state: &AppState, params: &[(String, String)]) -> Response {
 <ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
             ),
         ),
+        iam_action if crate::iam::is_iam_action(iam_action) => {
+            crate::iam::handle(state, iam_action, params, &request_id).await
+        }
         "" => error(StatusCode::BAD_REQUEST, "MissingAction", "The request must contain the parameter Action", &request_id),
         other => error(
             StatusCode::NOT_IMPLEMENTED,

@@ -56,6 +56,8 @@ pub struct DeployedStage {
     /// Method throttles from the stage's `methodSettings`: resource id → (HTTP method,
     /// throttle). Built by [`crate::Gateway::deployed_stage`].
     pub throttles: HashMap<String, Vec<(String, Throttle)>>,
+    /// The stage's access logging, when its settings name a format and a log group.
+    pub access_log: Option<crate::access_log::StageAccessLog>,
 }
 
 impl DeployedStage {

@@ -82,6 +82,7 @@ pub struct Gateway {
     pub usage: Usage,
     account_throttle: AccountThrottle,
     lambda: LambdaConfig,
+    access_logs: Option<crate::access_log::Sink>,
 }
 
 /// How the data plane is set up.
@@ -91,6 +92,8 @@ pub struct GatewayOptions {
     pub account_throttle: AccountThrottle,
     /// Where AWS_PROXY integrations invoke Lambda functions.
     pub lambda: LambdaConfig,
+    /// Where access log lines go (the server's log writer); `None` drops them.
+    pub access_log_sink: Option<crate::access_log::Sink>,
 }
 
 impl Default for GatewayOptions {
@@ -98,6 +101,7 @@ impl Default for GatewayOptions {
         Self {
             account_throttle: AccountThrottle::Aws,
             lambda: LambdaConfig::default(),
+            access_log_sink: None,
         }
     }
 }
@@ -157,6 +161,7 @@ impl Gateway {
             usage: Usage::default(),
             account_throttle: options.account_throttle,
             lambda: options.lambda,
+            access_logs: options.access_log_sink,
         }
     }
 
@@ -205,10 +210,13 @@ impl Gateway {
                 }
             }
         }
+        let access_log =
+            crate::access_log::StageAccessLog::from_settings(stage.access_log_settings.as_ref());
         Arc::new(DeployedStage {
             stage,
             deployment,
             throttles,
+            access_log,
         })
     }
 
@@ -263,6 +271,7 @@ impl Gateway {
         region_hint: Option<&str>,
         req: Request<Body>,
     ) -> Response<Body> {
+        let started = std::time::Instant::now();
         let request_id = crate::ids::request_id();
         let extended = crate::ids::extended_request_id();
         let mut scope = ErrorScope::new(&request_id, &extended);
@@ -279,7 +288,11 @@ impl Gateway {
         let mut res = match result {
             Ok(r) => r,
             // Through the deployment's gateway responses once the stage is known.
-            Err(e) => scope.render(&e),
+            Err(e) => {
+                let res = scope.render(&e);
+                scope.error = Some(e);
+                res
+            }
         };
         let h = res.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -288,7 +301,60 @@ impl Gateway {
         if let Ok(v) = HeaderValue::from_str(&extended) {
             h.insert(crate::headers::X_AMZ_APIGW_ID, v);
         }
+        self.log_access(&scope, &res, started);
         res
+    }
+
+    /// Send the request's access log line, when its stage logs access.
+    fn log_access(&self, scope: &ErrorScope, res: &Response<Body>, started: std::time::Instant) {
+        let (Some(sink), Some(stage)) = (&self.access_logs, &scope.stage) else {
+            return;
+        };
+        let Some(log) = &stage.access_log else {
+            return;
+        };
+        let latency = started.elapsed();
+        let time = chrono::Utc::now() - chrono::Duration::from_std(latency).unwrap_or_default();
+        let length = http_body::Body::size_hint(res.body()).exact().or_else(|| {
+            res.headers()
+                .get(axum::http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+        });
+        let record = crate::access_log::Record {
+            request_id: &scope.request_id,
+            extended_request_id: &scope.extended_request_id,
+            time,
+            http_method: &scope.http_method,
+            resource: scope
+                .resource
+                .as_ref()
+                .map(|(p, id)| (p.as_str(), id.as_str())),
+            path: &scope.path,
+            stage: &stage.stage.stage_name,
+            api_id: scope.api_id.as_deref().unwrap_or_default(),
+            account_id: scope.account_id.as_deref().unwrap_or_default(),
+            deployment_id: &stage.deployment.id,
+            domain_name: scope.header("host"),
+            protocol: scope.protocol,
+            source_ip: scope.source_ip.as_deref(),
+            user_agent: scope.header("user-agent"),
+            api_key: scope.api_key.as_ref().map(|k| (&*k.value, &*k.id)),
+            principal_id: scope.principal_id.clone(),
+            status: res.status().as_u16(),
+            response_length: length,
+            response_latency: latency,
+            integration_latency: scope.integration_latency,
+            integration_status: scope.integration_status,
+            error: scope
+                .error
+                .as_ref()
+                .map(|e| (e.message.as_str(), e.kind.as_str())),
+        };
+        let _ = sink.send(crate::access_log::Entry {
+            destination: log.destination.clone(),
+            timestamp: time.timestamp_millis(),
+            line: log.format.render(&record),
+        });
     }
 
     async fn execute(
@@ -364,27 +430,57 @@ impl Gateway {
             inv.authorizer = Some(Box::pin(authorizer.authorize(self, &inv, &head)).await?);
         }
         // Phase 4: API key and usage plan, stage and account throttles, quota.
-        inv.api_key = self.admit(&api, stage, resource, method, &req, inv.authorizer.as_ref())?;
+        let admitted = self.admit(&api, stage, resource, method, &req, inv.authorizer.as_ref());
+        if scope.wants_details() {
+            scope.principal_id = inv
+                .authorizer
+                .as_ref()
+                .map(|a| match &a.policy.principal_id {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+        }
+        inv.api_key = admitted?;
+        if scope.wants_details() {
+            scope.api_key.clone_from(&inv.api_key);
+        }
         // Phase 5: the integration.
         let integration: &Integration = method
             .method_integration
             .as_ref()
             .ok_or_else(|| GatewayError::config("method has no integration"))?;
+        let integration_started = std::time::Instant::now();
+        let answer = self.integrate(target, &inv, integration, req).await;
+        if scope.wants_details() {
+            scope.integration_latency = Some(integration_started.elapsed());
+            scope.integration_status = answer.as_ref().ok().map(|r| r.status().as_u16());
+        }
+        answer
+    }
+
+    /// Phase 5: the integration.
+    async fn integrate(
+        &self,
+        target: &Target<'_>,
+        inv: &Invocation<'_>,
+        integration: &Integration,
+        req: Request<Body>,
+    ) -> Result<Response<Body>, GatewayError> {
         match integration.integration_type.as_str() {
-            "HTTP_PROXY" => integrations::http_proxy::invoke(self, &inv, integration, req).await,
+            "HTTP_PROXY" => integrations::http_proxy::invoke(self, inv, integration, req).await,
             "MOCK" => {
                 let info = request_info(target.path, req).await?;
-                integrations::mock::invoke(&inv, integration, &info)
+                integrations::mock::invoke(inv, integration, &info)
             }
             "HTTP" => {
                 let info = request_info(target.path, req).await?;
-                Box::pin(integrations::http::invoke(self, &inv, integration, &info)).await
+                Box::pin(integrations::http::invoke(self, inv, integration, &info)).await
             }
             "AWS" if integrations::lambda_custom::is_lambda(integration) => {
                 let info = request_info(target.path, req).await?;
                 Box::pin(integrations::lambda_custom::invoke(
                     self,
-                    &inv,
+                    inv,
                     integration,
                     &info,
                 ))
@@ -394,7 +490,7 @@ impl Gateway {
                 let (info, body) = buffer_request(target.path, req).await?;
                 Box::pin(integrations::lambda::invoke(
                     self,
-                    &inv,
+                    inv,
                     integration,
                     &info,
                     &body,

@@ -443,6 +443,20 @@ pub struct ErrorScope {
     pub query: Vec<(String, String)>,
     /// Request headers.
     pub headers: Vec<(String, String)>,
+    /// The client's address (for access logs).
+    pub source_ip: Option<String>,
+    /// `HTTP/1.1` and the like.
+    pub protocol: &'static str,
+    /// The API key the request was admitted with.
+    pub api_key: Option<crate::usage::KeyIdentity>,
+    /// The Lambda authorizer's principal.
+    pub principal_id: Option<String>,
+    /// How long the integration took, once it ran.
+    pub integration_latency: Option<std::time::Duration>,
+    /// What the integration answered, once it did.
+    pub integration_status: Option<u16>,
+    /// The error the request ended with, if it failed.
+    pub error: Option<GatewayError>,
 }
 
 impl ErrorScope {
@@ -455,12 +469,13 @@ impl ErrorScope {
         }
     }
 
-    /// Whether the stage's deployment customises gateway responses, i.e. whether the request's
-    /// details are worth keeping (nothing is copied on the hot path otherwise).
+    /// Whether the stage's deployment customises gateway responses or the stage logs access,
+    /// i.e. whether the request's details are worth keeping (nothing is copied on the hot path
+    /// otherwise).
     pub fn wants_details(&self) -> bool {
         self.stage
             .as_ref()
-            .is_some_and(|s| !s.deployment.gateway_responses.is_empty())
+            .is_some_and(|s| !s.deployment.gateway_responses.is_empty() || s.access_log.is_some())
     }
 
     /// Keep what gateway response mappings may read of the request (only called when the
@@ -486,6 +501,15 @@ impl ErrorScope {
             .query()
             .map(crate::gateway::percent_pairs)
             .unwrap_or_default();
+        self.source_ip = req
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        self.protocol = match req.version() {
+            axum::http::Version::HTTP_10 => "HTTP/1.0",
+            axum::http::Version::HTTP_2 => "HTTP/2.0",
+            _ => "HTTP/1.1",
+        };
     }
 
     /// Render `err`: through the stage's gateway responses once a stage is known.
@@ -496,7 +520,7 @@ impl ErrorScope {
         }
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .rev()
@@ -530,7 +554,7 @@ impl ErrorScope {
             "extendedRequestId": self.extended_request_id,
             "httpMethod": self.http_method,
             "identity": {
-                "sourceIp": Value::Null,
+                "sourceIp": self.source_ip,
                 "userAgent": self.header("user-agent"),
             },
             "path": stage.as_ref().map(|st| format!("/{st}{}", self.path)),

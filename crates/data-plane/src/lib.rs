@@ -6,6 +6,7 @@
 //! deployment or stage changes; [`Gateway::handle`] serves requests that [`addressing::resolve`]
 //! identifies as execute-api calls.
 
+pub mod access_log;
 pub mod addressing;
 pub mod authorizer;
 pub mod context;

@@ -75,6 +75,7 @@ impl Config {
                 functions: self.lambda_functions.iter().cloned().collect(),
                 pass_arn: self.lambda_pass_arn,
             },
+            access_log_sink: None,
         }
     }
 }

@@ -86,6 +86,9 @@ fn region_of_host(host: &str) -> Option<&str> {
 }
 
 async fn route_rest(state: AppState, control: Router, req: Request) -> Response {
+    if apigw_control::logs::is_logs_call(req.headers()) {
+        return apigw_control::logs::handle(&state, req).await;
+    }
     let ct = req
         .headers()
         .get("content-type")
@@ -105,7 +108,7 @@ async fn route_rest(state: AppState, control: Router, req: Request) -> Response 
         let params: Vec<(String, String)> = form_pairs(query.as_bytes())
             .chain(form_pairs(&body))
             .collect();
-        return query_protocol::handle(&state, &params);
+        return query_protocol::handle(&state, &params).await;
     }
     match control.oneshot(req).await {
         Ok(r) => r,

@@ -5,6 +5,7 @@
 //! server on an ephemeral port; the binary (`main.rs`) only parses the configuration and waits
 //! for SIGINT/SIGTERM.
 
+pub mod access_log;
 pub mod config;
 pub mod conn;
 pub mod dispatch;
@@ -90,7 +91,10 @@ pub async fn run(
     let store = Store::open(&config.db)
         .await
         .map_err(|e| ServerError::Store(config.db.clone(), e))?;
-    let gateway = Arc::new(apigw_data::Gateway::with_options(config.gateway_options()));
+    let (access_sink, access_writer) = access_log::start(store.clone());
+    let mut options = config.gateway_options();
+    options.access_log_sink = Some(access_sink);
+    let gateway = Arc::new(apigw_data::Gateway::with_options(options));
     let publisher = Arc::new(publisher::Publisher::new(store.clone(), gateway.clone()));
     publisher
         .publish_all()
@@ -175,6 +179,7 @@ pub async fn run(
     .await
     .map_err(std::io::Error::other)?;
     flusher.abort();
+    access_writer.finish().await;
     if let Err(e) = publisher.flush_usage().await {
         tracing::error!(error = %e, "could not save usage counters at shutdown");
     }

@@ -31,6 +31,9 @@ pub enum Kind {
     GatewayResponse,
     /// A Lambda or Cognito authorizer (parent: the API id; id: the authorizer id).
     Authorizer,
+    /// An IAM role (IAM is global: region `aws-global`; parent empty; id: the lower-cased
+    /// role name, since IAM role names are unique regardless of case).
+    IamRole,
 }
 
 impl Kind {
@@ -47,6 +50,7 @@ impl Kind {
             Self::Account => "account",
             Self::GatewayResponse => "gatewayresponse",
             Self::Authorizer => "authorizer",
+            Self::IamRole => "iamrole",
         }
     }
 }

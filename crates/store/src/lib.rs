@@ -12,6 +12,7 @@
 //! writers at once would get.
 
 pub mod docs;
+pub mod logs;
 pub mod usage;
 
 use std::str::FromStr;
@@ -170,7 +171,14 @@ impl Store {
     pub async fn reset(&self) -> StoreResult<()> {
         let mut tx = self.write().await?;
         sqlx::query("DELETE FROM objects").execute(&mut *tx).await?;
-        for table in ["deployment_snapshots", "usage_days", "quota_used"] {
+        for table in [
+            "deployment_snapshots",
+            "usage_days",
+            "quota_used",
+            "log_events",
+            "log_streams",
+            "log_groups",
+        ] {
             sqlx::query(&format!("DELETE FROM {table}"))
                 .execute(&mut *tx)
                 .await?;

@@ -1,0 +1,924 @@
+//! IAM roles, the subset API Gateway's logging guide uses: CreateRole, GetRole, DeleteRole,
+//! ListRoles, AttachRolePolicy, DetachRolePolicy and ListAttachedRolePolicies, over AWS's query
+//! protocol (form-encoded `Action=…`, XML answers)
+//! ([AWS reference](https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html)).
+//!
+//! IAM is global: a role belongs to the account whatever region the call names, so roles are
+//! stored under the region [`GLOBAL_REGION`]. There is no policy store: AWS managed policies
+//! (`arn:aws:iam::aws:policy/…`) attach without one; customer managed policies cannot exist
+//! here (CreatePolicy is not implemented), so attaching one answers AWS's `NoSuchEntity`.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use apigw_model::Scope;
+use apigw_store::{docs, Kind, Store, StoreError};
+
+use crate::query_protocol;
+use crate::AppState;
+
+/// The region IAM roles are stored under: IAM has one global endpoint.
+pub const GLOBAL_REGION: &str = "aws-global";
+
+/// The XML namespace of IAM's answers.
+const XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+
+/// The IAM actions implemented here.
+pub const ACTIONS: &[&str] = &[
+    "CreateRole",
+    "GetRole",
+    "DeleteRole",
+    "ListRoles",
+    "AttachRolePolicy",
+    "DetachRolePolicy",
+    "ListAttachedRolePolicies",
+];
+
+/// Managed policies a role may have attached (IAM's default `PoliciesPerRole` quota).
+const MAX_ATTACHED: usize = 10;
+
+/// RFC 3986 unreserved characters stay; everything else is percent-encoded, as IAM encodes
+/// policy documents (botocore decodes them with `unquote`, so a space must be `%20`).
+const POLICY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// A role as stored: the wire members plus its attached managed policies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Role {
+    path: String,
+    role_name: String,
+    role_id: String,
+    arn: String,
+    create_date: String,
+    /// The trust policy as the caller sent it (decoded JSON text).
+    assume_role_policy_document: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    max_session_duration: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    permissions_boundary: Option<String>,
+    #[serde(default)]
+    tags: Vec<(String, String)>,
+    /// ARNs of attached managed policies, in attachment order.
+    #[serde(default)]
+    attached: Vec<String>,
+}
+
+/// An IAM error: code, HTTP status and message, rendered as IAM's XML error document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IamError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl IamError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn no_such_role(name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchEntity",
+            format!("The role with name {name} cannot be found."),
+        )
+    }
+
+    fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "ValidationError", message)
+    }
+
+    /// The error code (`NoSuchEntity`, …).
+    pub fn code(&self) -> &str {
+        self.code
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn into_response(self, request_id: &str) -> Response {
+        let body = format!(
+            "<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
+            self.code,
+            xml_escape(&self.message)
+        );
+        xml(self.status, body, request_id)
+    }
+}
+
+impl From<StoreError> for IamError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failure");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceFailure",
+            "Internal server error",
+        )
+    }
+}
+
+type IamResult<T> = Result<T, IamError>;
+
+fn xml(status: StatusCode, body: String, request_id: &str) -> Response {
+    let mut res = (status, body).into_response();
+    let h = res.headers_mut();
+    h.insert("content-type", HeaderValue::from_static("text/xml"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    res
+}
+
+/// Escape text for an XML element.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `action` is one of the IAM actions implemented here.
+pub fn is_iam_action(action: &str) -> bool {
+    ACTIONS.contains(&action)
+}
+
+/// Answer an IAM action (one of [`ACTIONS`]) with parameters `params`.
+pub async fn handle(
+    state: &AppState,
+    action: &str,
+    params: &[(String, String)],
+    request_id: &str,
+) -> Response {
+    let account = state.config.account_id.as_str();
+    let p = Params(params);
+    let result = match action {
+        "CreateRole" => create_role(&state.store, account, &p).await,
+        "GetRole" => get_role(&state.store, account, &p).await,
+        "DeleteRole" => delete_role(&state.store, account, &p).await,
+        "ListRoles" => list_roles(&state.store, account, &p).await,
+        "AttachRolePolicy" => attach_role_policy(&state.store, account, &p).await,
+        "DetachRolePolicy" => detach_role_policy(&state.store, account, &p).await,
+        "ListAttachedRolePolicies" => list_attached(&state.store, account, &p).await,
+        other => {
+            return query_protocol::error(
+                StatusCode::NOT_IMPLEMENTED,
+                "NotImplemented",
+                &format!("The action {other} is not implemented by apigw-local yet"),
+                request_id,
+            )
+        }
+    };
+    match result {
+        Ok(inner) => {
+            let body = if inner.is_empty() {
+                format!(
+                    "<{action}Response xmlns=\"{XMLNS}\"><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
+                )
+            } else {
+                format!(
+                    "<{action}Response xmlns=\"{XMLNS}\"><{action}Result>{inner}</{action}Result><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>"
+                )
+            };
+            xml(StatusCode::OK, body, request_id)
+        }
+        Err(e) => e.into_response(request_id),
+    }
+}
+
+/// Whether `role_arn` names an existing role of `account` (the ARN's path must match too).
+///
+/// # Errors
+/// SQLite failed.
+pub async fn role_exists(store: &Store, account: &str, role_arn: &str) -> Result<bool, StoreError> {
+    let Some((arn_account, path, name)) = parse_role_arn(role_arn) else {
+        return Ok(false);
+    };
+    if arn_account != account {
+        return Ok(false);
+    }
+    let mut c = store.read().await?;
+    let role: Option<Role> = docs::get(
+        &mut c,
+        &scope(account),
+        Kind::IamRole,
+        "",
+        &name.to_ascii_lowercase(),
+    )
+    .await?;
+    Ok(role.is_some_and(|r| r.path == path))
+}
+
+/// `arn:aws:iam::{account}:role{path}{name}` → (account, path, name).
+fn parse_role_arn(arn: &str) -> Option<(&str, &str, &str)> {
+    let rest = arn.strip_prefix("arn:aws:iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path_name = resource.strip_prefix("role")?;
+    if !path_name.starts_with('/') {
+        return None;
+    }
+    let cut = path_name.rfind('/')?;
+    let (path, name) = (&path_name[..=cut], &path_name[cut + 1..]);
+    (!name.is_empty()).then_some((account, path, name))
+}
+
+/// A managed policy ARN `arn:aws:iam::{account|aws}:policy{path}{name}` →
+/// (account, path, name).
+fn parse_policy_arn(arn: &str) -> Option<(&str, &str, &str)> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (partition, rest) = rest.split_once(':')?;
+    if !partition.starts_with("aws") {
+        return None;
+    }
+    let rest = rest.strip_prefix("iam::")?;
+    let (account, resource) = rest.split_once(':')?;
+    let path_name = resource.strip_prefix("policy")?;
+    if !path_name.starts_with('/') {
+        return None;
+    }
+    let cut = path_name.rfind('/')?;
+    let (path, name) = (&path_name[..=cut], &path_name[cut + 1..]);
+    (!name.is_empty()).then_some((account, path, name))
+}
+
+fn scope(account: &str) -> Scope {
+    Scope::new(account, GLOBAL_REGION)
+}
+
+/// A new role id: `AROA` and 17 upper-case letters and digits, as IAM's are.
+fn new_role_id() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..17)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect();
+    format!("AROA{tail}")
+}
+
+struct Params<'a>(&'a [(String, String)]);
+
+impl Params<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `Tags.member.N.Key` / `Tags.member.N.Value`, in N order.
+    fn tags(&self) -> Vec<(String, String)> {
+        let mut n = 1;
+        let mut out = Vec::new();
+        while let Some(k) = self.get(&format!("Tags.member.{n}.Key")) {
+            let v = self.get(&format!("Tags.member.{n}.Value")).unwrap_or("");
+            out.push((k.to_string(), v.to_string()));
+            n += 1;
+        }
+        out
+    }
+}
+
+/// Collects constraint failures into IAM's `ValidationError` text.
+#[derive(Default)]
+struct Failures(Vec<String>);
+
+impl Failures {
+    fn push(&mut self, value: Option<&str>, at: &str, constraint: &str) {
+        let value = value.map_or_else(|| "null".to_string(), |v| format!("'{v}'"));
+        self.0.push(format!(
+            "Value {value} at '{at}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
+    fn length(&mut self, value: Option<&str>, at: &str, min: usize, max: usize) {
+        let Some(v) = value else { return };
+        let n = v.chars().count();
+        if n < min {
+            self.push(
+                Some(v),
+                at,
+                &format!("Member must have length greater than or equal to {min}"),
+            );
+        } else if n > max {
+            self.push(
+                Some(v),
+                at,
+                &format!("Member must have length less than or equal to {max}"),
+            );
+        }
+    }
+
+    fn role_name(&mut self, value: Option<&str>) {
+        match value {
+            None => self.push(None, "roleName", "Member must not be null"),
+            Some(v) => {
+                self.length(Some(v), "roleName", 1, 64);
+                let ok = !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+                if !ok {
+                    self.push(
+                        Some(v),
+                        "roleName",
+                        r"Member must satisfy regular expression pattern: [\w+=,.@-]+",
+                    );
+                }
+            }
+        }
+    }
+
+    fn max_items(&mut self, value: Option<&str>) -> usize {
+        let Some(v) = value else { return 100 };
+        match v.parse::<i64>() {
+            Ok(n) if n < 1 => {
+                self.push(
+                    Some(v),
+                    "maxItems",
+                    "Member must have value greater than or equal to 1",
+                );
+                100
+            }
+            Ok(n) if n > 1000 => {
+                self.push(
+                    Some(v),
+                    "maxItems",
+                    "Member must have value less than or equal to 1000",
+                );
+                100
+            }
+            Ok(n) => n as usize,
+            Err(_) => {
+                self.push(Some(v), "maxItems", "Member must be a number");
+                100
+            }
+        }
+    }
+
+    fn finish(self) -> IamResult<()> {
+        match self.0.len() {
+            0 => Ok(()),
+            n => Err(IamError::validation(format!(
+                "{n} validation error{} detected: {}",
+                if n == 1 { "" } else { "s" },
+                self.0.join("; ")
+            ))),
+        }
+    }
+}
+
+fn valid_path(p: &str) -> bool {
+    p == "/"
+        || (p.len() >= 2
+            && p.starts_with('/')
+            && p.ends_with('/')
+            && p.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+}
+
+/// A role's XML as `form`'s operation shows it: CreateRole without MaxSessionDuration, ListRoles
+/// without tags and boundary, GetRole with everything and an empty RoleLastUsed.
+fn role_xml(r: &Role, form: RoleForm) -> String {
+    let mut x = format!(
+        "<Path>{}</Path><RoleName>{}</RoleName><RoleId>{}</RoleId><Arn>{}</Arn><CreateDate>{}</CreateDate><AssumeRolePolicyDocument>{}</AssumeRolePolicyDocument>",
+        xml_escape(&r.path),
+        xml_escape(&r.role_name),
+        r.role_id,
+        xml_escape(&r.arn),
+        r.create_date,
+        xml_escape(&utf8_percent_encode(&r.assume_role_policy_document, POLICY_ENCODE).to_string()),
+    );
+    if let Some(d) = &r.description {
+        x.push_str(&format!("<Description>{}</Description>", xml_escape(d)));
+    }
+    if form != RoleForm::Create {
+        x.push_str(&format!(
+            "<MaxSessionDuration>{}</MaxSessionDuration>",
+            r.max_session_duration
+        ));
+    }
+    if form != RoleForm::List {
+        if let Some(b) = &r.permissions_boundary {
+            x.push_str(&format!(
+                "<PermissionsBoundary><PermissionsBoundaryType>Policy</PermissionsBoundaryType><PermissionsBoundaryArn>{}</PermissionsBoundaryArn></PermissionsBoundary>",
+                xml_escape(b)
+            ));
+        }
+        if !r.tags.is_empty() {
+            x.push_str("<Tags>");
+            for (k, v) in &r.tags {
+                x.push_str(&format!(
+                    "<member><Key>{}</Key><Value>{}</Value></member>",
+                    xml_escape(k),
+                    xml_escape(v)
+                ));
+            }
+            x.push_str("</Tags>");
+        }
+    }
+    if form == RoleForm::Get {
+        // Never used by anyone here: IAM answers an empty element.
+        x.push_str("<RoleLastUsed/>");
+    }
+    format!("<Role>{x}</Role>")
+}
+
+/// Which operation a role is rendered for: each shows a slightly different set of members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RoleForm {
+    Create,
+    Get,
+    List,
+}
+
+async fn load_role(
+    c: &mut apigw_store::SqliteConnection,
+    account: &str,
+    name: &str,
+) -> IamResult<Role> {
+    let role: Option<Role> = docs::get(
+        c,
+        &scope(account),
+        Kind::IamRole,
+        "",
+        &name.to_ascii_lowercase(),
+    )
+    .await?;
+    role.ok_or_else(|| IamError::no_such_role(name))
+}
+
+async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
+    let name = p.get("RoleName");
+    let doc = p.get("AssumeRolePolicyDocument");
+    let path = p.get("Path").unwrap_or("/");
+    let description = p.get("Description");
+    let mut f = Failures::default();
+    f.role_name(name);
+    f.length(Some(path), "path", 1, 512);
+    if !valid_path(path) {
+        f.push(
+            Some(path),
+            "path",
+            r"Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)",
+        );
+    }
+    match doc {
+        None => f.push(None, "assumeRolePolicyDocument", "Member must not be null"),
+        Some(d) => f.length(Some(d), "assumeRolePolicyDocument", 1, 131_072),
+    }
+    f.length(description, "description", 0, 1000);
+    let max_session = match p.get("MaxSessionDuration") {
+        None => 3600,
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if n < 3600 => {
+                f.push(
+                    Some(v),
+                    "maxSessionDuration",
+                    "Member must have value greater than or equal to 3600",
+                );
+                n
+            }
+            Ok(n) if n > 43_200 => {
+                f.push(
+                    Some(v),
+                    "maxSessionDuration",
+                    "Member must have value less than or equal to 43200",
+                );
+                n
+            }
+            Ok(n) => n,
+            Err(_) => {
+                f.push(Some(v), "maxSessionDuration", "Member must be a number");
+                0
+            }
+        },
+    };
+    f.finish()?;
+    let name = name.unwrap_or_default();
+    let doc = doc.unwrap_or_default();
+    if !serde_json::from_str::<serde_json::Value>(doc).is_ok_and(|v| v.is_object()) {
+        return Err(IamError::new(
+            StatusCode::BAD_REQUEST,
+            "MalformedPolicyDocument",
+            "This policy contains invalid Json",
+        ));
+    }
+    let boundary = p.get("PermissionsBoundary");
+    if let Some(b) = boundary {
+        check_policy_arn(b)?;
+    }
+    let role = Role {
+        path: path.to_string(),
+        role_name: name.to_string(),
+        role_id: new_role_id(),
+        arn: format!("arn:aws:iam::{account}:role{path}{name}"),
+        create_date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        assume_role_policy_document: doc.to_string(),
+        description: description.map(str::to_string),
+        max_session_duration: max_session,
+        permissions_boundary: boundary.map(str::to_string),
+        tags: p.tags(),
+        attached: Vec::new(),
+    };
+    let mut tx = store.write().await?;
+    match docs::insert(
+        &mut tx,
+        &scope(account),
+        Kind::IamRole,
+        "",
+        &name.to_ascii_lowercase(),
+        &role,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Conflict) => {
+            return Err(IamError::new(
+                StatusCode::CONFLICT,
+                "EntityAlreadyExists",
+                format!("Role with name {name} already exists."),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    Ok(role_xml(&role, RoleForm::Create))
+}
+
+fn require_role_name<'a>(p: &'a Params<'_>) -> IamResult<&'a str> {
+    let name = p.get("RoleName");
+    let mut f = Failures::default();
+    f.role_name(name);
+    f.finish()?;
+    Ok(name.unwrap_or_default())
+}
+
+async fn get_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
+    let name = require_role_name(p)?;
+    let mut c = store.read().await?;
+    let role = load_role(&mut c, account, name).await?;
+    Ok(role_xml(&role, RoleForm::Get))
+}
+
+async fn delete_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
+    let name = require_role_name(p)?;
+    let mut tx = store.write().await?;
+    let role = load_role(&mut tx, account, name).await?;
+    if !role.attached.is_empty() {
+        return Err(IamError::new(
+            StatusCode::CONFLICT,
+            "DeleteConflict",
+            "Cannot delete entity, must detach all policies first.",
+        ));
+    }
+    docs::delete(
+        &mut tx,
+        &scope(account),
+        Kind::IamRole,
+        "",
+        &name.to_ascii_lowercase(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(String::new())
+}
+
+/// IAM's opaque `Marker`: the sort key of the last item returned, hex-encoded.
+fn encode_marker(key: &str) -> String {
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_marker(marker: &str) -> IamResult<String> {
+    let bad = || IamError::validation("Invalid Marker.");
+    // An odd length fails below: its last pair is incomplete.
+    if marker.is_empty() {
+        return Err(bad());
+    }
+    let bytes: Option<Vec<u8>> = (0..marker.len())
+        .step_by(2)
+        .map(|i| {
+            marker
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    bytes
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(bad)
+}
+
+/// Cut a page after `marker` from items sorted by `key`; returns the page's XML members,
+/// whether it is truncated, and the marker of its last item.
+fn page<T>(
+    items: &[T],
+    key: impl Fn(&T) -> String,
+    marker: Option<&str>,
+    max: usize,
+    render: impl Fn(&T) -> String,
+) -> IamResult<String> {
+    let after = marker.map(decode_marker).transpose()?;
+    let rest: Vec<&T> = items
+        .iter()
+        .filter(|i| after.as_deref().is_none_or(|a| key(i).as_str() > a))
+        .collect();
+    let shown = &rest[..rest.len().min(max)];
+    let truncated = rest.len() > max;
+    let mut x = String::new();
+    for i in shown {
+        x.push_str(&format!("<member>{}</member>", render(i)));
+    }
+    let mut out = format!("<IsTruncated>{truncated}</IsTruncated>");
+    if truncated {
+        if let Some(last) = shown.last() {
+            out.push_str(&format!("<Marker>{}</Marker>", encode_marker(&key(last))));
+        }
+    }
+    Ok(format!("{out}{x}"))
+}
+
+async fn list_roles(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
+    let prefix = p.get("PathPrefix");
+    let marker = p.get("Marker");
+    let mut f = Failures::default();
+    let max = f.max_items(p.get("MaxItems"));
+    f.length(prefix, "pathPrefix", 1, 512);
+    f.length(marker, "marker", 1, 320);
+    f.finish()?;
+    let mut c = store.read().await?;
+    let mut roles: Vec<Role> = docs::list(&mut c, &scope(account), Kind::IamRole, "").await?;
+    roles.retain(|r| prefix.is_none_or(|pre| r.path.starts_with(pre)));
+    roles.sort_by_key(|r| r.role_name.to_ascii_lowercase());
+    let body = page(
+        &roles,
+        |r| r.role_name.to_ascii_lowercase(),
+        marker,
+        max,
+        |r| strip_role_tag(&role_xml(r, RoleForm::List)),
+    )?;
+    Ok(wrap_list(&body, "Roles"))
+}
+
+/// `<Role>…</Role>` → `…`: list members carry the role's elements directly.
+fn strip_role_tag(x: &str) -> String {
+    x.strip_prefix("<Role>")
+        .and_then(|s| s.strip_suffix("</Role>"))
+        .unwrap_or(x)
+        .to_string()
+}
+
+/// Move the `<member>` elements produced by [`page`] into `<{list}>…</{list}>`.
+fn wrap_list(body: &str, list: &str) -> String {
+    let split = body.find("<member>").unwrap_or(body.len());
+    let (head, members) = body.split_at(split);
+    format!("<{list}>{members}</{list}>{head}")
+}
+
+/// Check a managed-policy ARN: well-formed (else `InvalidInput`), and either AWS managed or
+/// (since apigw-local has no customer managed policies) `NoSuchEntity`.
+fn check_policy_arn(arn: &str) -> IamResult<(String, String)> {
+    let Some((owner, path, name)) = parse_policy_arn(arn) else {
+        return Err(IamError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidInput",
+            format!("ARN {arn} is not valid."),
+        ));
+    };
+    if owner != "aws" {
+        return Err(IamError::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchEntity",
+            format!("Policy {arn} does not exist or is not attachable."),
+        ));
+    }
+    Ok((path.to_string(), name.to_string()))
+}
+
+fn policy_params<'a>(p: &'a Params<'_>) -> IamResult<(&'a str, &'a str)> {
+    let name = p.get("RoleName");
+    let arn = p.get("PolicyArn");
+    let mut f = Failures::default();
+    f.role_name(name);
+    match arn {
+        None => f.push(None, "policyArn", "Member must not be null"),
+        Some(a) => f.length(Some(a), "policyArn", 20, 2048),
+    }
+    f.finish()?;
+    Ok((name.unwrap_or_default(), arn.unwrap_or_default()))
+}
+
+async fn attach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
+    let (name, arn) = policy_params(p)?;
+    if parse_policy_arn(arn).is_none() {
+        check_policy_arn(arn)?;
+    }
+    let mut tx = store.write().await?;
+    let mut role = load_role(&mut tx, account, name).await?;
+    check_policy_arn(arn)?;
+    if role.attached.iter().any(|a| a == arn) {
+        // Attaching an attached policy changes nothing and succeeds, as on AWS.
+        return Ok(String::new());
+    }
+    if role.attached.len() >= MAX_ATTACHED {
+        return Err(IamError::new(
+            StatusCode::CONFLICT,
+            "LimitExceeded",
+            format!("Cannot exceed quota for PoliciesPerRole: {MAX_ATTACHED}"),
+        ));
+    }
+    role.attached.push(arn.to_string());
+    docs::update(
+        &mut tx,
+        &scope(account),
+        Kind::IamRole,
+        "",
+        &role.role_name.to_ascii_lowercase(),
+        &role,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(String::new())
+}
+
+async fn detach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
+    let (name, arn) = policy_params(p)?;
+    if parse_policy_arn(arn).is_none() {
+        check_policy_arn(arn)?;
+    }
+    let mut tx = store.write().await?;
+    let mut role = load_role(&mut tx, account, name).await?;
+    let before = role.attached.len();
+    role.attached.retain(|a| a != arn);
+    if role.attached.len() == before {
+        return Err(IamError::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchEntity",
+            format!("Policy {arn} was not found."),
+        ));
+    }
+    docs::update(
+        &mut tx,
+        &scope(account),
+        Kind::IamRole,
+        "",
+        &role.role_name.to_ascii_lowercase(),
+        &role,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(String::new())
+}
+
+async fn list_attached(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
+    let name = p.get("RoleName");
+    let prefix = p.get("PathPrefix");
+    let marker = p.get("Marker");
+    let mut f = Failures::default();
+    f.role_name(name);
+    let max = f.max_items(p.get("MaxItems"));
+    f.length(prefix, "pathPrefix", 1, 512);
+    f.length(marker, "marker", 1, 320);
+    f.finish()?;
+    let mut c = store.read().await?;
+    let role = load_role(&mut c, account, name.unwrap_or_default()).await?;
+    // Attachment order; the marker is the position (zero-padded so it sorts as text).
+    let attached: Vec<(String, String, String)> = role
+        .attached
+        .iter()
+        .filter_map(|arn| {
+            let (_, path, pname) = parse_policy_arn(arn)?;
+            Some((arn.clone(), path.to_string(), pname.to_string()))
+        })
+        .filter(|(_, path, _)| prefix.is_none_or(|pre| path.starts_with(pre)))
+        .enumerate()
+        .map(|(i, (arn, _, pname))| (format!("{i:010}"), arn, pname))
+        .collect();
+    let body = page(
+        &attached,
+        |(k, _, _)| k.clone(),
+        marker,
+        max,
+        |(_, arn, pname)| {
+            format!(
+                "<PolicyName>{}</PolicyName><PolicyArn>{}</PolicyArn>",
+                xml_escape(pname),
+                xml_escape(arn)
+            )
+        },
+    )?;
+    Ok(wrap_list(&body, "AttachedPolicies"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_ids_and_arns() {
+        for _ in 0..50 {
+            let id = new_role_id();
+            assert_eq!(id.len(), 21);
+            assert!(id.starts_with("AROA"));
+            assert!(id[4..]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        }
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::000000000000:role/apigw-logs"),
+            Some(("000000000000", "/", "apigw-logs"))
+        );
+        assert_eq!(
+            parse_role_arn("arn:aws:iam::000000000000:role/service-role/x"),
+            Some(("000000000000", "/service-role/", "x"))
+        );
+        assert_eq!(parse_role_arn("arn:aws:iam::000000000000:user/x"), None);
+        assert_eq!(parse_role_arn("arn:aws:iam::000000000000:role/"), None);
+        assert_eq!(
+            parse_policy_arn(
+                "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+            ),
+            Some((
+                "aws",
+                "/service-role/",
+                "AmazonAPIGatewayPushToCloudWatchLogs"
+            ))
+        );
+        assert_eq!(parse_policy_arn("not-an-arn"), None);
+        assert_eq!(parse_policy_arn("arn:aws:iam::aws:role/x"), None);
+    }
+
+    #[test]
+    fn escaping_and_encoding() {
+        assert_eq!(
+            xml_escape(r#"<a b="c">&'"#),
+            "&lt;a b=&quot;c&quot;&gt;&amp;&apos;"
+        );
+        let doc = r#"{"Version": "2012-10-17", "Statement": []}"#;
+        let enc = utf8_percent_encode(doc, POLICY_ENCODE).to_string();
+        assert_eq!(
+            enc,
+            "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%5D%7D"
+        );
+    }
+
+    #[test]
+    fn paths_and_names() {
+        assert!(valid_path("/"));
+        assert!(valid_path("/service-role/"));
+        assert!(!valid_path("service-role/"));
+        assert!(!valid_path("/a"));
+        assert!(!valid_path("/a b/"));
+        let mut f = Failures::default();
+        f.role_name(Some("bad name"));
+        assert_eq!(
+            f.finish().unwrap_err().message(),
+            r"1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+"
+        );
+        let mut f = Failures::default();
+        f.role_name(Some(&"a".repeat(65)));
+        assert!(f
+            .finish()
+            .unwrap_err()
+            .message()
+            .ends_with("Member must have length less than or equal to 64"));
+    }
+
+    #[test]
+    fn markers_and_pages() {
+        let items = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let first = page(&items, |s| s.clone(), None, 2, |s| s.clone()).unwrap();
+        assert_eq!(
+            first,
+            format!(
+                "<IsTruncated>true</IsTruncated><Marker>{}</Marker><member>a</member><member>b</member>",
+                encode_marker("b")
+            )
+        );
+        let marker = encode_marker("b");
+        let second = page(&items, |s| s.clone(), Some(&marker), 2, |s| s.clone()).unwrap();
+        assert_eq!(second, "<IsTruncated>false</IsTruncated><member>c</member>");
+        assert_eq!(
+            wrap_list(&second, "Roles"),
+            "<Roles><member>c</member></Roles><IsTruncated>false</IsTruncated>"
+        );
+        assert_eq!(decode_marker("zz").unwrap_err().code(), "ValidationError");
+    }
+}
