@@ -37,6 +37,7 @@ async fn stages_write_access_logs_to_their_log_group() {
         "--log-group-name",
         "apigw-access",
     ]);
+    crate::fixtures::logging_role(&s);
     let (api, root) = new_api(&c, "logged").await;
     let pets = add_resource(&c, &api, &root, "pets").await;
     let get = Route::new(&c, &api, &pets, "GET");
@@ -138,6 +139,7 @@ async fn stages_write_access_logs_to_their_log_group() {
 async fn a_missing_log_group_loses_lines_not_requests() {
     let s = Server::start();
     let c = s.sdk();
+    crate::fixtures::logging_role(&s);
     let (api, root) = new_api(&c, "unlogged").await;
     let get = Route::new(&c, &api, &root, "GET");
     get.method().await;

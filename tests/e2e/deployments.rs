@@ -497,8 +497,37 @@ async fn update_stage_path_families() {
     let st = patch_stage(&c, &api, vec![remove("/variables/a")]).await;
     assert!(!st.variables().unwrap().contains_key("a"));
 
-    // Access log settings (test_stage_access_log_settings).
+    // Logging needs the account's CloudWatch role first (AWS: BadRequestException), then
+    // access log settings (test_stage_access_log_settings).
     let arn = "arn:aws:logs:us-east-1:000000000000:log-group:access";
+    let (code, msg) = err_of(
+        c.update_stage()
+            .rest_api_id(&api)
+            .stage_name("dev")
+            .patch_operations(patch("replace", "/accessLogSettings/destinationArn", arn))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "BadRequestException");
+    assert_eq!(
+        msg,
+        "CloudWatch Logs role ARN must be set in account settings to enable logging"
+    );
+    let (_, msg) = err_of(
+        c.update_stage()
+            .rest_api_id(&api)
+            .stage_name("dev")
+            .patch_operations(patch("replace", "/*/*/logging/loglevel", "ERROR"))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        msg,
+        "CloudWatch Logs role ARN must be set in account settings to enable logging"
+    );
+    crate::fixtures::logging_role(&s);
     let st = patch_stage(
         &c,
         &api,

@@ -289,3 +289,25 @@ pub async fn key_in_plan(c: &Client, plan: &str, name: &str) -> (String, String)
         .expect("create_usage_plan_key");
     (id, key.value.unwrap())
 }
+
+/// The guide's logging set-up: an IAM role API Gateway may assume, named in the account's
+/// settings (in us-east-1), as AWS requires before a stage may log. Returns the role's ARN.
+pub fn logging_role(s: &Server) -> String {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = s.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "apigw-cloudwatch",
+        "--assume-role-policy-document",
+        trust,
+    ]);
+    let arn = role["Role"]["Arn"].as_str().expect("role arn").to_string();
+    s.aws(&[
+        "apigateway",
+        "update-account",
+        "--patch-operations",
+        &format!("op=replace,path=/cloudwatchRoleArn,value={arn}"),
+    ]);
+    arn
+}

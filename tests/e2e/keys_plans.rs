@@ -789,7 +789,25 @@ async fn account_defaults_and_update() {
         a,
         json!({"throttleSettings": {"burstLimit": 5000, "rateLimit": 10000.0}, "features": ["UsagePlans"], "apiKeyVersion": "4"})
     );
-    let arn = "arn:aws:iam::000000000000:role/apigw-cloudwatch";
+    // A role IAM does not have is refused (AWS: API Gateway must be able to assume it).
+    let (code, msg) = err_of(
+        c.update_account()
+            .patch_operations(patch(
+                "replace",
+                "/cloudwatchRoleArn",
+                "arn:aws:iam::000000000000:role/apigw-cloudwatch",
+            ))
+            .send()
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(code, "BadRequestException");
+    assert_eq!(
+        msg,
+        "The role ARN does not have required permissions set to API Gateway"
+    );
+    let arn = crate::fixtures::logging_role(&s);
+    let arn = arn.as_str();
     let u = c
         .update_account()
         .patch_operations(patch("replace", "/cloudwatchRoleArn", arn))

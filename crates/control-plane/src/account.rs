@@ -93,7 +93,22 @@ async fn update_account(
     let mut account: Account = docs::get(&mut tx, &scope, Kind::Account, "", "")
         .await?
         .unwrap_or_default();
+    let before = account.cloudwatch_role_arn.clone();
     apply_patch(&mut account, &ops)?;
+    // API Gateway assumes the role to write logs: AWS refuses a role it cannot assume (here:
+    // one IAM does not have).
+    if let Some(arn) = account
+        .cloudwatch_role_arn
+        .as_deref()
+        .filter(|a| before.as_deref() != Some(*a))
+    {
+        if !crate::iam::role_exists(&st.store, &scope.account, arn).await? {
+            return Err(ApiError::bad_request(
+                "The role ARN does not have required permissions set to API Gateway",
+            )
+            .into());
+        }
+    }
     docs::upsert(&mut tx, &scope, Kind::Account, "", "", &account).await?;
     tx.commit().await?;
     show_throttle(&st, &scope, &mut account);

@@ -340,6 +340,16 @@ async fn update_stage(
             .map(|d| d.id)
             .collect();
     apply_patch(&mut stage, &ops, &known)?;
+    if ops.iter().any(enables_logging) {
+        let account: Option<apigw_model::Account> =
+            docs::get(&mut tx, &scope, Kind::Account, "", "").await?;
+        if account.and_then(|a| a.cloudwatch_role_arn).is_none() {
+            return Err(ApiError::bad_request(
+                "CloudWatch Logs role ARN must be set in account settings to enable logging",
+            )
+            .into());
+        }
+    }
     stage.last_updated_date = now_epoch();
     save_stage(&mut tx, &scope, &api_id, &stage).await?;
     tx.commit().await?;
@@ -360,6 +370,18 @@ async fn delete_stage(
     tx.commit().await?;
     st.observer.api_changed(&scope, &api_id).await;
     reply::accepted()
+}
+
+/// Whether an operation turns logging on: access logs, or execution logs (a log level other
+/// than `OFF`, or data tracing). AWS refuses those until the account names a CloudWatch role.
+fn enables_logging(op: &PatchOp) -> bool {
+    if !matches!(op.op, Op::Add | Op::Replace) {
+        return false;
+    }
+    let value = op.value.as_deref().unwrap_or_default();
+    op.path.starts_with("/accessLogSettings")
+        || (op.path.ends_with("/logging/loglevel") && !value.eq_ignore_ascii_case("OFF"))
+        || (op.path.ends_with("/logging/dataTrace") && value.eq_ignore_ascii_case("true"))
 }
 
 /// Which member of a [`MethodSetting`] a patch path names.
