@@ -97,8 +97,16 @@ pub async fn snapshot_of(
     Ok(docs::get_snapshot(c, scope, api_id, deployment_id).await?)
 }
 
+/// The snapshot `extras` key of the API's models (JSON array of [`apigw_model::Model`]).
+pub const MODELS_KEY: &str = "models";
+
+/// The snapshot `extras` key of the API's request validators (JSON array of
+/// [`apigw_model::RequestValidator`]).
+pub const VALIDATORS_KEY: &str = "requestValidators";
+
 /// Copy the API as it stands now: settings, every resource with its methods, integrations and
-/// responses, and the per-API documents other families keep (gateway responses, authorizers).
+/// responses, and the per-API documents other families keep (gateway responses, authorizers, models, request
+/// validators).
 ///
 /// # Errors
 /// Store failure.
@@ -118,6 +126,12 @@ pub async fn freeze(c: &mut SqliteConnection, scope: &Scope, api: &RestApi) -> R
     if !authorizers.is_empty() {
         extras.insert("authorizers".to_string(), Value::Array(authorizers));
     }
+    // The data plane validates requests from these (methods' requestValidatorId and
+    // requestModels); both are always present, in their wire shapes.
+    let models: Vec<Value> = docs::list(c, scope, Kind::Model, &api.id).await?;
+    extras.insert(MODELS_KEY.to_string(), Value::Array(models));
+    let validators: Vec<Value> = docs::list(c, scope, Kind::RequestValidator, &api.id).await?;
+    extras.insert(VALIDATORS_KEY.to_string(), Value::Array(validators));
     Ok(ApiSnapshot {
         rest_api: api.clone(),
         resources,
@@ -466,5 +480,67 @@ mod tests {
         );
         assert!(apply_patch(&mut d, &ops("add", "/description", Some("x"))).is_err());
         assert_eq!(d.description.as_deref(), Some("new-description"));
+    }
+
+    #[tokio::test]
+    async fn snapshot_carries_models_and_validators() {
+        use apigw_model::{Model, RequestValidator};
+        let store = apigw_store::Store::open(":memory:").await.unwrap();
+        let scope = Scope::new("000000000000", "us-east-1");
+        let api = RestApi {
+            id: "api0000001".into(),
+            ..Default::default()
+        };
+        let mut tx = store.write().await.unwrap();
+        docs::insert(&mut tx, &scope, Kind::RestApi, "", &api.id, &api)
+            .await
+            .unwrap();
+        crate::models::insert_defaults(&mut tx, &scope, &api.id)
+            .await
+            .unwrap();
+        let pet = Model {
+            id: "pet001".into(),
+            name: "Pet".into(),
+            description: None,
+            schema: Some("{\"type\": \"object\", \"required\": [\"name\"]}".into()),
+            content_type: "application/json".into(),
+        };
+        docs::insert(&mut tx, &scope, Kind::Model, &api.id, &pet.name, &pet)
+            .await
+            .unwrap();
+        let v = RequestValidator {
+            id: "val123".into(),
+            name: "body".into(),
+            validate_request_body: true,
+            validate_request_parameters: false,
+        };
+        docs::insert(&mut tx, &scope, Kind::RequestValidator, &api.id, &v.id, &v)
+            .await
+            .unwrap();
+        let snap = freeze(&mut tx, &scope, &api).await.unwrap();
+        let models = snap.extras[MODELS_KEY].as_array().unwrap();
+        let names: Vec<&str> = models.iter().map(|m| m["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Empty", "Error", "Pet"]);
+        // The wire shape, schema as the string the user gave.
+        assert_eq!(models[2], serde_json::to_value(&pet).unwrap());
+        assert!(models[2]["schema"].is_string());
+        assert_eq!(models[0]["contentType"], "application/json");
+        assert_eq!(
+            snap.extras[VALIDATORS_KEY],
+            serde_json::json!([{"id": "val123", "name": "body", "validateRequestBody": true, "validateRequestParameters": false}])
+        );
+        // Stored and read back as the data plane reads it.
+        docs::put_snapshot(&mut tx, &scope, &api.id, "dep001", &snap)
+            .await
+            .unwrap();
+        let back: ApiSnapshot = docs::get_snapshot(&mut tx, &scope, &api.id, "dep001")
+            .await
+            .unwrap()
+            .unwrap();
+        let models: Vec<Model> = serde_json::from_value(back.extras[MODELS_KEY].clone()).unwrap();
+        assert_eq!(models[2], pet);
+        let validators: Vec<RequestValidator> =
+            serde_json::from_value(back.extras[VALIDATORS_KEY].clone()).unwrap();
+        assert_eq!(validators, [v]);
     }
 }

@@ -17,10 +17,12 @@ pub mod iam;
 pub mod integrations;
 pub mod logs;
 pub mod methods;
+pub mod models;
 pub mod paging;
 pub mod patch;
 pub mod query_protocol;
 pub mod reply;
+pub mod request_validators;
 pub mod resources;
 pub mod rest_apis;
 pub mod stages;
@@ -148,6 +150,8 @@ pub fn router(state: AppState) -> Router {
         .merge(tags::routes())
         .merge(gateway_responses::routes())
         .merge(authorizers::routes())
+        .merge(models::routes())
+        .merge(request_validators::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
         .with_state(state)

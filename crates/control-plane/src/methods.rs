@@ -29,7 +29,7 @@ use apigw_store::SqliteConnection;
 use crate::error::{method_not_found, resource_not_found, Error, Result};
 use crate::extract::{AwsJson, Ctx};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::{authorizers, reply, resources, validate, AppState};
+use crate::{authorizers, models, reply, request_validators, resources, validate, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -59,9 +59,46 @@ pub const HTTP_METHODS: &[&str] = &[
     "GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY",
 ];
 
-/// The models every REST API has from its creation on. Models are not implemented yet, so
-/// these are the only names a method or method response can refer to.
+/// The models every REST API has from its creation on ([`crate::models::defaults`]).
 pub const DEFAULT_MODELS: &[&str] = &["Empty", "Error"];
+
+/// What a method may name in its API: authorizers, models (by name), request validators (by
+/// id). Loaded once per call, inside the call's transaction.
+#[derive(Debug, Clone, Default)]
+pub struct Refs {
+    /// The API's authorizers.
+    pub authorizers: Vec<Authorizer>,
+    /// The names of the API's models.
+    pub models: Vec<String>,
+    /// The ids of the API's request validators.
+    pub validators: Vec<String>,
+}
+
+impl Refs {
+    /// Read what the methods of `api_id` may reference.
+    ///
+    /// # Errors
+    /// Store failure.
+    pub async fn load(c: &mut SqliteConnection, scope: &Scope, api_id: &str) -> Result<Self> {
+        Ok(Self {
+            authorizers: authorizers::list(c, scope, api_id).await?,
+            models: models::names(c, scope, api_id).await?,
+            validators: request_validators::list(c, scope, api_id)
+                .await?
+                .into_iter()
+                .map(|v| v.id)
+                .collect(),
+        })
+    }
+
+    /// A new API's references: the default models only.
+    pub fn defaults() -> Self {
+        Self {
+            models: DEFAULT_MODELS.iter().map(|m| m.to_string()).collect(),
+            ..Self::default()
+        }
+    }
+}
 
 /// Load a resource for a method-level call.
 ///
@@ -136,12 +173,12 @@ pub fn java_bool(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
-/// Check that a model name exists in the API.
+/// Check that a model name exists in the API (`models`: the names of its models).
 ///
 /// # Errors
 /// `BadRequestException` "Invalid model identifier specified: X" (recording test_put_method_validation).
-pub fn check_model(name: &str) -> Result<()> {
-    if DEFAULT_MODELS.contains(&name) {
+pub fn check_model(name: &str, models: &[String]) -> Result<()> {
+    if models.iter().any(|m| m == name) {
         Ok(())
     } else {
         Err(ApiError::bad_request(format!("Invalid model identifier specified: {name}")).into())
@@ -263,13 +300,22 @@ fn check_authorizer(
     }
 }
 
-/// Request validators are not implemented yet, so any id is unknown (an empty one clears).
-fn check_validator(id: Option<&str>) -> Result<()> {
+/// The request validator id a method keeps: one of the API's validators, or none (an empty
+/// id clears).
+///
+/// # Errors
+/// AWS's recorded BadRequest (test_put_method_validation `invalid-request-validator`,
+/// test_update_method_validation `wrong-req-validator-id`).
+fn check_validator(id: Option<&str>, validators: &[String]) -> Result<Option<String>> {
     match id {
         Some(v) if !v.is_empty() => {
-            Err(ApiError::bad_request("Invalid Request Validator identifier specified").into())
+            if validators.iter().any(|known| known == v) {
+                Ok(Some(v.to_string()))
+            } else {
+                Err(ApiError::bad_request("Invalid Request Validator identifier specified").into())
+            }
         }
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 
@@ -316,22 +362,23 @@ struct PutMethodInput {
 }
 
 /// Build a new method from PutMethod's input, checking it as AWS does.
-fn new_method(verb: &str, input: PutMethodInput, authorizers: &[Authorizer]) -> Result<Method> {
+fn new_method(verb: &str, input: PutMethodInput, refs: &Refs) -> Result<Method> {
     if let Some(p) = &input.request_parameters {
         check_request_parameters(p.keys())?;
     }
     let auth = auth_type(input.authorization_type.as_deref().unwrap_or_default())?;
-    let authorizer_id = check_authorizer(&auth, input.authorizer_id, authorizers)?;
-    check_validator(input.request_validator_id.as_deref())?;
+    let authorizer_id = check_authorizer(&auth, input.authorizer_id, &refs.authorizers)?;
+    let request_validator_id =
+        check_validator(input.request_validator_id.as_deref(), &refs.validators)?;
     for model in input.request_models.iter().flat_map(|m| m.values()) {
-        check_model(model)?;
+        check_model(model, &refs.models)?;
     }
     Ok(Method {
         http_method: verb.to_string(),
         authorization_type: auth,
         authorizer_id,
         api_key_required: input.api_key_required.unwrap_or(false),
-        request_validator_id: None,
+        request_validator_id,
         operation_name: input.operation_name,
         request_parameters: none_if_empty(input.request_parameters),
         request_models: none_if_empty(input.request_models),
@@ -353,8 +400,8 @@ async fn put_method(
     let mut tx = st.store.write().await?;
     let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
     check_verb(&verb)?;
-    let authorizers = authorizers::list(&mut tx, &scope, &api_id).await?;
-    let method = new_method(&verb, input, &authorizers)?;
+    let refs = Refs::load(&mut tx, &scope, &api_id).await?;
+    let method = new_method(&verb, input, &refs)?;
     let methods = res.resource_methods.get_or_insert_with(Default::default);
     if methods.contains_key(&verb) {
         // AWS refuses rather than replaces (aws/aws-cli#3992 quotes this answer).
@@ -399,7 +446,7 @@ async fn delete_method(
 ///
 /// # Errors
 /// AWS's BadRequest answers; the method is left as it was.
-fn apply_method_patch(m: &Method, ops: &[PatchOp], authorizers: &[Authorizer]) -> Result<Method> {
+fn apply_method_patch(m: &Method, ops: &[PatchOp], refs: &Refs) -> Result<Method> {
     let mut m = m.clone();
     let mut authorizer_id: Option<String> = m.authorizer_id.clone();
     for op in ops {
@@ -418,8 +465,8 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], authorizers: &[Authorizer]) -
                         m.operation_name = op.value.clone().filter(|v| !v.is_empty())
                     }
                     _ => {
-                        check_validator(op.value.as_deref())?;
-                        m.request_validator_id = None;
+                        m.request_validator_id =
+                            check_validator(op.value.as_deref(), &refs.validators)?;
                     }
                 }
             }
@@ -456,7 +503,7 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], authorizers: &[Authorizer]) -
             ["requestModels", content_type] => match op.op {
                 Op::Add | Op::Replace => {
                     let model = op.value()?;
-                    check_model(model)?;
+                    check_model(model, &refs.models)?;
                     m.request_models
                         .get_or_insert_with(Default::default)
                         .insert(content_type.to_string(), model.to_string());
@@ -471,7 +518,7 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], authorizers: &[Authorizer]) -
             _ => return Err(bad_path(op)),
         }
     }
-    m.authorizer_id = check_authorizer(&m.authorization_type, authorizer_id, authorizers)?;
+    m.authorizer_id = check_authorizer(&m.authorization_type, authorizer_id, &refs.authorizers)?;
     m.request_parameters = none_if_empty(m.request_parameters);
     m.request_models = none_if_empty(m.request_models);
     m.authorization_scopes = m.authorization_scopes.filter(|s| !s.is_empty());
@@ -487,9 +534,9 @@ async fn update_method(
     let ops = patch::parse(input, "updateMethodInput")?;
     let mut tx = st.store.write().await?;
     let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let authorizers = authorizers::list(&mut tx, &scope, &api_id).await?;
+    let refs = Refs::load(&mut tx, &scope, &api_id).await?;
     let method = method_mut(&mut res, &verb)?;
-    *method = apply_method_patch(method, &ops, &authorizers)?;
+    *method = apply_method_patch(method, &ops, &refs)?;
     let out = method.clone();
     resources::save(&mut tx, &scope, &api_id, &res).await?;
     tx.commit().await?;
@@ -535,12 +582,13 @@ async fn put_method_response(
     validate::status_code(&code)?;
     let mut tx = st.store.write().await?;
     let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let models = models::names(&mut tx, &scope, &api_id).await?;
     let method = method_mut(&mut res, &verb)?;
     if let Some(p) = &input.response_parameters {
         check_response_parameters(p.keys())?;
     }
     for model in input.response_models.iter().flat_map(|m| m.values()) {
-        check_model(model)?;
+        check_model(model, &models)?;
     }
     let responses = method.method_responses.get_or_insert_with(Default::default);
     if responses.contains_key(&code) {
@@ -603,7 +651,11 @@ async fn delete_method_response(
 ///
 /// # Errors
 /// AWS's answers; the response is left as it was.
-fn apply_method_response_patch(mr: &MethodResponse, ops: &[PatchOp]) -> Result<MethodResponse> {
+fn apply_method_response_patch(
+    mr: &MethodResponse,
+    ops: &[PatchOp],
+    known_models: &[String],
+) -> Result<MethodResponse> {
     let mut mr = mr.clone();
     for op in ops {
         let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
@@ -637,7 +689,7 @@ fn apply_method_response_patch(mr: &MethodResponse, ops: &[PatchOp]) -> Result<M
                     }
                     Op::Add | Op::Replace => {
                         let model = op.value()?;
-                        check_model(model)?;
+                        check_model(model, known_models)?;
                         models.insert(content_type.to_string(), model.to_string());
                     }
                     Op::Remove => {
@@ -664,13 +716,14 @@ async fn update_method_response(
     let ops = ops_with_status(input, "updateMethodResponseInput", &code)?;
     let mut tx = st.store.write().await?;
     let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let models = models::names(&mut tx, &scope, &api_id).await?;
     let method = method_mut(&mut res, &verb)?;
     let mr = method
         .method_responses
         .as_mut()
         .and_then(|r| r.get_mut(&code))
         .ok_or_else(response_not_found)?;
-    *mr = apply_method_response_patch(mr, &ops)?;
+    *mr = apply_method_response_patch(mr, &ops, &models)?;
     let out = mr.clone();
     resources::save(&mut tx, &scope, &api_id, &res).await?;
     tx.commit().await?;
@@ -701,9 +754,15 @@ mod tests {
         }
     }
 
-    /// The patch of an API without authorizers (shadows the module's function).
+    /// The patch of a new API: no authorizers or validators, the default models (shadows the
+    /// module's function).
     fn apply_method_patch(m: &Method, ops: &[PatchOp]) -> Result<Method> {
-        super::apply_method_patch(m, ops, &[])
+        super::apply_method_patch(m, ops, &Refs::defaults())
+    }
+
+    /// The response patch of a new API (shadows the module's function).
+    fn apply_method_response_patch(mr: &MethodResponse, ops: &[PatchOp]) -> Result<MethodResponse> {
+        super::apply_method_response_patch(mr, ops, &Refs::defaults().models)
     }
 
     fn authorizer(id: &str, kind: &str) -> Authorizer {
@@ -723,6 +782,10 @@ mod tests {
             authorizer("req123", "REQUEST"),
             authorizer("cog123", "COGNITO_USER_POOLS"),
         ];
+        let auths = Refs {
+            authorizers: auths.to_vec(),
+            ..Refs::defaults()
+        };
         let patch = |ops: &[PatchOp]| super::apply_method_patch(&base(), ops, &auths);
         // Recorded (test_update_method `update-method-replace-authorizer`).
         for (auth, id) in [
@@ -783,6 +846,77 @@ mod tests {
         );
         assert_eq!(put("CUSTOM", None).unwrap_err().0.message, INVALID);
         assert!(put("NONE", Some("tok123")).unwrap().authorizer_id.is_none());
+    }
+
+    #[test]
+    fn validators_and_models_must_exist_in_the_api() {
+        let refs = Refs {
+            validators: vec!["val123".into()],
+            models: vec!["Empty".into(), "Pet".into()],
+            ..Refs::default()
+        };
+        let put = |validator: Option<&str>, model: &str| {
+            new_method(
+                "POST",
+                PutMethodInput {
+                    authorization_type: Some("NONE".into()),
+                    request_validator_id: validator.map(Into::into),
+                    request_models: Some([("application/json".into(), model.into())].into()),
+                    ..Default::default()
+                },
+                &refs,
+            )
+        };
+        let m = put(Some("val123"), "Pet").unwrap();
+        assert_eq!(m.request_validator_id.as_deref(), Some("val123"));
+        // Recorded (test_put_method_validation `invalid-request-validator`, `invalid-model-name`).
+        assert_eq!(
+            put(Some("nope00"), "Pet").unwrap_err().0.message,
+            "Invalid Request Validator identifier specified"
+        );
+        assert_eq!(
+            put(None, "Error").unwrap_err().0.message,
+            "Invalid model identifier specified: Error"
+        );
+        let patched = super::apply_method_patch(
+            &base(),
+            &[
+                op(Op::Replace, "/requestValidatorId", Some("val123")),
+                op(Op::Add, "/requestModels/application~1json", Some("Pet")),
+            ],
+            &refs,
+        )
+        .unwrap();
+        assert_eq!(patched.request_validator_id.as_deref(), Some("val123"));
+        let cleared = super::apply_method_patch(
+            &patched,
+            &[op(Op::Replace, "/requestValidatorId", Some(""))],
+            &refs,
+        )
+        .unwrap();
+        assert!(cleared.request_validator_id.is_none());
+        // Recorded (test_update_method_validation `wrong-req-validator-id`).
+        let e = super::apply_method_patch(
+            &base(),
+            &[op(Op::Replace, "/requestValidatorId", Some("other0"))],
+            &refs,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.0.message,
+            "Invalid Request Validator identifier specified"
+        );
+        let e = super::apply_method_response_patch(
+            &MethodResponse::default(),
+            &[op(
+                Op::Add,
+                "/responseModels/application~1json",
+                Some("Error"),
+            )],
+            &refs.models,
+        )
+        .unwrap_err();
+        assert_eq!(e.0.message, "Invalid model identifier specified: Error");
     }
 
     #[test]

@@ -214,6 +214,8 @@ async fn create_rest_api(
             }
         })?;
     docs::insert(&mut tx, &scope, Kind::Resource, &id, &root.id, &root).await?;
+    // AWS gives every new API its `Empty` and `Error` models.
+    crate::models::insert_defaults(&mut tx, &scope, &id).await?;
     tx.commit().await?;
     reply::created(&api)
 }
@@ -407,6 +409,8 @@ pub const API_CHILDREN: &[Kind] = &[
     Kind::Stage,
     Kind::GatewayResponse,
     Kind::Authorizer,
+    Kind::Model,
+    Kind::RequestValidator,
 ];
 
 async fn delete_rest_api(

@@ -26,6 +26,8 @@ pub struct CompiledDeployment {
     pub gateway_responses: GatewayResponses,
     /// The API's authorizers as deployed, with their policy caches.
     pub authorizers: Authorizers,
+    /// The API's request validators and models, schemas compiled.
+    pub validators: crate::validation::Validators,
 }
 
 impl CompiledDeployment {
@@ -35,6 +37,7 @@ impl CompiledDeployment {
         let templates = Templates::compile(&snapshot.resources, []);
         let gateway_responses = GatewayResponses::compile(&snapshot);
         let authorizers = Authorizers::compile(&snapshot);
+        let validators = crate::validation::Validators::compile(&snapshot);
         Arc::new(Self {
             id: id.into(),
             snapshot,
@@ -42,6 +45,7 @@ impl CompiledDeployment {
             templates,
             gateway_responses,
             authorizers,
+            validators,
         })
     }
 }

@@ -444,6 +444,11 @@ impl Gateway {
         if scope.wants_details() {
             scope.api_key.clone_from(&inv.api_key);
         }
+        // Phase 4b: the method's request validator.
+        let req = deployment
+            .validators
+            .check(method, &inv.path_params, req)
+            .await?;
         // Phase 5: the integration.
         let integration: &Integration = method
             .method_integration
@@ -469,8 +474,10 @@ impl Gateway {
         match integration.integration_type.as_str() {
             "HTTP_PROXY" => integrations::http_proxy::invoke(self, inv, integration, req).await,
             "MOCK" => {
-                let info = request_info(target.path, req).await?;
-                integrations::mock::invoke(inv, integration, &info)
+                let (parts, body) = req.into_parts();
+                let bytes = read_body(body).await?;
+                let head = Request::from_parts(parts, ());
+                integrations::mock::invoke(inv, integration, &head, &bytes, target.path)
             }
             "HTTP" => {
                 let info = request_info(target.path, req).await?;
@@ -589,15 +596,20 @@ async fn buffer_request(
     req: Request<Body>,
 ) -> Result<(RequestInfo, bytes::Bytes), GatewayError> {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, integrations::http_proxy::MAX_BODY as usize)
-        .await
-        .map_err(|_| GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long"))?;
+    let bytes = read_body(body).await?;
     let info = request_head(path, &Request::from_parts(parts, ()), bytes.to_vec());
     Ok((info, bytes))
 }
 
+/// A request body, whole (over 10 MB: 413).
+pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> {
+    axum::body::to_bytes(body, integrations::http_proxy::MAX_BODY as usize)
+        .await
+        .map_err(|_| GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long"))
+}
+
 /// What templates and authorizers read of a request, from its head (`body` as given).
-fn request_head<B>(path: &str, req: &Request<B>, body: Vec<u8>) -> RequestInfo {
+pub(crate) fn request_head<B>(path: &str, req: &Request<B>, body: Vec<u8>) -> RequestInfo {
     let source_ip = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()

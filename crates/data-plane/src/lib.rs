@@ -22,6 +22,7 @@ pub mod routing;
 pub mod templates;
 pub mod throttle;
 pub mod usage;
+pub mod validation;
 
 pub use deployment::{CompiledDeployment, DeployedStage};
 pub use gateway::{AccountThrottle, DeployedApi, Gateway, GatewayOptions};

@@ -34,6 +34,10 @@ pub enum Kind {
     /// An IAM role (IAM is global: region `aws-global`; parent empty; id: the lower-cased
     /// role name, since IAM role names are unique regardless of case).
     IamRole,
+    /// A model (parent: the API id; id: the model name, which is how AWS addresses it).
+    Model,
+    /// A request validator (parent: the API id; id: the validator id).
+    RequestValidator,
 }
 
 impl Kind {
@@ -51,6 +55,8 @@ impl Kind {
             Self::GatewayResponse => "gatewayresponse",
             Self::Authorizer => "authorizer",
             Self::IamRole => "iamrole",
+            Self::Model => "model",
+            Self::RequestValidator => "requestvalidator",
         }
     }
 }

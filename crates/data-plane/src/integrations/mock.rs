@@ -3,12 +3,15 @@
 //! preflight `OPTIONS` methods are built on AWS).
 
 use axum::body::Body;
-use axum::http::Response;
+use std::cell::OnceCell;
+
+use axum::http::header::{HeaderName, ACCEPT, CONTENT_TYPE};
+use axum::http::{Request, Response};
 
 use apigw_model::Integration;
 
 use crate::context::{context_object, is_constant, vtl_context, LazyContext, RequestInfo};
-use crate::gateway::Invocation;
+use crate::gateway::{request_head, Invocation};
 use crate::gateway_response::{GatewayError, ResponseType};
 use crate::integration_response::{self, IntegrationOutput};
 use crate::templates::{select_request, RequestBody};
@@ -70,13 +73,29 @@ fn is_json_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// A header's value as templates see it (the last one wins, as `RequestInfo::header`).
+fn last_header(head: &Request<()>, name: HeaderName) -> Option<&str> {
+    head.headers()
+        .get_all(name)
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+}
+
 /// Answer a MOCK integration.
 pub fn invoke(
     inv: &Invocation<'_>,
     integration: &Integration,
-    req: &RequestInfo,
+    head: &Request<()>,
+    body: &[u8],
+    path: &str,
 ) -> Result<Response<Body>, GatewayError> {
+    // The template view of the request is built only if a template reads it: a MOCK with
+    // constant templates (CORS preflights, stubs) answers from the head alone.
+    let info: OnceCell<RequestInfo> = OnceCell::new();
+    let req = || info.get_or_init(|| request_head(path, head, body.to_vec()));
     let mut ctx = LazyContext::new(|| {
+        let req = req();
         vtl_context(
             inv,
             req,
@@ -87,7 +106,7 @@ pub fn invoke(
     let templates = &inv.stage.deployment.templates;
     let status = match select_request(
         integration.request_templates.as_ref(),
-        req.header("content-type"),
+        last_header(head, CONTENT_TYPE),
         integration.passthrough_behavior.as_deref(),
     ) {
         RequestBody::Template(text) if is_constant(text) => status_of(text),
@@ -100,7 +119,7 @@ pub fn invoke(
             ctx.carry_overrides(&rendered);
             status_of(&rendered.output)
         }
-        RequestBody::Passthrough => status_of(&req.body),
+        RequestBody::Passthrough => status_of(&req().body),
         RequestBody::Unsupported => {
             return Err(GatewayError::new(
                 ResponseType::UnsupportedMediaType,
@@ -124,7 +143,7 @@ pub fn invoke(
         &out,
         &mut ctx,
         templates,
-        req.header("accept"),
+        last_header(head, ACCEPT),
         &crate::headers::PROXY,
     )
 }
