@@ -6,8 +6,10 @@ use std::sync::Arc;
 /// A sequence of nodes rendered in order.
 pub(crate) type Block = Vec<Node>;
 
-/// One piece of template output.
+/// One piece of template output. An explicit tag (no niche in the payloads to decode) keeps
+/// the interpreter's dispatch to a load and a jump.
 #[derive(Debug)]
+#[repr(u8)]
 pub(crate) enum Node {
     /// Literal text, written as is.
     Text(Box<str>),
@@ -62,7 +64,9 @@ pub(crate) struct Reference {
 }
 
 /// One access step of a reference.
+/// Explicit tag, as [`Node`].
 #[derive(Debug)]
+#[repr(u8)]
 pub(crate) enum Part {
     /// `.name`: map key, or Java bean getter. The number is this access's slot for a member
     /// position hint (see [`crate::json::JsonDoc::member_hinted`]).
@@ -72,10 +76,19 @@ pub(crate) enum Part {
     Method {
         name: Box<str>,
         args: Vec<Expr>,
-        regex: Option<regex::Regex>,
+        regex: Option<Box<Pattern>>,
     },
     /// `[expr]`.
     Index(Expr),
+}
+
+/// A string-literal regex argument, compiled at parse time.
+#[derive(Debug)]
+pub(crate) struct Pattern {
+    pub re: regex::Regex,
+    /// The pattern as the text it matches when it has no metacharacters
+    /// ([`crate::util::regex_literal`]): `replaceAll` then searches for the text itself.
+    pub literal: Option<Box<str>>,
 }
 
 /// Binary operators of VTL expressions.
@@ -97,7 +110,9 @@ pub(crate) enum BinOp {
 }
 
 /// A VTL expression (directive arguments, method arguments, `#set` right-hand sides).
+/// Explicit tag, as [`Node`].
 #[derive(Debug)]
+#[repr(u8)]
 pub(crate) enum Expr {
     Ref(Reference),
     Str(Arc<str>),

@@ -60,11 +60,13 @@ impl JsonDoc {
         Some(Rc::new(JsonDoc { src, nodes }))
     }
 
+    #[inline(always)]
     pub(crate) fn node(&self, i: u32) -> JNode {
         self.nodes[i as usize]
     }
 
     /// Raw source text of a node (strings: between the quotes).
+    #[inline(always)]
     pub(crate) fn raw(&self, i: u32) -> &str {
         let n = self.node(i);
         &self.src[n.start as usize..n.end as usize]
@@ -153,7 +155,7 @@ impl JsonDoc {
     /// read the same members of many same-shaped objects (`#foreach($item in $items)
     /// $item.price`), whose keys sit at the same offsets; a remembered position is used only
     /// after checking that the node there is a key of object `i` with the wanted name.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn member_hinted(&self, i: u32, key: &str, hint: &mut u32) -> Option<u32> {
         if *hint != 0 {
             let at = i.wrapping_add(*hint);
@@ -251,7 +253,7 @@ impl JsonDoc {
 /// Equality of two byte strings. Member names are short: comparing them in line, as one or two
 /// (overlapping) words, costs less than the call to `memcmp` that slice equality makes.
 #[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -397,14 +399,13 @@ fn parse_nodes(b: &[u8], nodes: &mut Vec<JNode>) -> Option<()> {
     let mut stack: Vec<(u32, u32, bool)> = Vec::with_capacity(16);
     let (mut top_i, mut top_len, mut top_obj) = (0u32, 0u32, false);
     let mut depth = 0usize;
+    let mut keys = KeyCache::default();
     let mut pos = skip_ws(b, 0);
     'value: loop {
-        // A value starts at `pos`; its nesting depth is the number of open containers.
-        if depth > MAX_JSON_DEPTH {
-            return None;
-        }
+        // A value starts at `pos`, inside `depth` open containers (at most `MAX_JSON_DEPTH`:
+        // checked where a container opens).
         match *b.get(pos)? {
-            b'"' => pos = string(b, pos, nodes)?,
+            b'"' => pos = string(b, pos, nodes, 0)?,
             c @ (b'{' | b'[') => {
                 let obj = c == b'{';
                 let i = nodes.len() as u32;
@@ -423,13 +424,17 @@ fn parse_nodes(b: &[u8], nodes: &mut Vec<JNode>) -> Option<()> {
                     pos += 1;
                     finish(nodes, i, 0, pos);
                 } else {
+                    // Its first value is one level deeper.
+                    if depth >= MAX_JSON_DEPTH {
+                        return None;
+                    }
                     if depth > 0 {
                         stack.push((top_i, top_len, top_obj));
                     }
                     depth += 1;
                     (top_i, top_len, top_obj) = (i, 0, obj);
                     if obj {
-                        pos = key(b, pos, nodes, i)?;
+                        pos = key(b, pos, nodes, i, keys.slot(depth, 0))?;
                     }
                     continue 'value;
                 }
@@ -446,12 +451,28 @@ fn parse_nodes(b: &[u8], nodes: &mut Vec<JNode>) -> Option<()> {
                 break 'value;
             }
             top_len += 1;
-            pos = skip_ws(b, pos);
-            match *b.get(pos)? {
+            // Usually the separator or closing bracket follows the value directly.
+            let c = match b.get(pos) {
+                Some(&c) if c > b' ' => c,
+                _ => {
+                    pos = skip_ws(b, pos);
+                    *b.get(pos)?
+                }
+            };
+            match c {
                 b',' => {
-                    pos = skip_ws(b, pos + 1);
+                    // Most separators are followed by one space, then (in objects) a key.
+                    pos += 1;
+                    if b.get(pos) == Some(&b' ') {
+                        pos += 1;
+                    }
                     if top_obj {
-                        pos = key(b, pos, nodes, top_i)?;
+                        if b.get(pos) != Some(&b'"') {
+                            pos = skip_ws(b, pos);
+                        }
+                        pos = key(b, pos, nodes, top_i, keys.slot(depth, top_len))?;
+                    } else {
+                        pos = skip_ws(b, pos);
                     }
                     continue 'value;
                 }
@@ -481,6 +502,20 @@ fn skip_ws(b: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// The last unescaped key seen at each (nesting depth, member index), as (start, length); a
+/// length of 0 for none. Depths and indexes beyond the table share its last row and column
+/// (a shared slot only misses more often: a remembered key is always checked byte for byte).
+#[derive(Default)]
+struct KeyCache([[(u32, u32); 8]; 8]);
+
+impl KeyCache {
+    #[inline(always)]
+    fn slot(&mut self, depth: usize, member: u32) -> &mut (u32, u32) {
+        let row = &mut self.0[depth.min(7)];
+        &mut row[(member as usize).min(7)]
+    }
+}
+
 /// Closes container `i` that ended just before `end`.
 #[inline(always)]
 fn finish(nodes: &mut [JNode], i: u32, len: u32, end: usize) {
@@ -494,22 +529,58 @@ fn finish(nodes: &mut [JNode], i: u32, len: u32, end: usize) {
 
 /// A key and colon at `pos` of a member of object `obj`; returns where its value starts.
 #[inline(always)]
-fn key(b: &[u8], pos: usize, nodes: &mut Vec<JNode>, obj: u32) -> Option<usize> {
+fn key(
+    b: &[u8],
+    pos: usize,
+    nodes: &mut Vec<JNode>,
+    obj: u32,
+    last: &mut (u32, u32),
+) -> Option<usize> {
     if b.get(pos) != Some(&b'"') {
         return None;
     }
-    let pos = skip_ws(b, string(b, pos, nodes)?);
-    if let Some(k) = nodes.last_mut() {
-        k.len = obj + 1;
-    }
+    // Same-shaped objects repeat their keys: when this key's bytes are those of the last key at
+    // the same place (nesting depth and member index), followed by a quote, it is that key. The
+    // remembered key had no escape, quote or control byte, so scanning would end at the same
+    // quote with the same node.
+    let (start, len) = (pos + 1, last.1 as usize);
+    let end = start + len;
+    let before = last.0 as usize;
+    let repeated = len > 0
+        && b.get(end) == Some(&b'"')
+        && b.get(start..end)
+            .zip(b.get(before..before + len))
+            .is_some_and(|(here, there)| same_bytes(here, there));
+    let mut pos = if repeated {
+        push_leaf(nodes, Kind::Str, start, end, false, obj + 1);
+        end + 1
+    } else {
+        let after = string(b, pos, nodes, obj + 1)?;
+        if let Some(k) = nodes.last() {
+            *last = if k.escaped {
+                (0, 0)
+            } else {
+                (k.start, k.end - k.start)
+            };
+        }
+        after
+    };
+    // Most keys are followed by `: ` directly.
     if b.get(pos) != Some(&b':') {
-        return None;
+        pos = skip_ws(b, pos);
+        if b.get(pos) != Some(&b':') {
+            return None;
+        }
     }
-    Some(skip_ws(b, pos + 1))
+    pos += 1;
+    if b.get(pos) == Some(&b' ') {
+        pos += 1;
+    }
+    Some(skip_ws(b, pos))
 }
 
 #[inline(always)]
-fn push_leaf(nodes: &mut Vec<JNode>, kind: Kind, start: usize, end: usize, flag: bool) {
+fn push_leaf(nodes: &mut Vec<JNode>, kind: Kind, start: usize, end: usize, flag: bool, len: u32) {
     let next = nodes.len() as u32 + 1;
     nodes.push(JNode {
         kind,
@@ -518,7 +589,7 @@ fn push_leaf(nodes: &mut Vec<JNode>, kind: Kind, start: usize, end: usize, flag:
         start: start as u32,
         end: end as u32,
         next,
-        len: 0,
+        len,
     });
 }
 
@@ -526,7 +597,7 @@ fn literal(b: &[u8], pos: usize, word: &[u8], kind: Kind, nodes: &mut Vec<JNode>
     if b.get(pos..pos + word.len())? != word {
         return None;
     }
-    push_leaf(nodes, kind, pos, pos + word.len(), false);
+    push_leaf(nodes, kind, pos, pos + word.len(), false, 0);
     Some(pos + word.len())
 }
 
@@ -589,43 +660,46 @@ fn number(b: &[u8], s: usize, nodes: &mut Vec<JNode>) -> Option<usize> {
                     }
             }
         };
-    push_leaf(nodes, Kind::Num, s, pos, plain);
+    push_leaf(nodes, Kind::Num, s, pos, plain, 0);
     Some(pos)
 }
 
-/// A string at `quote` (its opening quote); returns the position after the closing quote.
+/// A string at `quote` (its opening quote), pushed with `len` (see [`JNode::len`]); returns
+/// the position after the closing quote.
 #[inline(always)]
-fn string(b: &[u8], quote: usize, nodes: &mut Vec<JNode>) -> Option<usize> {
+fn string(b: &[u8], quote: usize, nodes: &mut Vec<JNode>, len: u32) -> Option<usize> {
     let s = quote + 1;
     let mut pos = s;
     let mut escaped = false;
     loop {
         // Skip plain bytes (not a quote, backslash or control character), eight at a time;
-        // the lowest flagged byte of a word is exactly the first special byte.
-        loop {
+        // the lowest flagged byte of a word is exactly the first special byte, taken from the
+        // word (no second load).
+        let c = loop {
             match b.get(pos..pos + 8) {
                 Some(chunk) => {
                     let mut word = [0u8; 8];
                     word.copy_from_slice(chunk);
                     let mask = special_mask(u64::from_le_bytes(word));
                     if mask != 0 {
-                        pos += (mask.trailing_zeros() / 8) as usize;
-                        break;
+                        let k = (mask.trailing_zeros() / 8) as usize;
+                        pos += k;
+                        break word[k & 7];
                     }
                     pos += 8;
                 }
                 None => {
-                    while let Some(&c) = b.get(pos) {
+                    break loop {
+                        let c = *b.get(pos)?;
                         if c == b'"' || c == b'\\' || c < 0x20 {
-                            break;
+                            break c;
                         }
                         pos += 1;
                     }
-                    break;
                 }
             }
-        }
-        match *b.get(pos)? {
+        };
+        match c {
             b'"' => break,
             b'\\' => {
                 escaped = true;
@@ -644,7 +718,7 @@ fn string(b: &[u8], quote: usize, nodes: &mut Vec<JNode>) -> Option<usize> {
             _ => return None,
         }
     }
-    push_leaf(nodes, Kind::Str, s, pos, escaped);
+    push_leaf(nodes, Kind::Str, s, pos, escaped, len);
     Some(pos + 1)
 }
 

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use crate::ast::{BinOp, Block, Expr, MacroDef, Node, Part, Reference};
+use crate::ast::{BinOp, Block, Expr, MacroDef, Node, Part, Pattern, Reference};
 use crate::error::ParseError;
 
 /// Deepest nesting of blocks and expressions accepted.
@@ -768,7 +768,16 @@ impl Parser<'_> {
                                 crate::util::java_regex(lit).ok()
                             }
                             _ => None,
-                        };
+                        }
+                        .map(|re| {
+                            let literal = match args.first() {
+                                Some(Expr::Str(lit)) if &*name != "matches" => {
+                                    crate::util::regex_literal(lit).map(String::into_boxed_str)
+                                }
+                                _ => None,
+                            };
+                            Box::new(Pattern { re, literal })
+                        });
                         parts.push(Part::Method { name, args, regex });
                     } else {
                         parts.push(Part::Prop(name, self.sh.props));

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use crate::ast::{BinOp, Block, Expr, Node, Part, Reference};
+use crate::ast::{BinOp, Block, Expr, Node, Part, Pattern, Reference};
 use crate::context::{Context, Rendered};
 use crate::error::RenderError;
-use crate::json::{JsonDoc, Kind};
+use crate::json::{same_bytes, JsonDoc, Kind};
 use crate::jsonpath;
 use crate::parser::{
     SLOT_CONTEXT, SLOT_COUNT, SLOT_FOREACH, SLOT_HAS_NEXT, SLOT_INPUT, SLOT_STAGE, SLOT_UTIL,
@@ -82,12 +82,14 @@ pub(crate) fn render(
         // Response templates print much of the body: reserving for it up front saves the
         // reallocations (and copies) of a growing output.
         out: String::with_capacity(tpl.src.len() + ctx.body.len().min(1 << 16) + 64),
-        steps: 0,
+        steps_left: limits.max_steps,
         depth: 0,
         body: None,
         body_doc: None,
         params: None,
         hints: vec![0; tpl.props],
+        loop_pool: Vec::new(),
+        scratch: String::new(),
     };
     r.block(&tpl.root).map_err(|e| *e)?;
     let (request, response) = r.overrides();
@@ -100,13 +102,19 @@ struct Renderer<'a> {
     limits: Limits,
     vars: Vec<Value>,
     out: String,
-    steps: u64,
+    /// Steps the render may still take ([`Limits::max_steps`] minus those taken): one counter
+    /// to decrement and test at each step.
+    steps_left: u64,
     depth: usize,
     body: Option<Arc<str>>,
     body_doc: Option<Option<Rc<JsonDoc>>>,
     params: Option<Value>,
     /// Member position hint of each property access (`Part::Prop`), for this render only.
     hints: Vec<u32>,
+    /// `$foreach` objects of finished loops that nothing else holds, for the next loop.
+    loop_pool: Vec<Rc<LoopInfo>>,
+    /// Reusable buffer for strings built by methods (`escapeJavaScript`, `replaceAll`).
+    scratch: String,
 }
 
 fn truthy(v: &Value) -> bool {
@@ -165,7 +173,7 @@ fn set_json_child(slot: &mut Value, inst: &Rc<JsonInst>, c: u32) {
 /// each), and whether the last consumed member was missing (the reference is then null). Stops
 /// at the first part that is not a property of an object. `None` when the template has modified
 /// the document (the overlay must be consulted).
-#[inline]
+#[inline(always)]
 fn json_walk(
     inst: &JsonInst,
     start: u32,
@@ -191,6 +199,51 @@ fn json_walk(
         }
     }
     Some((cur, k, false))
+}
+
+/// `out.push_str(t)`, with one-byte texts (`,`, `}`, a newline: common between directives)
+/// pushed as a byte rather than through a `memcpy` call.
+#[inline(always)]
+fn push_text(out: &mut String, t: &str) {
+    match t.as_bytes() {
+        // A one-byte string is ASCII.
+        &[b] => out.push(char::from(b)),
+        _ => out.push_str(t),
+    }
+}
+
+/// Appends `src[start..end]` (a span at character boundaries). Spans of up to 16 bytes, most
+/// values, are copied as a fixed 16-byte block then cut to length: an inline copy instead of a
+/// `memcpy` call, whose branches on the length mispredict on mixed short strings.
+#[inline(always)]
+fn push_span(out: &mut String, src: &str, start: u32, end: u32) {
+    let (start, end) = (start as usize, end as usize);
+    let len = end.wrapping_sub(start);
+    if len <= 16 {
+        if let Some(block) = src.get(start..start + 16) {
+            let at = out.len();
+            out.push_str(block);
+            out.truncate(at + len);
+            return;
+        }
+    }
+    out.push_str(src.get(start..end).unwrap_or_default());
+}
+
+/// Prints node `cur` of an unmodified document as `$ref` prints it (see
+/// [`Renderer::write_ref`], which copies plain strings and numbers itself).
+#[inline(never)]
+fn write_json_leaf(inst: &Rc<JsonInst>, cur: u32, out: &mut String) {
+    let doc = &inst.doc;
+    match doc.node(cur).kind {
+        Kind::Null => {}
+        Kind::True => out.push_str("true"),
+        Kind::False => out.push_str("false"),
+        Kind::Str => doc.write_str(cur, out),
+        Kind::Num => doc.write_number(cur, out),
+        Kind::Arr => doc.write_json(cur, out),
+        Kind::Obj => write_java(&Value::Json(inst.clone(), cur), out, 0),
+    }
 }
 
 /// Java `String` index (UTF-16 units) to byte offset; `None` when out of range.
@@ -230,28 +283,33 @@ fn java_trim(s: &str) -> &str {
 }
 
 impl Renderer<'_> {
+    #[inline(always)]
     fn step(&mut self) -> RResult<()> {
-        self.steps += 1;
-        if self.steps > self.limits.max_steps {
-            return Err(Box::new(RenderError::TooManySteps {
-                limit: self.limits.max_steps,
-            }));
-        }
-        Ok(())
+        self.add_steps(1)
     }
 
     /// `n` steps at once, for work done without side effects (a walk through a JSON document):
     /// the limit fails the render exactly as `n` calls of [`Self::step`] would.
+    #[inline(always)]
     fn add_steps(&mut self, n: u64) -> RResult<()> {
-        self.steps += n;
-        if self.steps > self.limits.max_steps {
-            return Err(Box::new(RenderError::TooManySteps {
-                limit: self.limits.max_steps,
-            }));
+        match self.steps_left.checked_sub(n) {
+            Some(left) => {
+                self.steps_left = left;
+                Ok(())
+            }
+            None => Err(self.too_many_steps()),
         }
-        Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
+    fn too_many_steps(&self) -> Box<RenderError> {
+        Box::new(RenderError::TooManySteps {
+            limit: self.limits.max_steps,
+        })
+    }
+
+    #[inline(always)]
     fn check_len(&self, len: usize) -> RResult<()> {
         if len > self.limits.max_output {
             return Err(Box::new(RenderError::OutputTooLarge {
@@ -282,31 +340,75 @@ impl Renderer<'_> {
 
     // ----- blocks and nodes --------------------------------------------------------------
 
+    /// Renders `nodes`. Text and references (most nodes) are handled in this small loop;
+    /// directives go through [`Self::node`], out of line. Blocks nest (every `#if` branch
+    /// and `#foreach` iteration is one): a loop with a small frame keeps those calls cheap.
     fn block(&mut self, nodes: &[Node]) -> RResult<Flow> {
         for n in nodes {
-            let f = self.node(n)?;
-            if f != Flow::Go {
-                return Ok(f);
+            match n {
+                Node::Text(t) => {
+                    self.step()?;
+                    push_text(&mut self.out, t);
+                    self.check_len(self.out.len())?;
+                }
+                Node::TextRef(t, r) => {
+                    self.step()?;
+                    push_text(&mut self.out, t);
+                    self.check_len(self.out.len())?;
+                    // The `Ref` node's own step is taken by `write_ref`.
+                    self.write_ref(r)?;
+                }
+                Node::Ref(r) => self.write_ref(r)?,
+                Node::If {
+                    branches,
+                    otherwise,
+                } => {
+                    self.step()?;
+                    let mut chosen = otherwise.as_deref();
+                    for (cond, body) in branches {
+                        if self.cond(cond)? {
+                            chosen = Some(body);
+                            break;
+                        }
+                    }
+                    match chosen {
+                        // A branch of one text (`#if($foreach.hasNext),#end`) without a
+                        // nested block.
+                        Some([Node::Text(t)]) => {
+                            self.step()?;
+                            push_text(&mut self.out, t);
+                            self.check_len(self.out.len())?;
+                        }
+                        Some(body) => {
+                            let f = self.block(body)?;
+                            if f != Flow::Go {
+                                return Ok(f);
+                            }
+                        }
+                        None => {}
+                    }
+                }
+                _ => {
+                    let f = self.node(n)?;
+                    if f != Flow::Go {
+                        return Ok(f);
+                    }
+                }
             }
         }
         Ok(Flow::Go)
     }
 
+    /// One directive of a block (text, references and `#if` are rendered by [`Self::block`]
+    /// itself).
+    #[inline(never)]
     fn node(&mut self, n: &Node) -> RResult<Flow> {
+        if let Node::Text(_) | Node::TextRef(..) | Node::Ref(_) | Node::If { .. } = n {
+            return self.block(std::slice::from_ref(n));
+        }
         self.step()?;
         match n {
-            Node::Text(t) => {
-                self.out.push_str(t);
-                self.check_len(self.out.len())?;
-            }
-            Node::Ref(r) => self.write_ref(r)?,
-            Node::TextRef(t, r) => {
-                self.out.push_str(t);
-                self.check_len(self.out.len())?;
-                // The `Ref` node's own step.
-                self.step()?;
-                self.write_ref(r)?;
-            }
+            Node::Text(_) | Node::TextRef(..) | Node::Ref(_) | Node::If { .. } => {}
             Node::EscapedRef { prefix, reference } => {
                 let v = self.eval_ref(reference)?;
                 self.out.push_str(prefix);
@@ -320,19 +422,6 @@ impl Renderer<'_> {
                 let v = self.eval(value)?;
                 if !v.is_null() {
                     self.assign(target, v)?;
-                }
-            }
-            Node::If {
-                branches,
-                otherwise,
-            } => {
-                for (cond, body) in branches {
-                    if self.cond(cond)? {
-                        return self.block(body);
-                    }
-                }
-                if let Some(body) = otherwise {
-                    return self.block(body);
                 }
             }
             Node::Foreach {
@@ -352,48 +441,58 @@ impl Renderer<'_> {
         Ok(Flow::Go)
     }
 
-    /// Prints `$ref`. A property chain through an unmodified JSON document (`$item.sku`, the
-    /// bulk of a response template) is printed straight from the document, without building
-    /// a value; the steps and output are those of [`Self::eval_ref`] and [`Self::write_value`].
+    /// Prints `$ref`, taking the step of its node. A property chain through an unmodified JSON
+    /// document (`$item.sku`, the bulk of a response template) is printed straight from the
+    /// document, without building a value; the steps and output are those of
+    /// [`Self::eval_ref`] and [`Self::write_value`]. The node's step is counted with the walk's
+    /// (nothing between them can fail or be seen: the walk has no effect and an error discards
+    /// the output), one limit check instead of two.
+    #[inline(always)]
     fn write_ref(&mut self, r: &Reference) -> RResult<()> {
-        let walked = match &self.vars[r.slot] {
-            Value::Json(inst, i) => match json_walk(inst, *i, &r.parts, &mut self.hints) {
-                Some((cur, k, missing)) if missing || k == r.parts.len() => {
+        if let Value::Json(inst, i) = &self.vars[r.slot] {
+            if let Some((cur, k, missing)) = json_walk(inst, *i, &r.parts, &mut self.hints) {
+                if missing || k == r.parts.len() {
                     if !missing {
                         let doc = &inst.doc;
-                        let out = &mut self.out;
-                        match doc.node(cur).kind {
-                            Kind::Null => {}
-                            Kind::True => out.push_str("true"),
-                            Kind::False => out.push_str("false"),
-                            Kind::Str => doc.write_str(cur, out),
-                            Kind::Num => doc.write_number(cur, out),
-                            Kind::Arr => doc.write_json(cur, out),
-                            Kind::Obj => write_java(&Value::Json(inst.clone(), cur), out, 0),
+                        let n = doc.node(cur);
+                        // Unescaped strings and numbers that print as written (nearly every
+                        // leaf of a body) are copied here; other leaves out of line.
+                        if n.plain || (n.kind == Kind::Str && !n.escaped) {
+                            push_span(&mut self.out, &doc.src, n.start, n.end);
+                        } else {
+                            write_json_leaf(inst, cur, &mut self.out);
                         }
                     }
-                    Some(k)
+                    self.add_steps(k as u64 + 1)?;
+                    return self.check_len(self.out.len());
                 }
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(k) = walked {
-            self.add_steps(k as u64)?;
-            return self.check_len(self.out.len());
+            }
         }
+        self.write_ref_slow(r)
+    }
+
+    /// [`Self::write_ref`] of anything but a property chain through an unmodified document.
+    #[inline(never)]
+    fn write_ref_slow(&mut self, r: &Reference) -> RResult<()> {
+        self.step()?;
         let v = self.eval_ref(r)?;
         self.write_value(&v)
     }
 
     /// Truth of an `#if`/`#elseif` condition. `$foreach.hasNext` and `$json.prop == "text"`
     /// are decided without building values (same steps and result as evaluating them).
+    #[inline(always)]
     fn cond(&mut self, e: &Expr) -> RResult<bool> {
         match e {
             Expr::Ref(r) => {
                 if let (Value::Loop(l), [Part::Prop(name, _)]) = (&self.vars[r.slot], &r.parts[..])
                 {
-                    let b = truthy(&loop_prop(l, name));
+                    let b = match &**name {
+                        "hasNext" => l.has_next.get(),
+                        "first" => l.index.get() == 0,
+                        "last" => !l.has_next.get(),
+                        _ => truthy(&loop_prop(l, name)),
+                    };
                     // `eval` and the property access.
                     self.add_steps(2)?;
                     return Ok(b);
@@ -410,12 +509,19 @@ impl Renderer<'_> {
             }
             _ => {}
         }
+        self.cond_slow(e)
+    }
+
+    /// [`Self::cond`] by evaluating the condition.
+    #[inline(never)]
+    fn cond_slow(&mut self, e: &Expr) -> RResult<bool> {
         let v = self.eval(e)?;
         Ok(truthy(&v))
     }
 
     /// `velocity_eq($ref, "lit")` and the steps of evaluating `$ref`, when `$ref` is a
     /// property chain through an unmodified JSON document ending at a string, null or nothing.
+    #[inline(always)]
     fn json_str_eq(&mut self, r: &Reference, lit: &str) -> Option<(bool, usize)> {
         let Value::Json(inst, i) = &self.vars[r.slot] else {
             return None;
@@ -432,7 +538,10 @@ impl Renderer<'_> {
         let n = doc.node(cur);
         match n.kind {
             Kind::Str if n.escaped => Some((doc.string(cur) == lit, k)),
-            Kind::Str => Some((doc.raw(cur) == lit, k)),
+            Kind::Str => {
+                let text = doc.src.as_bytes().get(n.start as usize..n.end as usize)?;
+                Some((same_bytes(text, lit.as_bytes()), k))
+            }
             Kind::Null => Some((lit.is_empty(), k)),
             _ => None,
         }
@@ -531,11 +640,22 @@ impl Renderer<'_> {
             Value::Loop(l) => Some(l.clone()),
             _ => None,
         };
-        let info = Rc::new(LoopInfo {
-            index: Cell::new(0),
-            has_next: Cell::new(false),
-            parent,
-        });
+        // A `$foreach` no template value kept is reused by the next loop (no allocation per
+        // `#foreach`); a fresh one when the template holds on to it.
+        let mut reused = self.loop_pool.pop();
+        let mut info = match reused.as_mut().and_then(Rc::get_mut) {
+            Some(l) => {
+                l.index.set(0);
+                l.has_next.set(false);
+                l.parent = parent;
+                reused.unwrap_or_default()
+            }
+            None => Rc::new(LoopInfo {
+                index: Cell::new(0),
+                has_next: Cell::new(false),
+                parent,
+            }),
+        };
         let saved_loop = std::mem::replace(&mut self.vars[SLOT_FOREACH], Value::Loop(info.clone()));
         let mut flow = Flow::Go;
         let mut result = Ok(());
@@ -575,6 +695,10 @@ impl Renderer<'_> {
         self.vars[SLOT_COUNT] = saved_count;
         self.vars[SLOT_HAS_NEXT] = saved_has_next;
         self.vars[SLOT_FOREACH] = saved_loop;
+        if let Some(l) = Rc::get_mut(&mut info) {
+            l.parent = None;
+            self.loop_pool.push(info);
+        }
         result.map(|_| flow)
     }
 
@@ -800,7 +924,7 @@ impl Renderer<'_> {
                 match (as_i(&a), as_i(&b)) {
                     (Some(x), Some(y)) => {
                         let n = x.abs_diff(y).saturating_add(1);
-                        self.steps = self.steps.saturating_add(n);
+                        self.steps_left = self.steps_left.saturating_sub(n);
                         self.step()?;
                         let items: Vec<Value> = if x <= y {
                             (x..=y).map(Value::Int).collect()
@@ -890,10 +1014,16 @@ impl Renderer<'_> {
         let walked = match &self.vars[r.slot] {
             Value::Json(inst, i) => {
                 json_walk(inst, *i, parts, &mut self.hints).map(|(cur, k, missing)| {
-                    let v = if missing {
-                        Value::Null
-                    } else {
-                        Value::Json(inst.clone(), cur).resolve()
+                    // `resolve` without looking at the overlay again (`json_walk` found it
+                    // empty).
+                    let v = match inst.doc.node(cur).kind {
+                        _ if missing => Value::Null,
+                        Kind::Null => Value::Null,
+                        Kind::True => Value::Bool(true),
+                        Kind::False => Value::Bool(false),
+                        Kind::Num | Kind::Str | Kind::Arr | Kind::Obj => {
+                            Value::Json(inst.clone(), cur)
+                        }
                     };
                     (v, k)
                 })
@@ -999,22 +1129,22 @@ impl Renderer<'_> {
             }
             // Up to two arguments (nearly every call) live on the stack, not in a `Vec`.
             Part::Method { name, args, regex } => match &args[..] {
-                [] => self.call(v, name, &[], regex.as_ref(), r),
+                [] => self.call(v, name, &[], regex.as_deref(), r),
                 [a] => {
                     let argv = [self.eval(a)?.resolve()];
-                    self.call(v, name, &argv, regex.as_ref(), r)
+                    self.call(v, name, &argv, regex.as_deref(), r)
                 }
                 [a, b] => {
                     let a = self.eval(a)?.resolve();
                     let argv = [a, self.eval(b)?.resolve()];
-                    self.call(v, name, &argv, regex.as_ref(), r)
+                    self.call(v, name, &argv, regex.as_deref(), r)
                 }
                 _ => {
                     let mut argv = Vec::with_capacity(args.len());
                     for a in args {
                         argv.push(self.eval(a)?.resolve());
                     }
-                    self.call(v, name, &argv, regex.as_ref(), r)
+                    self.call(v, name, &argv, regex.as_deref(), r)
                 }
             },
         }
@@ -1253,8 +1383,10 @@ impl Renderer<'_> {
         };
         let out = match name {
             "escapeJavaScript" => {
-                // Strings (also those of the body) are escaped in place, not copied first.
-                let mut o = String::new();
+                // Strings (also those of the body) are escaped in place, not copied first, into
+                // the renderer's reusable buffer (one allocation: the value's).
+                let mut o = std::mem::take(&mut self.scratch);
+                o.clear();
                 let escaped = with_str(arg, |s| {
                     o.reserve(s.len() + 8);
                     util::escape_javascript(s, &mut o);
@@ -1262,7 +1394,9 @@ impl Renderer<'_> {
                 if escaped.is_none() {
                     util::escape_javascript(&to_plain_string(arg), &mut o);
                 }
-                o
+                let v = self.check_len(o.len()).map(|()| Value::str(o.as_str()));
+                self.scratch = o;
+                return v;
             }
             "urlEncode" => util::url_encode(&text()),
             "urlDecode" => match util::url_decode(&text()) {
@@ -1314,7 +1448,7 @@ impl Renderer<'_> {
         v: &Value,
         name: &str,
         args: &[Value],
-        regex: Option<&regex::Regex>,
+        regex: Option<&Pattern>,
         r: &Reference,
     ) -> RResult<Value> {
         match v {
@@ -1387,7 +1521,7 @@ impl Renderer<'_> {
         s: &Arc<str>,
         name: &str,
         args: &[Value],
-        regex: Option<&regex::Regex>,
+        regex: Option<&Pattern>,
         r: &Reference,
     ) -> RResult<Value> {
         let arg_s = |k: usize| args.get(k).and_then(Value::as_str);
@@ -1398,8 +1532,8 @@ impl Renderer<'_> {
                          pat: &str,
                          anchored: bool|
          -> RResult<std::borrow::Cow<'_, regex::Regex>> {
-            if let Some(re) = regex {
-                return Ok(std::borrow::Cow::Borrowed(re));
+            if let Some(p) = regex {
+                return Ok(std::borrow::Cow::Borrowed(&p.re));
             }
             let p = if anchored {
                 format!("^(?:{pat})$")
@@ -1522,11 +1656,18 @@ impl Renderer<'_> {
                     return Ok(Value::Null);
                 };
                 let limit = if name == "replaceFirst" { 1 } else { 0 };
-                let mut out = String::with_capacity(s.len());
                 let mut last = 0;
                 // A pattern without metacharacters is searched as text: the same matches,
                 // without a regex search (cache pool, prefilter) per call.
-                if let (Some(lit), false) = (util::regex_literal(&pat), rep.contains(['$', '\\'])) {
+                // (Precomputed at parse time for a literal pattern argument.)
+                let lit = match regex {
+                    Some(p) => p.literal.as_deref().map(std::borrow::Cow::Borrowed),
+                    None => util::regex_literal(&pat).map(std::borrow::Cow::Owned),
+                };
+                if let (Some(lit), false) = (lit, rep.contains(['$', '\\'])) {
+                    // Built in the renderer's reusable buffer, then copied once into the value.
+                    let mut out = std::mem::take(&mut self.scratch);
+                    out.clear();
                     for (n, start) in util::LiteralMatches::new(s, &lit).enumerate() {
                         if limit > 0 && n >= limit {
                             break;
@@ -1539,8 +1680,11 @@ impl Renderer<'_> {
                     }
                     out.push_str(&s[last..]);
                     self.check_len(out.len())?;
-                    return Ok(Value::str(out));
+                    let v = Value::str(out.as_str());
+                    self.scratch = out;
+                    return Ok(v);
                 }
+                let mut out = String::with_capacity(s.len());
                 let re = regex_for(self, &pat, false)?;
                 if !rep.contains(['$', '\\']) {
                     // A literal replacement needs no capture groups.
@@ -1710,7 +1854,7 @@ impl Renderer<'_> {
             }
             ("addAll", [x]) => {
                 let extra = list_items(x);
-                self.steps = self.steps.saturating_add(extra.len() as u64);
+                self.steps_left = self.steps_left.saturating_sub(extra.len() as u64);
                 self.step()?;
                 let changed = !extra.is_empty();
                 l.items.borrow_mut().extend(extra);

@@ -63,34 +63,48 @@ pub(crate) fn json_quote(s: &str, out: &mut String) {
 /// commons-lang `StringEscapeUtils.escapeJavaScript`: escapes `'`, `"`, `\`, `/`, control
 /// characters and every UTF-16 unit outside ASCII as `\uXXXX` (upper-case hex).
 pub(crate) fn escape_javascript(s: &str, out: &mut String) {
-    // Runs of characters that need no escape are copied in one go.
+    // Runs of characters that need no escape are copied in one go. The scan goes by byte:
+    // everything escaped is ASCII except the non-ASCII characters themselves, which are
+    // decoded where they start.
+    let bytes = s.as_bytes();
     let mut last = 0;
-    for (i, c) in s.char_indices() {
-        let esc = match c {
-            '\'' => "\\'",
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '/' => "\\/",
-            '\u{8}' => "\\b",
-            '\n' => "\\n",
-            '\t' => "\\t",
-            '\u{c}' => "\\f",
-            '\r' => "\\r",
-            c if (c as u32) < 0x20 || (c as u32) > 0x7f => "",
-            _ => continue,
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let esc = match b {
+            b'\'' => "\\'",
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'/' => "\\/",
+            0x08 => "\\b",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            0x0c => "\\f",
+            b'\r' => "\\r",
+            0x20..=0x7f => {
+                i += 1;
+                continue;
+            }
+            _ => "",
         };
-        out.push_str(&s[last..i]);
-        last = i + c.len_utf8();
+        out.push_str(s.get(last..i).unwrap_or_default());
         if esc.is_empty() {
+            // A control character or the first byte of a non-ASCII character.
+            let c = s
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or('\u{fffd}');
             let mut buf = [0u16; 2];
             for unit in c.encode_utf16(&mut buf) {
                 let _ = write!(out, "\\u{:04X}", unit);
             }
+            i += c.len_utf8();
         } else {
             out.push_str(esc);
+            i += 1;
         }
+        last = i;
     }
-    out.push_str(&s[last..]);
+    out.push_str(s.get(last..).unwrap_or_default());
 }
 
 /// Java `URLEncoder.encode(s, "UTF-8")`: `a-zA-Z0-9.-*_` kept, space as `+`, rest `%XX`.
@@ -251,6 +265,41 @@ pub(crate) fn java_replacement(rep: &str, caps: &regex::Captures<'_>, out: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The character-by-character `escape_javascript` the byte scan replaced.
+    fn escape_javascript_by_char(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.chars() {
+            match c {
+                '\'' => out.push_str("\\'"),
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '/' => out.push_str("\\/"),
+                '\u{8}' => out.push_str("\\b"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\u{c}' => out.push_str("\\f"),
+                '\r' => out.push_str("\\r"),
+                c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
+                    let mut buf = [0u16; 2];
+                    for unit in c.encode_utf16(&mut buf) {
+                        let _ = write!(out, "\\u{:04X}", unit);
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escapes_javascript_as_by_char(s in "[ -~\\x00-\\x1f\\x7f\u{80}-\u{7ff}é😀'\"/\\\\]{0,24}") {
+            let mut out = String::new();
+            escape_javascript(&s, &mut out);
+            proptest::prop_assert_eq!(out, escape_javascript_by_char(&s));
+        }
+    }
 
     #[test]
     fn literal_patterns_match_as_the_regex_does() {

@@ -49,7 +49,7 @@ pub(crate) struct JsonInst {
 }
 
 /// The state of a running `#foreach`, readable as `$foreach`.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct LoopInfo {
     pub index: Cell<usize>,
     pub has_next: Cell<bool>,
