@@ -257,7 +257,12 @@ impl Gateway {
     /// The deployed API for an id (case-insensitive), preferring the region the host names.
     pub fn lookup(&self, api_id: &str, region_hint: Option<&str>) -> Option<Arc<DeployedApi>> {
         let table = self.apis.load();
-        let list = table.get(&api_id.to_ascii_lowercase())?;
+        // Ids are generated lower-case; only a custom id with capitals needs a copy.
+        let list = if api_id.bytes().any(|b| b.is_ascii_uppercase()) {
+            table.get(&api_id.to_ascii_lowercase())?
+        } else {
+            table.get(api_id)?
+        };
         region_hint
             .and_then(|r| list.iter().find(|a| a.scope.region == r))
             .or_else(|| list.first())
