@@ -326,6 +326,17 @@ async fn delete_model(
 
 #[cfg(test)]
 mod tests {
+    /// The migration that gives older APIs their default models writes these very schemas.
+    #[test]
+    fn backfill_migration_matches_the_defaults() {
+        let sql = include_str!("../../../migrations/0004_default_models.sql");
+        for m in defaults() {
+            let schema = m.schema.unwrap();
+            assert!(sql.contains(&format!("'{schema}'")), "{}", m.name);
+            assert!(sql.contains(&format!("'{}'", m.description.unwrap())));
+        }
+    }
+
     use super::*;
     use crate::patch::ops;
     use apigw_model::{Method, MethodResponse};

@@ -191,3 +191,54 @@ impl Store {
         self.pool.close().await;
     }
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+    use apigw_model::Scope;
+
+    /// 0004 gives APIs without models AWS's two default models, and leaves the others alone.
+    #[tokio::test]
+    async fn default_models_backfill() {
+        let st = Store::open(":memory:").await.unwrap();
+        let s = Scope::new("000000000000", "us-east-1");
+        let mut tx = st.write().await.unwrap();
+        for id in ["legacy0001", "current001"] {
+            let api = serde_json::json!({"id": id, "name": id});
+            docs::insert(&mut tx, &s, Kind::RestApi, "", id, &api)
+                .await
+                .unwrap();
+        }
+        let own =
+            serde_json::json!({"id": "abc123", "name": "Mine", "contentType": "application/json"});
+        docs::insert(&mut tx, &s, Kind::Model, "current001", "Mine", &own)
+            .await
+            .unwrap();
+        sqlx::raw_sql(include_str!("../../../migrations/0004_default_models.sql"))
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut c = st.read().await.unwrap();
+        let legacy: Vec<serde_json::Value> = docs::list(&mut c, &s, Kind::Model, "legacy0001")
+            .await
+            .unwrap();
+        let names: Vec<&str> = legacy.iter().map(|m| m["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["Empty", "Error"]);
+        for m in &legacy {
+            assert_eq!(m["id"].as_str().unwrap().len(), 6);
+            assert_eq!(m["contentType"], "application/json");
+            let schema: serde_json::Value =
+                serde_json::from_str(m["schema"].as_str().unwrap()).unwrap();
+            assert_eq!(schema["type"], "object");
+        }
+        assert_eq!(
+            legacy[1]["description"],
+            "This is a default error schema model"
+        );
+        let current: Vec<serde_json::Value> = docs::list(&mut c, &s, Kind::Model, "current001")
+            .await
+            .unwrap();
+        assert_eq!(current.len(), 1);
+    }
+}
