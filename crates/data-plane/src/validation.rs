@@ -57,8 +57,9 @@ impl std::fmt::Debug for Validators {
     }
 }
 
-/// Resolves `$ref`s to the API's models by name (no network, no files).
-struct ModelRefs(HashMap<String, Value>);
+/// Resolves `$ref`s to the API's models by name (no network, no files); shared by every model
+/// of the deployment.
+struct ModelRefs(Arc<HashMap<String, Value>>);
 
 impl jsonschema::Retrieve for ModelRefs {
     fn retrieve(
@@ -90,19 +91,21 @@ impl Validators {
             .get("models")
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or_default();
-        let schemas: HashMap<String, Value> = models
-            .iter()
-            .filter_map(|m| {
-                let schema = serde_json::from_str(m.schema.as_deref()?).ok()?;
-                Some((m.name.clone(), schema))
-            })
-            .collect();
+        let schemas: Arc<HashMap<String, Value>> = Arc::new(
+            models
+                .iter()
+                .filter_map(|m| {
+                    let schema = serde_json::from_str(m.schema.as_deref()?).ok()?;
+                    Some((m.name.clone(), schema))
+                })
+                .collect(),
+        );
         let compiled = schemas
             .iter()
             .map(|(name, schema)| {
                 let validator = jsonschema::options()
                     .with_draft(jsonschema::Draft::Draft4)
-                    .with_retriever(ModelRefs(schemas.clone()))
+                    .with_retriever(ModelRefs(Arc::clone(&schemas)))
                     .build(schema)
                     .map_err(
                         |e| tracing::warn!(model = %name, error = %e, "model does not compile"),
