@@ -22,3 +22,4 @@ mod server;
 mod throttling;
 mod usage;
 mod validation;
+mod wire;

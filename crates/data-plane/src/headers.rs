@@ -43,6 +43,14 @@ pub static NON_PROXY: [Remap; 14] = remaps![
     "www-authenticate",
 ];
 
+/// The `x-amzn-Remapped-{name}` of `name` when `names` lists it.
+pub fn renamed(name: &HeaderName, names: &[Remap]) -> Option<HeaderName> {
+    names
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, t)| t.clone())
+}
+
 /// Move each of `names` present in `headers` to its `x-amzn-Remapped-{name}` (every value,
 /// in place).
 pub fn remap(headers: &mut HeaderMap, names: &[Remap]) {

@@ -1,11 +1,12 @@
-//! The accept loop: hyper connections over a byte tap that keeps the case of request header
-//! names.
+//! The accept loop. Each connection starts on the fast HTTP/1.1 path ([`crate::h1`]); the
+//! first request that path does not handle moves the connection to hyper, through a byte tap
+//! that keeps the case of request header names.
 //!
 //! hyper lower-cases header names (its own record of the original case is private), but AWS
 //! shows templates and Lambda proxy events the names as the client spelled them
-//! (`Content-Type`, `X-Api-Key`). So each connection's reads pass through [`Tap`], which
-//! follows the HTTP/1.1 framing (head, then a `Content-Length` or chunked body) and records
-//! each request head's names in order; the service hands them to the request as
+//! (`Content-Type`, `X-Api-Key`). So on hyper's connections each read passes through [`Tap`],
+//! which follows the HTTP/1.1 framing (head, then a `Content-Length` or chunked body) and
+//! records each request head's names in order; the service hands them to the request as
 //! [`OriginalHeaderNames`]. The data plane uses them only when they match the request's
 //! headers case-insensitively, so a tap that lost track (an upgrade, HTTP/2) changes nothing.
 
@@ -21,6 +22,7 @@ use apigw_data::context::OriginalHeaderNames;
 
 use crate::dispatch::App;
 use axum::extract::ConnectInfo;
+use bytes::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -212,13 +214,65 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
-/// A TCP stream whose reads are fed to a [`Framing`].
-pub struct Tap {
+/// A TCP stream whose first reads return bytes already read from it (by the fast path).
+pub struct Prefixed {
+    prefix: Bytes,
     inner: TcpStream,
+}
+
+impl AsyncRead for Prefixed {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.prefix.is_empty() {
+            let n = self.prefix.len().min(buf.remaining());
+            let head = self.prefix.split_to(n);
+            buf.put_slice(&head);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Prefixed {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// A stream whose reads are fed to a [`Framing`].
+pub struct Tap<S> {
+    inner: S,
     framing: Framing,
 }
 
-impl AsyncRead for Tap {
+impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -234,7 +288,7 @@ impl AsyncRead for Tap {
     }
 }
 
-impl AsyncWrite for Tap {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -271,8 +325,7 @@ pub async fn serve(
     app: App,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> io::Result<()> {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -284,39 +337,67 @@ pub async fn serve(
                     continue;
                 }
             },
+            // Reap finished connections so the set holds only live ones.
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
             _ = stop.wait_for(|s| *s) => break,
         };
         let _ = stream.set_nodelay(true);
-        let queue: Queue = Arc::default();
-        let io = TokioIo::new(Tap {
-            inner: stream,
-            framing: Framing::new(queue.clone()),
-        });
         let app = app.clone();
-        let service =
-            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-                let names = queue.lock().ok().and_then(|mut q| q.pop_front());
-                let ext = req.extensions_mut();
-                ext.insert(ConnectInfo::<SocketAddr>(addr));
-                if let Some(n) = names {
-                    ext.insert(n);
-                }
-                let app = app.clone();
-                async move {
-                    Ok::<_, std::convert::Infallible>(
-                        app.call(req.map(axum::body::Body::new)).await,
-                    )
-                }
-            });
-        let conn = builder.serve_connection_with_upgrades(io, service);
-        let conn = graceful.watch(conn.into_owned());
-        tokio::spawn(async move {
-            let _ = conn.await;
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            if let crate::h1::End::Handover(stream, read) =
+                crate::h1::serve(stream, addr, &app, &mut stop).await
+            {
+                serve_hyper(stream, read, addr, app, stop).await;
+            }
         });
     }
     drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
     Ok(())
+}
+
+/// Serve the rest of a connection with hyper (HTTP/1 or HTTP/2), `read` being the bytes the
+/// fast path already took from it. A stopping server lets the request in progress finish.
+async fn serve_hyper(
+    stream: TcpStream,
+    read: Bytes,
+    addr: SocketAddr,
+    app: App,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let queue: Queue = Arc::default();
+    let io = TokioIo::new(Tap {
+        inner: Prefixed {
+            prefix: read,
+            inner: stream,
+        },
+        framing: Framing::new(queue.clone()),
+    });
+    let service =
+        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            let names = queue.lock().ok().and_then(|mut q| q.pop_front());
+            let ext = req.extensions_mut();
+            ext.insert(ConnectInfo::<SocketAddr>(addr));
+            if let Some(n) = names {
+                ext.insert(n);
+            }
+            let app = app.clone();
+            async move {
+                Ok::<_, std::convert::Infallible>(app.call(req.map(axum::body::Body::new)).await)
+            }
+        });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection_with_upgrades(io, service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => return,
+        _ = stop.wait_for(|s| *s) => conn.as_mut().graceful_shutdown(),
+    }
+    let _ = conn.await;
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod access_log;
 pub mod config;
 pub mod conn;
 pub mod dispatch;
+pub mod h1;
 pub mod publisher;
 
 use std::future::Future;

@@ -194,25 +194,30 @@ async fn via_hyper(
     }
     let uri = std::mem::take(&mut parts.uri);
     let req = Request::from_parts(parts, body);
-    let upstream = match tokio::time::timeout(timeout, super::pool::send(&uri, req)).await {
-        Err(_) => return Err(GatewayError::timeout()),
-        Ok(Err(e)) => {
-            tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
-            return Err(GatewayError::new(
-                ResponseType::IntegrationFailure,
-                "Internal server error",
-            ));
-        }
-        Ok(Ok(r)) => r,
-    };
-    let (mut parts, body) = upstream.into_parts();
-    for name in ["keep-alive", "transfer-encoding"] {
-        parts.headers.remove(name);
-    }
-    // The gateway's own Date, Connection and Content-Length go out (hyper writes them; the
-    // length from the body's exact size when the backend sent one).
-    crate::headers::remap(&mut parts.headers, &crate::headers::PROXY);
+    let upstream =
+        match tokio::time::timeout(timeout, super::pool::send(&uri, req, backend_header)).await {
+            Err(_) => return Err(GatewayError::timeout()),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
+                return Err(GatewayError::new(
+                    ResponseType::IntegrationFailure,
+                    "Internal server error",
+                ));
+            }
+            Ok(Ok(r)) => r,
+        };
+    let (parts, body) = upstream.into_parts();
     Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+/// A backend response header on its way back: framing headers dropped (the body is decoded),
+/// AWS's remapped names renamed (the gateway writes its own Date, Connection and
+/// Content-Length, the length from the body's exact size when the backend sent one).
+fn backend_header(name: HeaderName) -> Option<HeaderName> {
+    if name == axum::http::header::TRANSFER_ENCODING || name.as_str() == "keep-alive" {
+        return None;
+    }
+    Some(crate::headers::renamed(&name, &crate::headers::PROXY).unwrap_or(name))
 }
 
 #[cfg(test)]

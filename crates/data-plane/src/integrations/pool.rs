@@ -1,36 +1,58 @@
-//! Keep-alive HTTP/1.1 connections to plain-`http://` backends, one pool per worker thread.
+//! Keep-alive HTTP/1.1 connections to plain-`http://` backends, one pool per worker thread,
+//! with a small HTTP/1.1 client of its own.
 //!
-//! The server runs one single-threaded runtime per core, so a backend connection, its task
-//! and the requests that use it stay on one thread: the pool is a thread-local map from
-//! `host:port` to idle connections, with no lock and no cross-thread wake-up. (hyper-util's
-//! pooled client spent about a fifth of a proxied request's instructions on its shared pool:
-//! keyed hashing, checkout futures, re-insertion.)
+//! The server runs one single-threaded runtime per core, so a backend connection and the
+//! requests that use it stay on one thread: the pool is a thread-local map from `host:port` to
+//! idle connections, with no lock and no cross-thread wake-up. (hyper-util's pooled client
+//! spent about a fifth of a proxied request's instructions on its shared pool; hyper's
+//! connection task and its channels another quarter.) The exchange itself is written here: one
+//! write for the head (and a small body), httparse for the response head, and a response body
+//! that reads the socket directly — `Content-Length`, chunked or close-delimited, as hyper's
+//! client decides (RFC 9112 §6.3).
 //!
-//! A connection goes back to the pool when its response body has been read to the end; a
-//! body dropped early leaves the connection to close. A request that could not be written on
-//! an idle connection the backend had meanwhile closed is sent again on a new one.
+//! A connection goes back to the pool when its response body has been read to the end and the
+//! backend keeps it alive; a body dropped early closes it. An idle connection the backend has
+//! closed is noticed before use; if the backend closes one just as a request goes out (no byte
+//! of an answer), a request whose body is buffered is sent again on a new connection.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use axum::body::Body;
-use axum::http::header::HOST;
-use axum::http::{HeaderValue, Request, Response, Uri};
-use bytes::Bytes;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, Request, Response, StatusCode, Uri, Version};
+use bytes::{Bytes, BytesMut};
 use http_body::{Body as _, Frame, SizeHint};
-use hyper::body::Incoming;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// Idle connections kept per backend and thread; more are closed when they come back.
 const MAX_IDLE: usize = 512;
-
-type Sender = SendRequest<Body>;
+/// Request bodies of known length up to this size are buffered, so they can be sent again.
+const MAX_BUFFERED: u64 = 1024 * 1024;
+/// Body bytes up to this size go out in the same write as the head.
+const COALESCE: usize = 16 * 1024;
+/// The most response header lines read.
+const MAX_HEADERS: usize = 100;
+/// The longest response head read.
+const MAX_HEAD: usize = 64 * 1024;
+/// Bytes asked of the socket per read.
+const READ_SIZE: usize = 16 * 1024;
 
 thread_local! {
-    static IDLE: RefCell<HashMap<String, Vec<Sender>>> = RefCell::new(HashMap::new());
+    static IDLE: RefCell<HashMap<String, Vec<Conn>>> = RefCell::new(HashMap::new());
+}
+
+/// How response header names are renamed on their way into the map (`None` drops one).
+pub type Rename = fn(HeaderName) -> Option<HeaderName>;
+
+/// One backend connection and the bytes read from it but not yet consumed.
+struct Conn {
+    stream: TcpStream,
+    buf: BytesMut,
 }
 
 /// Why a backend call failed before a response arrived.
@@ -41,18 +63,60 @@ pub enum PoolError {
     BadUri,
     /// Connecting failed.
     #[error("connect: {0}")]
-    Connect(#[from] std::io::Error),
-    /// The exchange failed.
-    #[error("http: {0}")]
-    Http(#[from] hyper::Error),
+    Connect(io::Error),
+    /// The exchange failed on the socket.
+    #[error("io: {0}")]
+    Io(#[from] io::Error),
+    /// The backend's answer is not HTTP/1.x as RFC 9112 frames it.
+    #[error("malformed response: {0}")]
+    Malformed(&'static str),
+    /// The request body failed while it was being sent.
+    #[error("request body: {0}")]
+    Body(axum::Error),
+}
+
+/// Why an exchange failed, and whether the request may go out again on a new connection.
+struct Failed {
+    error: PoolError,
+    /// The backend closed the connection before any byte of an answer.
+    before_answer: bool,
+}
+
+impl From<PoolError> for Failed {
+    fn from(error: PoolError) -> Self {
+        Self {
+            error,
+            before_answer: false,
+        }
+    }
+}
+
+impl From<io::Error> for Failed {
+    fn from(e: io::Error) -> Self {
+        PoolError::Io(e).into()
+    }
+}
+
+/// The request body as it goes out.
+enum Outgoing {
+    /// No body: no `Content-Length`, as hyper sends an empty body.
+    Empty,
+    /// Read whole before sending (known and small length): can be sent again.
+    Buffered(Bytes),
+    /// Streamed, chunked or with the length it announced.
+    Stream(Body, Option<u64>),
 }
 
 /// Send `req` to the absolute `http://` URI `uri`: the request goes out in origin form with
-/// `Host` set to the backend's authority.
+/// `Host` set to the backend's authority. Hop-by-hop headers must already be gone.
 ///
 /// # Errors
 /// The URI is not plain HTTP, the backend cannot be reached, or the exchange fails.
-pub async fn send(uri: &Uri, mut req: Request<Body>) -> Result<Response<PooledBody>, PoolError> {
+pub async fn send(
+    uri: &Uri,
+    req: Request<Body>,
+    rename: Rename,
+) -> Result<Response<PooledBody>, PoolError> {
     let authority = uri.authority().ok_or(PoolError::BadUri)?;
     if uri.scheme_str() != Some("http") {
         return Err(PoolError::BadUri);
@@ -64,126 +128,762 @@ pub async fn send(uri: &Uri, mut req: Request<Body>) -> Result<Response<PooledBo
     } else {
         format!("{host}:80")
     };
-    let host_value = HeaderValue::from_str(authority.as_str()).map_err(|_| PoolError::BadUri)?;
-    req.headers_mut().insert(HOST, host_value);
-    *req.uri_mut() = uri
-        .path_and_query()
-        .map_or_else(|| Uri::from_static("/"), |pq| Uri::from(pq.clone()));
-    // An idle connection first; if the backend closed it before the request could be
-    // written, the request comes back unsent and goes out on a new connection.
-    if let Some(mut sender) = checkout(&key) {
-        match sender.try_send_request(req).await {
-            Ok(res) => return Ok(pooled(res, key, sender)),
-            Err(mut e) => match e.take_message() {
-                Some(unsent) => req = unsent,
-                None => return Err(e.into_error().into()),
-            },
+    let (parts, body) = req.into_parts();
+    let mut outgoing = match body.size_hint().exact() {
+        _ if body.is_end_stream() => Outgoing::Empty,
+        Some(n) if n <= MAX_BUFFERED => Outgoing::Buffered(
+            axum::body::to_bytes(body, usize::try_from(n).unwrap_or(usize::MAX))
+                .await
+                .map_err(PoolError::Body)?,
+        ),
+        // GET and HEAD bodies of unknown length are not sent, as hyper does not send them.
+        None if parts.method == Method::GET || parts.method == Method::HEAD => Outgoing::Empty,
+        exact => Outgoing::Stream(body, exact),
+    };
+    let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let mut head = Vec::with_capacity(256);
+    encode_head(
+        &mut head,
+        &parts.method,
+        path,
+        authority.as_str(),
+        &parts.headers,
+        &outgoing,
+    );
+    let head_request = parts.method == Method::HEAD;
+    if let Some(mut conn) = checkout(&key) {
+        match exchange(&mut conn, &mut head, &mut outgoing, head_request, rename).await {
+            Ok(answer) => return Ok(answer.into_response(conn, key)),
+            Err(f) if f.before_answer && !matches!(outgoing, Outgoing::Stream(..)) => {
+                tracing::debug!(error = %f.error, "idle backend connection was closed; reconnecting");
+            }
+            Err(f) => return Err(f.error),
         }
     }
-    let mut sender = connect(host, port).await?;
-    let res = sender.send_request(req).await?;
-    Ok(pooled(res, key, sender))
+    let mut conn = connect(host, port).await?;
+    match exchange(&mut conn, &mut head, &mut outgoing, head_request, rename).await {
+        Ok(answer) => Ok(answer.into_response(conn, key)),
+        Err(f) => Err(f.error),
+    }
 }
 
-/// A new connection, its task spawned on this thread's runtime.
-async fn connect(host: &str, port: u16) -> Result<Sender, PoolError> {
+/// The request line and headers, as hyper's client writes them (lower-case names, `host`
+/// first here; `content-length` for a known body, chunked for a streamed one of unknown
+/// length except on GET and HEAD, nothing for an empty body).
+fn encode_head(
+    out: &mut Vec<u8>,
+    method: &Method,
+    path: &str,
+    authority: &str,
+    headers: &HeaderMap,
+    body: &Outgoing,
+) {
+    out.extend_from_slice(method.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\nhost: ");
+    out.extend_from_slice(authority.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    for (name, value) in headers {
+        if matches!(
+            *name,
+            header::HOST | header::CONTENT_LENGTH | header::TRANSFER_ENCODING
+        ) {
+            continue;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    match body {
+        Outgoing::Empty => {}
+        Outgoing::Buffered(b) => {
+            out.extend_from_slice(format!("content-length: {}\r\n", b.len()).as_bytes());
+        }
+        Outgoing::Stream(_, Some(n)) => {
+            out.extend_from_slice(format!("content-length: {n}\r\n").as_bytes());
+        }
+        Outgoing::Stream(_, None) => {
+            if *method != Method::GET && *method != Method::HEAD {
+                out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+            }
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A response head and how its body is framed.
+struct Answer {
+    response: Response<()>,
+    framing: Framing,
+    keep_alive: bool,
+}
+
+impl Answer {
+    fn into_response(self, conn: Conn, key: String) -> Response<PooledBody> {
+        let mut body = PooledBody {
+            conn: Some(conn),
+            key,
+            framing: self.framing,
+            keep_alive: self.keep_alive,
+        };
+        if body.framing.is_done() {
+            body.finish();
+        }
+        self.response.map(|()| body)
+    }
+}
+
+/// Write the request on `conn` and read the response head.
+async fn exchange(
+    conn: &mut Conn,
+    head: &mut Vec<u8>,
+    body: &mut Outgoing,
+    head_request: bool,
+    rename: Rename,
+) -> Result<Answer, Failed> {
+    let closed = |e: io::Error| Failed {
+        before_answer: true,
+        error: PoolError::Io(e),
+    };
+    let sent = head.len();
+    match body {
+        Outgoing::Buffered(b) if b.len() <= COALESCE => {
+            head.extend_from_slice(b);
+            let r = conn.stream.write_all(head).await;
+            head.truncate(sent);
+            r.map_err(closed)?;
+        }
+        Outgoing::Buffered(b) => {
+            conn.stream.write_all(head).await.map_err(closed)?;
+            conn.stream.write_all(b).await.map_err(closed)?;
+        }
+        Outgoing::Empty => conn.stream.write_all(head).await.map_err(closed)?,
+        Outgoing::Stream(b, length) => {
+            conn.stream.write_all(head).await.map_err(closed)?;
+            stream_body(&mut conn.stream, b, *length).await?;
+        }
+    }
+    loop {
+        let answer = read_head(conn, head_request, rename).await?;
+        if let Some(a) = answer {
+            return Ok(a);
+        }
+    }
+}
+
+/// Send a streamed request body: as chunks when its length is unknown.
+async fn stream_body(
+    stream: &mut TcpStream,
+    body: &mut Body,
+    length: Option<u64>,
+) -> Result<(), Failed> {
+    let mut left = length;
+    loop {
+        let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
+        let data = match frame {
+            None => break,
+            Some(Err(e)) => return Err(PoolError::Body(e).into()),
+            Some(Ok(f)) => match f.into_data() {
+                Ok(d) if !d.is_empty() => d,
+                _ => continue,
+            },
+        };
+        match &mut left {
+            Some(n) => {
+                if data.len() as u64 > *n {
+                    return Err(PoolError::Malformed("request body longer than its length").into());
+                }
+                *n -= data.len() as u64;
+                stream.write_all(&data).await?;
+            }
+            None => {
+                stream
+                    .write_all(format!("{:x}\r\n", data.len()).as_bytes())
+                    .await?;
+                stream.write_all(&data).await?;
+                stream.write_all(b"\r\n").await?;
+            }
+        }
+    }
+    match left {
+        None => stream.write_all(b"0\r\n\r\n").await?,
+        Some(0) => {}
+        Some(_) => return Err(PoolError::Malformed("request body shorter than its length").into()),
+    }
+    Ok(())
+}
+
+/// Read one response head; `None` for an informational (1xx) answer to skip.
+async fn read_head(
+    conn: &mut Conn,
+    head_request: bool,
+    rename: Rename,
+) -> Result<Option<Answer>, Failed> {
+    loop {
+        if !conn.buf.is_empty() {
+            if let Some(answer) = parse_head(&mut conn.buf, head_request, rename)? {
+                return Ok(answer);
+            }
+        }
+        if conn.buf.len() > MAX_HEAD {
+            return Err(PoolError::Malformed("response head too long").into());
+        }
+        conn.buf.reserve(READ_SIZE);
+        let before = conn.buf.is_empty();
+        match conn.stream.read_buf(&mut conn.buf).await {
+            Ok(0) => {
+                let error = PoolError::Io(io::ErrorKind::UnexpectedEof.into());
+                return Err(Failed {
+                    error,
+                    before_answer: before,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Failed {
+                    before_answer: before
+                        && matches!(
+                            e.kind(),
+                            io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
+                        ),
+                    error: PoolError::Io(e),
+                })
+            }
+        }
+    }
+}
+
+/// What a response's headers say about framing and the connection (RFC 9112 §6.3, §9.3).
+#[derive(Default)]
+struct Framed {
+    connection_close: bool,
+    connection_keep_alive: bool,
+    transfer_encoding: bool,
+    chunked_last: bool,
+    length: Option<u64>,
+    bad_length: bool,
+}
+
+impl Framed {
+    fn read(headers: &[httparse::Header<'_>]) -> Self {
+        let mut f = Self::default();
+        for h in headers {
+            let name = h.name.as_bytes();
+            let mut values = h.value.split(|b| *b == b',').map(<[u8]>::trim_ascii);
+            if name.eq_ignore_ascii_case(b"connection") {
+                for t in values {
+                    f.connection_close |= t.eq_ignore_ascii_case(b"close");
+                    f.connection_keep_alive |= t.eq_ignore_ascii_case(b"keep-alive");
+                }
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+                f.transfer_encoding = true;
+                if let Some(last) = values.rfind(|t| !t.is_empty()) {
+                    f.chunked_last = last.eq_ignore_ascii_case(b"chunked");
+                }
+            } else if name.eq_ignore_ascii_case(b"content-length") {
+                for part in values {
+                    let n = std::str::from_utf8(part)
+                        .ok()
+                        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                        .and_then(|p| p.parse::<u64>().ok());
+                    match n {
+                        Some(n) if f.length.is_none_or(|l| l == n) => f.length = Some(n),
+                        _ => f.bad_length = true,
+                    }
+                }
+            }
+        }
+        f
+    }
+}
+
+/// Parse a response head at the start of `buf`, consuming it when complete. Each header name
+/// goes through `rename` (`None` drops the header) on its way into the map.
+/// `Ok(None)`: more bytes needed; `Ok(Some(None))`: an informational answer, skipped.
+#[allow(clippy::option_option)]
+fn parse_head(
+    buf: &mut BytesMut,
+    head_request: bool,
+    rename: Rename,
+) -> Result<Option<Option<Answer>>, PoolError> {
+    // Uninitialised slots: zeroing a hundred of them cost more than parsing a short head.
+    let mut slots = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut res = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default()
+        .parse_response_with_uninit_headers(&mut res, buf, &mut slots)
+    {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(_) => return Err(PoolError::Malformed("unparsable response head")),
+    };
+    let code = res.code.unwrap_or(0);
+    let status = StatusCode::from_u16(code).map_err(|_| PoolError::Malformed("bad status"))?;
+    if (100..200).contains(&code) && code != 101 {
+        let _ = buf.split_to(len);
+        return Ok(Some(None));
+    }
+    let version = if res.version == Some(0) {
+        Version::HTTP_10
+    } else {
+        Version::HTTP_11
+    };
+    let f = Framed::read(res.headers);
+    let mut keep_alive = if version == Version::HTTP_11 {
+        !f.connection_close
+    } else {
+        f.connection_keep_alive
+    };
+    let framing = if code == 101 {
+        keep_alive = false;
+        Framing::Length(0)
+    } else if code == 204 || code == 304 || head_request {
+        Framing::Length(0)
+    } else if f.transfer_encoding {
+        if version == Version::HTTP_10 {
+            return Err(PoolError::Malformed(
+                "transfer-encoding in an HTTP/1.0 response",
+            ));
+        }
+        if f.chunked_last {
+            Framing::Chunked(Chunk::Size)
+        } else {
+            keep_alive = false;
+            Framing::Close
+        }
+    } else if f.bad_length {
+        return Err(PoolError::Malformed("bad or differing content-lengths"));
+    } else if let Some(n) = f.length {
+        Framing::Length(n)
+    } else {
+        keep_alive = false;
+        Framing::Close
+    };
+    let base = buf.as_ptr() as usize;
+    let mut fields: Vec<(HeaderName, std::ops::Range<usize>)> =
+        Vec::with_capacity(res.headers.len());
+    for h in res.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| PoolError::Malformed("bad header name"))?;
+        if let Some(name) = rename(name) {
+            let start = h.value.as_ptr() as usize - base;
+            fields.push((name, start..start + h.value.len()));
+        }
+    }
+    let head = buf.split_to(len).freeze();
+    let mut headers = HeaderMap::with_capacity(fields.len());
+    for (name, range) in fields {
+        let value = HeaderValue::from_maybe_shared(head.slice(range))
+            .map_err(|_| PoolError::Malformed("bad header value"))?;
+        headers.append(name, value);
+    }
+    let mut response = Response::new(());
+    *response.status_mut() = status;
+    *response.version_mut() = version;
+    *response.headers_mut() = headers;
+    Ok(Some(Some(Answer {
+        response,
+        framing,
+        keep_alive,
+    })))
+}
+
+/// A new connection.
+async fn connect(host: &str, port: u16) -> Result<Conn, PoolError> {
     // `[::1]` in a URI is `::1` to the resolver.
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let stream = tokio::net::TcpStream::connect((host, port)).await?;
-    stream.set_nodelay(true)?;
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::debug!(error = %e, "backend connection ended");
-        }
-    });
-    Ok(sender)
+    let stream = TcpStream::connect((host, port))
+        .await
+        .map_err(PoolError::Connect)?;
+    stream.set_nodelay(true).map_err(PoolError::Connect)?;
+    Ok(Conn {
+        stream,
+        buf: BytesMut::with_capacity(READ_SIZE),
+    })
 }
 
-/// The most recently returned idle connection for `key` that can take a request.
-fn checkout(key: &str) -> Option<Sender> {
+/// The most recently returned idle connection for `key` that the backend has not closed.
+fn checkout(key: &str) -> Option<Conn> {
     IDLE.with(|idle| {
         let mut idle = idle.borrow_mut();
         let list = idle.get_mut(key)?;
-        let mut i = list.len();
-        while i > 0 {
-            i -= 1;
-            if list[i].is_ready() {
-                return Some(list.swap_remove(i));
-            }
-            // Closed by the backend: dropped. Open but not ready yet (its connection task
-            // has not seen the end of the last exchange): left for a later request.
-            if list[i].is_closed() {
-                list.swap_remove(i);
+        while let Some(mut conn) = list.pop() {
+            // An idle connection has nothing to read: end of stream means the backend closed
+            // it, bytes mean it is out of step. Either way it is dropped.
+            match conn.stream.try_read_buf(&mut conn.buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Some(conn),
+                _ => {}
             }
         }
         None
     })
 }
 
-fn checkin(key: String, sender: Sender) {
-    if sender.is_closed() {
-        return;
-    }
+fn checkin(key: String, conn: Conn) {
     IDLE.with(|idle| {
         let mut idle = idle.borrow_mut();
         let list = idle.entry(key).or_default();
         if list.len() < MAX_IDLE {
-            list.push(sender);
+            list.push(conn);
         }
     });
 }
 
-fn pooled(res: Response<Incoming>, key: String, sender: Sender) -> Response<PooledBody> {
-    res.map(|inner| {
-        let done = inner.is_end_stream();
-        PooledBody {
-            inner,
-            done,
-            connection: Some((key, sender)),
-        }
-    })
+/// How the rest of a response body is framed.
+enum Framing {
+    /// This many bytes remain.
+    Length(u64),
+    /// Chunked, at this point of a chunk.
+    Chunked(Chunk),
+    /// Until the backend closes the connection.
+    Close,
+    /// Read to the end.
+    Done,
 }
 
-/// A backend's response body that returns its connection to the pool once read to the end.
+impl Framing {
+    fn is_done(&self) -> bool {
+        matches!(self, Framing::Length(0) | Framing::Done)
+    }
+}
+
+/// Where a chunked decoder is (RFC 9112 §7.1).
+#[derive(Clone, Copy)]
+enum Chunk {
+    /// Reading a chunk-size line.
+    Size,
+    /// In a chunk's data, this many bytes left.
+    Data(u64),
+    /// The CRLF after a chunk's data.
+    DataEnd,
+    /// Trailer lines after the last chunk, up to an empty line.
+    Trailers,
+}
+
+/// What the chunked decoder got out of the buffer.
+enum Step {
+    Data(Bytes),
+    More,
+    End,
+}
+
+/// Decode from `buf` until data, the end, or the need for more bytes.
+fn decode_chunked(state: &mut Chunk, buf: &mut BytesMut) -> Result<Step, PoolError> {
+    loop {
+        match *state {
+            Chunk::Size | Chunk::Trailers => {
+                let Some(i) = memchr::memchr(b'\n', buf) else {
+                    if buf.len() > MAX_HEAD {
+                        return Err(PoolError::Malformed("chunk line too long"));
+                    }
+                    return Ok(Step::More);
+                };
+                let line = buf.split_to(i + 1);
+                let line = line[..i].strip_suffix(b"\r").unwrap_or(&line[..i]);
+                if matches!(state, Chunk::Trailers) {
+                    if line.is_empty() {
+                        return Ok(Step::End);
+                    }
+                    continue;
+                }
+                let size = line
+                    .split(|b| *b == b';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_ascii();
+                let n = std::str::from_utf8(size)
+                    .ok()
+                    .filter(|s| !s.is_empty() && s.len() <= 16)
+                    .and_then(|s| u64::from_str_radix(s, 16).ok())
+                    .ok_or(PoolError::Malformed("bad chunk size"))?;
+                *state = if n == 0 {
+                    Chunk::Trailers
+                } else {
+                    Chunk::Data(n)
+                };
+            }
+            Chunk::Data(n) => {
+                if buf.is_empty() {
+                    return Ok(Step::More);
+                }
+                let take = usize::try_from(n).unwrap_or(usize::MAX).min(buf.len());
+                let data = buf.split_to(take).freeze();
+                let left = n - take as u64;
+                *state = if left == 0 {
+                    Chunk::DataEnd
+                } else {
+                    Chunk::Data(left)
+                };
+                return Ok(Step::Data(data));
+            }
+            Chunk::DataEnd => {
+                if buf.starts_with(b"\r\n") {
+                    let _ = buf.split_to(2);
+                } else if buf.starts_with(b"\n") {
+                    let _ = buf.split_to(1);
+                } else if buf.is_empty() || buf[..] == b"\r"[..] {
+                    return Ok(Step::More);
+                } else {
+                    return Err(PoolError::Malformed("chunk data longer than its size"));
+                }
+                *state = Chunk::Size;
+            }
+        }
+    }
+}
+
+/// A backend's response body, read straight from its connection, which goes back to the pool
+/// once the body has been read to the end.
 pub struct PooledBody {
-    inner: Incoming,
-    done: bool,
-    connection: Option<(String, Sender)>,
+    conn: Option<Conn>,
+    key: String,
+    framing: Framing,
+    keep_alive: bool,
+}
+
+impl PooledBody {
+    /// The body is complete: the connection is free for the next request when the backend
+    /// keeps it alive and sent nothing more.
+    fn finish(&mut self) {
+        self.framing = Framing::Done;
+        if let Some(conn) = self.conn.take() {
+            if self.keep_alive && conn.buf.is_empty() {
+                checkin(std::mem::take(&mut self.key), conn);
+            }
+        }
+    }
+
+    /// Read more of the body into the buffer: `Ok(false)` at end of stream.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Poll::Ready(Ok(false));
+        };
+        loop {
+            conn.buf.reserve(READ_SIZE);
+            match conn.stream.try_read_buf(&mut conn.buf) {
+                Ok(n) => return Poll::Ready(Ok(n > 0)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    ready!(conn.stream.poll_read_ready(cx))?;
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
 }
 
 impl http_body::Body for PooledBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = io::Error;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let res = Pin::new(&mut self.inner).poll_frame(cx);
-        match &res {
-            Poll::Ready(None) => self.done = true,
-            Poll::Ready(Some(Ok(_))) => self.done = self.inner.is_end_stream(),
-            _ => {}
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = &mut *self;
+        loop {
+            let Some(conn) = this.conn.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match &mut this.framing {
+                Framing::Done => return Poll::Ready(None),
+                Framing::Length(0) => {
+                    this.finish();
+                    return Poll::Ready(None);
+                }
+                Framing::Length(n) => {
+                    if !conn.buf.is_empty() {
+                        let take = usize::try_from(*n)
+                            .unwrap_or(usize::MAX)
+                            .min(conn.buf.len());
+                        let data = conn.buf.split_to(take).freeze();
+                        *n -= take as u64;
+                        if *n == 0 {
+                            this.finish();
+                        }
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                    if !ready!(this.poll_fill(cx))? {
+                        this.conn = None;
+                        return Poll::Ready(Some(Err(io::ErrorKind::UnexpectedEof.into())));
+                    }
+                }
+                Framing::Close => {
+                    if !conn.buf.is_empty() {
+                        let data = conn.buf.split().freeze();
+                        return Poll::Ready(Some(Ok(Frame::data(data))));
+                    }
+                    if !ready!(this.poll_fill(cx))? {
+                        this.framing = Framing::Done;
+                        this.conn = None;
+                        return Poll::Ready(None);
+                    }
+                }
+                Framing::Chunked(state) => {
+                    match decode_chunked(state, &mut conn.buf).map_err(io::Error::other)? {
+                        Step::Data(d) => return Poll::Ready(Some(Ok(Frame::data(d)))),
+                        Step::End => {
+                            this.finish();
+                            return Poll::Ready(None);
+                        }
+                        Step::More => {
+                            if !ready!(this.poll_fill(cx))? {
+                                this.conn = None;
+                                return Poll::Ready(Some(Err(io::ErrorKind::UnexpectedEof.into())));
+                            }
+                        }
+                    }
+                }
+            }
         }
-        res
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.framing.is_done()
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        match self.framing {
+            Framing::Length(n) => SizeHint::with_exact(n),
+            Framing::Done => SizeHint::with_exact(0),
+            _ => SizeHint::default(),
+        }
     }
 }
 
-impl Drop for PooledBody {
-    fn drop(&mut self) {
-        // Read to the end: the connection is free for the next request. Otherwise the unread
-        // rest of the body makes it unusable, and dropping the sender lets it close.
-        if let (true, Some((key, sender))) = (self.done, self.connection.take()) {
-            checkin(key, sender);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(input: &[&[u8]]) -> Result<(Vec<u8>, bool), PoolError> {
+        let mut state = Chunk::Size;
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for part in input {
+            buf.extend_from_slice(part);
+            loop {
+                match decode_chunked(&mut state, &mut buf)? {
+                    Step::Data(d) => out.extend_from_slice(&d),
+                    Step::More => break,
+                    Step::End => return Ok((out, true)),
+                }
+            }
         }
+        Ok((out, false))
+    }
+
+    #[test]
+    fn chunked_bodies_decode_at_any_split() {
+        let wire: &[u8] = b"5;ext=1\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n";
+        assert_eq!(
+            decode_all(&[wire]).unwrap(),
+            (b"hello 0123456789".to_vec(), true)
+        );
+        for cut in 1..wire.len() {
+            let (a, b) = wire.split_at(cut);
+            assert_eq!(
+                decode_all(&[a, b]).unwrap(),
+                (b"hello 0123456789".to_vec(), true),
+                "cut at {cut}"
+            );
+        }
+        let bytes: Vec<&[u8]> = wire.chunks(1).collect();
+        assert_eq!(decode_all(&bytes).unwrap().0, b"hello 0123456789");
+        assert!(decode_all(&[b"zz\r\n"]).is_err());
+        assert!(decode_all(&[b"2\r\nabc\r\n"]).is_err());
+        assert_eq!(decode_all(&[b"3\r\nab"]).unwrap(), (b"ab".to_vec(), false));
+    }
+
+    fn answer(wire: &[u8], head_request: bool) -> Answer {
+        let mut buf = BytesMut::from(wire);
+        parse_head(&mut buf, head_request, Some)
+            .unwrap()
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn response_framing_follows_rfc_9112() {
+        let a = answer(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: b\r\n\r\nabc",
+            false,
+        );
+        assert!(matches!(a.framing, Framing::Length(3)) && a.keep_alive);
+        assert_eq!(a.response.headers()["x-a"], "b");
+        let a = answer(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            false,
+        );
+        assert!(matches!(a.framing, Framing::Chunked(_)) && a.keep_alive);
+        let a = answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false);
+        assert!(matches!(a.framing, Framing::Close) && !a.keep_alive);
+        let a = answer(b"HTTP/1.1 200 OK\r\n\r\n", false);
+        assert!(matches!(a.framing, Framing::Close) && !a.keep_alive);
+        let a = answer(
+            b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n",
+            false,
+        );
+        assert!(a.framing.is_done() && a.keep_alive);
+        let a = answer(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n", true);
+        assert!(a.framing.is_done());
+        let a = answer(
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n",
+            false,
+        );
+        assert!(!a.keep_alive);
+        let a = answer(b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", false);
+        assert!(!a.keep_alive && a.response.version() == Version::HTTP_10);
+        let mut buf = BytesMut::from(&b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"[..]);
+        assert!(matches!(parse_head(&mut buf, false, Some), Ok(Some(None))));
+        assert!(matches!(parse_head(&mut buf, false, Some), Ok(None)));
+        let mut buf = BytesMut::from(
+            &b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"[..],
+        );
+        assert!(parse_head(&mut buf, false, Some).is_err());
+        let mut buf = BytesMut::from(&b"garbage\r\n\r\n"[..]);
+        assert!(parse_head(&mut buf, false, Some).is_err());
+    }
+
+    #[test]
+    fn heads_are_written_as_hyper_writes_them() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-a", HeaderValue::from_static("1"));
+        headers.insert(header::HOST, HeaderValue::from_static("client"));
+        let mut out = Vec::new();
+        encode_head(
+            &mut out,
+            &Method::POST,
+            "/p?q=1",
+            "b:9",
+            &headers,
+            &Outgoing::Buffered(Bytes::from_static(b"xy")),
+        );
+        assert_eq!(
+            out,
+            b"POST /p?q=1 HTTP/1.1\r\nhost: b:9\r\nx-a: 1\r\ncontent-length: 2\r\n\r\n"
+        );
+        out.clear();
+        encode_head(
+            &mut out,
+            &Method::GET,
+            "/",
+            "b",
+            &HeaderMap::new(),
+            &Outgoing::Empty,
+        );
+        assert_eq!(out, b"GET / HTTP/1.1\r\nhost: b\r\n\r\n");
+        out.clear();
+        encode_head(
+            &mut out,
+            &Method::PUT,
+            "/",
+            "b",
+            &HeaderMap::new(),
+            &Outgoing::Stream(Body::empty(), None),
+        );
+        assert_eq!(
+            out,
+            b"PUT / HTTP/1.1\r\nhost: b\r\ntransfer-encoding: chunked\r\n\r\n"
+        );
     }
 }

@@ -1,0 +1,552 @@
+//! The fast HTTP/1.1 path: a connection loop that reads, parses and answers the plain requests
+//! that make up nearly all traffic, and hands the connection to hyper for anything else.
+//!
+//! hyper's HTTP/1 server is general (any body framing, upgrades, HTTP/2, header case options),
+//! and that generality was about half of the instructions a MOCK request costs (callgrind:
+//! dispatcher, buffered I/O, body channel, the header-case tap in front of it). This loop
+//! handles the common case directly — an HTTP/1.1 request with no body or a `Content-Length`
+//! body of at most [`MAX_FAST_BODY`] — and keeps the header-name case the client sent, which
+//! hyper cannot. The first request that is anything else (HTTP/1.0, `HEAD`, `CONNECT`,
+//! chunked bodies, `Expect`, upgrades, HTTP/2, a head httparse rejects or a very long one)
+//! moves the connection, with the bytes already read, to hyper for the rest of its life
+//! (`conn::serve_hyper`), so those cases keep hyper's answers.
+//!
+//! Responses are written as hyper writes them: `HTTP/1.1 {code} {reason}`, lower-case header
+//! names, `content-length` when the body's length is known (else chunked), a `date` header
+//! unless the application set one, no body for 1xx/204/304, and `connection: close` when the
+//! connection will close.
+
+use std::io;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::pin::Pin;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Method, Request, Response, StatusCode, Uri};
+use bytes::{Bytes, BytesMut};
+use http_body::Body as _;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use apigw_data::context::OriginalHeaderNames;
+
+use crate::dispatch::App;
+
+/// The most header lines a fast-path request may have; more go to hyper (which answers 431
+/// past its own limit).
+const MAX_HEADERS: usize = 64;
+/// The longest head the fast path waits for; longer heads go to hyper.
+const MAX_HEAD: usize = 64 * 1024;
+/// Larger bodies go to hyper, which streams them (and the data plane answers 413 past 10 MB)
+/// instead of this loop buffering them.
+pub const MAX_FAST_BODY: u64 = 1024 * 1024;
+/// Bytes asked of the socket per read.
+const READ_SIZE: usize = 8 * 1024;
+/// Body chunks up to this size are copied next to the head so a response is one write.
+const COALESCE: usize = 16 * 1024;
+
+/// How a connection's fast path ended.
+pub enum End {
+    /// The connection is finished (closed by either side, or the server is stopping).
+    Closed,
+    /// A request the fast path does not handle: serve the rest with hyper, starting with these
+    /// bytes already read.
+    Handover(TcpStream, Bytes),
+}
+
+/// A request head the fast path will serve, as offsets into the read buffer.
+struct Head {
+    len: usize,
+    method: Method,
+    path: Range<usize>,
+    /// `(name, value)` ranges in order.
+    fields: Vec<(Range<usize>, Range<usize>)>,
+    body: usize,
+    close: bool,
+}
+
+/// What the bytes read so far hold.
+enum Parsed {
+    Request(Head),
+    Incomplete,
+    Handover,
+}
+
+/// Serve `stream` until it closes, `stop` turns true between requests, or a request needs hyper.
+pub async fn serve(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    app: &App,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> End {
+    let mut buf = BytesMut::with_capacity(READ_SIZE);
+    let mut out: Vec<u8> = Vec::with_capacity(1024);
+    loop {
+        let head = match parse(&buf) {
+            Parsed::Request(h) => h,
+            Parsed::Handover => return End::Handover(stream, buf.freeze()),
+            Parsed::Incomplete => {
+                if buf.capacity() - buf.len() < 1024 {
+                    buf.reserve(READ_SIZE);
+                }
+                let read = if buf.is_empty() {
+                    // Idle between requests: the only place a stopping server closes a
+                    // connection without answering.
+                    tokio::select! {
+                        r = stream.read_buf(&mut buf) => r,
+                        _ = stop.wait_for(|s| *s) => return End::Closed,
+                    }
+                } else {
+                    stream.read_buf(&mut buf).await
+                };
+                match read {
+                    Ok(0) | Err(_) => return End::Closed,
+                    Ok(_) => continue,
+                }
+            }
+        };
+        while buf.len() < head.len + head.body {
+            buf.reserve(head.len + head.body - buf.len());
+            match stream.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => return End::Closed,
+                Ok(_) => {}
+            }
+        }
+        let close = head.close;
+        let head_bytes = buf.split_to(head.len).freeze();
+        let body = buf.split_to(head.body).freeze();
+        let Some(req) = request(&head, &head_bytes, body, addr) else {
+            // Something hyper would also refuse (a target `Uri` does not accept, a header value
+            // `HeaderValue` does not): answer as hyper does and close.
+            let _ = stream.write_all(BAD_REQUEST).await;
+            return End::Closed;
+        };
+        drop(head_bytes);
+        let res = app.call(req).await;
+        match respond(&mut stream, &mut out, res, close).await {
+            Ok(true) => {}
+            Ok(false) | Err(_) => return End::Closed,
+        }
+        if *stop.borrow() {
+            return End::Closed;
+        }
+    }
+}
+
+/// hyper's answer to a request it cannot parse.
+const BAD_REQUEST: &[u8] =
+    b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+/// Parse the head at the start of `buf`, deciding whether the fast path serves it.
+fn parse(buf: &[u8]) -> Parsed {
+    if buf.is_empty() {
+        return Parsed::Incomplete;
+    }
+    // Uninitialised slots: zeroing them all cost more than parsing a short head.
+    let mut slots = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut []);
+    let len = match req.parse_with_uninit_headers(buf, &mut slots) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => return Parsed::Incomplete,
+        _ => return Parsed::Handover,
+    };
+    if req.version != Some(1) {
+        return Parsed::Handover;
+    }
+    let method = match req.method {
+        Some("GET") => Method::GET,
+        Some("POST") => Method::POST,
+        Some("PUT") => Method::PUT,
+        Some("DELETE") => Method::DELETE,
+        Some("PATCH") => Method::PATCH,
+        Some("OPTIONS") => Method::OPTIONS,
+        Some(other) if other != "HEAD" && other != "CONNECT" => {
+            match Method::from_bytes(other.as_bytes()) {
+                Ok(m) => m,
+                Err(_) => return Parsed::Handover,
+            }
+        }
+        _ => return Parsed::Handover,
+    };
+    let base = buf.as_ptr() as usize;
+    let offset = |s: &[u8]| {
+        let start = s.as_ptr() as usize - base;
+        start..start + s.len()
+    };
+    let Some(path) = req.path.map(|p| offset(p.as_bytes())) else {
+        return Parsed::Handover;
+    };
+    let mut body: Option<u64> = None;
+    let mut close = false;
+    let mut fields = Vec::with_capacity(req.headers.len());
+    for h in req.headers.iter() {
+        let name = h.name.as_bytes();
+        if name.eq_ignore_ascii_case(b"content-length") {
+            let Some(n) = content_length(h.value) else {
+                return Parsed::Handover;
+            };
+            if body.is_some_and(|b| b != n) {
+                return Parsed::Handover;
+            }
+            body = Some(n);
+        } else if name.eq_ignore_ascii_case(b"connection") {
+            for token in h.value.split(|b| *b == b',') {
+                let token = token.trim_ascii();
+                if token.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else if token.eq_ignore_ascii_case(b"upgrade") {
+                    return Parsed::Handover;
+                }
+            }
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding")
+            || name.eq_ignore_ascii_case(b"expect")
+            || name.eq_ignore_ascii_case(b"upgrade")
+        {
+            return Parsed::Handover;
+        }
+        fields.push((offset(name), offset(h.value)));
+    }
+    let body = body.unwrap_or(0);
+    if body > MAX_FAST_BODY {
+        return Parsed::Handover;
+    }
+    Parsed::Request(Head {
+        len,
+        method,
+        path,
+        fields,
+        // At most MAX_FAST_BODY, checked just above.
+        body: usize::try_from(body).unwrap_or(usize::MAX),
+        close,
+    })
+}
+
+/// A `Content-Length` value: ASCII digits only (hyper's rule), no overflow.
+fn content_length(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(value).ok()?.parse().ok()
+}
+
+/// Build the request the application sees: headers lower-cased in the map, the client's
+/// spelling of the names kept in [`OriginalHeaderNames`].
+fn request(head: &Head, bytes: &Bytes, body: Bytes, addr: SocketAddr) -> Option<Request<Body>> {
+    let uri = Uri::from_maybe_shared(bytes.slice(head.path.clone())).ok()?;
+    let mut headers = HeaderMap::with_capacity(head.fields.len());
+    let mut names = String::with_capacity(head.fields.len() * 16);
+    for (name, value) in &head.fields {
+        let raw = &bytes[name.clone()];
+        headers.append(
+            HeaderName::from_bytes(raw).ok()?,
+            HeaderValue::from_maybe_shared(bytes.slice(value.clone())).ok()?,
+        );
+        if !names.is_empty() {
+            names.push('\n');
+        }
+        // httparse accepts only token characters (ASCII) in names.
+        names.push_str(std::str::from_utf8(raw).ok()?);
+    }
+    let mut req = Request::new(if body.is_empty() {
+        Body::empty()
+    } else {
+        Body::from(body)
+    });
+    *req.method_mut() = head.method.clone();
+    *req.uri_mut() = uri;
+    *req.headers_mut() = headers;
+    let ext = req.extensions_mut();
+    ext.insert(ConnectInfo::<SocketAddr>(addr));
+    ext.insert(OriginalHeaderNames(names));
+    Some(req)
+}
+
+/// How the body of a response is framed on the wire.
+enum Framing {
+    None,
+    Length(u64),
+    Chunked,
+}
+
+/// Write `res`; `Ok(true)` when the connection stays open for another request.
+async fn respond(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    res: Response<Body>,
+    mut close: bool,
+) -> io::Result<bool> {
+    let (parts, mut body) = res.into_parts();
+    let status = parts.status;
+    out.clear();
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(status.as_str().as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(status.canonical_reason().unwrap_or("<none>").as_bytes());
+    out.extend_from_slice(b"\r\n");
+    let bodiless = status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED;
+    let exact = body.size_hint().exact();
+    let mut declared: Option<u64> = None;
+    let mut wrote_date = false;
+    let mut wrote_close = false;
+    for (name, value) in &parts.headers {
+        if *name == header::CONTENT_LENGTH {
+            // The body's own length wins; a declared one frames a body of unknown length.
+            if bodiless || exact.is_some() || declared.is_some() {
+                continue;
+            }
+            match content_length(value.as_bytes()) {
+                Some(n) => declared = Some(n),
+                None => continue,
+            }
+        } else if *name == header::TRANSFER_ENCODING {
+            // Framing is this writer's choice, made below.
+            continue;
+        } else if *name == header::CONNECTION {
+            if value
+                .as_bytes()
+                .split(|b| *b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+            {
+                close = true;
+                wrote_close = true;
+            }
+        } else if *name == header::DATE {
+            wrote_date = true;
+        }
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    let framing = if bodiless {
+        Framing::None
+    } else if let Some(n) = exact {
+        out.extend_from_slice(b"content-length: ");
+        out.extend_from_slice(itoa(n, &mut [0; 20]));
+        out.extend_from_slice(b"\r\n");
+        Framing::Length(n)
+    } else if let Some(n) = declared {
+        Framing::Length(n)
+    } else {
+        out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+        Framing::Chunked
+    };
+    if close && !wrote_close {
+        out.extend_from_slice(b"connection: close\r\n");
+    }
+    if !wrote_date {
+        out.extend_from_slice(b"date: ");
+        date::extend(out);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    let mut left = match framing {
+        Framing::None => {
+            stream.write_all(out).await?;
+            return Ok(!close);
+        }
+        Framing::Length(n) => n,
+        Framing::Chunked => u64::MAX,
+    };
+    let chunked = matches!(framing, Framing::Chunked);
+    if !body.is_end_stream() {
+        loop {
+            let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+            let data = match frame {
+                None => break,
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(d) => d,
+                    // Trailers: hyper sends them only to clients that asked; none do here.
+                    Err(_) => continue,
+                },
+                // The body failed after the head went out: all a server can do is close.
+                Some(Err(_)) => {
+                    stream.write_all(out).await?;
+                    return Ok(false);
+                }
+            };
+            if data.is_empty() {
+                continue;
+            }
+            if !chunked {
+                if data.len() as u64 > left {
+                    // More than the declared length: never send it; end the connection.
+                    stream.write_all(out).await?;
+                    return Ok(false);
+                }
+                left -= data.len() as u64;
+            } else {
+                out.extend_from_slice(format!("{:x}\r\n", data.len()).as_bytes());
+            }
+            write_data(stream, out, data).await?;
+            if chunked {
+                out.extend_from_slice(b"\r\n");
+            }
+            if body.is_end_stream() {
+                break;
+            }
+            // More may take time to arrive (a streaming upstream): send what there is.
+            stream.write_all(out).await?;
+            out.clear();
+        }
+    }
+    if chunked {
+        out.extend_from_slice(b"0\r\n\r\n");
+    } else if left != 0 {
+        // Shorter than its declared length: the client can only learn that from a close.
+        stream.write_all(out).await?;
+        return Ok(false);
+    }
+    stream.write_all(out).await?;
+    Ok(!close)
+}
+
+/// Append `data` to `out`, or (when large) write `out` and then `data` directly.
+async fn write_data(stream: &mut TcpStream, out: &mut Vec<u8>, data: Bytes) -> io::Result<()> {
+    if data.len() <= COALESCE {
+        out.extend_from_slice(&data);
+        return Ok(());
+    }
+    stream.write_all(out).await?;
+    out.clear();
+    stream.write_all(&data).await
+}
+
+/// Decimal digits of `n` in `buf`.
+fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// The `date` header value, formatted once a second per thread (as hyper caches it).
+mod date {
+    use std::cell::RefCell;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    thread_local! {
+        static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+
+    /// Append the current `date` value to `out`.
+    pub fn extend(out: &mut Vec<u8>) {
+        let now = SystemTime::now();
+        let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.0 != secs {
+                c.0 = secs;
+                c.1 = httpdate::fmt_http_date(now);
+            }
+            out.extend_from_slice(c.1.as_bytes());
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(text: &[u8]) -> Head {
+        match parse(text) {
+            Parsed::Request(h) => h,
+            Parsed::Incomplete => panic!("incomplete"),
+            Parsed::Handover => panic!("handover"),
+        }
+    }
+
+    fn is_handover(text: &[u8]) -> bool {
+        matches!(parse(text), Parsed::Handover)
+    }
+
+    #[test]
+    fn plain_requests_are_served_here() {
+        let text =
+            b"POST /a?b=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nX-Api-Key: k\r\n\r\nabc";
+        let h = head(text);
+        assert_eq!(h.method, Method::POST);
+        assert_eq!(&text[h.path.clone()], b"/a?b=1");
+        assert_eq!(h.body, 3);
+        assert_eq!(h.len, text.len() - 3);
+        assert!(!h.close);
+        let names: Vec<&[u8]> = h.fields.iter().map(|(n, _)| &text[n.clone()]).collect();
+        assert_eq!(names, vec![&b"Host"[..], b"Content-Length", b"X-Api-Key"]);
+        let req = request(
+            &h,
+            &Bytes::from_static(text),
+            Bytes::from_static(b"abc"),
+            "127.0.0.1:1".parse().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(req.uri().query(), Some("b=1"));
+        assert_eq!(req.headers()["x-api-key"], "k");
+        assert_eq!(
+            req.extensions().get::<OriginalHeaderNames>().unwrap().0,
+            "Host\nContent-Length\nX-Api-Key"
+        );
+        assert!(head(b"GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").close);
+    }
+
+    #[test]
+    fn partial_heads_wait_for_more() {
+        assert!(matches!(
+            parse(b"GET / HTTP/1.1\r\nHost: x\r\n"),
+            Parsed::Incomplete
+        ));
+        assert!(matches!(parse(b""), Parsed::Incomplete));
+    }
+
+    #[test]
+    fn everything_else_goes_to_hyper() {
+        assert!(is_handover(b"GET / HTTP/1.0\r\n\r\n"));
+        assert!(is_handover(b"HEAD / HTTP/1.1\r\n\r\n"));
+        assert!(is_handover(b"CONNECT a:443 HTTP/1.1\r\n\r\n"));
+        assert!(is_handover(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+        assert!(is_handover(
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        ));
+        assert!(is_handover(
+            b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n"
+        ));
+        assert!(is_handover(
+            b"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+        ));
+        assert!(is_handover(
+            b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
+        ));
+        assert!(is_handover(
+            b"POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n"
+        ));
+        assert!(is_handover(
+            b"POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n"
+        ));
+        assert!(is_handover(b"GET  / HTTP/1.1\r\n\r\n"));
+        let mut long = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        long.resize(MAX_HEAD + 10, b'a');
+        assert!(is_handover(&long));
+        let mut many = b"GET / HTTP/1.1\r\n".to_vec();
+        for i in 0..=MAX_HEADERS {
+            many.extend_from_slice(format!("X-{i}: 1\r\n").as_bytes());
+        }
+        many.extend_from_slice(b"\r\n");
+        assert!(is_handover(&many));
+    }
+
+    #[test]
+    fn numbers_print_in_decimal() {
+        let mut b = [0; 20];
+        assert_eq!(itoa(0, &mut b), b"0");
+        assert_eq!(itoa(1234567890123, &mut b), b"1234567890123");
+        assert_eq!(itoa(u64::MAX, &mut b), u64::MAX.to_string().as_bytes());
+    }
+}

@@ -1,0 +1,395 @@
+//! HTTP/1.1 on the wire, both ways: the server's own fast path for plain requests (and its
+//! handover to hyper for everything else), and the backend client's framing of what
+//! HTTP_PROXY backends answer. Raw sockets on both sides, so the bytes are what is checked.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::fixtures::{add_resource, deploy, Route};
+use crate::harness::{new_api, Server};
+
+/// One parsed answer: status line, lower-cased headers, body.
+#[derive(Debug)]
+struct Answer {
+    status_line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn status(&self) -> u16 {
+        self.status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A raw client connection that reads answers one at a time.
+struct Client {
+    conn: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Client {
+    async fn connect(base: &str) -> Client {
+        let conn = TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        Client {
+            conn,
+            buf: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, bytes: &[u8]) {
+        self.conn.write_all(bytes).await.unwrap();
+    }
+
+    /// Read more; false at end of stream.
+    async fn fill(&mut self) -> bool {
+        let mut chunk = [0u8; 8192];
+        let n = tokio::time::timeout(Duration::from_secs(10), self.conn.read(&mut chunk))
+            .await
+            .expect("answer within 10 s")
+            .unwrap_or(0);
+        self.buf.extend_from_slice(&chunk[..n]);
+        n > 0
+    }
+
+    /// The next answer; `head_only` for answers to HEAD (no body whatever the length says).
+    async fn answer(&mut self, head_only: bool) -> Answer {
+        let end = loop {
+            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            assert!(
+                self.fill().await,
+                "connection closed before a head: {:?}",
+                self.buf
+            );
+        };
+        let head = String::from_utf8(self.buf[..end].to_vec()).unwrap();
+        self.buf.drain(..end + 4);
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap().to_string();
+        let headers: Vec<(String, String)> = lines
+            .map(|l| {
+                let (n, v) = l.split_once(':').unwrap();
+                (n.to_ascii_lowercase(), v.trim().to_string())
+            })
+            .collect();
+        let mut answer = Answer {
+            status_line,
+            headers,
+            body: Vec::new(),
+        };
+        let code = answer.status();
+        if head_only || code == 204 || code == 304 || (100..200).contains(&code) {
+            return answer;
+        }
+        if let Some(n) = answer.header("content-length") {
+            let n: usize = n.parse().unwrap();
+            while self.buf.len() < n {
+                assert!(self.fill().await, "body cut short");
+            }
+            answer.body = self.buf.drain(..n).collect();
+        } else if answer.header("transfer-encoding") == Some("chunked") {
+            loop {
+                let line_end = loop {
+                    if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                        break i;
+                    }
+                    assert!(self.fill().await, "chunked body cut short");
+                };
+                let size =
+                    usize::from_str_radix(std::str::from_utf8(&self.buf[..line_end]).unwrap(), 16)
+                        .unwrap();
+                self.buf.drain(..line_end + 2);
+                while self.buf.len() < size + 2 {
+                    assert!(self.fill().await, "chunk cut short");
+                }
+                answer.body.extend(self.buf.drain(..size));
+                self.buf.drain(..2);
+                if size == 0 {
+                    break;
+                }
+            }
+        } else {
+            while self.fill().await {}
+            answer.body = std::mem::take(&mut self.buf);
+        }
+        answer
+    }
+
+    /// True when the server closed the connection (nothing more to read).
+    async fn closed(&mut self) -> bool {
+        self.buf.is_empty() && !self.fill().await
+    }
+}
+
+/// An API with `GET /m` (MOCK answering `{"ok":true}`) and `/{proxy+}` ANY → HTTP_PROXY to
+/// `{backend}/{proxy}`, deployed to `dev`. Returns the stage's path prefix.
+async fn api(s: &Server, backend: &str) -> String {
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "wire").await;
+    let m = add_resource(&c, &api, &root, "m").await;
+    let get = Route::new(&c, &api, &m, "GET");
+    get.method().await;
+    get.mock_json("{\"ok\":true}").await;
+    let proxy = add_resource(&c, &api, &root, "{proxy+}").await;
+    let any = Route::new(&c, &api, &proxy, "ANY");
+    any.put_method()
+        .request_parameters("method.request.path.proxy", true)
+        .send()
+        .await
+        .unwrap();
+    any.put_http_proxy(format!("{backend}/{{proxy}}"))
+        .request_parameters(
+            "integration.request.path.proxy",
+            "method.request.path.proxy",
+        )
+        .send()
+        .await
+        .unwrap();
+    deploy(&c, &api, "dev").await;
+    format!("/_aws/execute-api/{api}/dev")
+}
+
+/// A backend answering each request with the raw bytes `script` gives for its path, on
+/// keep-alive connections; returns its URL and a channel of the request heads (and bodies) it
+/// received.
+async fn raw_backend(
+    script: fn(&str) -> Vec<Vec<u8>>,
+) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => got.extend_from_slice(&chunk[..n]),
+                        }
+                        continue;
+                    };
+                    let head = String::from_utf8_lossy(&got[..end]).to_string();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (n, v) = l.split_once(':')?;
+                            n.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    while got.len() < end + 4 + length {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => got.extend_from_slice(&chunk[..n]),
+                        }
+                    }
+                    let body = String::from_utf8_lossy(&got[end + 4..end + 4 + length]).to_string();
+                    got.drain(..end + 4 + length);
+                    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+                    let _ = tx.send(format!("{head}\r\n\r\n{body}"));
+                    for piece in script(&path) {
+                        if piece.is_empty() {
+                            // An empty piece: close the connection here.
+                            let _ = sock.shutdown().await;
+                            return;
+                        }
+                        if sock.write_all(&piece).await.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+/// What the raw backend answers, by path.
+fn script(path: &str) -> Vec<Vec<u8>> {
+    let b = |s: &str| s.as_bytes().to_vec();
+    match path {
+        // Chunked, in pieces that arrive apart, with a trailer.
+        "/chunked" => vec![
+            b("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Up: 1\r\n\r\n5\r\nhello\r\n"),
+            b("1;ext=x\r\n \r\n"),
+            b("5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n"),
+        ],
+        // No length: the body ends when the backend closes.
+        "/until-close" => vec![
+            b("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nfirst "),
+            b("second"),
+            vec![],
+        ],
+        "/http10" => vec![b("HTTP/1.0 201 Created\r\nContent-Length: 4\r\n\r\nv1.0")],
+        "/continue" => vec![
+            b("HTTP/1.1 100 Continue\r\n\r\n"),
+            b("HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"),
+        ],
+        "/empty" => vec![b("HTTP/1.1 204 No Content\r\nX-Up: 1\r\n\r\n")],
+        // The head and the body in separate writes.
+        _ => vec![
+            b("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nServer: raw\r\n\r\n"),
+            b("split-len"),
+        ],
+    }
+}
+
+/// Pipelined requests, heads split over many writes, bodies, `Connection: close`: the fast
+/// path answers each in order, as hyper did, with hyper's framing headers.
+#[tokio::test]
+async fn plain_requests_pipelined_split_and_closed() {
+    let s = Server::start();
+    let (backend, mut seen) = raw_backend(script).await;
+    let stage = api(&s, &backend).await;
+    let mut c = Client::connect(&s.url).await;
+    // Two requests in one write.
+    c.send(
+        format!(
+            "GET {stage}/m HTTP/1.1\r\nHost: x\r\n\r\nPOST {stage}/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-Case: Kept\r\n\r\nhello"
+        )
+        .as_bytes(),
+    )
+    .await;
+    let first = c.answer(false).await;
+    assert_eq!(first.status_line, "HTTP/1.1 200 OK");
+    assert_eq!(first.body, b"{\"ok\":true}");
+    assert_eq!(first.header("content-length"), Some("11"));
+    assert!(first.header("date").is_some());
+    assert!(first.header("x-amzn-requestid").is_some());
+    let second = c.answer(false).await;
+    assert_eq!(second.status(), 200);
+    assert_eq!(second.body, b"split-len");
+    assert_eq!(second.header("x-amzn-remapped-server"), Some("raw"));
+    let got = seen.recv().await.unwrap();
+    assert!(got.starts_with("POST /echo HTTP/1.1\r\n"), "{got}");
+    assert!(got.contains("\r\nx-case: Kept\r\n"), "{got}");
+    assert!(got.contains("\r\ncontent-length: 5\r\n"), "{got}");
+    assert!(got.ends_with("\r\n\r\nhello"), "{got}");
+    // A head (and body) arriving a few bytes at a time.
+    let req = format!("PUT {stage}/m HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+    for piece in req.as_bytes().chunks(7) {
+        c.send(piece).await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // PUT /m has no method: AWS's 403 for a missing route, still on the same connection.
+    let third = c.answer(false).await;
+    assert_eq!(third.status(), 403);
+    assert_eq!(
+        third.header("x-amzn-errortype"),
+        Some("MissingAuthenticationTokenException")
+    );
+    // `Connection: close`: the answer says so and the server closes.
+    c.send(format!("GET {stage}/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())
+        .await;
+    let last = c.answer(false).await;
+    assert_eq!(last.status(), 200);
+    assert_eq!(last.header("connection"), Some("close"));
+    assert!(c.closed().await);
+}
+
+/// HTTP/1.0, HEAD, `Expect: 100-continue` and chunked request bodies move the connection to
+/// hyper, which answers them as before; the connection keeps serving afterwards.
+#[tokio::test]
+async fn unusual_requests_are_answered_by_hyper() {
+    let s = Server::start();
+    let (backend, mut seen) = raw_backend(script).await;
+    let stage = api(&s, &backend).await;
+    // HEAD: the length of the GET answer, no body; then a GET on the same connection.
+    let mut c = Client::connect(&s.url).await;
+    c.send(format!("HEAD {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    let head = c.answer(true).await;
+    assert_eq!(head.status(), 403, "{head:?}"); // HEAD is not GET (no HEAD method)
+    c.send(format!("GET {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    assert_eq!(c.answer(false).await.body, b"{\"ok\":true}");
+    // Expect: 100-continue: the interim answer, then the real one once the body is sent.
+    c.send(
+        format!("POST {stage}/e HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+            .as_bytes(),
+    )
+    .await;
+    let interim = c.answer(false).await;
+    assert_eq!(interim.status(), 100);
+    c.send(b"hi").await;
+    let answer = c.answer(false).await;
+    assert_eq!(answer.status(), 200);
+    assert!(seen.recv().await.unwrap().ends_with("\r\n\r\nhi"));
+    // A chunked request body reaches the backend whole, with its length.
+    c.send(
+        format!("POST {stage}/c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+            .as_bytes(),
+    )
+    .await;
+    assert_eq!(c.answer(false).await.status(), 200);
+    let got = seen.recv().await.unwrap();
+    assert!(got.contains("\r\ncontent-length: 5\r\n"), "{got}");
+    assert!(got.ends_with("\r\n\r\nabcde"), "{got}");
+    // HTTP/1.0: answered in HTTP/1.0, then closed.
+    let mut c = Client::connect(&s.url).await;
+    c.send(format!("GET {stage}/m HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    let old = c.answer(false).await;
+    assert!(old.status_line.starts_with("HTTP/1.0 200"), "{old:?}");
+    assert_eq!(old.body, b"{\"ok\":true}");
+    assert!(c.closed().await);
+}
+
+/// What backends answer, framed every way HTTP/1.1 allows, reaches the client whole, and the
+/// backend connection is reused when (and only when) the framing leaves it usable.
+#[tokio::test]
+async fn backend_answers_in_every_framing() {
+    let s = Server::start();
+    let (backend, mut seen) = raw_backend(script).await;
+    let stage = api(&s, &backend).await;
+    let mut c = Client::connect(&s.url).await;
+    let get = |path: &str| format!("GET {stage}{path} HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.send(get("/chunked").as_bytes()).await;
+    let a = c.answer(false).await;
+    assert_eq!(a.status(), 200);
+    assert_eq!(a.body, b"hello world");
+    assert_eq!(a.header("x-up"), Some("1"));
+    assert_eq!(a.header("transfer-encoding"), Some("chunked"));
+    c.send(get("/until-close").as_bytes()).await;
+    let a = c.answer(false).await;
+    assert_eq!(a.body, b"first second");
+    c.send(get("/http10").as_bytes()).await;
+    let a = c.answer(false).await;
+    assert_eq!((a.status(), a.body.as_slice()), (201, &b"v1.0"[..]));
+    c.send(get("/continue").as_bytes()).await;
+    let a = c.answer(false).await;
+    assert_eq!((a.status(), a.body.as_slice()), (202, &b"ok"[..]));
+    c.send(get("/empty").as_bytes()).await;
+    let a = c.answer(false).await;
+    assert_eq!(a.status(), 204);
+    assert_eq!(a.header("x-up"), Some("1"));
+    assert_eq!(a.header("content-length"), None);
+    // After all that, the client connection still serves.
+    c.send(get("/again").as_bytes()).await;
+    assert_eq!(c.answer(false).await.body, b"split-len");
+    for _ in 0..6 {
+        assert!(seen.recv().await.is_some());
+    }
+}
