@@ -9,6 +9,29 @@ use crate::gateway::Invocation;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OriginalHeaderNames(pub String);
 
+/// The connection a request came on, as the server records it in the request's extensions:
+/// the client's address and, when known, its spelling of the header names. (One extension,
+/// not two: each insertion into a request's extension map costs a hash-map insertion.)
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The client's address.
+    pub addr: std::net::SocketAddr,
+    /// The header names as sent, when the server could follow them.
+    pub header_names: Option<OriginalHeaderNames>,
+}
+
+impl Client {
+    /// The client of `req`, when the server recorded it.
+    pub fn of<B>(req: &axum::http::Request<B>) -> Option<&Client> {
+        req.extensions().get::<Client>()
+    }
+
+    /// The header names of `req` as the client spelled them, when known.
+    pub fn header_names<B>(req: &axum::http::Request<B>) -> Option<&OriginalHeaderNames> {
+        Self::of(req).and_then(|c| c.header_names.as_ref())
+    }
+}
+
 /// A request's headers as `(name, value)` pairs: in the order and spelling the client sent
 /// when `original` matches them (it always should; a mismatch falls back), else with hyper's
 /// lower-case names.

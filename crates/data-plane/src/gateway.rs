@@ -562,7 +562,9 @@ impl Gateway {
         let key = if stage.deployment.snapshot.rest_api.api_key_source == "AUTHORIZER" {
             authorized.and_then(|a| a.policy.usage_identifier_key.as_deref())
         } else {
-            req.headers().get("x-api-key").and_then(|v| v.to_str().ok())
+            req.headers()
+                .get(crate::headers::X_API_KEY)
+                .and_then(|v| v.to_str().ok())
         };
         self.usage
             .admit(
@@ -615,18 +617,13 @@ pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> 
 
 /// What templates and authorizers read of a request, from its head (`body` as given).
 pub(crate) fn request_head<B>(path: &str, req: &Request<B>, body: Vec<u8>) -> RequestInfo {
-    let source_ip = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "127.0.0.1".to_string(), |c| ip_text(c.0.ip()));
-    let headers = crate::context::header_pairs(
-        req.headers(),
-        req.extensions()
-            .get::<crate::context::OriginalHeaderNames>(),
-    );
+    let source_ip = crate::context::Client::of(req)
+        .map_or_else(|| "127.0.0.1".to_string(), |c| ip_text(c.addr.ip()));
+    let headers =
+        crate::context::header_pairs(req.headers(), crate::context::Client::header_names(req));
     let host = req
         .headers()
-        .get("host")
+        .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
@@ -661,7 +658,7 @@ pub(crate) fn percent_pairs(q: &str) -> Vec<(String, String)> {
 
 /// An address as text; IPv4 without the formatting machinery (`Display` for `Ipv4Addr` cost
 /// more than the rest of the request's head).
-fn ip_text(ip: std::net::IpAddr) -> String {
+pub(crate) fn ip_text(ip: std::net::IpAddr) -> String {
     let std::net::IpAddr::V4(v4) = ip else {
         return ip.to_string();
     };

@@ -491,20 +491,15 @@ impl ErrorScope {
         self.api_id = Some(api_id.to_string());
         self.http_method = req.method().to_string();
         self.path = path.to_string();
-        self.headers = crate::context::header_pairs(
-            req.headers(),
-            req.extensions()
-                .get::<crate::context::OriginalHeaderNames>(),
-        );
+        self.headers =
+            crate::context::header_pairs(req.headers(), crate::context::Client::header_names(req));
         self.query = req
             .uri()
             .query()
             .map(crate::gateway::percent_pairs)
             .unwrap_or_default();
-        self.source_ip = req
-            .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+        self.source_ip =
+            crate::context::Client::of(req).map(|c| crate::gateway::ip_text(c.addr.ip()));
         self.protocol = match req.version() {
             axum::http::Version::HTTP_10 => "HTTP/1.0",
             axum::http::Version::HTTP_2 => "HTTP/2.0",

@@ -10,6 +10,9 @@ pub const X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-reques
 /// `x-amz-apigw-id`: the request's `$context.extendedRequestId`.
 pub const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 
+/// `x-api-key`: where clients send API keys (with `apiKeySource: HEADER`).
+pub const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+
 /// One remapped header: its name and the `x-amzn-Remapped-` name it moves to.
 pub type Remap = (HeaderName, HeaderName);
 

@@ -29,7 +29,8 @@ pub fn request_id() -> String {
     bytes[8..].copy_from_slice(&next().to_le_bytes());
     let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    id.hyphenated().encode_lower(&mut buf).to_string()
+    // `to_owned`, not `to_string`: the latter goes through the formatter for a `&mut str`.
+    id.hyphenated().encode_lower(&mut buf).to_owned()
 }
 
 /// An id of the form AWS sends in `x-amz-apigw-id`: 14 letters or digits and `=`.

@@ -164,7 +164,7 @@ pub fn build(
         StatusCode::from_u16(status).map_err(|_| GatewayError::config("bad status"))?;
     let h = res.headers_mut();
     h.insert(
-        "content-type",
+        axum::http::header::CONTENT_TYPE,
         HeaderValue::from_str(&content_type)
             .unwrap_or(HeaderValue::from_static("application/json")),
     );

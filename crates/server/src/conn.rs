@@ -18,10 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use apigw_data::context::OriginalHeaderNames;
+use apigw_data::context::{Client, OriginalHeaderNames};
 
 use crate::dispatch::App;
-use axum::extract::ConnectInfo;
 use bytes::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -379,12 +378,8 @@ async fn serve_hyper(
     });
     let service =
         hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            let names = queue.lock().ok().and_then(|mut q| q.pop_front());
-            let ext = req.extensions_mut();
-            ext.insert(ConnectInfo::<SocketAddr>(addr));
-            if let Some(n) = names {
-                ext.insert(n);
-            }
+            let header_names = queue.lock().ok().and_then(|mut q| q.pop_front());
+            req.extensions_mut().insert(Client { addr, header_names });
             let app = app.clone();
             async move {
                 Ok::<_, std::convert::Infallible>(app.call(req.map(axum::body::Body::new)).await)

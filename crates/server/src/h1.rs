@@ -22,7 +22,6 @@ use std::ops::Range;
 use std::pin::Pin;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Method, Request, Response, StatusCode, Uri};
 use bytes::{Bytes, BytesMut};
@@ -30,7 +29,7 @@ use http_body::Body as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use apigw_data::context::OriginalHeaderNames;
+use apigw_data::context::{Client, OriginalHeaderNames};
 
 use crate::dispatch::App;
 
@@ -257,9 +256,10 @@ fn request(head: &Head, bytes: &Bytes, body: Bytes, addr: SocketAddr) -> Option<
     *req.method_mut() = head.method.clone();
     *req.uri_mut() = uri;
     *req.headers_mut() = headers;
-    let ext = req.extensions_mut();
-    ext.insert(ConnectInfo::<SocketAddr>(addr));
-    ext.insert(OriginalHeaderNames(names));
+    req.extensions_mut().insert(Client {
+        addr,
+        header_names: Some(OriginalHeaderNames(names)),
+    });
     Some(req)
 }
 
@@ -491,7 +491,7 @@ mod tests {
         assert_eq!(req.uri().query(), Some("b=1"));
         assert_eq!(req.headers()["x-api-key"], "k");
         assert_eq!(
-            req.extensions().get::<OriginalHeaderNames>().unwrap().0,
+            Client::header_names(&req).unwrap().0,
             "Host\nContent-Length\nX-Api-Key"
         );
         assert!(head(b"GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").close);

@@ -110,7 +110,7 @@ pub async fn invoke(
     let too_large = || GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long");
     match parts
         .headers
-        .get("content-length")
+        .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
     {
@@ -118,11 +118,14 @@ pub async fn invoke(
         Some(_) => {}
         // A body of unknown length (chunked) is read first, as AWS buffers every request: past
         // 10 MB it is refused before anything reaches the backend. Sized bodies stream.
-        None if parts.headers.contains_key("transfer-encoding") => {
+        None if parts
+            .headers
+            .contains_key(axum::http::header::TRANSFER_ENCODING) =>
+        {
             let bytes = axum::body::to_bytes(body, MAX_BODY as usize)
                 .await
                 .map_err(|_| too_large())?;
-            parts.headers.remove("transfer-encoding");
+            parts.headers.remove(axum::http::header::TRANSFER_ENCODING);
             body = Body::from(bytes);
         }
         None => {}
