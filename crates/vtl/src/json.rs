@@ -400,6 +400,7 @@ fn parse_nodes(b: &[u8], nodes: &mut Vec<JNode>) -> Option<()> {
     let (mut top_i, mut top_len, mut top_obj) = (0u32, 0u32, false);
     let mut depth = 0usize;
     let mut keys = KeyCache::default();
+    let mut runs = RunCache::default();
     let mut pos = skip_ws(b, 0);
     'value: loop {
         // A value starts at `pos`, inside `depth` open containers (at most `MAX_JSON_DEPTH`:
@@ -418,6 +419,41 @@ fn parse_nodes(b: &[u8], nodes: &mut Vec<JNode>) -> Option<()> {
                     next: i + 1,
                     len: 0,
                 });
+                let open = pos;
+                if obj {
+                    // The run from the brace to the first value (`{"sku": `) as a separator
+                    // run ([`Run`]; it holds a key, so the object is not empty).
+                    let run = *runs.slot(depth + 1, 0);
+                    let (len, before) = (run.len as usize, run.start as usize);
+                    if len > 0
+                        && b.get(pos..pos + len)
+                            .zip(b.get(before..before + len))
+                            .is_some_and(|(here, there)| same_run(here, there))
+                    {
+                        if depth >= MAX_JSON_DEPTH {
+                            return None;
+                        }
+                        if depth > 0 {
+                            stack.push((top_i, top_len, top_obj));
+                        }
+                        depth += 1;
+                        (top_i, top_len, top_obj) = (i, 0, true);
+                        let start = pos + run.key_off as usize;
+                        push_leaf(
+                            nodes,
+                            Kind::Str,
+                            start,
+                            start + run.key_len as usize,
+                            false,
+                            i + 1,
+                        );
+                        pos += len;
+                        if b.get(pos).is_some_and(|&c| c <= b' ') {
+                            pos = skip_ws(b, pos);
+                        }
+                        continue 'value;
+                    }
+                }
                 pos = skip_ws(b, pos + 1);
                 let close = if obj { b'}' } else { b']' };
                 if b.get(pos) == Some(&close) {
@@ -435,6 +471,7 @@ fn parse_nodes(b: &[u8], nodes: &mut Vec<JNode>) -> Option<()> {
                     (top_i, top_len, top_obj) = (i, 0, obj);
                     if obj {
                         pos = key(b, pos, nodes, i, keys.slot(depth, 0))?;
+                        *runs.slot(depth, 0) = Run::after(open, pos, nodes.last());
                     }
                     continue 'value;
                 }
@@ -460,20 +497,53 @@ fn parse_nodes(b: &[u8], nodes: &mut Vec<JNode>) -> Option<()> {
                 }
             };
             match c {
-                b',' => {
-                    // Most separators are followed by one space, then (in objects) a key.
+                b',' if top_obj => {
+                    // Same-shaped objects repeat the bytes from the end of one member's value to
+                    // the start of the next one's (`, "qty": `): when they are those of the last
+                    // such run at this place (nesting depth and member index), they are taken
+                    // without scanning them (see [`Run`]).
+                    let run = runs.slot(depth, top_len);
+                    let (len, before) = (run.len as usize, run.start as usize);
+                    if len > 0
+                        && b.get(pos..pos + len)
+                            .zip(b.get(before..before + len))
+                            .is_some_and(|(here, there)| same_run(here, there))
+                    {
+                        let start = pos + run.key_off as usize;
+                        push_leaf(
+                            nodes,
+                            Kind::Str,
+                            start,
+                            start + run.key_len as usize,
+                            false,
+                            top_i + 1,
+                        );
+                        pos += len;
+                        if b.get(pos).is_some_and(|&c| c <= b' ') {
+                            pos = skip_ws(b, pos);
+                        }
+                        continue 'value;
+                    }
+                    let sep = pos;
+                    // Most separators are followed by one space, then a key.
                     pos += 1;
                     if b.get(pos) == Some(&b' ') {
                         pos += 1;
                     }
-                    if top_obj {
-                        if b.get(pos) != Some(&b'"') {
-                            pos = skip_ws(b, pos);
-                        }
-                        pos = key(b, pos, nodes, top_i, keys.slot(depth, top_len))?;
-                    } else {
+                    if b.get(pos) != Some(&b'"') {
                         pos = skip_ws(b, pos);
                     }
+                    pos = key(b, pos, nodes, top_i, keys.slot(depth, top_len))?;
+                    *runs.slot(depth, top_len) = Run::after(sep, pos, nodes.last());
+                    continue 'value;
+                }
+                b',' => {
+                    // Most separators are followed by one space.
+                    pos += 1;
+                    if b.get(pos) == Some(&b' ') {
+                        pos += 1;
+                    }
+                    pos = skip_ws(b, pos);
                     continue 'value;
                 }
                 c if c == if top_obj { b'}' } else { b']' } => {
@@ -513,6 +583,71 @@ impl KeyCache {
     fn slot(&mut self, depth: usize, member: u32) -> &mut (u32, u32) {
         let row = &mut self.0[depth.min(7)];
         &mut row[(member as usize).min(7)]
+    }
+}
+
+/// Longest separator run ([`Run`]) remembered.
+const MAX_RUN: usize = 32;
+
+/// The bytes from the end of an object member's value to the start of the next member's value
+/// (`, "qty": `: separator, key, colon and the whitespace around them), as the last such run at
+/// a (nesting depth, member index): where it starts, its length (0 for none), and where its key
+/// lies in it. Only runs whose key has no escape are remembered, so the same bytes after another
+/// value at the same place are tokenized the same way: the same key node, ending at the same
+/// offset (the value then starts after any further whitespace). Depths and indexes beyond the
+/// table share its last row and column (a remembered run is always checked byte for byte).
+#[derive(Default, Clone, Copy)]
+struct Run {
+    start: u32,
+    len: u32,
+    key_off: u32,
+    key_len: u32,
+}
+
+impl Run {
+    /// The run from `start` to `end` whose key node is `key` (none when it is escaped or the
+    /// run is long).
+    #[inline(always)]
+    fn after(start: usize, end: usize, key: Option<&JNode>) -> Run {
+        match key {
+            Some(k) if !k.escaped && end - start <= MAX_RUN => Run {
+                start: start as u32,
+                len: (end - start) as u32,
+                key_off: k.start - start as u32,
+                key_len: k.end - k.start,
+            },
+            _ => Run::default(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct RunCache([[Run; 8]; 8]);
+
+impl RunCache {
+    #[inline(always)]
+    fn slot(&mut self, depth: usize, member: u32) -> &mut Run {
+        let row = &mut self.0[depth.min(7)];
+        &mut row[(member as usize).min(7)]
+    }
+}
+
+/// Equality of two runs of at most [`MAX_RUN`] bytes, as (overlapping) words in line.
+#[inline(always)]
+fn same_run(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0..=16 => same_bytes(a, b),
+        17..=32 => {
+            word8(a, 0) == word8(b, 0)
+                && word8(a, 8) == word8(b, 8)
+                && word8(a, n - 16) == word8(b, n - 16)
+                && word8(a, n - 8) == word8(b, n - 8)
+        }
+        _ => a == b,
     }
 }
 
@@ -1112,6 +1247,17 @@ mod tests {
             "\"a\u{1}\"",
             "\"abcdefghijklmnop\"",
             "[[[[[]]]]]",
+            // Separator runs (`, "b": `) repeated, then followed by other bytes.
+            "[{\"a\":1, \"b\": 2},{\"a\":1, \"b\": 2},{\"a\":1, \"b\":  2},{\"a\":1, \"b\": \t2}]",
+            r#"[{"a":1, "b": 2},{"a":1, "bb": 2},{"a":1, "b" : 2},{"a":1, "b":2}]"#,
+            r#"[{"a":1, "b": 2},{"a":1, "b\u0062": 2},{"a":1, "b": 2},{"a":1, "\u0062": 2}]"#,
+            r#"[{"a":1, "b": 2},{"a":1, "b": },{"a":1, "b": 2}]"#,
+            r#"[{"a":1, "b": 2},{"a":1, "b": 2}, {"a":1, "b": 2"#,
+            r#"[{"a":1, "b": 2},{"a":1, "b":"#,
+            r#"{"a": {"x": 1, "y": 2}, "b": {"x": 1, "y": 2}, "c": [1, 2]}"#,
+            r#"[{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9},{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}]"#,
+            r#"[{"a":1, "a_very_long_member_name_over_32_bytes": 2},{"a":1, "a_very_long_member_name_over_32_bytes": 2}]"#,
+            r#"[{"a":1, "bcdefghijklmnopqrstu": 2},{"a":1, "bcdefghijklmnopqrstu": 2},{"a":1, "bcdefghijklmnopqrstv": 2}]"#,
         ] {
             check(src);
         }
@@ -1127,6 +1273,38 @@ mod tests {
             src in "[ \\t\\n{}\\[\\]:,\"\\\\a-f0-9.eE+\\-tnulrs/]{0,40}"
         ) {
             check(&src);
+        }
+
+        #[test]
+        fn same_shaped_objects_parse_as_the_recursive_parser(
+            members in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["a", "b", "ab", "b\\u0061", "a\\\"", "sku", "x_y_z_w_v_u_t_s_r_q_p_o_n_m_l_k"]),
+                    proptest::sample::select(vec!["", " ", "  ", "\n", "\t", " \n  "]),
+                    proptest::sample::select(vec!["", " ", "  ", "\n", "\t", " \n  "]),
+                    proptest::sample::select(vec!["1", "\"v\"", "[1, 2]", "{\"a\": 1, \"b\": 2}", "null", "-0"]),
+                ),
+                1..40,
+            ),
+            width in 1usize..5,
+            cut in 0usize..2000,
+        ) {
+            // Objects of `width` members drawn in turn from `members`: many repeat the runs of
+            // the one before them, with some whitespace, key or value changed.
+            let objs: Vec<String> = members
+                .chunks(width)
+                .map(|c| {
+                    let fields: Vec<String> = c
+                        .iter()
+                        .map(|(k, before, after, v)| format!("\"{k}\"{before}:{after}{v}"))
+                        .collect();
+                    format!("{{{}}}", fields.join(", "))
+                })
+                .collect();
+            let text = format!("[{}]", objs.join(", "));
+            check(&text);
+            let cut = text.char_indices().nth(cut).map_or(text.len(), |(p, _)| p);
+            check(&text[..cut]);
         }
 
         #[test]

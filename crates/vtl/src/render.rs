@@ -475,8 +475,144 @@ impl Renderer<'_> {
     #[inline(never)]
     fn write_ref_slow(&mut self, r: &Reference) -> RResult<()> {
         self.step()?;
+        if let Some((Part::Method { name, args, regex }, init)) = r.parts.split_last() {
+            if let (
+                "replaceAll" | "replaceFirst",
+                [Expr::Str(_), Expr::Str(rep)],
+                Some(Pattern {
+                    literal: Some(lit), ..
+                }),
+            ) = (&**name, &args[..], regex.as_deref())
+            {
+                if !rep.contains(['$', '\\']) {
+                    return self.write_literal_replace(
+                        r,
+                        init,
+                        &**name == "replaceFirst",
+                        args,
+                        lit,
+                        rep,
+                    );
+                }
+            }
+        }
+        if let ([Part::Method { name, args, .. }], Value::Util) = (&r.parts[..], &self.vars[r.slot])
+        {
+            if let ("escapeJavaScript", [arg]) = (&**name, &args[..]) {
+                return self.write_escaped(arg);
+            }
+        }
         let v = self.eval_ref(r)?;
         self.write_value(&v)
+    }
+
+    /// Prints `$util.escapeJavaScript(arg)`: escaped straight into the output instead of into a
+    /// value (same steps and checks as `eval_ref` calling `util_call`, then printing).
+    #[inline(never)]
+    fn write_escaped(&mut self, arg: &Expr) -> RResult<()> {
+        self.step()?;
+        let arg = self.eval(arg)?.resolve();
+        if !arg.is_null() {
+            let base = self.out.len();
+            let mut out = std::mem::take(&mut self.out);
+            if with_str(&arg, |s| util::escape_javascript(s, &mut out)).is_none() {
+                util::escape_javascript(&to_plain_string(&arg), &mut out);
+            }
+            self.out = out;
+            // The limit applies to the escaped string, as when it is built as a value.
+            self.check_len(self.out.len() - base)?;
+        }
+        self.check_len(self.out.len())
+    }
+
+    /// Prints `$receiver.replaceAll("literal", "text")` (or `replaceFirst`), `r`, whose last
+    /// access is that call: the replaced string is written straight into the output instead of
+    /// being built as a value (same steps, limits and output as evaluating `r`, then printing).
+    #[inline(never)]
+    fn write_literal_replace(
+        &mut self,
+        r: &Reference,
+        init: &[Part],
+        first_only: bool,
+        args: &[Expr],
+        lit: &str,
+        rep: &str,
+    ) -> RResult<()> {
+        // `$util.escapeJavaScript(x).replaceAll(…)` (the commonest form): `x` is escaped into
+        // the reusable buffer, which is replaced from directly (no value built for it). Same
+        // steps and checks as `eval_ref` calling `util_call`.
+        if let (
+            [Part::Method {
+                name, args: inner, ..
+            }],
+            Value::Util,
+        ) = (init, &self.vars[r.slot])
+        {
+            if let ("escapeJavaScript", [arg]) = (&**name, &inner[..]) {
+                self.step()?;
+                let arg = self.eval(arg)?.resolve();
+                if arg.is_null() {
+                    return self.check_len(self.out.len());
+                }
+                let mut escaped = std::mem::take(&mut self.scratch);
+                escaped.clear();
+                if with_str(&arg, |s| {
+                    escaped.reserve(s.len() + 8);
+                    util::escape_javascript(s, &mut escaped);
+                })
+                .is_none()
+                {
+                    util::escape_javascript(&to_plain_string(&arg), &mut escaped);
+                }
+                let res = self
+                    .check_len(escaped.len())
+                    .and_then(|()| self.write_replaced(&escaped, first_only, args, lit, rep));
+                self.scratch = escaped;
+                return res;
+            }
+        }
+        let v = self.eval_ref_parts(r, init)?;
+        if v.is_null() || !is_string(&v) {
+            // As `eval_ref` would go on (a null receiver stops the chain).
+            let v = match (v.is_null(), r.parts.last()) {
+                (false, Some(last)) => self.part(&v, last, r)?.resolve(),
+                _ => Value::Null,
+            };
+            return self.write_value(&v);
+        }
+        with_str(&v, |s| self.write_replaced(s, first_only, args, lit, rep)).unwrap_or(Ok(()))
+    }
+
+    /// The rest of [`Self::write_literal_replace`] once the receiver is the string `s`: the
+    /// call's step, its two string-literal arguments, then the replaced string written out.
+    fn write_replaced(
+        &mut self,
+        s: &str,
+        first_only: bool,
+        args: &[Expr],
+        lit: &str,
+        rep: &str,
+    ) -> RResult<()> {
+        // The call's step and the evaluation of its two string literals (a step each, nothing
+        // else to see).
+        debug_assert!(args.iter().all(|a| matches!(a, Expr::Str(_))));
+        self.add_steps(1 + args.len() as u64)?;
+        let base = self.out.len();
+        let mut last = 0;
+        for (n, start) in util::LiteralMatches::new(s, lit).enumerate() {
+            if first_only && n >= 1 {
+                break;
+            }
+            self.out.push_str(s.get(last..start).unwrap_or_default());
+            self.out.push_str(rep);
+            last = start + lit.len();
+            // The limit applies to the replaced string, as when it is built as a value.
+            self.check_len(self.out.len() - base)?;
+            self.step()?;
+        }
+        self.out.push_str(s.get(last..).unwrap_or_default());
+        self.check_len(self.out.len() - base)?;
+        self.check_len(self.out.len())
     }
 
     /// Truth of an `#if`/`#elseif` condition. `$foreach.hasNext` and `$json.prop == "text"`
@@ -1008,7 +1144,11 @@ impl Renderer<'_> {
     }
 
     fn eval_ref(&mut self, r: &Reference) -> RResult<Value> {
-        let parts = &r.parts;
+        self.eval_ref_parts(r, &r.parts)
+    }
+
+    /// [`Self::eval_ref`] of `r` with only its first accesses, `parts`.
+    fn eval_ref_parts(&mut self, r: &Reference, parts: &[Part]) -> RResult<Value> {
         // A variable holding a JSON node is walked in place: no clone of the variable and no
         // value per step.
         let walked = match &self.vars[r.slot] {
@@ -1346,7 +1486,9 @@ impl Renderer<'_> {
                     return Ok(Value::str("\"\""));
                 };
                 let found = jsonpath::eval(&doc, 0, &path);
-                let mut s = String::new();
+                // Built in the renderer's reusable buffer (one allocation: the value's).
+                let mut s = std::mem::take(&mut self.scratch);
+                s.clear();
                 if path.definite {
                     match found.first() {
                         Some(&n) => doc.write_json(n, &mut s),
@@ -1362,7 +1504,9 @@ impl Renderer<'_> {
                     }
                     s.push(']');
                 }
-                Ok(Value::str(s))
+                let v = Value::str(s.as_str());
+                self.scratch = s;
+                Ok(v)
             }
             _ => Ok(Value::Null),
         }

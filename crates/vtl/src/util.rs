@@ -63,13 +63,17 @@ pub(crate) fn json_quote(s: &str, out: &mut String) {
 /// commons-lang `StringEscapeUtils.escapeJavaScript`: escapes `'`, `"`, `\`, `/`, control
 /// characters and every UTF-16 unit outside ASCII as `\uXXXX` (upper-case hex).
 pub(crate) fn escape_javascript(s: &str, out: &mut String) {
-    // Runs of characters that need no escape are copied in one go. The scan goes by byte:
-    // everything escaped is ASCII except the non-ASCII characters themselves, which are
-    // decoded where they start.
+    // Runs of characters that need no escape are found eight bytes at a time
+    // ([`next_js_escaped`]) and copied in one go. Everything escaped is ASCII except the
+    // non-ASCII characters themselves, which are decoded where they start.
     let bytes = s.as_bytes();
     let mut last = 0;
     let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
+    loop {
+        i = next_js_escaped(bytes, i);
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         let esc = match b {
             b'\'' => "\\'",
             b'"' => "\\\"",
@@ -80,10 +84,6 @@ pub(crate) fn escape_javascript(s: &str, out: &mut String) {
             b'\t' => "\\t",
             0x0c => "\\f",
             b'\r' => "\\r",
-            0x20..=0x7f => {
-                i += 1;
-                continue;
-            }
             _ => "",
         };
         out.push_str(s.get(last..i).unwrap_or_default());
@@ -106,6 +106,77 @@ pub(crate) fn escape_javascript(s: &str, out: &mut String) {
     }
     out.push_str(s.get(last..).unwrap_or_default());
 }
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// The word of the eight bytes of `b` at `at`, if there are eight.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let chunk: [u8; 8] = b.get(at..at + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(chunk))
+}
+
+/// High bit set in the bytes of `x` (little-endian) that are zero. Bytes above the first zero
+/// byte may be flagged spuriously (borrows), so only the lowest flag is exact.
+#[inline(always)]
+fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(LO) & !x & HI
+}
+
+/// Offset of the first byte of `b` from `i` on that [`escape_javascript`] does not copy as
+/// it is (`b.len()` for none), eight bytes at a time: the lowest flag of each test is exact,
+/// and spurious flags lie only above a true one, so the lowest flag of all is the first such
+/// byte.
+#[inline(always)]
+fn next_js_escaped(b: &[u8], mut i: usize) -> usize {
+    while let Some(x) = word_at(b, i) {
+        let below_space = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let mask = (x & HI)
+            | below_space
+            | zero_bytes(x ^ (LO * u64::from(b'\'')))
+            | zero_bytes(x ^ (LO * u64::from(b'"')))
+            | zero_bytes(x ^ (LO * u64::from(b'\\')))
+            | zero_bytes(x ^ (LO * u64::from(b'/')));
+        if mask != 0 {
+            return i + (mask.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if JS_ESCAPED[usize::from(c)] {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Offset of the first `byte` of `b` from `i` on, eight bytes at a time.
+#[inline(always)]
+fn find_byte(b: &[u8], mut i: usize, byte: u8) -> Option<usize> {
+    let pat = LO * u64::from(byte);
+    while let Some(x) = word_at(b, i) {
+        let mask = zero_bytes(x ^ pat);
+        if mask != 0 {
+            return Some(i + (mask.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == byte).map(|k| i + k)
+}
+
+/// Bytes [`escape_javascript`] does not copy as they are: `'`, `"`, `\`, `/`, control
+/// characters and the bytes of non-ASCII characters.
+static JS_ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b >= 0x80 || matches!(b as u8, b'\'' | b'"' | b'\\' | b'/');
+        b += 1;
+    }
+    t
+};
 
 /// Java `URLEncoder.encode(s, "UTF-8")`: `a-zA-Z0-9.-*_` kept, space as `+`, rest `%XX`.
 pub(crate) fn url_encode(s: &str) -> String {
@@ -206,18 +277,21 @@ impl Iterator for LiteralMatches<'_> {
             return inner.next().map(|(i, _)| i);
         }
         let (hay, needle) = (self.hay.as_bytes(), self.needle.as_bytes());
-        let first = *needle.first()?;
+        let (&first, rest) = needle.split_first()?;
         // A match of valid UTF-8 starts at a character boundary (its first byte is not a
-        // continuation byte), so byte offsets are string offsets.
-        while self.pos + needle.len() <= hay.len() {
-            let at = self.pos;
-            if hay[at] == first && hay[at..at + needle.len()] == *needle {
+        // continuation byte), so byte offsets are string offsets. Candidates are found by their
+        // first byte; the rest is compared in line (`same_bytes`), not through `memcmp`.
+        let last_start = hay.len().checked_sub(needle.len())?;
+        let starts = hay.get(..=last_start)?;
+        loop {
+            let at = find_byte(starts, self.pos, first)?;
+            let tail = hay.get(at + 1..at + needle.len()).unwrap_or_default();
+            if crate::json::same_bytes(tail, rest) {
                 self.pos = at + needle.len();
                 return Some(at);
             }
-            self.pos += 1;
+            self.pos = at + 1;
         }
-        None
     }
 }
 
@@ -298,6 +372,20 @@ mod tests {
             let mut out = String::new();
             escape_javascript(&s, &mut out);
             proptest::prop_assert_eq!(out, escape_javascript_by_char(&s));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn literal_matches_as_match_indices(
+            hay in "[ab\\\\'é]{0,40}",
+            needle in "[ab\\\\'é]{1,4}",
+            copies in 1usize..30,
+        ) {
+            let hay = hay.repeat(copies);
+            let scanned: Vec<_> = LiteralMatches::new(&hay, &needle).collect();
+            let by_text: Vec<_> = hay.match_indices(needle.as_str()).map(|(i, _)| i).collect();
+            proptest::prop_assert_eq!(scanned, by_text);
         }
     }
 

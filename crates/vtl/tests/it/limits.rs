@@ -88,3 +88,73 @@ fn deep_nesting_is_a_parse_error() {
         "[]"
     );
 }
+
+#[test]
+fn printed_literal_replacements_count_as_regex_ones() {
+    // A printed `replaceAll`/`replaceFirst` with a literal pattern is written straight into the
+    // output; with a regex pattern it is built as a value first. Both take the same steps and
+    // fail the same limits at the same points.
+    let ctx = Context::with_body(
+        r#"{"s": "Customer's request", "e": "a\"b\u00e9e\u00e9e", "n": 100.5, "z": null}"#,
+    );
+    let receivers = [
+        "$b.s",
+        "$b.e",
+        "$b.n",
+        "$b.z",
+        "$b.missing",
+        "$util.escapeJavaScript($b.s)",
+        "$util.escapeJavaScript($b.e)",
+        "$b",
+    ];
+    for receiver in receivers {
+        for (literal, regex) in [
+            ("replaceAll('e', 'EE')", "replaceAll('[e]', 'EE')"),
+            ("replaceFirst('e', 'EE')", "replaceFirst('[e]', 'EE')"),
+            (
+                "replaceAll(\"\\\\'\", \"'\")",
+                "replaceAll(\"[\\\\\\\\][']\", \"'\")",
+            ),
+            ("replaceAll('é', '')", "replaceAll('[é]', '')"),
+        ] {
+            let [a, b] = [literal, regex].map(|call| {
+                Template::parse(&format!("#set($b = $input.path('$'))<{receiver}.{call}>")).unwrap()
+            });
+            for max_steps in 1..40 {
+                for max_output in [1, 5, 10, 20, 30, 1000] {
+                    let limits = Limits {
+                        max_steps,
+                        max_output,
+                        ..Limits::default()
+                    };
+                    let (x, y) = (
+                        a.render_with_limits(&ctx, &limits).map(|r| r.output),
+                        b.render_with_limits(&ctx, &limits).map(|r| r.output),
+                    );
+                    assert_eq!(x, y, "{receiver}.{literal} at {limits:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn printed_escapes_are_bounded_as_values() {
+    // `$util.escapeJavaScript(x)` printed is escaped straight into the output: the output limit
+    // still applies to the escaped string itself, and a null argument prints nothing.
+    let t = |s: &str| Template::parse(s).unwrap();
+    let ctx = Context::with_body(r#"{"s": "it's \"q\"", "n": 1.5}"#);
+    let out = |s: &str| t(s).render(&ctx).unwrap().output;
+    assert_eq!(
+        out("#set($b = $input.path('$'))<$util.escapeJavaScript($b.s)|$util.escapeJavaScript($b.n)|$util.escapeJavaScript($b.none)>"),
+        "<it\\'s \\\"q\\\"|1.5|>"
+    );
+    let limits = Limits {
+        max_output: 8,
+        ..Limits::default()
+    };
+    let e = t("#set($b = $input.path('$'))$util.escapeJavaScript($b.s)")
+        .render_with_limits(&ctx, &limits)
+        .expect_err("too large");
+    assert!(matches!(e, RenderError::OutputTooLarge { limit: 8 }));
+}
