@@ -7,7 +7,10 @@
 //! A request runs through named phases over one per-request context: route → method →
 //! integration → response. Each phase fails with a [`GatewayError`], rendered once at the end.
 
-use std::collections::HashMap;
+// Fx hashing: these maps are looked up on every request with short keys (ids, names) the
+// emulator's own user chose; SipHash's flooding resistance buys nothing here and cost ~300
+// instructions a lookup.
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -155,7 +158,7 @@ impl Gateway {
             .build()
             .unwrap_or_default();
         Self {
-            apis: ArcSwap::from_pointee(HashMap::new()),
+            apis: ArcSwap::from_pointee(HashMap::default()),
             client,
             insecure_client,
             usage: Usage::default(),
@@ -180,7 +183,7 @@ impl Gateway {
         stage: Stage,
         deployment: Arc<CompiledDeployment>,
     ) -> Arc<DeployedStage> {
-        let mut throttles: HashMap<String, Vec<(String, Throttle)>> = HashMap::new();
+        let mut throttles: HashMap<String, Vec<(String, Throttle)>> = HashMap::default();
         let settings = &stage.method_settings;
         if !settings.is_empty() {
             for r in &deployment.snapshot.resources {
@@ -250,7 +253,7 @@ impl Gateway {
 
     /// Drop every deployed stage, key and counter (the emulator's reset).
     pub fn clear(&self) {
-        self.apis.store(Arc::new(HashMap::new()));
+        self.apis.store(Arc::new(HashMap::default()));
         self.usage.clear();
     }
 

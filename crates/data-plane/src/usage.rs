@@ -10,7 +10,10 @@
 //! one). The server flushes the dirty ones to SQLite about once a second and at shutdown, and
 //! restores them at start, so a restart never resets a quota.
 
-use std::collections::HashMap;
+// Fx hashing: these maps are looked up on every request with short keys (ids, names) the
+// emulator's own user chose; SipHash's flooding resistance buys nothing here and cost ~300
+// instructions a lookup.
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -265,7 +268,7 @@ impl Usage {
         members: &[(String, String)],
     ) {
         let plans: HashMap<&str, &UsagePlan> = plans.iter().map(|p| (p.id.as_str(), p)).collect();
-        let mut by_value = HashMap::new();
+        let mut by_value = HashMap::default();
         let mut live: Vec<CounterKey> = Vec::new();
         for key in keys {
             let Some(value) = key.value.clone() else {
@@ -309,7 +312,7 @@ impl Usage {
             let (Some(api), Some(stage)) = (&s.api_id, &s.stage) else {
                 continue;
             };
-            stages.push((api.clone(), stage.clone(), HashMap::new()));
+            stages.push((api.clone(), stage.clone(), HashMap::default()));
             let Some((_, _, methods)) = stages.last_mut() else {
                 continue;
             };
@@ -346,7 +349,7 @@ impl Usage {
 
     /// Forget everything (the emulator's reset).
     pub fn clear(&self) {
-        self.table.store(Arc::new(HashMap::new()));
+        self.table.store(Arc::new(HashMap::default()));
         self.buckets
             .lock()
             .unwrap_or_else(|e| e.into_inner())

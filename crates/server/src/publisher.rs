@@ -120,7 +120,7 @@ impl Publisher {
         let mut c = self.store.read().await?;
         let stages: Vec<Stage> = docs::list(&mut c, scope, Kind::Stage, api_id).await?;
         let mut compiled: HashMap<String, Arc<CompiledDeployment>> = HashMap::new();
-        let mut served = HashMap::new();
+        let mut served = HashMap::default();
         for stage in stages {
             let deployment = match compiled.get(&stage.deployment_id) {
                 Some(d) => d.clone(),
