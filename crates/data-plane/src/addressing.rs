@@ -19,16 +19,24 @@ pub struct Target<'a> {
 
 /// The api id of an execute-api host name (`abc123.execute-api.localhost:4566` → `abc123`).
 pub fn api_id_from_host(host: &str) -> Option<&str> {
-    let (id, rest) = host.split_once('.')?;
+    // memchr rather than `split_once(char)`: this runs on every request (a third of the
+    // addressing cost went to the generic char searcher).
+    let dot = memchr::memchr(b'.', host.as_bytes())?;
+    let (id, rest) = (&host[..dot], &host[dot + 1..]);
     (rest.starts_with("execute-api.") || rest == "execute-api")
         .then_some(id)
         .filter(|i| !i.is_empty())
 }
 
+/// Where the first `/` of `s` is.
+fn slash(s: &str) -> Option<usize> {
+    memchr::memchr(b'/', s.as_bytes())
+}
+
 /// Split `/{stage}/{rest}` into the stage and `/{rest}`.
 fn stage_and_path(path: &str) -> Option<(&str, &str)> {
     let p = path.strip_prefix('/')?;
-    let (stage, rest) = match p.find('/') {
+    let (stage, rest) = match slash(p) {
         Some(i) => (&p[..i], &p[i..]),
         None => (p, "/"),
     };
@@ -55,7 +63,7 @@ pub fn resolve<'a>(host: Option<&'a str>, path: &'a str) -> Option<Target<'a>> {
         });
     }
     if let Some(rest) = path.strip_prefix("/_aws/execute-api/") {
-        return Some(match rest.find('/') {
+        return Some(match slash(rest) {
             // `rest[i..]` is `/{stage}/{path}`.
             Some(i) => match stage_and_path(&rest[i..]) {
                 Some((stage, path)) => Target {

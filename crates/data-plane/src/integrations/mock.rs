@@ -69,6 +69,21 @@ fn plain_status(output: &str) -> Option<u16> {
         .then(|| u16::try_from(n).unwrap_or(200))
 }
 
+/// `n` in decimal, written into `buf`.
+fn status_text(mut n: u16, buf: &mut [u8; 5]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    std::str::from_utf8(&buf[i..]).unwrap_or("200")
+}
+
 fn is_json_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
@@ -127,9 +142,11 @@ pub fn invoke(
             ))
         }
     };
+    // The status as text without the formatter (it is matched against selection patterns).
+    let mut digits = [0u8; 5];
     let ir = integration_response::select(
         integration.integration_responses.as_ref(),
-        &status.to_string(),
+        status_text(status, &mut digits),
         templates,
     )
     .ok_or_else(|| GatewayError::config("no integration response matches the MOCK status"))?;
@@ -151,6 +168,13 @@ pub fn invoke(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_texts() {
+        for n in [0u16, 7, 42, 200, 404, 599, 9999, u16::MAX] {
+            assert_eq!(status_text(n, &mut [0; 5]), n.to_string());
+        }
+    }
 
     #[test]
     fn status_forms() {
