@@ -393,3 +393,30 @@ async fn backend_answers_in_every_framing() {
         assert!(seen.recv().await.is_some());
     }
 }
+
+/// SIGTERM closes idle keep-alive connections at once, on the fast path and on hyper's, rather
+/// than waiting out the 10 s grace period that requests in progress get.
+#[tokio::test]
+async fn shutdown_closes_idle_connections() {
+    let s = Server::start();
+    let (backend, _seen) = raw_backend(script).await;
+    let stage = api(&s, &backend).await;
+    let mut fast = Client::connect(&s.url).await;
+    fast.send(format!("GET {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    assert_eq!(fast.answer(false).await.status(), 200);
+    let mut handed_over = Client::connect(&s.url).await;
+    handed_over
+        .send(format!("HEAD {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    assert_eq!(handed_over.answer(true).await.status(), 403);
+    let started = std::time::Instant::now();
+    let stopping = tokio::task::spawn_blocking(move || s.stop());
+    assert!(fast.closed().await);
+    assert!(handed_over.closed().await);
+    let _ = stopping.await;
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "shutdown waited for idle connections"
+    );
+}

@@ -213,65 +213,15 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
-/// A TCP stream whose first reads return bytes already read from it (by the fast path).
-pub struct Prefixed {
+/// A TCP stream whose reads are fed to a [`Framing`]; its first reads return the bytes the
+/// fast path already took from it.
+pub struct Tap {
     prefix: Bytes,
     inner: TcpStream,
-}
-
-impl AsyncRead for Prefixed {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if !self.prefix.is_empty() {
-            let n = self.prefix.len().min(buf.remaining());
-            let head = self.prefix.split_to(n);
-            buf.put_slice(&head);
-            return Poll::Ready(Ok(()));
-        }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Prefixed {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-}
-
-/// A stream whose reads are fed to a [`Framing`].
-pub struct Tap<S> {
-    inner: S,
     framing: Framing,
 }
 
-impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
+impl AsyncRead for Tap {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -279,15 +229,21 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let this = &mut *self;
-        let res = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = res {
-            this.framing.feed(&buf.filled()[before..]);
+        if !this.prefix.is_empty() {
+            let n = this.prefix.len().min(buf.remaining());
+            buf.put_slice(&this.prefix.split_to(n));
+        } else {
+            let res = Pin::new(&mut this.inner).poll_read(cx, buf);
+            if !matches!(res, Poll::Ready(Ok(()))) {
+                return res;
+            }
         }
-        res
+        this.framing.feed(&buf.filled()[before..]);
+        Poll::Ready(Ok(()))
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tap<S> {
+impl AsyncWrite for Tap {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -325,6 +281,10 @@ pub async fn serve(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> io::Result<()> {
     let mut connections = tokio::task::JoinSet::new();
+    // Connections wait on this worker's own stop signal, passed on from the server's: an idle
+    // connection registers with it between requests, and a channel shared by every worker
+    // would make each request touch a waiter list other cores use too.
+    let (local_stop_tx, local_stop) = tokio::sync::watch::channel(false);
     loop {
         let (stream, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -342,7 +302,7 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let mut stop = stop.clone();
+        let mut stop = local_stop.clone();
         connections.spawn(async move {
             if let crate::h1::End::Handover(stream, read) =
                 crate::h1::serve(stream, addr, &app, &mut stop).await
@@ -352,6 +312,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    let _ = local_stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), async {
         while connections.join_next().await.is_some() {}
     })
@@ -370,10 +331,8 @@ async fn serve_hyper(
 ) {
     let queue: Queue = Arc::default();
     let io = TokioIo::new(Tap {
-        inner: Prefixed {
-            prefix: read,
-            inner: stream,
-        },
+        prefix: read,
+        inner: stream,
         framing: Framing::new(queue.clone()),
     });
     let service =

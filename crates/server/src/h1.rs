@@ -326,7 +326,7 @@ async fn respond(
         Framing::None
     } else if let Some(n) = exact {
         out.extend_from_slice(b"content-length: ");
-        out.extend_from_slice(itoa(n, &mut [0; 20]));
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
         out.extend_from_slice(b"\r\n");
         Framing::Length(n)
     } else if let Some(n) = declared {
@@ -414,19 +414,6 @@ async fn write_data(stream: &mut TcpStream, out: &mut Vec<u8>, data: Bytes) -> i
     stream.write_all(out).await?;
     out.clear();
     stream.write_all(&data).await
-}
-
-/// Decimal digits of `n` in `buf`.
-fn itoa(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            return &buf[i..];
-        }
-    }
 }
 
 /// The `date` header value, formatted once a second per thread (as hyper caches it).
@@ -540,13 +527,5 @@ mod tests {
         }
         many.extend_from_slice(b"\r\n");
         assert!(is_handover(&many));
-    }
-
-    #[test]
-    fn numbers_print_in_decimal() {
-        let mut b = [0; 20];
-        assert_eq!(itoa(0, &mut b), b"0");
-        assert_eq!(itoa(1234567890123, &mut b), b"1234567890123");
-        assert_eq!(itoa(u64::MAX, &mut b), u64::MAX.to_string().as_bytes());
     }
 }
