@@ -48,17 +48,31 @@ pub static NON_PROXY: [Remap; 14] = remaps![
 
 /// The `x-amzn-Remapped-{name}` of `name` when `names` lists it.
 pub fn renamed(name: &HeaderName, names: &[Remap]) -> Option<HeaderName> {
-    names
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, t)| t.clone())
+    target(name, names).cloned()
+}
+
+fn target<'a>(name: &HeaderName, names: &'a [Remap]) -> Option<&'a HeaderName> {
+    names.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+}
+
+/// The comma-separated elements of a header value, trimmed (`Connection`,
+/// `Transfer-Encoding`, `Content-Length` lists).
+pub fn elements(value: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    value.split(|b| *b == b',').map(<[u8]>::trim_ascii)
+}
+
+/// A `Content-Length` number: ASCII digits only (hyper's rule), no overflow.
+pub fn content_length(value: &[u8]) -> Option<u64> {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 /// Move each of `names` present in `headers` to its `x-amzn-Remapped-{name}` (every value,
 /// in place).
 pub fn remap(headers: &mut HeaderMap, names: &[Remap]) {
-    let target = |name: &HeaderName| names.iter().find(|(n, _)| n == name).map(|(_, t)| t);
-    if !headers.keys().any(|k| target(k).is_some()) {
+    if !headers.keys().any(|k| target(k, names).is_some()) {
         return;
     }
     // One pass that rebuilds the map (a backend proxied usually sends all four of PROXY's):
@@ -68,7 +82,7 @@ pub fn remap(headers: &mut HeaderMap, names: &[Remap]) {
     for (name, value) in old {
         // `None` repeats the previous name (its further values).
         if let Some(name) = name {
-            current = Some(target(&name).cloned().unwrap_or(name));
+            current = Some(target(&name, names).cloned().unwrap_or(name));
         }
         if let Some(name) = &current {
             headers.append(name.clone(), value);

@@ -30,6 +30,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use apigw_data::context::{Client, OriginalHeaderNames};
+use apigw_data::headers;
 
 use crate::dispatch::App;
 
@@ -183,7 +184,7 @@ fn parse(buf: &[u8]) -> Parsed {
     for h in req.headers.iter() {
         let name = h.name.as_bytes();
         if name.eq_ignore_ascii_case(b"content-length") {
-            let Some(n) = content_length(h.value) else {
+            let Some(n) = headers::content_length(h.value) else {
                 return Parsed::Handover;
             };
             if body.is_some_and(|b| b != n) {
@@ -191,8 +192,7 @@ fn parse(buf: &[u8]) -> Parsed {
             }
             body = Some(n);
         } else if name.eq_ignore_ascii_case(b"connection") {
-            for token in h.value.split(|b| *b == b',') {
-                let token = token.trim_ascii();
+            for token in headers::elements(h.value) {
                 if token.eq_ignore_ascii_case(b"close") {
                     close = true;
                 } else if token.eq_ignore_ascii_case(b"upgrade") {
@@ -220,14 +220,6 @@ fn parse(buf: &[u8]) -> Parsed {
         body: usize::try_from(body).unwrap_or(usize::MAX),
         close,
     })
-}
-
-/// A `Content-Length` value: ASCII digits only (hyper's rule), no overflow.
-fn content_length(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 /// Build the request the application sees: headers lower-cased in the map, the client's
@@ -298,7 +290,7 @@ async fn respond(
             if bodiless || exact.is_some() || declared.is_some() {
                 continue;
             }
-            match content_length(value.as_bytes()) {
+            match headers::content_length(value.as_bytes()) {
                 Some(n) => declared = Some(n),
                 None => continue,
             }
@@ -306,11 +298,7 @@ async fn respond(
             // Framing is this writer's choice, made below.
             continue;
         } else if *name == header::CONNECTION {
-            if value
-                .as_bytes()
-                .split(|b| *b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-            {
+            if headers::elements(value.as_bytes()).any(|t| t.eq_ignore_ascii_case(b"close")) {
                 close = true;
                 wrote_close = true;
             }

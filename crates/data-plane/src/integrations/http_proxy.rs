@@ -144,7 +144,7 @@ pub async fn invoke(
     };
     let timeout = super::timeout_of(integration);
     if url.starts_with("http://") {
-        return via_hyper(parts, body, url, method, timeout).await;
+        return via_pool(parts, body, url, method, timeout).await;
     }
     let mut builder = gw.client_for(integration).request(method, &url);
     for (name, value) in &parts.headers {
@@ -173,8 +173,9 @@ pub async fn invoke(
 }
 
 /// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
-/// dropped, URI replaced), and both bodies stream through hyper without copies.
-async fn via_hyper(
+/// dropped, URI replaced), and both bodies go through this thread's backend connection pool
+/// (`pool.rs`) without copies.
+async fn via_pool(
     mut parts: axum::http::request::Parts,
     body: Body,
     url: String,

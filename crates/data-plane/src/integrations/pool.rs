@@ -201,18 +201,20 @@ fn encode_head(
     }
     match body {
         Outgoing::Empty => {}
-        Outgoing::Buffered(b) => {
-            out.extend_from_slice(format!("content-length: {}\r\n", b.len()).as_bytes());
-        }
-        Outgoing::Stream(_, Some(n)) => {
-            out.extend_from_slice(format!("content-length: {n}\r\n").as_bytes());
-        }
+        Outgoing::Buffered(b) => content_length_line(out, b.len() as u64),
+        Outgoing::Stream(_, Some(n)) => content_length_line(out, *n),
         Outgoing::Stream(_, None) => {
             if *method != Method::GET && *method != Method::HEAD {
                 out.extend_from_slice(b"transfer-encoding: chunked\r\n");
             }
         }
     }
+    out.extend_from_slice(b"\r\n");
+}
+
+fn content_length_line(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(b"content-length: ");
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 
@@ -268,12 +270,7 @@ async fn exchange(
             stream_body(&mut conn.stream, b, *length).await?;
         }
     }
-    loop {
-        let answer = read_head(conn, head_request, rename).await?;
-        if let Some(a) = answer {
-            return Ok(a);
-        }
-    }
+    read_head(conn, head_request, rename).await
 }
 
 /// Send a streamed request body: as chunks when its length is unknown.
@@ -318,16 +315,14 @@ async fn stream_body(
     Ok(())
 }
 
-/// Read one response head; `None` for an informational (1xx) answer to skip.
-async fn read_head(
-    conn: &mut Conn,
-    head_request: bool,
-    rename: Rename,
-) -> Result<Option<Answer>, Failed> {
+/// Read the final response head, past any informational (1xx) ones.
+async fn read_head(conn: &mut Conn, head_request: bool, rename: Rename) -> Result<Answer, Failed> {
     loop {
         if !conn.buf.is_empty() {
-            if let Some(answer) = parse_head(&mut conn.buf, head_request, rename)? {
-                return Ok(answer);
+            match parse_head(&mut conn.buf, head_request, rename)? {
+                Head::Final(answer) => return Ok(answer),
+                Head::Informational => continue,
+                Head::Incomplete => {}
             }
         }
         if conn.buf.len() > MAX_HEAD {
@@ -374,7 +369,7 @@ impl Framed {
         let mut f = Self::default();
         for h in headers {
             let name = h.name.as_bytes();
-            let mut values = h.value.split(|b| *b == b',').map(<[u8]>::trim_ascii);
+            let mut values = crate::headers::elements(h.value);
             if name.eq_ignore_ascii_case(b"connection") {
                 for t in values {
                     f.connection_close |= t.eq_ignore_ascii_case(b"close");
@@ -387,11 +382,7 @@ impl Framed {
                 }
             } else if name.eq_ignore_ascii_case(b"content-length") {
                 for part in values {
-                    let n = std::str::from_utf8(part)
-                        .ok()
-                        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-                        .and_then(|p| p.parse::<u64>().ok());
-                    match n {
+                    match crate::headers::content_length(part) {
                         Some(n) if f.length.is_none_or(|l| l == n) => f.length = Some(n),
                         _ => f.bad_length = true,
                     }
@@ -402,15 +393,19 @@ impl Framed {
     }
 }
 
+/// What the bytes at the start of a connection's buffer hold.
+enum Head {
+    /// Not a whole head yet.
+    Incomplete,
+    /// An informational (1xx) answer, consumed and skipped.
+    Informational,
+    /// The response's head, consumed.
+    Final(Answer),
+}
+
 /// Parse a response head at the start of `buf`, consuming it when complete. Each header name
 /// goes through `rename` (`None` drops the header) on its way into the map.
-/// `Ok(None)`: more bytes needed; `Ok(Some(None))`: an informational answer, skipped.
-#[allow(clippy::option_option)]
-fn parse_head(
-    buf: &mut BytesMut,
-    head_request: bool,
-    rename: Rename,
-) -> Result<Option<Option<Answer>>, PoolError> {
+fn parse_head(buf: &mut BytesMut, head_request: bool, rename: Rename) -> Result<Head, PoolError> {
     // Uninitialised slots: zeroing a hundred of them cost more than parsing a short head.
     let mut slots = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut []);
@@ -418,14 +413,14 @@ fn parse_head(
         .parse_response_with_uninit_headers(&mut res, buf, &mut slots)
     {
         Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Ok(None),
+        Ok(httparse::Status::Partial) => return Ok(Head::Incomplete),
         Err(_) => return Err(PoolError::Malformed("unparsable response head")),
     };
     let code = res.code.unwrap_or(0);
     let status = StatusCode::from_u16(code).map_err(|_| PoolError::Malformed("bad status"))?;
     if (100..200).contains(&code) && code != 101 {
         let _ = buf.split_to(len);
-        return Ok(Some(None));
+        return Ok(Head::Informational);
     }
     let version = if res.version == Some(0) {
         Version::HTTP_10
@@ -485,11 +480,11 @@ fn parse_head(
     *response.status_mut() = status;
     *response.version_mut() = version;
     *response.headers_mut() = headers;
-    Ok(Some(Some(Answer {
+    Ok(Head::Final(Answer {
         response,
         framing,
         keep_alive,
-    })))
+    }))
 }
 
 /// A new connection.
@@ -799,10 +794,10 @@ mod tests {
 
     fn answer(wire: &[u8], head_request: bool) -> Answer {
         let mut buf = BytesMut::from(wire);
-        parse_head(&mut buf, head_request, Some)
-            .unwrap()
-            .unwrap()
-            .unwrap()
+        match parse_head(&mut buf, head_request, Some).unwrap() {
+            Head::Final(a) => a,
+            _ => panic!("not a final head"),
+        }
     }
 
     #[test]
@@ -837,8 +832,14 @@ mod tests {
         let a = answer(b"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", false);
         assert!(!a.keep_alive && a.response.version() == Version::HTTP_10);
         let mut buf = BytesMut::from(&b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"[..]);
-        assert!(matches!(parse_head(&mut buf, false, Some), Ok(Some(None))));
-        assert!(matches!(parse_head(&mut buf, false, Some), Ok(None)));
+        assert!(matches!(
+            parse_head(&mut buf, false, Some),
+            Ok(Head::Informational)
+        ));
+        assert!(matches!(
+            parse_head(&mut buf, false, Some),
+            Ok(Head::Incomplete)
+        ));
         let mut buf = BytesMut::from(
             &b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"[..],
         );
