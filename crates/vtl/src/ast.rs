@@ -30,11 +30,13 @@ pub(crate) enum Node {
         branches: Vec<(Expr, Block)>,
         otherwise: Option<Block>,
     },
-    /// `#foreach($var in $iterable) … #end`.
+    /// `#foreach($var in $iterable) … #end`; `ops` is the body as [`LoopOps`] when it has
+    /// their simple form ([`compile_loop`]).
     Foreach {
         var: usize,
         iterable: Expr,
         body: Block,
+        ops: Option<Box<LoopOps>>,
     },
     /// `#define($var) … #end`: binds `$var` to the (lazily rendered) block `id`.
     Define { var: usize, id: usize },
@@ -164,9 +166,107 @@ pub(crate) fn fuse(block: &mut Block) {
                     fuse(body);
                 }
             }
-            Node::Foreach { body, .. } => fuse(body),
+            Node::Foreach { var, body, ops, .. } => {
+                fuse(body);
+                *ops = compile_loop(*var, body).map(Box::new);
+            }
             _ => {}
         }
         block.push(node);
     }
+}
+
+/// A `#foreach` body that only prints: texts, `$var.name` of the loop variable and
+/// `#if($foreach.hasNext)text#end`, the shape of nearly every JSON array mapping
+/// (`{"sku": "$item.sku"}#if($foreach.hasNext),#end`). Over the objects of a JSON array such
+/// a body reads nothing but the item and the loop's position, and changes nothing: the
+/// renderer runs it straight from the item's node, without setting the loop variables
+/// (which nothing could observe) or going through the nodes.
+#[derive(Debug)]
+pub(crate) struct LoopOps {
+    pub ops: Vec<Op>,
+    /// Steps of one iteration at most: the loop's own, then those of the body's nodes.
+    pub max_steps: u64,
+}
+
+/// One printing operation of [`LoopOps`], with the steps of the node it stands for.
+/// Explicit tag, as [`Node`].
+#[derive(Debug)]
+#[repr(u8)]
+pub(crate) enum Op {
+    /// `Text`: one step.
+    Text(Box<str>),
+    /// `$var.name` (`Ref`, one property of the loop variable): two steps, the node's and the
+    /// property's; the number is the access's member hint slot.
+    Prop(Box<str>, usize),
+    /// `Text` then `Prop` (`TextRef`): three steps.
+    TextProp(Box<str>, Box<str>, usize),
+    /// `#if($foreach.hasNext)…#else…#end` whose branches are empty or one text: the `#if`'s
+    /// step, two for the condition, one for a branch text.
+    IfHasNext {
+        then: Option<Box<str>>,
+        otherwise: Option<Box<str>>,
+    },
+}
+
+/// `body` of `#foreach($var …)` as [`LoopOps`], or `None` when it has any other node.
+pub(crate) fn compile_loop(var: usize, body: &[Node]) -> Option<LoopOps> {
+    use crate::parser::{SLOT_FOREACH, SLOT_HAS_NEXT};
+    // The built-in variables (`$foreach`, `$velocityCount`…) keep their meaning only
+    // as other names than the loop's.
+    if var <= SLOT_HAS_NEXT {
+        return None;
+    }
+    let prop = |r: &Reference| match &r.parts[..] {
+        [Part::Prop(name, hint)] if r.slot == var => Some(Op::Prop(name.clone(), *hint)),
+        _ => None,
+    };
+    let text = |b: &[Node]| match b {
+        [] => Some(None),
+        [Node::Text(t)] => Some(Some(t.clone())),
+        _ => None,
+    };
+    let mut ops = Vec::new();
+    let mut max_steps = 1;
+    for n in body {
+        match n {
+            Node::Text(t) => {
+                ops.push(Op::Text(t.clone()));
+                max_steps += 1;
+            }
+            Node::TextRef(t, r) => {
+                let Op::Prop(name, hint) = prop(r)? else {
+                    return None;
+                };
+                ops.push(Op::TextProp(t.clone(), name, hint));
+                max_steps += 3;
+            }
+            Node::Ref(r) => {
+                ops.push(prop(r)?);
+                max_steps += 2;
+            }
+            Node::If {
+                branches,
+                otherwise,
+            } => {
+                let [(Expr::Ref(c), then)] = &branches[..] else {
+                    return None;
+                };
+                match &c.parts[..] {
+                    [Part::Prop(name, _)] if c.slot == SLOT_FOREACH && &**name == "hasNext" => {}
+                    _ => return None,
+                }
+                ops.push(Op::IfHasNext {
+                    then: text(then)?,
+                    otherwise: match otherwise {
+                        Some(b) => text(b)?,
+                        None => None,
+                    },
+                });
+                max_steps += 4;
+            }
+            _ => return None,
+        }
+    }
+    Some(LoopOps { ops, max_steps })
 }

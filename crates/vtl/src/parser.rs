@@ -385,6 +385,7 @@ impl Parser<'_> {
                     var,
                     iterable,
                     body,
+                    ops: None,
                 });
                 Ok(None)
             }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use crate::ast::{BinOp, Block, Expr, Node, Part, Pattern, Reference};
+use crate::ast::{BinOp, Block, Expr, LoopOps, Node, Op, Part, Pattern, Reference};
 use crate::context::{Context, Rendered};
 use crate::error::RenderError;
 use crate::json::{same_bytes, JsonDoc, Kind};
@@ -246,6 +246,72 @@ fn write_json_leaf(inst: &Rc<JsonInst>, cur: u32, out: &mut String) {
     }
 }
 
+/// One iteration of a loop body compiled to `ops` ([`LoopOps`]) over object `item`: prints
+/// what the body's nodes would print; returns the steps they would take (the caller has
+/// checked that the limit allows them).
+fn run_ops(
+    ops: &[Op],
+    inst: &Rc<JsonInst>,
+    item: u32,
+    has_next: bool,
+    out: &mut String,
+    hints: &mut [u32],
+) -> u64 {
+    // As `write_ref`: a missing member prints nothing, same steps.
+    #[inline(always)]
+    fn prop(inst: &Rc<JsonInst>, item: u32, name: &str, hint: &mut u32, out: &mut String) {
+        let doc = &*inst.doc;
+        if let Some(c) = doc.member_hinted(item, name, hint) {
+            let n = doc.node(c);
+            if n.plain || (n.kind == Kind::Str && !n.escaped) {
+                push_span(out, &doc.src, n.start, n.end);
+            } else {
+                write_json_leaf(inst, c, out);
+            }
+        }
+    }
+    let mut none = 0;
+    // The loop's own step.
+    let mut steps = 1;
+    for op in ops {
+        match op {
+            Op::Text(t) => {
+                steps += 1;
+                push_text(out, t);
+            }
+            Op::TextProp(t, name, hint) => {
+                steps += 3;
+                push_text(out, t);
+                prop(
+                    inst,
+                    item,
+                    name,
+                    hints.get_mut(*hint).unwrap_or(&mut none),
+                    out,
+                );
+            }
+            Op::Prop(name, hint) => {
+                steps += 2;
+                prop(
+                    inst,
+                    item,
+                    name,
+                    hints.get_mut(*hint).unwrap_or(&mut none),
+                    out,
+                );
+            }
+            Op::IfHasNext { then, otherwise } => {
+                steps += 3;
+                if let Some(t) = if has_next { then } else { otherwise } {
+                    steps += 1;
+                    push_text(out, t);
+                }
+            }
+        }
+    }
+    steps
+}
+
 /// Java `String` index (UTF-16 units) to byte offset; `None` when out of range.
 fn utf16_to_byte(s: &str, idx: i64) -> Option<usize> {
     if idx < 0 {
@@ -428,7 +494,8 @@ impl Renderer<'_> {
                 var,
                 iterable,
                 body,
-            } => return self.foreach(*var, iterable, body),
+                ops,
+            } => return self.foreach(*var, iterable, body, ops.as_deref()),
             Node::Define { var, id } => self.vars[*var] = Value::Block(*id),
             Node::MacroCall {
                 name,
@@ -714,7 +781,13 @@ impl Renderer<'_> {
         Ok(s)
     }
 
-    fn foreach(&mut self, var: usize, iterable: &Expr, body: &Block) -> RResult<Flow> {
+    fn foreach(
+        &mut self,
+        var: usize,
+        iterable: &Expr,
+        body: &Block,
+        ops: Option<&LoopOps>,
+    ) -> RResult<Flow> {
         let src = self.eval(iterable)?.resolve();
         enum It {
             List(Rc<crate::value::ListObj>, usize),
@@ -744,9 +817,22 @@ impl Renderer<'_> {
             _ => return Ok(Flow::Go),
         };
         let obj_json = matches!(&src, Value::Json(inst, i) if inst.doc.node(*i).kind == Kind::Obj);
+        // A printing-only body over an unmodified JSON array runs as `ops` on its objects
+        // (the body cannot modify the document, so one check holds for the whole loop).
+        let ops = match (&it, ops) {
+            (It::Json(inst, ..), Some(ops)) if !obj_json && inst.overlay.borrow().is_empty() => {
+                Some(ops)
+            }
+            _ => None,
+        };
+        if let (Some(ops), It::Json(inst, first, len)) = (ops, &it) {
+            if let Some(r) = self.foreach_ops(ops, inst, *first, *len) {
+                return r.map(|()| Flow::Go);
+            }
+        }
         // Stores the next item in `slot`; whether another one follows.
-        let mut next = move |slot: &mut Value| -> Option<bool> {
-            match &mut it {
+        let next = |it: &mut It, slot: &mut Value| -> Option<bool> {
+            match it {
                 It::List(l, i) => {
                     let items = l.items.borrow();
                     *slot = items.get(*i)?.clone();
@@ -796,11 +882,37 @@ impl Renderer<'_> {
         let mut flow = Flow::Go;
         let mut result = Ok(());
         for i in 0..self.limits.max_foreach {
+            if let (Some(ops), It::Json(inst, cur, left)) = (ops, &mut it) {
+                // With steps enough for any path through the body, none of its steps can
+                // fail: they are taken at once, and the output is checked once (it only
+                // grows, and no other error can come first).
+                if *left > 0
+                    && self.steps_left >= ops.max_steps
+                    && inst.doc.node(*cur).kind == Kind::Obj
+                {
+                    *left -= 1;
+                    let item = *cur;
+                    *cur = inst.doc.node(item).next;
+                    self.steps_left -= run_ops(
+                        &ops.ops,
+                        inst,
+                        item,
+                        *left > 0,
+                        &mut self.out,
+                        &mut self.hints,
+                    );
+                    if let Err(e) = self.check_len(self.out.len()) {
+                        result = Err(e);
+                        break;
+                    }
+                    continue;
+                }
+            }
             if let Err(e) = self.step() {
                 result = Err(e);
                 break;
             }
-            let Some(has_next) = next(&mut self.vars[var]) else {
+            let Some(has_next) = next(&mut it, &mut self.vars[var]) else {
                 break;
             };
             info.index.set(i);
@@ -836,6 +948,56 @@ impl Renderer<'_> {
             self.loop_pool.push(info);
         }
         result.map(|_| flow)
+    }
+
+    /// A whole `#foreach` over the `len` items from `first` of an unmodified JSON array, with
+    /// its body compiled to `ops`, when every item is an object and the steps limit allows
+    /// any path through all iterations: the body runs from each item's node, and the loop
+    /// variables (which nothing could observe) are never set. `None`, having done nothing,
+    /// otherwise.
+    fn foreach_ops(
+        &mut self,
+        ops: &LoopOps,
+        inst: &Rc<JsonInst>,
+        first: u32,
+        len: u32,
+    ) -> Option<RResult<()>> {
+        let doc = &inst.doc;
+        let n = (len as usize).min(self.limits.max_foreach);
+        let mut cur = first;
+        for _ in 0..n {
+            if doc.nodes.get(cur as usize)?.kind != Kind::Obj {
+                return None;
+            }
+            cur = doc.node(cur).next;
+        }
+        // A loop that runs out of items takes one more step, to find that out.
+        let exhausted = u64::from(n < self.limits.max_foreach);
+        let most = (n as u64)
+            .checked_mul(ops.max_steps)?
+            .checked_add(exhausted)?;
+        if self.steps_left < most {
+            return None;
+        }
+        let mut cur = first;
+        for k in 0..n {
+            let item = cur;
+            cur = doc.node(item).next;
+            self.steps_left -= run_ops(
+                &ops.ops,
+                inst,
+                item,
+                k + 1 < len as usize,
+                &mut self.out,
+                &mut self.hints,
+            );
+            // The output only grows, and no other error can come first.
+            if let Err(e) = self.check_len(self.out.len()) {
+                return Some(Err(e));
+            }
+        }
+        self.steps_left -= exhausted;
+        Some(Ok(()))
     }
 
     fn call_macro(&mut self, name: &str, args: &[Expr], literal: &str) -> RResult<Flow> {

@@ -540,3 +540,38 @@ fn payload_members_of_differently_shaped_objects() {
     let t = "#set($r = $input.path('$'))#set($r[0].b = 'x')$r[0].b $r[1].b";
     assert_eq!(render(t, &request(body)), "x 3");
 }
+
+/// A `#foreach` body that only prints texts, `$item.prop` and `#if($foreach.hasNext)` runs
+/// straight from the items of a JSON array when they are all objects, and node by node
+/// otherwise: both give what Velocity gives, loop variables included.
+#[test]
+fn printing_loops_over_json_arrays() {
+    let body = r#"{"l": [{"a": 1, "s": "x\"y"}, {"a": 2, "o": {"k": "v"}}, {"s": "z", "a": [1, 2]}],
+        "m": [{"a": 1}, 7, null, {"a": 3}], "e": []}"#;
+    let ctx = request(body);
+    let cases = [
+        (
+            "#set($r = $input.path('$'))#foreach($i in $r.l)($i.a,$i.s,$!i.o)#if($foreach.hasNext);#else.#end#end",
+            "(1,x\"y,);(2,,{k=v});([1,2],z,).",
+        ),
+        (
+            "#set($r = $input.path('$'))#foreach($i in $r.m)[$i.a]#if($foreach.hasNext),#end#end",
+            "[1],[],[],[3]",
+        ),
+        (
+            "#set($i = 'kept')#set($r = $input.path('$'))#foreach($i in $r.l)$i.a#end $i $velocityCount",
+            "12[1,2] kept ",
+        ),
+        ("#set($r = $input.path('$'))#foreach($i in $r.e)x#end|", "|"),
+    ];
+    for (template, want) in cases {
+        assert_eq!(render(template, &ctx), want, "template: {template:?}");
+    }
+    // The loop limit cuts the compiled loop as the node-by-node one.
+    let t = Template::parse("#set($r = $input.path('$'))#foreach($i in $r.l)$i.a#end").unwrap();
+    let limits = apigw_vtl::Limits {
+        max_foreach: 2,
+        ..Default::default()
+    };
+    assert_eq!(t.render_with_limits(&ctx, &limits).unwrap().output, "12");
+}
