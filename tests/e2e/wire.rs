@@ -420,3 +420,35 @@ async fn shutdown_closes_idle_connections() {
         "shutdown waited for idle connections"
     );
 }
+
+/// Connections spread over the workers (a worker that accepts while it serves more than
+/// another hands the socket over): with three workers and a dozen keep-alive connections
+/// opened at once, some are handed over, and every one of them serves request after request.
+#[tokio::test]
+async fn connections_handed_between_workers_keep_serving() {
+    let s = Server::start_args(&["--workers", "3"]);
+    let (backend, _seen) = raw_backend(script).await;
+    let stage = api(&s, &backend).await;
+    let mut clients = Vec::new();
+    for _ in 0..12 {
+        clients.push(Client::connect(&s.url).await);
+    }
+    for round in 0..3 {
+        for c in &mut clients {
+            c.send(format!("GET {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                .await;
+        }
+        for (i, c) in clients.iter_mut().enumerate() {
+            let a = c.answer(false).await;
+            assert_eq!(a.status(), 200, "connection {i}, round {round}");
+            assert_eq!(a.body, b"{\"ok\":true}");
+        }
+        for c in &mut clients {
+            c.send(format!("GET {stage}/plain HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+                .await;
+        }
+        for c in &mut clients {
+            assert_eq!(c.answer(false).await.body, b"split-len");
+        }
+    }
+}

@@ -273,10 +273,22 @@ impl AsyncWrite for Tap {
     }
 }
 
+/// One worker thread's place among the others.
+pub struct Worker {
+    /// Its index in `balance`.
+    pub index: usize,
+    /// Every worker's connection count, to spread connections evenly.
+    pub balance: Arc<crate::balance::Workers>,
+    /// Connections other workers accepted for this one.
+    pub inbox: tokio::sync::mpsc::UnboundedReceiver<crate::balance::Handed>,
+}
+
 /// Serve `app` on `listener` until `stop` says so, then let open connections finish their
-/// requests (for at most 10 s).
+/// requests (for at most 10 s). A connection accepted while another worker serves fewer goes
+/// to that one ([`crate::balance`]).
 pub async fn serve(
     listener: TcpListener,
+    mut me: Worker,
     app: App,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> io::Result<()> {
@@ -286,13 +298,32 @@ pub async fn serve(
     // would make each request touch a waiter list other cores use too.
     let (local_stop_tx, local_stop) = tokio::sync::watch::channel(false);
     loop {
-        let (stream, addr) = tokio::select! {
+        let (stream, addr, live) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok((stream, addr)) => {
+                    let live = me.balance.place(me.index);
+                    if live.worker() == me.index {
+                        (stream, addr, live)
+                    } else {
+                        // Leaving this runtime's reactor; the other worker registers it with
+                        // its own.
+                        if let Ok(stream) = stream.into_std() {
+                            me.balance.hand((stream, addr, live));
+                        }
+                        continue;
+                    }
+                }
                 // Out of descriptors and the like: keep serving the connections there are.
                 Err(e) => {
                     tracing::warn!(error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            Some((stream, addr, live)) = me.inbox.recv() => match TcpStream::from_std(stream) {
+                Ok(stream) => (stream, addr, live),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not take over a connection");
                     continue;
                 }
             },
@@ -304,6 +335,7 @@ pub async fn serve(
         let app = app.clone();
         let mut stop = local_stop.clone();
         connections.spawn(async move {
+            let _live = live;
             if let crate::h1::End::Handover(stream, read) =
                 crate::h1::serve(stream, addr, &app, &mut stop).await
             {
@@ -312,6 +344,8 @@ pub async fn serve(
         });
     }
     drop(listener);
+    // Connections still on their way here are closed.
+    drop(me.inbox);
     let _ = local_stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), async {
         while connections.join_next().await.is_some() {}

@@ -6,6 +6,7 @@
 //! for SIGINT/SIGTERM.
 
 pub mod access_log;
+pub mod balance;
 pub mod config;
 pub mod conn;
 pub mod dispatch;
@@ -138,11 +139,13 @@ pub async fn run(
         .ok_or_else(|| std::io::Error::other("no listener"))?
         .local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (balance, inboxes) = balance::Workers::new(listeners.len());
     let mut workers = Vec::new();
-    for (i, listener) in listeners.into_iter().enumerate() {
+    for (i, (listener, inbox)) in listeners.into_iter().zip(inboxes).enumerate() {
         listener.set_nonblocking(true)?;
         let app = app.clone();
         let stop = stop_rx.clone();
+        let balance = balance.clone();
         let worker = std::thread::Builder::new()
             .name(format!("apigw-worker-{i}"))
             .spawn(move || -> std::io::Result<()> {
@@ -151,7 +154,12 @@ pub async fn run(
                     .build()?;
                 rt.block_on(async move {
                     let listener = TcpListener::from_std(listener)?;
-                    conn::serve(listener, app, stop).await
+                    let me = conn::Worker {
+                        index: i,
+                        balance,
+                        inbox,
+                    };
+                    conn::serve(listener, me, app, stop).await
                 })
             })?;
         workers.push(worker);
