@@ -49,13 +49,20 @@ pub fn backend_url(
     vars: Option<&apigw_model::StringMap>,
     query: Option<&str>,
 ) -> String {
-    let mut url = super::stage_variables(integration.uri.as_deref().unwrap_or_default(), vars);
+    let uri = integration.uri.as_deref().unwrap_or_default();
+    let substituted;
+    let uri = if memchr::memchr(b'$', uri.as_bytes()).is_some() {
+        substituted = super::stage_variables(uri, vars);
+        substituted.as_str()
+    } else {
+        uri
+    };
     // Path variables in the URI: `{name}` or `{name+}`.
-    let mut out = String::with_capacity(url.len());
-    let mut rest = url.as_str();
-    while let Some(i) = rest.find('{') {
+    let mut out = String::with_capacity(uri.len() + 64 + query.map_or(0, str::len));
+    let mut rest = uri;
+    while let Some(i) = memchr::memchr(b'{', rest.as_bytes()) {
         out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('}') else {
+        let Some(j) = memchr::memchr(b'}', &rest.as_bytes()[i..]) else {
             out.push_str(&rest[i..]);
             rest = "";
             break;
@@ -75,12 +82,16 @@ pub fn backend_url(
         rest = &rest[i + j + 1..];
     }
     out.push_str(rest);
-    url = out;
     if let Some(q) = query.filter(|q| !q.is_empty()) {
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(q);
+        let joiner = if memchr::memchr(b'?', out.as_bytes()).is_some() {
+            '&'
+        } else {
+            '?'
+        };
+        out.push(joiner);
+        out.push_str(q);
     }
-    url
+    out
 }
 
 /// Percent-encode a decoded path value, keeping `/` (a greedy value spans segments).
@@ -182,9 +193,17 @@ async fn via_pool(
     method: axum::http::Method,
     timeout: Duration,
 ) -> Result<Response<Body>, GatewayError> {
-    parts.uri = url
-        .parse()
-        .map_err(|_| GatewayError::config("integration URI is not a valid URL"))?;
+    let parsed: axum::http::Uri;
+    let target = match super::pool::Target::parse(&url) {
+        Some(t) => t,
+        None => {
+            parsed = url
+                .parse()
+                .map_err(|_| GatewayError::config("integration URI is not a valid URL"))?;
+            super::pool::Target::from_uri(&parsed)
+                .map_err(|_| GatewayError::config("integration URI is not a valid URL"))?
+        }
+    };
     parts.method = method;
     parts.version = axum::http::Version::HTTP_11;
     let hop: Vec<HeaderName> = parts
@@ -196,10 +215,9 @@ async fn via_pool(
     for name in hop {
         parts.headers.remove(&name);
     }
-    let uri = std::mem::take(&mut parts.uri);
     let req = Request::from_parts(parts, body);
     let upstream =
-        match tokio::time::timeout(timeout, super::pool::send(&uri, req, backend_header)).await {
+        match tokio::time::timeout(timeout, super::pool::send(target, req, backend_header)).await {
             Err(_) => return Err(GatewayError::timeout()),
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");

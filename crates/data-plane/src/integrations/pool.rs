@@ -16,6 +16,7 @@
 //! of an answer), a request whose body is buffered is sent again on a new connection.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 // Fx hashing: these maps are looked up on every request with short keys (ids, names) the
 // emulator's own user chose; SipHash's flooding resistance buys nothing here and cost ~300
 // instructions a lookup.
@@ -46,7 +47,7 @@ const MAX_HEAD: usize = 64 * 1024;
 const READ_SIZE: usize = 16 * 1024;
 
 thread_local! {
-    static IDLE: RefCell<HashMap<String, Vec<Conn>>> = RefCell::new(HashMap::default());
+    static IDLE: RefCell<HashMap<Arc<str>, Vec<Conn>>> = RefCell::new(HashMap::default());
 }
 
 /// How response header names are renamed on their way into the map (`None` drops one).
@@ -56,6 +57,82 @@ pub type Rename = fn(HeaderName) -> Option<HeaderName>;
 struct Conn {
     stream: TcpStream,
     buf: BytesMut,
+    /// The pool it goes back to (the backend's authority).
+    key: Arc<str>,
+}
+
+/// Where a request goes: an absolute `http://` URL taken apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target<'a> {
+    /// `host[:port]`, as the `Host` header carries it.
+    pub authority: &'a str,
+    host: &'a str,
+    port: u16,
+    /// The origin-form request target: path and query.
+    pub path: &'a str,
+}
+
+impl<'a> Target<'a> {
+    /// Take apart `http://host[:port][/path][?query]` without building an `http::Uri`
+    /// (validating and copying one cost ~1.5k instructions a request). Only plain forms are
+    /// accepted: `None` for anything else (user info, fragments, other bytes), which
+    /// [`Target::from_uri`] then judges as `http::Uri` does.
+    pub fn parse(url: &'a str) -> Option<Self> {
+        let rest = url.strip_prefix("http://")?;
+        let end = memchr::memchr2(b'/', b'?', rest.as_bytes()).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p))
+                if !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                (h, p.parse::<u16>().ok()?)
+            }
+            _ if authority.ends_with(']') || !authority.contains(':') => (authority, 80),
+            _ => return None,
+        };
+        let plain_host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(v6) => {
+                !v6.is_empty()
+                    && v6
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            }
+            None => {
+                !host.is_empty()
+                    && host.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~')
+                    })
+            }
+        };
+        // Visible ASCII but `#` (a fragment is never sent).
+        let plain_path = path.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'#');
+        if !plain_host || !plain_path || path.starts_with('?') {
+            return None;
+        }
+        Some(Self {
+            authority,
+            host,
+            port,
+            path: if path.is_empty() { "/" } else { path },
+        })
+    }
+
+    /// The same from a parsed URI.
+    ///
+    /// # Errors
+    /// The URI is not `http://` with a host.
+    pub fn from_uri(uri: &'a Uri) -> Result<Self, PoolError> {
+        let authority = uri.authority().ok_or(PoolError::BadUri)?;
+        if uri.scheme_str() != Some("http") {
+            return Err(PoolError::BadUri);
+        }
+        Ok(Self {
+            authority: authority.as_str(),
+            host: authority.host(),
+            port: authority.port_u16().unwrap_or(80),
+            path: uri.path_and_query().map_or("/", |pq| pq.as_str()),
+        })
+    }
 }
 
 /// Why a backend call failed before a response arrived.
@@ -110,27 +187,17 @@ enum Outgoing {
     Stream(Body, Option<u64>),
 }
 
-/// Send `req` to the absolute `http://` URI `uri`: the request goes out in origin form with
-/// `Host` set to the backend's authority. Hop-by-hop headers must already be gone.
+/// Send `req` to `target`: the request goes out in origin form with `Host` set to the
+/// backend's authority (the request's own URI is not used). Hop-by-hop headers must already
+/// be gone.
 ///
 /// # Errors
-/// The URI is not plain HTTP, the backend cannot be reached, or the exchange fails.
+/// The backend cannot be reached, or the exchange fails.
 pub async fn send(
-    uri: &Uri,
+    target: Target<'_>,
     req: Request<Body>,
     rename: Rename,
 ) -> Result<Response<PooledBody>, PoolError> {
-    let authority = uri.authority().ok_or(PoolError::BadUri)?;
-    if uri.scheme_str() != Some("http") {
-        return Err(PoolError::BadUri);
-    }
-    let host = authority.host();
-    let port = authority.port_u16().unwrap_or(80);
-    let key = if authority.port().is_some() {
-        authority.as_str().to_string()
-    } else {
-        format!("{host}:80")
-    };
     let (parts, body) = req.into_parts();
     let mut outgoing = match body.size_hint().exact() {
         _ if body.is_end_stream() => Outgoing::Empty,
@@ -143,29 +210,28 @@ pub async fn send(
         None if parts.method == Method::GET || parts.method == Method::HEAD => Outgoing::Empty,
         exact => Outgoing::Stream(body, exact),
     };
-    let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
     let mut head = Vec::with_capacity(256);
     encode_head(
         &mut head,
         &parts.method,
-        path,
-        authority.as_str(),
+        target.path,
+        target.authority,
         &parts.headers,
         &outgoing,
     );
     let head_request = parts.method == Method::HEAD;
-    if let Some(mut conn) = checkout(&key) {
+    if let Some(mut conn) = checkout(target.authority) {
         match exchange(&mut conn, &mut head, &mut outgoing, head_request, rename).await {
-            Ok(answer) => return Ok(answer.into_response(conn, key)),
+            Ok(answer) => return Ok(answer.into_response(conn)),
             Err(f) if f.before_answer && !matches!(outgoing, Outgoing::Stream(..)) => {
                 tracing::debug!(error = %f.error, "idle backend connection was closed; reconnecting");
             }
             Err(f) => return Err(f.error),
         }
     }
-    let mut conn = connect(host, port).await?;
+    let mut conn = connect(&target).await?;
     match exchange(&mut conn, &mut head, &mut outgoing, head_request, rename).await {
-        Ok(answer) => Ok(answer.into_response(conn, key)),
+        Ok(answer) => Ok(answer.into_response(conn)),
         Err(f) => Err(f.error),
     }
 }
@@ -226,10 +292,9 @@ struct Answer {
 }
 
 impl Answer {
-    fn into_response(self, conn: Conn, key: String) -> Response<PooledBody> {
+    fn into_response(self, conn: Conn) -> Response<PooledBody> {
         let mut body = PooledBody {
             conn: Some(conn),
-            key,
             framing: self.framing,
             keep_alive: self.keep_alive,
         };
@@ -488,16 +553,17 @@ fn parse_head(buf: &mut BytesMut, head_request: bool, rename: Rename) -> Result<
 }
 
 /// A new connection.
-async fn connect(host: &str, port: u16) -> Result<Conn, PoolError> {
+async fn connect(target: &Target<'_>) -> Result<Conn, PoolError> {
     // `[::1]` in a URI is `::1` to the resolver.
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let stream = TcpStream::connect((host, port))
+    let host = target.host.trim_start_matches('[').trim_end_matches(']');
+    let stream = TcpStream::connect((host, target.port))
         .await
         .map_err(PoolError::Connect)?;
     stream.set_nodelay(true).map_err(PoolError::Connect)?;
     Ok(Conn {
         stream,
         buf: BytesMut::with_capacity(READ_SIZE),
+        key: target.authority.into(),
     })
 }
 
@@ -518,12 +584,15 @@ fn checkout(key: &str) -> Option<Conn> {
     })
 }
 
-fn checkin(key: String, conn: Conn) {
+fn checkin(conn: Conn) {
     IDLE.with(|idle| {
         let mut idle = idle.borrow_mut();
-        let list = idle.entry(key).or_default();
-        if list.len() < MAX_IDLE {
-            list.push(conn);
+        if let Some(list) = idle.get_mut(&conn.key) {
+            if list.len() < MAX_IDLE {
+                list.push(conn);
+            }
+        } else {
+            idle.insert(conn.key.clone(), vec![conn]);
         }
     });
 }
@@ -635,7 +704,6 @@ fn decode_chunked(state: &mut Chunk, buf: &mut BytesMut) -> Result<Step, PoolErr
 /// once the body has been read to the end.
 pub struct PooledBody {
     conn: Option<Conn>,
-    key: String,
     framing: Framing,
     keep_alive: bool,
 }
@@ -647,7 +715,7 @@ impl PooledBody {
         self.framing = Framing::Done;
         if let Some(conn) = self.conn.take() {
             if self.keep_alive && conn.buf.is_empty() {
-                checkin(std::mem::take(&mut self.key), conn);
+                checkin(conn);
             }
         }
     }
@@ -889,5 +957,42 @@ mod tests {
             out,
             b"PUT / HTTP/1.1\r\nhost: b\r\ntransfer-encoding: chunked\r\n\r\n"
         );
+    }
+
+    #[test]
+    fn targets_are_taken_apart_as_http_uri_does() {
+        fn t(url: &str) -> Option<(&str, &str, u16, &str)> {
+            Target::parse(url).map(|t| (t.authority, t.host, t.port, t.path))
+        }
+        assert_eq!(
+            t("http://127.0.0.1:8080/a/b?x=1&y=%20"),
+            Some(("127.0.0.1:8080", "127.0.0.1", 8080, "/a/b?x=1&y=%20"))
+        );
+        assert_eq!(t("http://backend"), Some(("backend", "backend", 80, "/")));
+        assert_eq!(
+            t("http://[::1]:9000/p"),
+            Some(("[::1]:9000", "[::1]", 9000, "/p"))
+        );
+        assert_eq!(t("http://[::1]/"), Some(("[::1]", "[::1]", 80, "/")));
+        // Left to http::Uri: other schemes, user info, fragments, a query without a path,
+        // bytes a URI may not hold, ports out of range.
+        for odd in [
+            "https://h/",
+            "http://u@h/",
+            "http://h/a#f",
+            "http://h?x=1",
+            "http://h/a b",
+            "http://h:99999/",
+            "http://h:/",
+            "http:///x",
+            "http://h/\u{e9}",
+        ] {
+            assert_eq!(t(odd), None, "{odd}");
+        }
+        let uri: Uri = "http://h?x=1".parse().unwrap();
+        let from = Target::from_uri(&uri).unwrap();
+        assert_eq!((from.authority, from.port), ("h", 80));
+        let uri: Uri = "https://h/".parse().unwrap();
+        assert!(Target::from_uri(&uri).is_err());
     }
 }
