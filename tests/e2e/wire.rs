@@ -452,3 +452,100 @@ async fn connections_handed_between_workers_keep_serving() {
         }
     }
 }
+
+/// A backend that answers the first request on each connection and closes the connection on
+/// reading the second, without a byte of an answer: what a backend that crashes, or closes an
+/// idle keep-alive connection just as a request arrives, looks like. Sends each request's
+/// method and path as it reads it.
+async fn closing_backend() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                let mut chunk = [0u8; 4096];
+                for n in 0.. {
+                    let end = loop {
+                        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break end;
+                        }
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => got.extend_from_slice(&chunk[..k]),
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&got[..end]).to_string();
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            let (n, v) = l.split_once(':')?;
+                            n.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    while got.len() < end + 4 + length {
+                        match sock.read(&mut chunk).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => got.extend_from_slice(&chunk[..k]),
+                        }
+                    }
+                    got.drain(..end + 4 + length);
+                    let line = head.lines().next().unwrap_or_default();
+                    let _ = tx.send(line.rsplit_once(' ').map_or(line, |(l, _)| l).to_string());
+                    if n == 1 {
+                        return;
+                    }
+                    let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+                    if sock.write_all(answer).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+/// A reused backend connection that closes with no answer: a GET goes out again on a new
+/// connection (the client sees the answer), a POST does not (the backend may have acted on
+/// it; the client gets INTEGRATION_FAILURE's 504), as RFC 9110 §9.2.2 allows retrying
+/// only idempotent requests.
+#[tokio::test]
+async fn only_idempotent_requests_are_sent_again_after_a_closed_connection() {
+    let s = Server::start();
+    let (backend, mut seen) = closing_backend().await;
+    let stage = api(&s, &backend).await;
+    let mut c = Client::connect(&s.url).await;
+    c.send(format!("GET {stage}/first HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    assert_eq!(c.answer(false).await.body, b"ok");
+    // The pooled connection's second request: closed on, then sent again on a new one.
+    c.send(format!("GET {stage}/again HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+        .await;
+    let a = c.answer(false).await;
+    assert_eq!((a.status(), a.body.as_slice()), (200, &b"ok"[..]));
+    // The new connection's second request, a POST: not sent twice.
+    c.send(
+        format!("POST {stage}/post HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\ndata")
+            .as_bytes(),
+    )
+    .await;
+    let a = c.answer(false).await;
+    assert_eq!(a.status(), 504);
+    assert_eq!(
+        a.header("x-amzn-errortype"),
+        Some("InternalServerErrorException")
+    );
+    let mut lines = Vec::new();
+    while let Ok(Some(l)) = tokio::time::timeout(Duration::from_millis(300), seen.recv()).await {
+        lines.push(l);
+    }
+    assert_eq!(
+        lines,
+        ["GET /first", "GET /again", "GET /again", "POST /post"],
+        "what the backend received"
+    );
+}

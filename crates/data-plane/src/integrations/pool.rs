@@ -13,7 +13,9 @@
 //! A connection goes back to the pool when its response body has been read to the end and the
 //! backend keeps it alive; a body dropped early closes it. An idle connection the backend has
 //! closed is noticed before use; if the backend closes one just as a request goes out (no byte
-//! of an answer), a request whose body is buffered is sent again on a new connection.
+//! of an answer), a request whose body is buffered is sent again on a new connection — when
+//! the write itself failed, or the method is idempotent (RFC 9110 §9.2.2): a POST the backend
+//! may have acted on before it went away is not sent twice.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -160,6 +162,8 @@ struct Failed {
     error: PoolError,
     /// The backend closed the connection before any byte of an answer.
     before_answer: bool,
+    /// The request could not be written: the backend saw at most part of it.
+    unsent: bool,
 }
 
 impl From<PoolError> for Failed {
@@ -167,6 +171,7 @@ impl From<PoolError> for Failed {
         Self {
             error,
             before_answer: false,
+            unsent: false,
         }
     }
 }
@@ -223,7 +228,11 @@ pub async fn send(
     if let Some(mut conn) = checkout(target.authority) {
         match exchange(&mut conn, &mut head, &mut outgoing, head_request, rename).await {
             Ok(answer) => return Ok(answer.into_response(conn)),
-            Err(f) if f.before_answer && !matches!(outgoing, Outgoing::Stream(..)) => {
+            Err(f)
+                if f.before_answer
+                    && !matches!(outgoing, Outgoing::Stream(..))
+                    && (f.unsent || idempotent(&parts.method)) =>
+            {
                 tracing::debug!(error = %f.error, "idle backend connection was closed; reconnecting");
             }
             Err(f) => return Err(f.error),
@@ -234,6 +243,14 @@ pub async fn send(
         Ok(answer) => Ok(answer.into_response(conn)),
         Err(f) => Err(f.error),
     }
+}
+
+/// Methods a client may send again after a failure without asking (RFC 9110 §9.2.2).
+fn idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
 }
 
 /// The request line and headers, as hyper's client writes them (lower-case names, `host`
@@ -315,6 +332,7 @@ async fn exchange(
 ) -> Result<Answer, Failed> {
     let closed = |e: io::Error| Failed {
         before_answer: true,
+        unsent: true,
         error: PoolError::Io(e),
     };
     let sent = head.len();
@@ -401,6 +419,7 @@ async fn read_head(conn: &mut Conn, head_request: bool, rename: Rename) -> Resul
                 return Err(Failed {
                     error,
                     before_answer: before,
+                    unsent: false,
                 });
             }
             Ok(_) => {}
@@ -411,6 +430,7 @@ async fn read_head(conn: &mut Conn, head_request: bool, rename: Rename) -> Resul
                             e.kind(),
                             io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe
                         ),
+                    unsent: false,
                     error: PoolError::Io(e),
                 })
             }
