@@ -326,7 +326,7 @@ impl Gateway {
         let length = http_body::Body::size_hint(res.body()).exact().or_else(|| {
             res.headers()
                 .get(axum::http::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .and_then(|v| crate::headers::content_length(v.as_bytes()))
         });
         let record = crate::access_log::Record {
             request_id: &scope.request_id,

@@ -189,7 +189,7 @@ impl Framing {
             // Checked ASCII just above.
             names.push_str(std::str::from_utf8(name).unwrap_or_default());
             if name.eq_ignore_ascii_case(b"content-length") {
-                length = std::str::from_utf8(value).ok().and_then(|v| v.parse().ok());
+                length = apigw_data::headers::content_length(value);
             } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
                 chunked = value.to_ascii_lowercase().ends_with(b"chunked");
             } else if name.eq_ignore_ascii_case(b"upgrade") {

@@ -121,16 +121,19 @@ pub async fn serve(
             // Something hyper would also refuse (a target `Uri` does not accept, a header value
             // `HeaderValue` does not): answer as hyper does and close.
             let _ = stream.write_all(BAD_REQUEST).await;
+            let _ = stream.shutdown().await;
             return End::Closed;
         };
         drop(head_bytes);
         let res = app.call(req).await;
         match respond(&mut stream, &mut out, res, close).await {
-            Ok(true) => {}
-            Ok(false) | Err(_) => return End::Closed,
-        }
-        if *stop.borrow() {
-            return End::Closed;
+            Ok(true) if !*stop.borrow() => {}
+            // The answer's last bytes are followed by a FIN, not left to the drop.
+            Ok(_) => {
+                let _ = stream.shutdown().await;
+                return End::Closed;
+            }
+            Err(_) => return End::Closed,
         }
     }
 }
