@@ -166,6 +166,39 @@ async fn api(s: &Server, backend: &str) -> String {
     format!("/_aws/execute-api/{api}/dev")
 }
 
+/// Read one request (head and `Content-Length` body) from a backend's socket, `got` holding
+/// what was read past the previous one; `None` when the client closes.
+async fn read_request(sock: &mut TcpStream, got: &mut Vec<u8>) -> Option<(String, String)> {
+    let mut chunk = [0u8; 8192];
+    let end = loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&got[..end]).to_string();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while got.len() < end + 4 + length {
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body = String::from_utf8_lossy(&got[end + 4..end + 4 + length]).to_string();
+    got.drain(..end + 4 + length);
+    Some((head, body))
+}
+
 /// A backend answering each request with the raw bytes `script` gives for its path, on
 /// keep-alive connections; returns its URL and a channel of the request heads (and bodies) it
 /// received.
@@ -180,32 +213,7 @@ async fn raw_backend(
             let tx = tx.clone();
             tokio::spawn(async move {
                 let mut got = Vec::new();
-                let mut chunk = [0u8; 8192];
-                loop {
-                    let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => got.extend_from_slice(&chunk[..n]),
-                        }
-                        continue;
-                    };
-                    let head = String::from_utf8_lossy(&got[..end]).to_string();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            let (n, v) = l.split_once(':')?;
-                            n.eq_ignore_ascii_case("content-length")
-                                .then(|| v.trim().parse().ok())?
-                        })
-                        .unwrap_or(0);
-                    while got.len() < end + 4 + length {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => got.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = String::from_utf8_lossy(&got[end + 4..end + 4 + length]).to_string();
-                    got.drain(..end + 4 + length);
+                while let Some((head, body)) = read_request(&mut sock, &mut got).await {
                     let path = head.split(' ').nth(1).unwrap_or("/").to_string();
                     let _ = tx.send(format!("{head}\r\n\r\n{body}"));
                     for piece in script(&path) {
@@ -466,33 +474,10 @@ async fn closing_backend() -> (String, tokio::sync::mpsc::UnboundedReceiver<Stri
             let tx = tx.clone();
             tokio::spawn(async move {
                 let mut got = Vec::new();
-                let mut chunk = [0u8; 4096];
                 for n in 0.. {
-                    let end = loop {
-                        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break end;
-                        }
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(k) => got.extend_from_slice(&chunk[..k]),
-                        }
+                    let Some((head, _)) = read_request(&mut sock, &mut got).await else {
+                        return;
                     };
-                    let head = String::from_utf8_lossy(&got[..end]).to_string();
-                    let length: usize = head
-                        .lines()
-                        .find_map(|l| {
-                            let (n, v) = l.split_once(':')?;
-                            n.eq_ignore_ascii_case("content-length")
-                                .then(|| v.trim().parse().ok())?
-                        })
-                        .unwrap_or(0);
-                    while got.len() < end + 4 + length {
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(k) => got.extend_from_slice(&chunk[..k]),
-                        }
-                    }
-                    got.drain(..end + 4 + length);
                     let line = head.lines().next().unwrap_or_default();
                     let _ = tx.send(line.rsplit_once(' ').map_or(line, |(l, _)| l).to_string());
                     if n == 1 {
