@@ -10,6 +10,7 @@ pub mod access_log;
 pub mod addressing;
 pub mod authorizer;
 pub mod context;
+pub mod deadline;
 pub mod deployment;
 pub mod gateway;
 pub mod gateway_response;

@@ -153,6 +153,8 @@ pub async fn run(
                     .enable_all()
                     .build()?;
                 rt.block_on(async move {
+                    // Integration timeouts on this worker share one timer.
+                    tokio::spawn(apigw_data::deadline::watchdog());
                     let listener = TcpListener::from_std(listener)?;
                     let me = conn::Worker {
                         index: i,

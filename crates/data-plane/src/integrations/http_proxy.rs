@@ -216,18 +216,22 @@ async fn via_pool(
         parts.headers.remove(&name);
     }
     let req = Request::from_parts(parts, body);
-    let upstream =
-        match tokio::time::timeout(timeout, super::pool::send(target, req, backend_header)).await {
-            Err(_) => return Err(GatewayError::timeout()),
-            Ok(Err(e)) => {
-                tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
-                return Err(GatewayError::new(
-                    ResponseType::IntegrationFailure,
-                    "Internal server error",
-                ));
-            }
-            Ok(Ok(r)) => r,
-        };
+    let upstream = match crate::deadline::within(
+        timeout,
+        super::pool::send(target, req, backend_header),
+    )
+    .await
+    {
+        Err(_) => return Err(GatewayError::timeout()),
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
+            return Err(GatewayError::new(
+                ResponseType::IntegrationFailure,
+                "Internal server error",
+            ));
+        }
+        Ok(Ok(r)) => r,
+    };
     let (parts, body) = upstream.into_parts();
     Ok(Response::from_parts(parts, Body::new(body)))
 }

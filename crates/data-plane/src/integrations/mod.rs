@@ -20,7 +20,7 @@ pub async fn within<T>(
     failed: impl FnOnce(reqwest::Error) -> crate::gateway_response::GatewayError,
 ) -> Result<T, crate::gateway_response::GatewayError> {
     use crate::gateway_response::GatewayError;
-    match tokio::time::timeout(timeout, call).await {
+    match crate::deadline::within(timeout, call).await {
         Err(_) => Err(GatewayError::timeout()),
         Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout()),
         Ok(Err(e)) => Err(failed(e)),
