@@ -182,11 +182,20 @@ pub(crate) fn fuse(block: &mut Block) {
 /// a body reads nothing but the item and the loop's position, and changes nothing: the
 /// renderer runs it straight from the item's node, without setting the loop variables
 /// (which nothing could observe) or going through the nodes.
+///
+/// A body may also hold `#if($var.name == "text")` with such branches,
+/// `$util.escapeJavaScript($var.name).replaceAll("literal", "text")` and nested loops over
+/// `$var.name` with such bodies; its steps then have no bound (`max_steps` is `None`) and an
+/// iteration may meet an item it cannot print (a member that is not a string, an item that is
+/// not an object): the renderer runs each iteration as ops and, when one cannot or the limits
+/// do not allow it, undoes its output and runs it node by node (see
+/// `Renderer::run_general`).
 #[derive(Debug)]
 pub(crate) struct LoopOps {
     pub ops: Vec<Op>,
-    /// Steps of one iteration at most: the loop's own, then those of the body's nodes.
-    pub max_steps: u64,
+    /// Steps of one iteration at most (the loop's own, then those of the body's nodes), for
+    /// bodies of the first four ops only.
+    pub max_steps: Option<u64>,
 }
 
 /// One printing operation of [`LoopOps`], with the steps of the node it stands for.
@@ -207,66 +216,277 @@ pub(crate) enum Op {
         then: Option<Box<str>>,
         otherwise: Option<Box<str>>,
     },
+    /// A run of two or more `Text` and `IfHasNext`, as printed and counted when another item
+    /// follows (`next`) and when none does (`last`).
+    Fixed {
+        next: Box<str>,
+        last: Box<str>,
+        steps_next: u64,
+        steps_last: u64,
+    },
+    /// `#if($var.name == "text")…#elseif($var.other != "text")…#else…#end`: the `#if`'s step,
+    /// four per condition evaluated (the operator, both operands, the access), then the
+    /// chosen branch's.
+    IfEq {
+        branches: Vec<EqBranch>,
+        otherwise: Vec<Op>,
+    },
+    /// `$util.escapeJavaScript($var.name).replaceAll("literal", "text")` (or `replaceFirst`)
+    /// with a literal pattern and a replacement without `$` or `\`: four steps to the
+    /// escaped string, three for the call, one per replacement.
+    EscapeReplace {
+        name: Box<str>,
+        hint: usize,
+        first_only: bool,
+        lit: Box<str>,
+        rep: Box<str>,
+    },
+    /// `#foreach($x in $var.name)` with a compiled body: three steps, then the loop's.
+    Loop {
+        name: Box<str>,
+        hint: usize,
+        body: Box<LoopOps>,
+    },
+}
+
+/// One condition and branch of [`Op::IfEq`]: `$var.name == "lit"` (`eq`) or `!=`.
+#[derive(Debug)]
+pub(crate) struct EqBranch {
+    pub name: Box<str>,
+    pub hint: usize,
+    pub lit: Box<str>,
+    pub eq: bool,
+    pub then: Vec<Op>,
 }
 
 /// `body` of `#foreach($var …)` as [`LoopOps`], or `None` when it has any other node.
 pub(crate) fn compile_loop(var: usize, body: &[Node]) -> Option<LoopOps> {
-    use crate::parser::{SLOT_FOREACH, SLOT_HAS_NEXT};
+    use crate::parser::SLOT_HAS_NEXT;
     // The built-in variables (`$foreach`, `$velocityCount`…) keep their meaning only
     // as other names than the loop's.
     if var <= SLOT_HAS_NEXT {
         return None;
     }
-    let prop = |r: &Reference| match &r.parts[..] {
-        [Part::Prop(name, hint)] if r.slot == var => Some(Op::Prop(name.clone(), *hint)),
+    let mut bounded = true;
+    let mut max_steps = 1;
+    let ops = compile_ops(var, body, &mut max_steps, &mut bounded)?;
+    Some(LoopOps {
+        ops,
+        max_steps: bounded.then_some(max_steps),
+    })
+}
+
+/// `$var.name` (one property of the loop variable `var`): the name and its hint slot.
+fn var_prop(var: usize, r: &Reference) -> Option<(Box<str>, usize)> {
+    match &r.parts[..] {
+        [Part::Prop(name, hint)] if r.slot == var => Some((name.clone(), *hint)),
         _ => None,
+    }
+}
+
+/// `$util.escapeJavaScript($var.name).replaceAll("lit", "text")` as the renderer prints it
+/// without building values (`Renderer::write_literal_replace`).
+fn escape_replace(var: usize, r: &Reference) -> Option<Op> {
+    use crate::parser::SLOT_UTIL;
+    let [Part::Method {
+        name: inner,
+        args: inner_args,
+        ..
+    }, Part::Method { name, args, regex }] = &r.parts[..]
+    else {
+        return None;
     };
+    let (
+        Some(Pattern {
+            literal: Some(lit), ..
+        }),
+        [Expr::Str(_), Expr::Str(rep)],
+        [Expr::Ref(arg)],
+    ) = (regex.as_deref(), &args[..], &inner_args[..])
+    else {
+        return None;
+    };
+    let first_only = match &**name {
+        "replaceAll" => false,
+        "replaceFirst" => true,
+        _ => return None,
+    };
+    if r.slot != SLOT_UTIL || &**inner != "escapeJavaScript" || rep.contains(['$', '\\']) {
+        return None;
+    }
+    let (name, hint) = var_prop(var, arg)?;
+    Some(Op::EscapeReplace {
+        name,
+        hint,
+        first_only,
+        lit: lit.clone(),
+        rep: (**rep).into(),
+    })
+}
+
+/// The ops of `body`; adds the steps of its nodes to `max_steps`, and clears `bounded` when
+/// they have no bound (see [`LoopOps`]).
+fn compile_ops(
+    var: usize,
+    body: &[Node],
+    max_steps: &mut u64,
+    bounded: &mut bool,
+) -> Option<Vec<Op>> {
+    use crate::parser::SLOT_FOREACH;
     let text = |b: &[Node]| match b {
         [] => Some(None),
         [Node::Text(t)] => Some(Some(t.clone())),
         _ => None,
     };
     let mut ops = Vec::new();
-    let mut max_steps = 1;
     for n in body {
         match n {
             Node::Text(t) => {
                 ops.push(Op::Text(t.clone()));
-                max_steps += 1;
+                *max_steps += 1;
             }
-            Node::TextRef(t, r) => {
-                let Op::Prop(name, hint) = prop(r)? else {
-                    return None;
-                };
-                ops.push(Op::TextProp(t.clone(), name, hint));
-                max_steps += 3;
-            }
-            Node::Ref(r) => {
-                ops.push(prop(r)?);
-                max_steps += 2;
-            }
+            Node::TextRef(t, r) => match var_prop(var, r) {
+                Some((name, hint)) => {
+                    ops.push(Op::TextProp(t.clone(), name, hint));
+                    *max_steps += 3;
+                }
+                None => {
+                    ops.push(Op::Text(t.clone()));
+                    ops.push(escape_replace(var, r)?);
+                    *bounded = false;
+                }
+            },
+            Node::Ref(r) => match var_prop(var, r) {
+                Some((name, hint)) => {
+                    ops.push(Op::Prop(name, hint));
+                    *max_steps += 2;
+                }
+                None => {
+                    ops.push(escape_replace(var, r)?);
+                    *bounded = false;
+                }
+            },
             Node::If {
                 branches,
                 otherwise,
             } => {
-                let [(Expr::Ref(c), then)] = &branches[..] else {
-                    return None;
-                };
-                match &c.parts[..] {
-                    [Part::Prop(name, _)] if c.slot == SLOT_FOREACH && &**name == "hasNext" => {}
-                    _ => return None,
+                if let [(Expr::Ref(c), then)] = &branches[..] {
+                    if let [Part::Prop(name, _)] = &c.parts[..] {
+                        if c.slot == SLOT_FOREACH && &**name == "hasNext" {
+                            ops.push(Op::IfHasNext {
+                                then: text(then)?,
+                                otherwise: match otherwise {
+                                    Some(b) => text(b)?,
+                                    None => None,
+                                },
+                            });
+                            *max_steps += 4;
+                            continue;
+                        }
+                    }
                 }
-                ops.push(Op::IfHasNext {
-                    then: text(then)?,
-                    otherwise: match otherwise {
-                        Some(b) => text(b)?,
-                        None => None,
-                    },
+                // Branches hold anything compiled here; their steps are not bounded by
+                // `max_steps` (and bailing out of a condition needs the general path).
+                *bounded = false;
+                let mut ignored = 0;
+                let mut eq_branches = Vec::new();
+                for (cond, then) in branches {
+                    let Expr::Bin(op @ (BinOp::Eq | BinOp::Ne), l, rhs) = cond else {
+                        return None;
+                    };
+                    let (Expr::Ref(r), Expr::Str(lit)) = (&**l, &**rhs) else {
+                        return None;
+                    };
+                    let (name, hint) = var_prop(var, r)?;
+                    eq_branches.push(EqBranch {
+                        name,
+                        hint,
+                        lit: (**lit).into(),
+                        eq: *op == BinOp::Eq,
+                        then: compile_ops(var, then, &mut ignored, bounded)?,
+                    });
+                }
+                let otherwise = match otherwise {
+                    Some(b) => compile_ops(var, b, &mut ignored, bounded)?,
+                    None => Vec::new(),
+                };
+                ops.push(Op::IfEq {
+                    branches: eq_branches,
+                    otherwise,
                 });
-                max_steps += 4;
+            }
+            Node::Foreach {
+                var: inner,
+                iterable: Expr::Ref(r),
+                body,
+                ..
+            } if *inner != var => {
+                let (name, hint) = var_prop(var, r)?;
+                ops.push(Op::Loop {
+                    name,
+                    hint,
+                    body: Box::new(compile_loop(*inner, body)?),
+                });
+                *bounded = false;
             }
             _ => return None,
         }
     }
-    Some(LoopOps { ops, max_steps })
+    Some(fold_fixed(ops))
+}
+
+/// `ops` with each run of two or more `Text` and `IfHasNext` folded into one `Fixed`: one
+/// dispatch and one copy per run instead of one per node (`}`, `,` and a newline end most
+/// loop bodies).
+fn fold_fixed(ops: Vec<Op>) -> Vec<Op> {
+    let fixed = |op: &Op| matches!(op, Op::Text(_) | Op::IfHasNext { .. });
+    let mut out: Vec<Op> = Vec::with_capacity(ops.len());
+    let mut run: Vec<Op> = Vec::new();
+    let flush = |run: &mut Vec<Op>, out: &mut Vec<Op>| {
+        if run.len() < 2 {
+            out.append(run);
+            return;
+        }
+        let (mut next, mut last) = (String::new(), String::new());
+        let (mut steps_next, mut steps_last) = (0, 0);
+        for op in run.drain(..) {
+            match op {
+                Op::Text(t) => {
+                    next.push_str(&t);
+                    last.push_str(&t);
+                    steps_next += 1;
+                    steps_last += 1;
+                }
+                Op::IfHasNext { then, otherwise } => {
+                    steps_next += 3;
+                    steps_last += 3;
+                    if let Some(t) = then {
+                        next.push_str(&t);
+                        steps_next += 1;
+                    }
+                    if let Some(t) = otherwise {
+                        last.push_str(&t);
+                        steps_last += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(Op::Fixed {
+            next: next.into(),
+            last: last.into(),
+            steps_next,
+            steps_last,
+        });
+    };
+    for op in ops {
+        if fixed(&op) {
+            run.push(op);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(op);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }

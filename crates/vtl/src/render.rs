@@ -246,6 +246,20 @@ fn write_json_leaf(inst: &Rc<JsonInst>, cur: u32, out: &mut String) {
     }
 }
 
+/// `$item.name` as `write_ref` prints it: a missing member prints nothing, same steps.
+#[inline(always)]
+fn prop(inst: &Rc<JsonInst>, item: u32, name: &str, hint: &mut u32, out: &mut String) {
+    let doc = &*inst.doc;
+    if let Some(c) = doc.member_hinted(item, name, hint) {
+        let n = doc.node(c);
+        if n.plain || (n.kind == Kind::Str && !n.escaped) {
+            push_span(out, &doc.src, n.start, n.end);
+        } else {
+            write_json_leaf(inst, c, out);
+        }
+    }
+}
+
 /// One iteration of a loop body compiled to `ops` ([`LoopOps`]) over object `item`: prints
 /// what the body's nodes would print; returns the steps they would take (the caller has
 /// checked that the limit allows them).
@@ -257,19 +271,6 @@ fn run_ops(
     out: &mut String,
     hints: &mut [u32],
 ) -> u64 {
-    // As `write_ref`: a missing member prints nothing, same steps.
-    #[inline(always)]
-    fn prop(inst: &Rc<JsonInst>, item: u32, name: &str, hint: &mut u32, out: &mut String) {
-        let doc = &*inst.doc;
-        if let Some(c) = doc.member_hinted(item, name, hint) {
-            let n = doc.node(c);
-            if n.plain || (n.kind == Kind::Str && !n.escaped) {
-                push_span(out, &doc.src, n.start, n.end);
-            } else {
-                write_json_leaf(inst, c, out);
-            }
-        }
-    }
     let mut none = 0;
     // The loop's own step.
     let mut steps = 1;
@@ -307,6 +308,22 @@ fn run_ops(
                     push_text(out, t);
                 }
             }
+            Op::Fixed {
+                next,
+                last,
+                steps_next,
+                steps_last,
+            } => {
+                if has_next {
+                    steps += steps_next;
+                    push_text(out, next);
+                } else {
+                    steps += steps_last;
+                    push_text(out, last);
+                }
+            }
+            // Only in bodies without `max_steps`, run by `Renderer::run_general`.
+            Op::IfEq { .. } | Op::EscapeReplace { .. } | Op::Loop { .. } => {}
         }
     }
     steps
@@ -886,8 +903,30 @@ impl Renderer<'_> {
                 // With steps enough for any path through the body, none of its steps can
                 // fail: they are taken at once, and the output is checked once (it only
                 // grows, and no other error can come first).
-                if *left > 0
-                    && self.steps_left >= ops.max_steps
+                if *left > 0 && inst.doc.node(*cur).kind == Kind::Obj && ops.max_steps.is_none() {
+                    // Run as ops; kept when the item could be printed that way and the limits
+                    // allow the whole iteration (steps are only counted, and the output only
+                    // grows), else undone and run node by node below, which then meets the
+                    // same limit at the same place.
+                    let (item, base) = (*cur, self.out.len());
+                    // The loop's own step, then the body's.
+                    match self
+                        .run_general(&ops.ops, inst, item, *left > 1)
+                        .map(|s| s + 1)
+                    {
+                        Some(steps)
+                            if steps <= self.steps_left
+                                && self.out.len() <= self.limits.max_output =>
+                        {
+                            self.steps_left -= steps;
+                            *left -= 1;
+                            *cur = inst.doc.node(item).next;
+                            continue;
+                        }
+                        _ => self.out.truncate(base),
+                    }
+                } else if *left > 0
+                    && self.steps_left >= ops.max_steps.unwrap_or(u64::MAX)
                     && inst.doc.node(*cur).kind == Kind::Obj
                 {
                     *left -= 1;
@@ -962,6 +1001,7 @@ impl Renderer<'_> {
         first: u32,
         len: u32,
     ) -> Option<RResult<()>> {
+        let max_steps = ops.max_steps?;
         let doc = &inst.doc;
         let n = (len as usize).min(self.limits.max_foreach);
         let mut cur = first;
@@ -973,9 +1013,7 @@ impl Renderer<'_> {
         }
         // A loop that runs out of items takes one more step, to find that out.
         let exhausted = u64::from(n < self.limits.max_foreach);
-        let most = (n as u64)
-            .checked_mul(ops.max_steps)?
-            .checked_add(exhausted)?;
+        let most = (n as u64).checked_mul(max_steps)?.checked_add(exhausted)?;
         if self.steps_left < most {
             return None;
         }
@@ -998,6 +1036,187 @@ impl Renderer<'_> {
         }
         self.steps_left -= exhausted;
         Some(Ok(()))
+    }
+
+    /// One iteration over object `item` of a loop body compiled to `ops` without a bound on
+    /// its steps ([`LoopOps`]): prints what the body's nodes would print and returns the steps
+    /// they would take, or `None` when an item or member is one the ops do not print (the
+    /// caller then undoes the output and runs the nodes). Limits are left to the caller: the
+    /// nodes would fail where the steps or the output first exceed them, and neither can
+    /// shrink, except the escaped string, checked here on its own.
+    fn run_general(
+        &mut self,
+        ops: &[Op],
+        inst: &Rc<JsonInst>,
+        item: u32,
+        has_next: bool,
+    ) -> Option<u64> {
+        let doc = &*inst.doc;
+        let mut none = 0;
+        let mut steps = 0;
+        for op in ops {
+            match op {
+                Op::Text(t) => {
+                    steps += 1;
+                    push_text(&mut self.out, t);
+                }
+                Op::TextProp(t, name, hint) => {
+                    steps += 3;
+                    push_text(&mut self.out, t);
+                    let hint = self.hints.get_mut(*hint).unwrap_or(&mut none);
+                    prop(inst, item, name, hint, &mut self.out);
+                }
+                Op::Prop(name, hint) => {
+                    steps += 2;
+                    let hint = self.hints.get_mut(*hint).unwrap_or(&mut none);
+                    prop(inst, item, name, hint, &mut self.out);
+                }
+                Op::IfHasNext { then, otherwise } => {
+                    steps += 3;
+                    if let Some(t) = if has_next { then } else { otherwise } {
+                        steps += 1;
+                        push_text(&mut self.out, t);
+                    }
+                }
+                Op::Fixed {
+                    next,
+                    last,
+                    steps_next,
+                    steps_last,
+                } => {
+                    if has_next {
+                        steps += steps_next;
+                        push_text(&mut self.out, next);
+                    } else {
+                        steps += steps_last;
+                        push_text(&mut self.out, last);
+                    }
+                }
+                Op::IfEq {
+                    branches,
+                    otherwise,
+                } => {
+                    steps += 1;
+                    let mut chosen = otherwise;
+                    for b in branches {
+                        // As `cond` through `json_str_eq`: a string, null or missing member.
+                        steps += 4;
+                        let hint = self.hints.get_mut(b.hint).unwrap_or(&mut none);
+                        let same = match doc.member_hinted(item, &b.name, hint) {
+                            None => b.lit.is_empty(),
+                            Some(c) => {
+                                let n = doc.node(c);
+                                match n.kind {
+                                    Kind::Str if n.escaped => doc.string(c) == *b.lit,
+                                    Kind::Str => same_bytes(
+                                        doc.src.as_bytes().get(n.start as usize..n.end as usize)?,
+                                        b.lit.as_bytes(),
+                                    ),
+                                    Kind::Null => b.lit.is_empty(),
+                                    _ => return None,
+                                }
+                            }
+                        };
+                        if same == b.eq {
+                            chosen = &b.then;
+                            break;
+                        }
+                    }
+                    steps += self.run_general(chosen, inst, item, has_next)?;
+                }
+                Op::EscapeReplace {
+                    name,
+                    hint,
+                    first_only,
+                    lit,
+                    rep,
+                } => {
+                    // As `write_ref_slow` through `write_literal_replace`: the node, the
+                    // `escapeJavaScript` call, its argument and the access; a null or
+                    // missing member stops there.
+                    if !matches!(self.vars[SLOT_UTIL], Value::Util) {
+                        return None;
+                    }
+                    steps += 4;
+                    let hint = self.hints.get_mut(*hint).unwrap_or(&mut none);
+                    let Some(c) = doc.member_hinted(item, name, hint) else {
+                        continue;
+                    };
+                    let n = doc.node(c);
+                    match n.kind {
+                        Kind::Null => continue,
+                        Kind::Str if !n.escaped => {}
+                        _ => return None,
+                    }
+                    let s = doc.src.get(n.start as usize..n.end as usize)?;
+                    let mut escaped = std::mem::take(&mut self.scratch);
+                    escaped.clear();
+                    escaped.reserve(s.len() + 8);
+                    util::escape_javascript(s, &mut escaped);
+                    let fits = escaped.len() <= self.limits.max_output;
+                    if fits {
+                        // The call and its two arguments, then one step per replacement.
+                        steps += 3;
+                        let mut last = 0;
+                        for (k, start) in util::LiteralMatches::new(&escaped, lit).enumerate() {
+                            if *first_only && k >= 1 {
+                                break;
+                            }
+                            self.out
+                                .push_str(escaped.get(last..start).unwrap_or_default());
+                            self.out.push_str(rep);
+                            last = start + lit.len();
+                            steps += 1;
+                        }
+                        self.out.push_str(escaped.get(last..).unwrap_or_default());
+                    }
+                    self.scratch = escaped;
+                    if !fits {
+                        return None;
+                    }
+                }
+                Op::Loop { name, hint, body } => {
+                    // As `foreach` over `$var.name`: the node, the expression and the access;
+                    // nothing more unless it is an array (the loop over an object's values
+                    // is left to the nodes).
+                    steps += 3;
+                    let hint = self.hints.get_mut(*hint).unwrap_or(&mut none);
+                    let Some(c) = doc.member_hinted(item, name, hint) else {
+                        continue;
+                    };
+                    let n = doc.node(c);
+                    match n.kind {
+                        Kind::Arr => {}
+                        Kind::Obj => return None,
+                        _ => continue,
+                    }
+                    let len = n.len as usize;
+                    let count = len.min(self.limits.max_foreach);
+                    let mut cur = c + 1;
+                    for k in 0..count {
+                        let n = doc.node(cur);
+                        if n.kind != Kind::Obj {
+                            return None;
+                        }
+                        steps += match body.max_steps {
+                            Some(_) => run_ops(
+                                &body.ops,
+                                inst,
+                                cur,
+                                k + 1 < len,
+                                &mut self.out,
+                                &mut self.hints,
+                            ),
+                            None => 1 + self.run_general(&body.ops, inst, cur, k + 1 < len)?,
+                        };
+                        cur = n.next;
+                    }
+                    // The step that finds the array exhausted.
+                    steps += u64::from(count < self.limits.max_foreach);
+                }
+            }
+        }
+        Some(steps)
     }
 
     fn call_macro(&mut self, name: &str, args: &[Expr], literal: &str) -> RResult<Flow> {

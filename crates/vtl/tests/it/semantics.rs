@@ -575,3 +575,77 @@ fn printing_loops_over_json_arrays() {
     };
     assert_eq!(t.render_with_limits(&ctx, &limits).unwrap().output, "12");
 }
+
+#[test]
+fn compiled_loop_bodies_with_conditions_escapes_and_nested_loops() {
+    // The benchmark's order loop shape, over items the ops print and items they leave to the
+    // nodes (a number status, an escaped string, a non-object inner item, an object where an
+    // array is iterated, missing members).
+    let body = r#"{"l": [
+        {"id": 1, "st": "shipped", "t": "T1", "items": [{"a": 1}, {"a": 2}]},
+        {"id": 2, "st": "cancelled", "why": "it's", "items": []},
+        {"id": 3, "st": 7, "items": [{"a": 3}]},
+        {"id": 4, "st": "cancelled", "why": "q\"x'", "items": [{"a": 4}, 5]},
+        {"id": 5, "st": "cancelled", "items": {"k": {"a": 6}}},
+        {"id": 6, "st": "pending", "why": null, "items": null},
+        {"id": 7, "st": null}
+    ]}"#;
+    let ctx = request(body);
+    let template = concat!(
+        "#set($r = $input.path('$'))#foreach($o in $r.l)<$o.id:",
+        "#if($o.st == \"shipped\")S$o.t#elseif($o.st == \"cancelled\")",
+        "C$util.escapeJavaScript($o.why).replaceAll(\"\\\\'\",\"'\")#elseif($o.st != \"\")P#else N#end",
+        "[#foreach($i in $o.items)$i.a#if($foreach.hasNext),#end#end]",
+        ">#if($foreach.hasNext);#end#end $o $velocityCount"
+    );
+    assert_eq!(
+        render(template, &ctx),
+        // Unresolved references print nothing (AWS); a loop over an object takes its values.
+        "<1:ST1[1,2]>;<2:Cit's[]>;<3:P[3]>;<4:Cq\\\"x'[4,]>;<5:C[6]>;<6:P[]>;<7: N[]>  "
+    );
+    // `$util` replaced by the template: the nodes, not the ops.
+    let t = format!("#set($util = $input.path('$')){template}");
+    assert_eq!(
+        render(&t, &ctx),
+        "<1:ST1[1,2]>;<2:C[]>;<3:P[3]>;<4:C[4,]>;<5:C[6]>;<6:P[]>;<7: N[]>  "
+    );
+    // The loop limit applies to nested compiled loops too.
+    let limits = apigw_vtl::Limits {
+        max_foreach: 1,
+        ..Default::default()
+    };
+    let t = Template::parse(template).unwrap();
+    assert_eq!(
+        t.render_with_limits(&ctx, &limits).unwrap().output,
+        "<1:ST1[1,]>;  "
+    );
+}
+
+#[test]
+fn compiled_loop_escapes_are_bounded_as_values() {
+    // The escaped string (10 bytes) is longer than the replaced one (7): the output limit
+    // applies to it as when the nodes build it.
+    let ctx = request(r#"{"l": [{"s": "a'b'c'd"}]}"#);
+    let looped = Template::parse(
+        "#set($r = $input.path('$'))#foreach($i in $r.l)$util.escapeJavaScript($i.s).replaceAll(\"\\\\'\",\"'\")#end",
+    )
+    .unwrap();
+    let direct = Template::parse(
+        "#set($r = $input.path('$'))$util.escapeJavaScript($r.l[0].s).replaceAll(\"\\\\'\",\"'\")",
+    )
+    .unwrap();
+    for max_output in 1..=12 {
+        let limits = apigw_vtl::Limits {
+            max_output,
+            ..Default::default()
+        };
+        let a = looped.render_with_limits(&ctx, &limits).map(|r| r.output);
+        let b = direct.render_with_limits(&ctx, &limits).map(|r| r.output);
+        assert_eq!(
+            format!("{a:?}"),
+            format!("{b:?}"),
+            "max_output {max_output}"
+        );
+    }
+    assert_eq!(render(looped.source(), &ctx), "a'b'c'd");
+}
