@@ -205,30 +205,40 @@ async fn read_request(sock: &mut TcpStream, got: &mut Vec<u8>) -> Option<(String
 async fn raw_backend(
     script: fn(&str) -> Vec<Vec<u8>>,
 ) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    backend(move |mut sock, tx| async move {
+        let mut got = Vec::new();
+        while let Some((head, body)) = read_request(&mut sock, &mut got).await {
+            let path = head.split(' ').nth(1).unwrap_or("/").to_string();
+            let _ = tx.send(format!("{head}\r\n\r\n{body}"));
+            for piece in script(&path) {
+                if piece.is_empty() {
+                    // An empty piece: close the connection here.
+                    let _ = sock.shutdown().await;
+                    return;
+                }
+                if sock.write_all(&piece).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    })
+    .await
+}
+
+/// A backend on an ephemeral port running `conn` for each connection it accepts, with a sender
+/// for what the connection sees; returns its URL and the receiving end.
+async fn backend<F, Fut>(conn: F) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>)
+where
+    F: Fn(TcpStream, tokio::sync::mpsc::UnboundedSender<String>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let mut got = Vec::new();
-                while let Some((head, body)) = read_request(&mut sock, &mut got).await {
-                    let path = head.split(' ').nth(1).unwrap_or("/").to_string();
-                    let _ = tx.send(format!("{head}\r\n\r\n{body}"));
-                    for piece in script(&path) {
-                        if piece.is_empty() {
-                            // An empty piece: close the connection here.
-                            let _ = sock.shutdown().await;
-                            return;
-                        }
-                        if sock.write_all(&piece).await.is_err() {
-                            return;
-                        }
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                }
-            });
+        while let Ok((sock, _)) = listener.accept().await {
+            tokio::spawn(conn(sock, tx.clone()));
         }
     });
     (url, rx)
@@ -466,32 +476,24 @@ async fn connections_handed_between_workers_keep_serving() {
 /// idle keep-alive connection just as a request arrives, looks like. Sends each request's
 /// method and path as it reads it.
 async fn closing_backend() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let mut got = Vec::new();
-                for n in 0.. {
-                    let Some((head, _)) = read_request(&mut sock, &mut got).await else {
-                        return;
-                    };
-                    let line = head.lines().next().unwrap_or_default();
-                    let _ = tx.send(line.rsplit_once(' ').map_or(line, |(l, _)| l).to_string());
-                    if n == 1 {
-                        return;
-                    }
-                    let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-                    if sock.write_all(answer).await.is_err() {
-                        return;
-                    }
-                }
-            });
+    backend(|mut sock, tx| async move {
+        let mut got = Vec::new();
+        for n in 0.. {
+            let Some((head, _)) = read_request(&mut sock, &mut got).await else {
+                return;
+            };
+            let line = head.lines().next().unwrap_or_default();
+            let _ = tx.send(line.rsplit_once(' ').map_or(line, |(l, _)| l).to_string());
+            if n == 1 {
+                return;
+            }
+            let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+            if sock.write_all(answer).await.is_err() {
+                return;
+            }
         }
-    });
-    (url, rx)
+    })
+    .await
 }
 
 /// A reused backend connection that closes with no answer: a GET goes out again on a new
