@@ -184,8 +184,8 @@ pub async fn invoke(
 }
 
 /// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
-/// dropped, URI replaced), and both bodies go through this thread's backend connection pool
-/// (`pool.rs`) without copies.
+/// dropped; the backend's target goes beside them, the parts' URI is not read), and both
+/// bodies go through this thread's backend connection pool (`pool.rs`) without copies.
 async fn via_pool(
     mut parts: axum::http::request::Parts,
     body: Body,
@@ -193,15 +193,13 @@ async fn via_pool(
     method: axum::http::Method,
     timeout: Duration,
 ) -> Result<Response<Body>, GatewayError> {
+    let invalid = || GatewayError::config("integration URI is not a valid URL");
     let parsed: axum::http::Uri;
     let target = match super::pool::Target::parse(&url) {
         Some(t) => t,
         None => {
-            parsed = url
-                .parse()
-                .map_err(|_| GatewayError::config("integration URI is not a valid URL"))?;
-            super::pool::Target::from_uri(&parsed)
-                .map_err(|_| GatewayError::config("integration URI is not a valid URL"))?
+            parsed = url.parse().map_err(|_| invalid())?;
+            super::pool::Target::from_uri(&parsed).map_err(|_| invalid())?
         }
     };
     parts.method = method;
