@@ -56,6 +56,12 @@ impl Client {
         self.conn.write_all(bytes).await.unwrap();
     }
 
+    /// Send a request without headers but `Host` or a body.
+    async fn request(&mut self, method: &str, target: &str) {
+        self.send(format!("{method} {target} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await;
+    }
+
     /// Read more; false at end of stream.
     async fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 8192];
@@ -336,12 +342,10 @@ async fn unusual_requests_are_answered_by_hyper() {
     let stage = api(&s, &backend).await;
     // HEAD: the length of the GET answer, no body; then a GET on the same connection.
     let mut c = Client::connect(&s.url).await;
-    c.send(format!("HEAD {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-        .await;
+    c.request("HEAD", &format!("{stage}/m")).await;
     let head = c.answer(true).await;
     assert_eq!(head.status(), 403, "{head:?}"); // HEAD is not GET (no HEAD method)
-    c.send(format!("GET {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-        .await;
+    c.request("GET", &format!("{stage}/m")).await;
     assert_eq!(c.answer(false).await.body, b"{\"ok\":true}");
     // Expect: 100-continue: the interim answer, then the real one once the body is sent.
     c.send(
@@ -383,29 +387,29 @@ async fn backend_answers_in_every_framing() {
     let (backend, mut seen) = raw_backend(script).await;
     let stage = api(&s, &backend).await;
     let mut c = Client::connect(&s.url).await;
-    let get = |path: &str| format!("GET {stage}{path} HTTP/1.1\r\nHost: x\r\n\r\n");
-    c.send(get("/chunked").as_bytes()).await;
+    let target = |path: &str| format!("{stage}{path}");
+    c.request("GET", &target("/chunked")).await;
     let a = c.answer(false).await;
     assert_eq!(a.status(), 200);
     assert_eq!(a.body, b"hello world");
     assert_eq!(a.header("x-up"), Some("1"));
     assert_eq!(a.header("transfer-encoding"), Some("chunked"));
-    c.send(get("/until-close").as_bytes()).await;
+    c.request("GET", &target("/until-close")).await;
     let a = c.answer(false).await;
     assert_eq!(a.body, b"first second");
-    c.send(get("/http10").as_bytes()).await;
+    c.request("GET", &target("/http10")).await;
     let a = c.answer(false).await;
     assert_eq!((a.status(), a.body.as_slice()), (201, &b"v1.0"[..]));
-    c.send(get("/continue").as_bytes()).await;
+    c.request("GET", &target("/continue")).await;
     let a = c.answer(false).await;
     assert_eq!((a.status(), a.body.as_slice()), (202, &b"ok"[..]));
-    c.send(get("/empty").as_bytes()).await;
+    c.request("GET", &target("/empty")).await;
     let a = c.answer(false).await;
     assert_eq!(a.status(), 204);
     assert_eq!(a.header("x-up"), Some("1"));
     assert_eq!(a.header("content-length"), None);
     // After all that, the client connection still serves.
-    c.send(get("/again").as_bytes()).await;
+    c.request("GET", &target("/again")).await;
     assert_eq!(c.answer(false).await.body, b"split-len");
     for _ in 0..6 {
         assert!(seen.recv().await.is_some());
@@ -420,13 +424,10 @@ async fn shutdown_closes_idle_connections() {
     let (backend, _seen) = raw_backend(script).await;
     let stage = api(&s, &backend).await;
     let mut fast = Client::connect(&s.url).await;
-    fast.send(format!("GET {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-        .await;
+    fast.request("GET", &format!("{stage}/m")).await;
     assert_eq!(fast.answer(false).await.status(), 200);
     let mut handed_over = Client::connect(&s.url).await;
-    handed_over
-        .send(format!("HEAD {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-        .await;
+    handed_over.request("HEAD", &format!("{stage}/m")).await;
     assert_eq!(handed_over.answer(true).await.status(), 403);
     let started = std::time::Instant::now();
     let stopping = tokio::task::spawn_blocking(move || s.stop());
@@ -453,8 +454,7 @@ async fn connections_handed_between_workers_keep_serving() {
     }
     for round in 0..3 {
         for c in &mut clients {
-            c.send(format!("GET {stage}/m HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-                .await;
+            c.request("GET", &format!("{stage}/m")).await;
         }
         for (i, c) in clients.iter_mut().enumerate() {
             let a = c.answer(false).await;
@@ -462,8 +462,7 @@ async fn connections_handed_between_workers_keep_serving() {
             assert_eq!(a.body, b"{\"ok\":true}");
         }
         for c in &mut clients {
-            c.send(format!("GET {stage}/plain HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-                .await;
+            c.request("GET", &format!("{stage}/plain")).await;
         }
         for c in &mut clients {
             assert_eq!(c.answer(false).await.body, b"split-len");
@@ -506,12 +505,10 @@ async fn only_idempotent_requests_are_sent_again_after_a_closed_connection() {
     let (backend, mut seen) = closing_backend().await;
     let stage = api(&s, &backend).await;
     let mut c = Client::connect(&s.url).await;
-    c.send(format!("GET {stage}/first HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-        .await;
+    c.request("GET", &format!("{stage}/first")).await;
     assert_eq!(c.answer(false).await.body, b"ok");
     // The pooled connection's second request: closed on, then sent again on a new one.
-    c.send(format!("GET {stage}/again HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
-        .await;
+    c.request("GET", &format!("{stage}/again")).await;
     let a = c.answer(false).await;
     assert_eq!((a.status(), a.body.as_slice()), (200, &b"ok"[..]));
     // The new connection's second request, a POST: not sent twice.
