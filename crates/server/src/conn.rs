@@ -191,7 +191,9 @@ impl Framing {
             if name.eq_ignore_ascii_case(b"content-length") {
                 length = apigw_data::headers::content_length(value);
             } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-                chunked = value.to_ascii_lowercase().ends_with(b"chunked");
+                if let Some(last) = apigw_data::headers::chunked_last(value) {
+                    chunked = last;
+                }
             } else if name.eq_ignore_ascii_case(b"upgrade") {
                 upgrade = true;
             }

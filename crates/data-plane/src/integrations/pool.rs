@@ -454,7 +454,7 @@ impl Framed {
         let mut f = Self::default();
         for h in headers {
             let name = h.name.as_bytes();
-            let mut values = crate::headers::elements(h.value);
+            let values = crate::headers::elements(h.value);
             if name.eq_ignore_ascii_case(b"connection") {
                 for t in values {
                     f.connection_close |= t.eq_ignore_ascii_case(b"close");
@@ -462,8 +462,8 @@ impl Framed {
                 }
             } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
                 f.transfer_encoding = true;
-                if let Some(last) = values.rfind(|t| !t.is_empty()) {
-                    f.chunked_last = last.eq_ignore_ascii_case(b"chunked");
+                if let Some(chunked) = crate::headers::chunked_last(h.value) {
+                    f.chunked_last = chunked;
                 }
             } else if name.eq_ignore_ascii_case(b"content-length") {
                 for part in values {
