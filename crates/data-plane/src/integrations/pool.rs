@@ -52,6 +52,63 @@ thread_local! {
     static IDLE: RefCell<HashMap<Arc<str>, Vec<Conn>>> = RefCell::new(HashMap::default());
 }
 
+/// What `parse_head` keeps between a connection's responses.
+#[derive(Default)]
+struct Scratch {
+    /// Each kept header's (renamed) name and where its value lies in the head: reused, so a
+    /// response allocates no list.
+    fields: Vec<(HeaderName, std::ops::Range<usize>)>,
+    /// Header names seen on this connection, as sent and as renamed.
+    names: Names,
+}
+
+/// The most header names a connection remembers.
+const MAX_NAMES: usize = 32;
+
+/// Response header names seen on one connection, parsed and renamed. A backend sends the same
+/// names in the same order in every answer, so matching the bytes here skips parsing each into
+/// a `HeaderName` and renaming it (~0.2k instructions a header).
+#[derive(Default)]
+struct Names {
+    /// The renaming the names below went through.
+    rename: Option<Rename>,
+    seen: Vec<(Box<[u8]>, Option<HeaderName>)>,
+}
+
+impl Names {
+    /// The renamed name of the `i`th header, `raw` as sent (`None`: dropped).
+    fn get(
+        &mut self,
+        i: usize,
+        raw: &[u8],
+        rename: Rename,
+    ) -> Result<Option<HeaderName>, PoolError> {
+        if !self.rename.is_some_and(|r| std::ptr::fn_addr_eq(r, rename)) {
+            self.seen.clear();
+            self.rename = Some(rename);
+        }
+        // Where it was last time first, then anywhere.
+        let hit = match self.seen.get(i) {
+            Some((b, n)) if **b == *raw => Some(n),
+            _ => self.seen.iter().find(|(b, _)| **b == *raw).map(|(_, n)| n),
+        };
+        if let Some(name) = hit {
+            return Ok(name.clone());
+        }
+        let name =
+            HeaderName::from_bytes(raw).map_err(|_| PoolError::Malformed("bad header name"))?;
+        let renamed = rename(name);
+        if self.seen.len() < MAX_NAMES {
+            self.seen.push((raw.into(), renamed.clone()));
+        }
+        Ok(renamed)
+    }
+}
+
+/// Room left in a response's header map for the headers the gateway adds to every answer
+/// (`x-amzn-RequestId`, `x-amz-apigw-id`), so adding them does not grow the map.
+const ADDED_HEADERS: usize = 2;
+
 /// How response header names are renamed on their way into the map (`None` drops one).
 pub type Rename = fn(HeaderName) -> Option<HeaderName>;
 
@@ -59,6 +116,8 @@ pub type Rename = fn(HeaderName) -> Option<HeaderName>;
 struct Conn {
     stream: TcpStream,
     buf: BytesMut,
+    /// Kept with the connection for `parse_head`.
+    scratch: Scratch,
     /// The pool it goes back to (the backend's authority).
     key: Arc<str>,
 }
@@ -402,7 +461,7 @@ async fn stream_body(
 async fn read_head(conn: &mut Conn, head_request: bool, rename: Rename) -> Result<Answer, Failed> {
     loop {
         if !conn.buf.is_empty() {
-            match parse_head(&mut conn.buf, head_request, rename)? {
+            match parse_head(&mut conn.buf, &mut conn.scratch, head_request, rename)? {
                 Head::Final(answer) => return Ok(answer),
                 Head::Informational => continue,
                 Head::Incomplete => {}
@@ -490,7 +549,12 @@ enum Head {
 
 /// Parse a response head at the start of `buf`, consuming it when complete. Each header name
 /// goes through `rename` (`None` drops the header) on its way into the map.
-fn parse_head(buf: &mut BytesMut, head_request: bool, rename: Rename) -> Result<Head, PoolError> {
+fn parse_head(
+    buf: &mut BytesMut,
+    scratch: &mut Scratch,
+    head_request: bool,
+    rename: Rename,
+) -> Result<Head, PoolError> {
     // Uninitialised slots: zeroing a hundred of them cost more than parsing a short head.
     let mut slots = [const { std::mem::MaybeUninit::uninit() }; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut []);
@@ -544,19 +608,17 @@ fn parse_head(buf: &mut BytesMut, head_request: bool, rename: Rename) -> Result<
         Framing::Close
     };
     let base = buf.as_ptr() as usize;
-    let mut fields: Vec<(HeaderName, std::ops::Range<usize>)> =
-        Vec::with_capacity(res.headers.len());
-    for h in res.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| PoolError::Malformed("bad header name"))?;
-        if let Some(name) = rename(name) {
+    let Scratch { fields, names } = scratch;
+    fields.clear();
+    for (i, h) in res.headers.iter().enumerate() {
+        if let Some(name) = names.get(i, h.name.as_bytes(), rename)? {
             let start = h.value.as_ptr() as usize - base;
             fields.push((name, start..start + h.value.len()));
         }
     }
     let head = buf.split_to(len).freeze();
-    let mut headers = HeaderMap::with_capacity(fields.len());
-    for (name, range) in fields {
+    let mut headers = HeaderMap::with_capacity(fields.len() + ADDED_HEADERS);
+    for (name, range) in fields.drain(..) {
         let value = HeaderValue::from_maybe_shared(head.slice(range))
             .map_err(|_| PoolError::Malformed("bad header value"))?;
         headers.append(name, value);
@@ -583,6 +645,7 @@ async fn connect(target: &Target<'_>) -> Result<Conn, PoolError> {
     Ok(Conn {
         stream,
         buf: BytesMut::with_capacity(READ_SIZE),
+        scratch: Scratch::default(),
         key: target.authority.into(),
     })
 }
@@ -882,7 +945,7 @@ mod tests {
 
     fn answer(wire: &[u8], head_request: bool) -> Answer {
         let mut buf = BytesMut::from(wire);
-        match parse_head(&mut buf, head_request, Some).unwrap() {
+        match parse_head(&mut buf, &mut Scratch::default(), head_request, Some).unwrap() {
             Head::Final(a) => a,
             _ => panic!("not a final head"),
         }
@@ -921,19 +984,59 @@ mod tests {
         assert!(!a.keep_alive && a.response.version() == Version::HTTP_10);
         let mut buf = BytesMut::from(&b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"[..]);
         assert!(matches!(
-            parse_head(&mut buf, false, Some),
+            parse_head(&mut buf, &mut Scratch::default(), false, Some),
             Ok(Head::Informational)
         ));
         assert!(matches!(
-            parse_head(&mut buf, false, Some),
+            parse_head(&mut buf, &mut Scratch::default(), false, Some),
             Ok(Head::Incomplete)
         ));
         let mut buf = BytesMut::from(
             &b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"[..],
         );
-        assert!(parse_head(&mut buf, false, Some).is_err());
+        assert!(parse_head(&mut buf, &mut Scratch::default(), false, Some).is_err());
         let mut buf = BytesMut::from(&b"garbage\r\n\r\n"[..]);
-        assert!(parse_head(&mut buf, false, Some).is_err());
+        assert!(parse_head(&mut buf, &mut Scratch::default(), false, Some).is_err());
+    }
+
+    #[test]
+    fn header_names_remembered_per_connection_come_out_as_parsed() {
+        // Drops `server`, renames the rest to `x-renamed`.
+        fn drop_server(name: HeaderName) -> Option<HeaderName> {
+            (name != header::SERVER).then(|| HeaderName::from_static("x-renamed"))
+        }
+        let names = |s: &mut Scratch, wire: &[u8], rename: Rename| {
+            let mut buf = BytesMut::from(wire);
+            let Ok(Head::Final(a)) = parse_head(&mut buf, s, false, rename) else {
+                panic!("not a final head");
+            };
+            let h = a.response.headers();
+            h.keys()
+                .map(|n| (n.to_string(), h.get_all(n).iter().count()))
+                .collect::<Vec<_>>()
+        };
+        let mut s = Scratch::default();
+        let first = b"HTTP/1.1 200 OK\r\nServer: a\r\nX-One: 1\r\nx-one: 2\r\n\r\n";
+        let want = vec![("server".to_string(), 1), ("x-one".to_string(), 2)];
+        assert_eq!(names(&mut s, first, Some), want);
+        // Again from memory, then in another order, with a new name, and past the limit.
+        assert_eq!(names(&mut s, first, Some), want);
+        let other = b"HTTP/1.1 200 OK\r\nx-one: 2\r\nX-Two: 3\r\nServer: a\r\n\r\n";
+        let got = names(&mut s, other, Some);
+        assert_eq!(got.len(), 3);
+        assert!(got.contains(&("x-two".to_string(), 1)) && got.contains(&("x-one".to_string(), 1)));
+        let many: String = (0..MAX_NAMES + 5)
+            .map(|i| format!("X-H{i}: v\r\n"))
+            .collect();
+        let wire = format!("HTTP/1.1 200 OK\r\n{many}\r\n");
+        assert_eq!(names(&mut s, wire.as_bytes(), Some).len(), MAX_NAMES + 5);
+        assert_eq!(names(&mut s, wire.as_bytes(), Some).len(), MAX_NAMES + 5);
+        // Another renaming forgets what the first made of the same bytes.
+        assert_eq!(
+            names(&mut s, first, drop_server),
+            vec![("x-renamed".to_string(), 2)]
+        );
+        assert_eq!(names(&mut s, first, Some), want);
     }
 
     #[test]
