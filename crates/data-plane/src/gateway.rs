@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, Request, Response};
 use apigw_model::{Integration, Method, Resource, Scope, Stage};
 
 use crate::addressing::Target;
-use crate::context::RequestInfo;
+use crate::context::{Client, RequestInfo};
 use crate::deployment::{CompiledDeployment, DeployedStage};
 use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
 use crate::integrations;
@@ -122,9 +122,9 @@ pub struct Invocation<'a> {
     /// The API id as created.
     pub api_id: &'a str,
     /// `$context.requestId`, also sent as `x-amzn-RequestId`.
-    pub request_id: String,
+    pub request_id: &'a str,
     /// `$context.extendedRequestId`, also sent as `x-amz-apigw-id`.
-    pub extended_request_id: String,
+    pub extended_request_id: &'a str,
     /// The stage served.
     pub stage: &'a DeployedStage,
     /// The matched resource.
@@ -137,6 +137,8 @@ pub struct Invocation<'a> {
     pub api_key: Option<KeyIdentity>,
     /// What the method's Lambda authorizer allowed (`$context.authorizer`).
     pub authorizer: Option<crate::authorizer::Authorized>,
+    /// The connection the request came on, when the server said.
+    pub client: Option<&'a Client>,
 }
 
 impl Gateway {
@@ -278,20 +280,14 @@ impl Gateway {
         target: Target<'_>,
         region_hint: Option<&str>,
         req: Request<Body>,
+        client: Option<&Client>,
     ) -> Response<Body> {
         let started = std::time::Instant::now();
         let request_id = crate::ids::request_id();
         let extended = crate::ids::extended_request_id();
         let mut scope = ErrorScope::new(&request_id, &extended);
         let result = self
-            .execute(
-                &target,
-                region_hint,
-                req,
-                &request_id,
-                &extended,
-                &mut scope,
-            )
+            .execute(&target, region_hint, req, client, &mut scope)
             .await;
         let mut res = match result {
             Ok(r) => r,
@@ -302,19 +298,27 @@ impl Gateway {
                 res
             }
         };
+        self.log_access(&scope, &res, started);
+        // The scope borrowed the ids; now their own buffers become the header values (their
+        // capacity is their length, so `Bytes::from` copies nothing).
+        drop(scope);
         let h = res.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&request_id) {
+        if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(request_id)) {
             h.insert(crate::headers::X_AMZN_REQUEST_ID, v);
         }
-        if let Ok(v) = HeaderValue::from_str(&extended) {
+        if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(extended)) {
             h.insert(crate::headers::X_AMZ_APIGW_ID, v);
         }
-        self.log_access(&scope, &res, started);
         res
     }
 
     /// Send the request's access log line, when its stage logs access.
-    fn log_access(&self, scope: &ErrorScope, res: &Response<Body>, started: std::time::Instant) {
+    fn log_access(
+        &self,
+        scope: &ErrorScope<'_>,
+        res: &Response<Body>,
+        started: std::time::Instant,
+    ) {
         let (Some(sink), Some(stage)) = (&self.access_logs, &scope.stage) else {
             return;
         };
@@ -329,8 +333,8 @@ impl Gateway {
                 .and_then(|v| crate::headers::content_length(v.as_bytes()))
         });
         let record = crate::access_log::Record {
-            request_id: &scope.request_id,
-            extended_request_id: &scope.extended_request_id,
+            request_id: scope.request_id,
+            extended_request_id: scope.extended_request_id,
             time,
             http_method: &scope.http_method,
             resource: scope
@@ -370,10 +374,10 @@ impl Gateway {
         target: &Target<'_>,
         region_hint: Option<&str>,
         req: Request<Body>,
-        request_id: &str,
-        extended: &str,
-        scope: &mut ErrorScope,
+        client: Option<&Client>,
+        scope: &mut ErrorScope<'_>,
     ) -> Result<Response<Body>, GatewayError> {
+        let (request_id, extended) = (scope.request_id, scope.extended_request_id);
         // Phase 1: which API and stage.
         let api = self.lookup(target.api_id, region_hint).ok_or_else(|| {
             GatewayError::new(
@@ -395,7 +399,7 @@ impl Gateway {
         }
         scope.stage = Some(stage.clone());
         if scope.wants_details() {
-            scope.capture(&api.scope.account, &api.api_id, target.path, &req);
+            scope.capture(&api.scope.account, &api.api_id, target.path, &req, client);
         }
         // Phase 2: route and method.
         let deployment = &stage.deployment;
@@ -413,14 +417,15 @@ impl Gateway {
         let mut inv = Invocation {
             scope: &api.scope,
             api_id: &api.api_id,
-            request_id: request_id.to_string(),
-            extended_request_id: extended.to_string(),
+            request_id,
+            extended_request_id: extended,
             stage,
             resource,
             method,
             path_params: m.params,
             api_key: None,
             authorizer: None,
+            client,
         };
         // Phase 3: the authorizer.
         if matches!(
@@ -432,7 +437,7 @@ impl Gateway {
                 .as_deref()
                 .and_then(|id| deployment.authorizers.get(id))
                 .ok_or_else(|| GatewayError::config("the method's authorizer is not deployed"))?;
-            let head = request_head(target.path, &req, Vec::new());
+            let head = request_head(target.path, &req, inv.client, Vec::new());
             // Boxed, as the other rarer arms below: the request future stays small for the
             // common MOCK and HTTP_PROXY paths (it is moved a few times per request).
             inv.authorizer = Some(Box::pin(authorizer.authorize(self, &inv, &head)).await?);
@@ -488,11 +493,11 @@ impl Gateway {
                 integrations::mock::invoke(inv, integration, &head, &bytes, target.path)
             }
             "HTTP" => {
-                let info = request_info(target.path, req).await?;
+                let info = request_info(target.path, req, inv.client).await?;
                 Box::pin(integrations::http::invoke(self, inv, integration, &info)).await
             }
             "AWS" if integrations::lambda_custom::is_lambda(integration) => {
-                let info = request_info(target.path, req).await?;
+                let info = request_info(target.path, req, inv.client).await?;
                 Box::pin(integrations::lambda_custom::invoke(
                     self,
                     inv,
@@ -502,7 +507,7 @@ impl Gateway {
                 .await
             }
             "AWS_PROXY" => {
-                let (info, body) = buffer_request(target.path, req).await?;
+                let (info, body) = buffer_request(target.path, req, inv.client).await?;
                 Box::pin(integrations::lambda::invoke(
                     self,
                     inv,
@@ -595,8 +600,12 @@ fn throttled() -> GatewayError {
 }
 
 /// Buffer a request into the form templates read (bodies over 10 MB answer 413).
-async fn request_info(path: &str, req: Request<Body>) -> Result<RequestInfo, GatewayError> {
-    Ok(buffer_request(path, req).await?.0)
+async fn request_info(
+    path: &str,
+    req: Request<Body>,
+    client: Option<&Client>,
+) -> Result<RequestInfo, GatewayError> {
+    Ok(buffer_request(path, req, client).await?.0)
 }
 
 /// Buffer a request: the form templates read, and the body's bytes (bodies over 10 MB answer
@@ -604,10 +613,16 @@ async fn request_info(path: &str, req: Request<Body>) -> Result<RequestInfo, Gat
 async fn buffer_request(
     path: &str,
     req: Request<Body>,
+    client: Option<&Client>,
 ) -> Result<(RequestInfo, bytes::Bytes), GatewayError> {
     let (parts, body) = req.into_parts();
     let bytes = read_body(body).await?;
-    let info = request_head(path, &Request::from_parts(parts, ()), bytes.to_vec());
+    let info = request_head(
+        path,
+        &Request::from_parts(parts, ()),
+        client,
+        bytes.to_vec(),
+    );
     Ok((info, bytes))
 }
 
@@ -619,11 +634,14 @@ pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> 
 }
 
 /// What templates and authorizers read of a request, from its head (`body` as given).
-pub(crate) fn request_head<B>(path: &str, req: &Request<B>, body: Vec<u8>) -> RequestInfo {
-    let source_ip = crate::context::Client::of(req)
-        .map_or_else(|| "127.0.0.1".to_string(), |c| ip_text(c.addr.ip()));
-    let headers =
-        crate::context::header_pairs(req.headers(), crate::context::Client::header_names(req));
+pub(crate) fn request_head<B>(
+    path: &str,
+    req: &Request<B>,
+    client: Option<&Client>,
+    body: Vec<u8>,
+) -> RequestInfo {
+    let source_ip = client.map_or_else(|| "127.0.0.1".to_string(), |c| ip_text(c.addr.ip()));
+    let headers = crate::context::header_pairs(req.headers(), Client::header_names(client));
     let host = req
         .headers()
         .get(axum::http::header::HOST)

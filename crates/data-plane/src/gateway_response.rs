@@ -374,9 +374,9 @@ impl GatewayResponses {
     }
 
     /// Render `err` for a request that failed with what `scope` knows about it.
-    pub fn render(&self, err: &GatewayError, scope: &ErrorScope) -> Response<Body> {
+    pub fn render(&self, err: &GatewayError, scope: &ErrorScope<'_>) -> Response<Body> {
         let Some(custom) = self.lookup(err.kind) else {
-            return err.render_default(&scope.request_id);
+            return err.render_default(scope.request_id);
         };
         let status = custom.status.unwrap_or_else(|| err.default_status());
         let ctx = scope.vtl_context(err);
@@ -400,7 +400,7 @@ impl GatewayResponses {
                 }
             }
         };
-        let mut res = err.response(status, content_type, body, &scope.request_id);
+        let mut res = err.response(status, content_type, body, scope.request_id);
         let h = res.headers_mut();
         for (name, expr) in &custom.headers {
             let Some(v) = scope.source_value(expr, &ctx) else {
@@ -420,11 +420,11 @@ impl GatewayResponses {
 /// What the pipeline knew about a request when it failed: the stage (once found) and, when
 /// the deployment customises gateway responses, the request's parameters and resource.
 #[derive(Debug, Default)]
-pub struct ErrorScope {
+pub struct ErrorScope<'a> {
     /// `$context.requestId`.
-    pub request_id: String,
+    pub request_id: &'a str,
     /// `$context.extendedRequestId`.
-    pub extended_request_id: String,
+    pub extended_request_id: &'a str,
     /// The account of the API, once found.
     pub account_id: Option<String>,
     /// The API id, once found.
@@ -459,12 +459,12 @@ pub struct ErrorScope {
     pub error: Option<GatewayError>,
 }
 
-impl ErrorScope {
+impl<'a> ErrorScope<'a> {
     /// A scope for a request with these ids.
-    pub fn new(request_id: &str, extended_request_id: &str) -> Self {
+    pub fn new(request_id: &'a str, extended_request_id: &'a str) -> Self {
         Self {
-            request_id: request_id.to_string(),
-            extended_request_id: extended_request_id.to_string(),
+            request_id,
+            extended_request_id,
             ..Self::default()
         }
     }
@@ -486,20 +486,22 @@ impl ErrorScope {
         api_id: &str,
         path: &str,
         req: &axum::http::Request<Body>,
+        client: Option<&crate::context::Client>,
     ) {
         self.account_id = Some(account_id.to_string());
         self.api_id = Some(api_id.to_string());
         self.http_method = req.method().to_string();
         self.path = path.to_string();
-        self.headers =
-            crate::context::header_pairs(req.headers(), crate::context::Client::header_names(req));
+        self.headers = crate::context::header_pairs(
+            req.headers(),
+            crate::context::Client::header_names(client),
+        );
         self.query = req
             .uri()
             .query()
             .map(crate::gateway::percent_pairs)
             .unwrap_or_default();
-        self.source_ip =
-            crate::context::Client::of(req).map(|c| crate::gateway::ip_text(c.addr.ip()));
+        self.source_ip = client.map(|c| crate::gateway::ip_text(c.addr.ip()));
         self.protocol = match req.version() {
             axum::http::Version::HTTP_10 => "HTTP/1.0",
             axum::http::Version::HTTP_2 => "HTTP/2.0",
@@ -511,7 +513,7 @@ impl ErrorScope {
     pub fn render(&self, err: &GatewayError) -> Response<Body> {
         match &self.stage {
             Some(s) => s.deployment.gateway_responses.render(err, self),
-            None => err.render_default(&self.request_id),
+            None => err.render_default(self.request_id),
         }
     }
 

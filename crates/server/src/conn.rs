@@ -371,15 +371,15 @@ async fn serve_hyper(
         inner: stream,
         framing: Framing::new(queue.clone()),
     });
-    let service =
-        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            let header_names = queue.lock().ok().and_then(|mut q| q.pop_front());
-            req.extensions_mut().insert(Client { addr, header_names });
-            let app = app.clone();
-            async move {
-                Ok::<_, std::convert::Infallible>(app.call(req.map(axum::body::Body::new)).await)
-            }
-        });
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let header_names = queue.lock().ok().and_then(|mut q| q.pop_front());
+        let client = Client { addr, header_names };
+        let app = app.clone();
+        async move {
+            let req = req.map(axum::body::Body::new);
+            Ok::<_, std::convert::Infallible>(app.call(req, Some(&client)).await)
+        }
+    });
     let builder = auto::Builder::new(TokioExecutor::new());
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);

@@ -15,6 +15,7 @@ use tower::ServiceExt;
 use std::sync::Arc;
 
 use apigw_control::{query_protocol, AppState};
+use apigw_data::context::Client;
 use apigw_data::{addressing, Gateway};
 
 use crate::publisher::Publisher;
@@ -59,8 +60,8 @@ pub fn app(shared: Shared) -> App {
 }
 
 impl App {
-    /// Answer one request.
-    pub async fn call(&self, req: Request) -> Response {
+    /// Answer one request; `client` is the connection it came on, when the server knows it.
+    pub async fn call(&self, req: Request, client: Option<&Client>) -> Response {
         // Cheap clones (reference-counted bytes), so the target can borrow while `req` moves.
         let uri = req.uri().clone();
         let host = req.headers().get(HOST).cloned();
@@ -70,7 +71,7 @@ impl App {
             let region = host
                 .filter(|h| addressing::api_id_from_host(h).is_some())
                 .and_then(region_of_host);
-            return self.gateway.handle(target, region, req).await;
+            return self.gateway.handle(target, region, req, client).await;
         }
         match self.control.clone().oneshot(req).await {
             Ok(r) => r,

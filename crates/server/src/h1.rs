@@ -117,7 +117,7 @@ pub async fn serve(
         let close = head.close;
         let head_bytes = buf.split_to(head.len).freeze();
         let body = buf.split_to(head.body).freeze();
-        let Some(req) = request(&head, &head_bytes, body, addr) else {
+        let Some((req, client)) = request(&head, &head_bytes, body, addr) else {
             // Something hyper would also refuse (a target `Uri` does not accept, a header value
             // `HeaderValue` does not): answer as hyper does and close.
             let _ = stream.write_all(BAD_REQUEST).await;
@@ -125,7 +125,7 @@ pub async fn serve(
             return End::Closed;
         };
         drop(head_bytes);
-        let res = app.call(req).await;
+        let res = app.call(req, Some(&client)).await;
         match respond(&mut stream, &mut out, res, close).await {
             Ok(true) if !*stop.borrow() => {}
             // The answer's last bytes are followed by a FIN, not left to the drop.
@@ -225,9 +225,14 @@ fn parse(buf: &[u8]) -> Parsed {
     })
 }
 
-/// Build the request the application sees: headers lower-cased in the map, the client's
-/// spelling of the names kept in [`OriginalHeaderNames`].
-fn request(head: &Head, bytes: &Bytes, body: Bytes, addr: SocketAddr) -> Option<Request<Body>> {
+/// Build the request the application sees, headers lower-cased in the map, and its [`Client`]
+/// with the client's spelling of the names in [`OriginalHeaderNames`].
+fn request(
+    head: &Head,
+    bytes: &Bytes,
+    body: Bytes,
+    addr: SocketAddr,
+) -> Option<(Request<Body>, Client)> {
     let uri = Uri::from_maybe_shared(bytes.slice(head.path.clone())).ok()?;
     let mut headers = HeaderMap::with_capacity(head.fields.len());
     let mut names = String::with_capacity(head.fields.len() * 16);
@@ -251,11 +256,11 @@ fn request(head: &Head, bytes: &Bytes, body: Bytes, addr: SocketAddr) -> Option<
     *req.method_mut() = head.method.clone();
     *req.uri_mut() = uri;
     *req.headers_mut() = headers;
-    req.extensions_mut().insert(Client {
+    let client = Client {
         addr,
         header_names: Some(OriginalHeaderNames(names)),
-    });
-    Some(req)
+    };
+    Some((req, client))
 }
 
 /// How the body of a response is framed on the wire.
@@ -459,7 +464,7 @@ mod tests {
         assert!(!h.close);
         let names: Vec<&[u8]> = h.fields.iter().map(|(n, _)| &text[n.clone()]).collect();
         assert_eq!(names, vec![&b"Host"[..], b"Content-Length", b"X-Api-Key"]);
-        let req = request(
+        let (req, client) = request(
             &h,
             &Bytes::from_static(text),
             Bytes::from_static(b"abc"),
@@ -469,7 +474,7 @@ mod tests {
         assert_eq!(req.uri().query(), Some("b=1"));
         assert_eq!(req.headers()["x-api-key"], "k");
         assert_eq!(
-            Client::header_names(&req).unwrap().0,
+            Client::header_names(Some(&client)).unwrap().0,
             "Host\nContent-Length\nX-Api-Key"
         );
         assert!(head(b"GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").close);

@@ -93,7 +93,7 @@ pub fn invoke(
     // The template view of the request is built only if a template reads it: a MOCK with
     // constant templates (CORS preflights, stubs) answers from the head alone.
     let info: OnceCell<RequestInfo> = OnceCell::new();
-    let req = || info.get_or_init(|| request_head(path, head, body.to_vec()));
+    let req = || info.get_or_init(|| request_head(path, head, inv.client, body.to_vec()));
     let mut ctx = LazyContext::new(|| {
         let req = req();
         vtl_context(
