@@ -33,6 +33,11 @@ pub struct Config {
     /// Worker threads serving requests (one single-threaded runtime each); default: one per core.
     #[arg(long, env = "APIGW_WORKERS")]
     pub workers: Option<usize>,
+    /// How the kernel schedules the workers: `batch` (`SCHED_BATCH`: a woken worker does not
+    /// preempt the client or backend sharing its core, so each runs its batch; faster when
+    /// they share the cores) or `normal` (the kernel's default).
+    #[arg(long, env = "APIGW_WORKER_POLICY", value_enum, default_value = "batch")]
+    pub worker_policy: crate::sched::WorkerPolicy,
     /// The account-level throttle, per account and region: `aws` (AWS's default, 10,000
     /// requests per second with a burst of 5,000), `off` (none, for load tests through the
     /// emulator), or `RATE/BURST` (e.g. `100/50`). Usage-plan and stage throttles always apply.

@@ -12,6 +12,7 @@ pub mod conn;
 pub mod dispatch;
 pub mod h1;
 pub mod publisher;
+pub mod sched;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -146,9 +147,13 @@ pub async fn run(
         let app = app.clone();
         let stop = stop_rx.clone();
         let balance = balance.clone();
+        let policy = config.worker_policy;
         let worker = std::thread::Builder::new()
             .name(format!("apigw-worker-{i}"))
             .spawn(move || -> std::io::Result<()> {
+                if let Err(e) = sched::apply(policy) {
+                    tracing::debug!(error = %e, ?policy, "worker scheduling policy not applied");
+                }
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()?;
