@@ -3,7 +3,11 @@
 #
 # Targets (same wrk connections and duration for each):
 #   upstream   nginx answering `return 200` directly       (the floor for MOCK)
-#   nginx      nginx reverse proxy with upstream keep-alive (the bar for HTTP_PROXY)
+#   nginx      nginx reverse proxy with upstream keep-alive (the bar for HTTP_PROXY), in the
+#              same nginx as the upstream: a worker often serves the upstream side of its own
+#              proxied request, with no process switch in between
+#   nginx-own  the same reverse proxy in an nginx of its own (its own worker processes), as
+#              apigw-local is: the like-for-like reference, printed beside the bar
 #   proxy      apigw-local HTTP_PROXY route to the same upstream
 #   mock       apigw-local MOCK route
 #   keyed      apigw-local HTTP_PROXY route requiring an API key, with a usage plan (throttle
@@ -29,11 +33,15 @@ need aws awscli 2>/dev/null || python3 -m pip install --quiet awscli
 
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for f in "$work/nginx.pid" "$work/own/nginx.pid"; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-UP_PORT=$(free_port); NGX_PORT=$(free_port); GW_PORT=$(free_port)
+UP_PORT=$(free_port); NGX_PORT=$(free_port); OWN_PORT=$(free_port); GW_PORT=$(free_port)
 cat > "$work/nginx.conf" <<NGX
 worker_processes $(nproc);
 pid $work/nginx.pid;
@@ -51,6 +59,23 @@ http {
 }
 NGX
 nginx -c "$work/nginx.conf" -p "$work"
+mkdir "$work/own"
+cat > "$work/own/nginx.conf" <<NGX
+worker_processes $(nproc);
+pid $work/own/nginx.pid;
+error_log $work/own/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream backend { server 127.0.0.1:$UP_PORT; keepalive 128; }
+  server {
+    listen 127.0.0.1:$OWN_PORT;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGX
+nginx -c "$work/own/nginx.conf" -p "$work/own"
 
 echo "building apigw-local (release)..." >&2
 cargo build --release -q -p apigw-local
@@ -103,13 +128,13 @@ run() { # run NAME URL [WRK-ARGS...]
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   local non2xx; non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
   printf "%-10s %12s req/s   p50 %9s   p99 %9s   %s\n" "$name" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
-  eval "RPS_$name=$rps; P99_$name=$p99"
+  eval "RPS_${name//-/_}=$rps; P99_${name//-/_}=$p99"
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v } else if (v ~ /s$/) { sub(/s/,"",v); print v*1000 } else print v }'; }
 
 echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s each, $(nproc) cores"
 # Sanity: each target answers 200 before it is measured.
-for u in "http://127.0.0.1:$UP_PORT/" "http://127.0.0.1:$NGX_PORT/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"; do
+for u in "http://127.0.0.1:$UP_PORT/" "http://127.0.0.1:$NGX_PORT/x" "http://127.0.0.1:$OWN_PORT/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$u"); [ "$code" = 200 ] || { echo "target $u answered $code" >&2; exit 1; }
 done
 KEYED_URL="http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/keyed/keyed/x"
@@ -117,12 +142,15 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $key" "$KEYED_URL")
 code=$(curl -s -o /dev/null -w '%{http_code}' "$KEYED_URL"); [ "$code" = 403 ] || { echo "keyed target without a key answered $code" >&2; exit 1; }
 run upstream "http://127.0.0.1:$UP_PORT/"
 run nginx "http://127.0.0.1:$NGX_PORT/x"
+run nginx-own "http://127.0.0.1:$OWN_PORT/x"
 run proxy "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x"
 run mock "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"
 run keyed "$KEYED_URL" -H "x-api-key: $key"
 awk -v a="$RPS_proxy" -v b="$RPS_nginx" -v c="$RPS_mock" -v d="$RPS_upstream" -v k="$RPS_keyed" \
+    -v o="$RPS_nginx_own" -v po="$(to_ms "$P99_nginx_own")" \
     -v pa="$(to_ms "$P99_proxy")" -v pb="$(to_ms "$P99_nginx")" 'BEGIN {
   printf "HTTP_PROXY / nginx proxy: throughput %.2fx, p99 %.2fx\n", a/b, pa/pb
+  printf "HTTP_PROXY / nginx-own:   throughput %.2fx, p99 %.2fx (nginx proxy in its own processes)\n", a/o, pa/po
   printf "MOCK / nginx return 200:  throughput %.2fx\n", c/d
   printf "keyed / HTTP_PROXY:       throughput %.2fx (API key + usage plan + stage throttle)\n", k/a
 }'
