@@ -65,6 +65,11 @@ impl Server {
         }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stop with SIGTERM and wait (graceful shutdown).
     pub fn stop(mut self) -> Option<tempfile::TempDir> {
         let pid = self.child.id().to_string();

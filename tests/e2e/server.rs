@@ -175,3 +175,49 @@ async fn seed_walkthrough_script_passes() {
     assert!(text.trim_end().ends_with(" passed, 0 failed"), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
 }
+
+/// Field `n` (1-based, as proc(5) numbers them) of a `/proc/.../stat` line: counted after the
+/// command name's `)`, since the name may hold spaces.
+#[cfg(target_os = "linux")]
+fn stat_field(stat: &str, n: usize) -> i64 {
+    let rest = stat.rsplit_once(')').unwrap().1;
+    rest.split_whitespace().nth(n - 3).unwrap().parse().unwrap()
+}
+
+/// The scheduling policy of each `apigw-worker-*` thread of `pid` (0 normal, 3 batch), once
+/// every worker has set its own (they do so as they start).
+#[cfg(target_os = "linux")]
+async fn worker_policies(pid: u32, want: i64) -> Vec<i64> {
+    let mut policies = Vec::new();
+    for _ in 0..100 {
+        policies.clear();
+        for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+            let dir = task.unwrap().path();
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            if comm.starts_with("apigw-worker-") {
+                let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+                policies.push(stat_field(&stat, 41));
+            }
+        }
+        if !policies.is_empty() && policies.iter().all(|p| *p == want) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    policies
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn workers_run_under_the_scheduling_policy_asked_for() {
+    // A server started under `nice` keeps the kernel's default: that is the rule for batch.
+    let own = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    let batch = if stat_field(&own, 19) == 0 { 3 } else { 0 };
+    let s = Server::start_args(&["--workers", "2"]);
+    assert_eq!(worker_policies(s.pid(), batch).await, vec![batch; 2]);
+    // The main thread (the control plane's runtime) is not touched.
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", s.pid())).unwrap();
+    assert_eq!(stat_field(&stat, 41), 0);
+    let s = Server::start_args(&["--workers", "2", "--worker-policy", "normal"]);
+    assert_eq!(worker_policies(s.pid(), 0).await, vec![0; 2]);
+}
