@@ -185,9 +185,10 @@ fn stat_field(stat: &str, n: usize) -> i64 {
 }
 
 /// The scheduling policy of each `apigw-worker-*` thread of `pid` (0 normal, 3 batch), once
-/// every worker has set its own (they do so as they start).
+/// `workers` of them run `want` (the threads start, and set their own, after the start-up
+/// line may have been read).
 #[cfg(target_os = "linux")]
-async fn worker_policies(pid: u32, want: i64) -> Vec<i64> {
+async fn worker_policies(pid: u32, workers: usize, want: i64) -> Vec<i64> {
     let mut policies = Vec::new();
     for _ in 0..100 {
         policies.clear();
@@ -199,7 +200,7 @@ async fn worker_policies(pid: u32, want: i64) -> Vec<i64> {
                 policies.push(stat_field(&stat, 41));
             }
         }
-        if !policies.is_empty() && policies.iter().all(|p| *p == want) {
+        if policies.len() == workers && policies.iter().all(|p| *p == want) {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -214,10 +215,10 @@ async fn workers_run_under_the_scheduling_policy_asked_for() {
     let own = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
     let batch = if stat_field(&own, 19) == 0 { 3 } else { 0 };
     let s = Server::start_args(&["--workers", "2"]);
-    assert_eq!(worker_policies(s.pid(), batch).await, vec![batch; 2]);
+    assert_eq!(worker_policies(s.pid(), 2, batch).await, vec![batch; 2]);
     // The main thread (the control plane's runtime) is not touched.
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", s.pid())).unwrap();
     assert_eq!(stat_field(&stat, 41), 0);
     let s = Server::start_args(&["--workers", "2", "--worker-policy", "normal"]);
-    assert_eq!(worker_policies(s.pid(), 0).await, vec![0; 2]);
+    assert_eq!(worker_policies(s.pid(), 2, 0).await, vec![0; 2]);
 }
