@@ -140,7 +140,7 @@ pub fn build(
         }
     }
     let (content_type, body) = match select_response(ir.response_templates.as_ref(), accept) {
-        Some((ct, text)) if is_constant(text) => (ct.to_string(), text.to_string()),
+        Some((ct, text)) if is_constant(text) => (ct, text.to_string()),
         Some((ct, text)) => {
             let template = templates.get(text).map_err(|e| GatewayError::config(&e))?;
             let ctx = ctx.get();
@@ -155,9 +155,9 @@ pub fn build(
                 headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
                 headers.push((k.clone(), v.clone()));
             }
-            (ct.to_string(), rendered.output)
+            (ct, rendered.output)
         }
-        None => ("application/json".to_string(), out.body.to_string()),
+        None => ("application/json", out.body.to_string()),
     };
     let mut res = Response::new(Body::from(body));
     *res.status_mut() =
@@ -165,8 +165,7 @@ pub fn build(
     let h = res.headers_mut();
     h.insert(
         axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type)
-            .unwrap_or(HeaderValue::from_static("application/json")),
+        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/json")),
     );
     for (k, v) in headers {
         if let (Ok(name), Ok(value)) = (

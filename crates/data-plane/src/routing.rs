@@ -84,15 +84,16 @@ fn walk(node: &Node, segs: &[&str], params: &mut Vec<(String, String)>) -> Optio
     let Some((first, rest)) = segs.split_first() else {
         return node.resource;
     };
-    let decoded = decode(first);
-    if let Some(child) = node.literals.get(decoded.as_str()) {
+    // Borrowed unless the segment has escapes: most segments need no copy to be looked up.
+    let decoded = percent_encoding::percent_decode_str(first).decode_utf8_lossy();
+    if let Some(child) = node.literals.get(&*decoded) {
         if let Some(r) = walk(child, rest, params) {
             return Some(r);
         }
     }
     if let Some((name, child)) = &node.param {
         let mark = params.len();
-        params.push((name.clone(), decoded));
+        params.push((name.clone(), decoded.into_owned()));
         if let Some(r) = walk(child, rest, params) {
             return Some(r);
         }

@@ -83,6 +83,11 @@ pub async fn serve(
 ) -> End {
     let mut buf = BytesMut::with_capacity(READ_SIZE);
     let mut out: Vec<u8> = Vec::with_capacity(1024);
+    // One wait for the stop signal for the connection's life, polled beside each idle read: a
+    // new `wait_for` per request registered and removed a waiter every time.
+    let mut stopping = stop.clone();
+    let stopped = stopping.wait_for(|s| *s);
+    tokio::pin!(stopped);
     loop {
         let head = match parse(&buf) {
             Parsed::Request(h) => h,
@@ -94,9 +99,11 @@ pub async fn serve(
                 let read = if buf.is_empty() {
                     // Idle between requests: the only place a stopping server closes a
                     // connection without answering.
+                    // `biased`: no random draw per poll to pick a branch.
                     tokio::select! {
+                        biased;
                         r = stream.read_buf(&mut buf) => r,
-                        _ = stop.wait_for(|s| *s) => return End::Closed,
+                        _ = &mut stopped => return End::Closed,
                     }
                 } else {
                     stream.read_buf(&mut buf).await
