@@ -17,7 +17,11 @@
 # apigw-local runs with --account-throttle off: AWS's 10,000 rps account limit would
 # otherwise cap every apigw-local target.
 #
-#   scripts/bench.sh [DURATION_SECONDS] [CONNECTIONS]     (default 10 s, 64 connections)
+#   scripts/bench.sh [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]   (default 10 s, 64, 3 rounds)
+#
+# Each round drives every target once; the ratios are printed per round and of the medians.
+# This VM's speed drifts within minutes, so one run of each target, in a fixed order, mostly
+# measured when it ran: repeated rounds in alternating order give each target the same luck.
 #
 # Installs nginx and wrk from Debian's packages when missing. Bounded in time; everything it
 # starts is stopped on exit.
@@ -25,6 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-10}"
 CONNS="${2:-64}"
+ROUNDS="${3:-3}"
 THREADS=2
 need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
 need nginx nginx-light
@@ -119,16 +124,17 @@ key_id=$(aws_ apigateway create-api-key --name bench --enabled --query id)
 key=$(aws_ apigateway get-api-key --api-key "$key_id" --include-value --query value)
 aws_ apigateway create-usage-plan-key --usage-plan-id "$plan" --key-id "$key_id" --key-type API_KEY >/dev/null
 
-run() { # run NAME URL [WRK-ARGS...]
-  local name=$1 url=$2; shift 2
+RESULTS="$work/results"
+run() { # run ROUND NAME URL [WRK-ARGS...]
+  local round=$1 name=$2 url=$3; shift 3
   local out; out=$(wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$@" "$url")
   local rps p50 p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   local non2xx; non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  printf "%-10s %12s req/s   p50 %9s   p99 %9s   %s\n" "$name" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
-  eval "RPS_${name//-/_}=$rps; P99_${name//-/_}=$p99"
+  printf "%-3s %-10s %12s req/s   p50 %9s   p99 %9s   %s\n" "$round" "$name" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
+  echo "$round $name $rps $(to_ms "$p99")" >> "$RESULTS"
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v } else if (v ~ /s$/) { sub(/s/,"",v); print v*1000 } else print v }'; }
 
@@ -140,17 +146,44 @@ done
 KEYED_URL="http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/keyed/keyed/x"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "x-api-key: $key" "$KEYED_URL"); [ "$code" = 200 ] || { echo "keyed target answered $code" >&2; exit 1; }
 code=$(curl -s -o /dev/null -w '%{http_code}' "$KEYED_URL"); [ "$code" = 403 ] || { echo "keyed target without a key answered $code" >&2; exit 1; }
-run upstream "http://127.0.0.1:$UP_PORT/"
-run nginx "http://127.0.0.1:$NGX_PORT/x"
-run nginx-own "http://127.0.0.1:$OWN_PORT/x"
-run proxy "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x"
-run mock "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"
-run keyed "$KEYED_URL" -H "x-api-key: $key"
-awk -v a="$RPS_proxy" -v b="$RPS_nginx" -v c="$RPS_mock" -v d="$RPS_upstream" -v k="$RPS_keyed" \
-    -v o="$RPS_nginx_own" -v po="$(to_ms "$P99_nginx_own")" \
-    -v pa="$(to_ms "$P99_proxy")" -v pb="$(to_ms "$P99_nginx")" 'BEGIN {
-  printf "HTTP_PROXY / nginx proxy: throughput %.2fx, p99 %.2fx\n", a/b, pa/pb
-  printf "HTTP_PROXY / nginx-own:   throughput %.2fx, p99 %.2fx (nginx proxy in its own processes)\n", a/o, pa/po
-  printf "MOCK / nginx return 200:  throughput %.2fx\n", c/d
-  printf "keyed / HTTP_PROXY:       throughput %.2fx (API key + usage plan + stage throttle)\n", k/a
-}'
+targets=(upstream nginx nginx-own proxy mock keyed)
+declare -A URL=(
+  [upstream]="http://127.0.0.1:$UP_PORT/" [nginx]="http://127.0.0.1:$NGX_PORT/x"
+  [nginx-own]="http://127.0.0.1:$OWN_PORT/x" [proxy]="http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x"
+  [mock]="http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock" [keyed]="$KEYED_URL"
+)
+printf "%-3s %-10s\n" round target
+for round in $(seq "$ROUNDS"); do
+  # Every other round runs the targets in reverse order, so no target always runs first or
+  # last in a round while the machine's speed drifts.
+  order=("${targets[@]}")
+  if [ $((round % 2)) = 0 ]; then order=(keyed mock proxy nginx-own nginx upstream); fi
+  for t in "${order[@]}"; do
+    if [ "$t" = keyed ]; then run "$round" "$t" "${URL[$t]}" -H "x-api-key: $key"; else run "$round" "$t" "${URL[$t]}"; fi
+  done
+done
+# Ratios per round (each pair measured minutes apart at most), then of the medians.
+awk -v rounds="$ROUNDS" '
+  { rps[$2, $1] = $3; p99[$2, $1] = $4 }
+  function median(arr, name,   n, i, j, t, v) {
+    n = 0; for (i = 1; i <= rounds; i++) v[++n] = arr[name, i]
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+  }
+  function line(label, a, b, arr, note,   i, s) {
+    s = ""; for (i = 1; i <= rounds; i++) s = s sprintf(" %.2f", arr[a, i] / arr[b, i])
+    printf "%-38s %.2fx   (rounds:%s)%s\n", label, median(arr, a) / median(arr, b), s, note
+  }
+  END {
+    printf "\nmedians over %d rounds\n", rounds
+    printf "%-10s %12s %10s\n", "target", "req/s", "p99 ms"
+    split("upstream nginx nginx-own proxy mock keyed", names, " ")
+    for (k = 1; k <= 6; k++) printf "%-10s %12.0f %10.2f\n", names[k], median(rps, names[k]), median(p99, names[k])
+    print ""
+    line("HTTP_PROXY / nginx proxy, throughput", "proxy", "nginx", rps, "   target >= 1.0x")
+    line("HTTP_PROXY / nginx proxy, p99", "proxy", "nginx", p99, "   target <= 1.5x")
+    line("HTTP_PROXY / nginx-own, throughput", "proxy", "nginx-own", rps, "   (nginx proxy in its own processes)")
+    line("HTTP_PROXY / nginx-own, p99", "proxy", "nginx-own", p99, "")
+    line("MOCK / nginx return 200, throughput", "mock", "upstream", rps, "   target >= 1.0x")
+    line("keyed / HTTP_PROXY, throughput", "keyed", "proxy", rps, "   (API key + usage plan + stage throttle)")
+  }' "$RESULTS"
