@@ -272,6 +272,10 @@ fn script(path: &str) -> Vec<Vec<u8>> {
             b("HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok"),
         ],
         "/empty" => vec![b("HTTP/1.1 204 No Content\r\nX-Up: 1\r\n\r\n")],
+        // Headers of the names the gateway's ids go out under.
+        "/ids" => vec![b(
+            "HTTP/1.1 200 OK\r\nx-amzn-RequestId: upstream\r\nX-Amz-Apigw-Id: upstream\r\nContent-Length: 0\r\n\r\n",
+        )],
         // The head and the body in separate writes.
         _ => vec![
             b("HTTP/1.1 200 OK\r\nContent-Length: 9\r\nServer: raw\r\n\r\n"),
@@ -416,6 +420,34 @@ async fn backend_answers_in_every_framing() {
     }
 }
 
+/// The request's ids replace a backend's headers of the same names: one of each on the wire,
+/// the gateway's.
+#[tokio::test]
+async fn request_ids_replace_backend_headers_of_their_names() {
+    let s = Server::start();
+    let (backend, _seen) = raw_backend(script).await;
+    let stage = api(&s, &backend).await;
+    let mut c = Client::connect(&s.url).await;
+    for path in ["/ids", "/m"] {
+        c.request("GET", &format!("{stage}{path}")).await;
+        let a = c.answer(false).await;
+        assert_eq!(a.status(), 200);
+        for name in ["x-amzn-requestid", "x-amz-apigw-id"] {
+            let values: Vec<&str> = a
+                .headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            assert_eq!(values.len(), 1, "{path} {name}: {values:?}");
+            assert_ne!(values[0], "upstream", "{path} {name}");
+        }
+        let id = a.header("x-amzn-requestid").unwrap();
+        assert_eq!((id.len(), id.matches('-').count()), (36, 4), "{id}");
+        assert!(a.header("x-amz-apigw-id").unwrap().ends_with('='));
+    }
+}
+
 /// SIGTERM closes idle keep-alive connections at once, on the fast path and on hyper's, rather
 /// than waiting out the 10 s grace period that requests in progress get.
 #[tokio::test]
@@ -438,6 +470,45 @@ async fn shutdown_closes_idle_connections() {
         started.elapsed() < Duration::from_secs(8),
         "shutdown waited for idle connections"
     );
+}
+
+/// SIGTERM during a request: that request is answered in full, then its connection closes; a
+/// connection that never sent anything is closed at once.
+#[tokio::test]
+async fn shutdown_finishes_the_request_in_progress() {
+    let s = Server::start();
+    // A backend that answers half a second after the request reached it.
+    let (backend, mut seen) = backend(|mut sock, tx| async move {
+        let mut got = Vec::new();
+        while let Some((head, _)) = read_request(&mut sock, &mut got).await {
+            let _ = tx.send(head);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow";
+            if sock.write_all(answer).await.is_err() {
+                return;
+            }
+        }
+    })
+    .await;
+    let stage = api(&s, &backend).await;
+    let mut busy = Client::connect(&s.url).await;
+    let mut silent = Client::connect(&s.url).await;
+    busy.request("GET", &format!("{stage}/slow")).await;
+    assert!(
+        seen.recv().await.is_some(),
+        "the request reached the backend"
+    );
+    let started = std::time::Instant::now();
+    let stopping = tokio::task::spawn_blocking(move || s.stop());
+    assert!(
+        silent.closed().await,
+        "a connection with no request is closed"
+    );
+    let a = busy.answer(false).await;
+    assert_eq!((a.status(), a.body.as_slice()), (200, &b"slow"[..]));
+    assert!(busy.closed().await, "closed after its answer");
+    let _ = stopping.await;
+    assert!(started.elapsed() < Duration::from_secs(8));
 }
 
 /// Connections spread over the workers (a worker that accepts while it serves more than

@@ -4,10 +4,51 @@ use serde_json::{json, Map, Value};
 
 use crate::gateway::Invocation;
 
-/// A request's header names as the client spelled them, in the order sent, one per line: set
-/// by the server's connection tap (hyper keeps only lower-case names).
+/// A request's header names as the client spelled them, in the order sent: set by the server
+/// (hyper keeps only lower-case names).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OriginalHeaderNames(pub String);
+pub struct OriginalHeaderNames(Names);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Names {
+    /// One name per line.
+    Lines(String),
+    /// The raw HTTP/1.1 request head, read when a name is asked for. The server's fast path
+    /// keeps the head it parsed (its header values point into it anyway) instead of copying
+    /// the names out for every request, when few requests ever need them.
+    Head(bytes::Bytes),
+}
+
+impl OriginalHeaderNames {
+    /// Names given one per line.
+    pub fn from_lines(names: String) -> Self {
+        Self(Names::Lines(names))
+    }
+
+    /// The names of a raw request head (request line, header lines, blank line) that httparse
+    /// accepted: lines end in CRLF or LF, and none is folded.
+    pub fn from_head(head: bytes::Bytes) -> Self {
+        Self(Names::Head(head))
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> Vec<&str> {
+        match &self.0 {
+            Names::Lines(text) => text.split('\n').filter(|n| !n.is_empty()).collect(),
+            Names::Head(head) => head
+                .split(|b| *b == b'\n')
+                .skip(1)
+                .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+                .take_while(|line| !line.is_empty())
+                .map(|line| {
+                    let name = line.split(|b| *b == b':').next().unwrap_or_default();
+                    // Names are tokens (ASCII), as httparse checked.
+                    std::str::from_utf8(name).unwrap_or_default()
+                })
+                .collect(),
+        }
+    }
+}
 
 /// The connection a request came on, as the server passes it beside the request: the client's
 /// address and, when known, its spelling of the header names. (Not in the request's
@@ -35,20 +76,20 @@ pub fn header_pairs(
     original: Option<&OriginalHeaderNames>,
 ) -> Vec<(String, String)> {
     let text = |v: &axum::http::HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned();
-    if let Some(names) = original {
+    if let Some(original) = original {
+        let names = original.names();
         // hyper's map iterates in arrival order when no name repeats: the usual case, matched
         // pairwise without hashing.
         let mut out = Vec::with_capacity(headers.len());
-        for (name, (key, value)) in names.0.split('\n').zip(headers.iter()) {
+        for (name, (key, value)) in names.iter().zip(headers.iter()) {
             if !name.eq_ignore_ascii_case(key.as_str()) {
                 break;
             }
             out.push((name.to_string(), text(value)));
         }
-        if out.len() == headers.len() && names.0.split('\n').count() == out.len() {
+        if out.len() == headers.len() && names.len() == out.len() {
             return out;
         }
-        let names: Vec<&str> = names.0.split('\n').filter(|n| !n.is_empty()).collect();
         if names.len() == headers.len() {
             let mut out = Vec::with_capacity(names.len());
             let mut seen: Vec<(String, usize)> = Vec::new();
@@ -268,7 +309,7 @@ mod header_tests {
         let mut h = HeaderMap::new();
         h.append("host", "x".parse().unwrap());
         h.append("x-api-key", "k".parse().unwrap());
-        let names = OriginalHeaderNames("Host\nX-Api-Key".into());
+        let names = OriginalHeaderNames::from_lines("Host\nX-Api-Key".into());
         assert_eq!(
             header_pairs(&h, Some(&names)),
             vec![
@@ -277,7 +318,7 @@ mod header_tests {
             ]
         );
         // Fewer names than headers: hyper's lower-case names.
-        let short = OriginalHeaderNames("Host".into());
+        let short = OriginalHeaderNames::from_lines("Host".into());
         assert_eq!(header_pairs(&h, Some(&short))[1].0, "x-api-key");
     }
 
@@ -287,7 +328,7 @@ mod header_tests {
         h.append("x-b", "1".parse().unwrap());
         h.append("content-type", "text/plain".parse().unwrap());
         h.append("x-b", "2".parse().unwrap());
-        let names = OriginalHeaderNames("X-B\nContent-Type\nx-B".into());
+        let names = OriginalHeaderNames::from_lines("X-B\nContent-Type\nx-B".into());
         assert_eq!(
             header_pairs(&h, Some(&names)),
             vec![
@@ -297,10 +338,27 @@ mod header_tests {
             ]
         );
         // Names that do not match the headers are not used.
-        let wrong = OriginalHeaderNames("X-B\nAccept\nX-B".into());
+        let wrong = OriginalHeaderNames::from_lines("X-B\nAccept\nX-B".into());
         assert!(header_pairs(&h, Some(&wrong))
             .iter()
             .all(|(k, _)| *k == k.to_ascii_lowercase()));
         assert_eq!(header_pairs(&h, None).len(), 3);
+    }
+
+    #[test]
+    fn names_read_from_a_raw_head() {
+        for head in [
+            &b"GET /a:b HTTP/1.1\r\nHost: x:1\r\nX-Api-Key:k\r\nx-B: 1\r\n\r\nbody: no"[..],
+            b"GET /a:b HTTP/1.1\nHost: x:1\nX-Api-Key:k\nx-B: 1\n\n",
+        ] {
+            let names = OriginalHeaderNames::from_head(bytes::Bytes::copy_from_slice(head));
+            assert_eq!(names.names(), ["Host", "X-Api-Key", "x-B"]);
+        }
+        let none =
+            OriginalHeaderNames::from_head(bytes::Bytes::from_static(b"GET / HTTP/1.1\r\n\r\n"));
+        assert!(none.names().is_empty());
+        assert!(OriginalHeaderNames::from_lines(String::new())
+            .names()
+            .is_empty());
     }
 }

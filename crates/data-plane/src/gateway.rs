@@ -274,14 +274,15 @@ impl Gateway {
             .cloned()
     }
 
-    /// Serve one execute-api request.
+    /// Serve one execute-api request. The answer's ids still have to become its
+    /// `x-amzn-RequestId` / `x-amz-apigw-id` headers ([`Answer`]).
     pub async fn handle(
         &self,
         target: Target<'_>,
         region_hint: Option<&str>,
         req: Request<Body>,
         client: Option<&Client>,
-    ) -> Response<Body> {
+    ) -> Answer {
         let started = std::time::Instant::now();
         let request_id = crate::ids::request_id();
         let extended = crate::ids::extended_request_id();
@@ -289,7 +290,7 @@ impl Gateway {
         let result = self
             .execute(&target, region_hint, req, client, &mut scope)
             .await;
-        let mut res = match result {
+        let res = match result {
             Ok(r) => r,
             // Through the deployment's gateway responses once the stage is known.
             Err(e) => {
@@ -299,17 +300,12 @@ impl Gateway {
             }
         };
         self.log_access(&scope, &res, started);
-        // The scope borrowed the ids; now their own buffers become the header values (their
-        // capacity is their length, so `Bytes::from` copies nothing).
         drop(scope);
-        let h = res.headers_mut();
-        if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(request_id)) {
-            h.insert(crate::headers::X_AMZN_REQUEST_ID, v);
+        Answer {
+            response: res,
+            request_id,
+            extended_request_id: extended,
         }
-        if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(extended)) {
-            h.insert(crate::headers::X_AMZ_APIGW_ID, v);
-        }
-        res
     }
 
     /// Send the request's access log line, when its stage logs access.
@@ -721,5 +717,40 @@ mod tests {
             let parsed: std::net::IpAddr = ip.parse().unwrap();
             assert_eq!(ip_text(parsed), ip);
         }
+    }
+}
+
+/// An execute-api answer and the request's ids, which go out as its `x-amzn-RequestId` and
+/// `x-amz-apigw-id` headers, replacing any headers of those names.
+///
+/// They are kept beside the response rather than in its header map: the server's HTTP/1.1
+/// writer copies them out as they are (they are generated: letters, digits, `-` and `=`), where two `HeaderValue` checks and two inserts into the
+/// map cost ~900 of a MOCK request's ~13k instructions. Writers that take a plain `Response`
+/// use [`Answer::into_response`].
+#[derive(Debug)]
+pub struct Answer {
+    /// The answer, without the id headers.
+    pub response: Response<Body>,
+    /// `$context.requestId`, a UUID.
+    pub request_id: String,
+    /// `$context.extendedRequestId`.
+    pub extended_request_id: String,
+}
+
+impl Answer {
+    /// The response with the id headers in its map.
+    pub fn into_response(self) -> Response<Body> {
+        let mut res = self.response;
+        let h = res.headers_mut();
+        // The ids' own buffers become the values (capacity = length: `Bytes::from` copies
+        // nothing).
+        if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(self.request_id)) {
+            h.insert(crate::headers::X_AMZN_REQUEST_ID, v);
+        }
+        if let Ok(v) = HeaderValue::from_maybe_shared(bytes::Bytes::from(self.extended_request_id))
+        {
+            h.insert(crate::headers::X_AMZ_APIGW_ID, v);
+        }
+        res
     }
 }

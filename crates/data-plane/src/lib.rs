@@ -26,5 +26,5 @@ pub mod usage;
 pub mod validation;
 
 pub use deployment::{CompiledDeployment, DeployedStage};
-pub use gateway::{AccountThrottle, DeployedApi, Gateway, GatewayOptions};
+pub use gateway::{AccountThrottle, Answer, DeployedApi, Gateway, GatewayOptions};
 pub use integrations::lambda::LambdaConfig;

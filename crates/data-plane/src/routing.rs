@@ -73,15 +73,24 @@ impl RouteTable {
 
     /// Match a request path (not yet percent-decoded, without the stage).
     pub fn match_path(&self, path: &str) -> Option<RouteMatch> {
-        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let mut params = Vec::new();
-        let resource = walk(&self.root, &segs, &mut params)?;
+        let resource = walk(&self.root, path, &mut params)?;
         Some(RouteMatch { resource, params })
     }
 }
 
-fn walk(node: &Node, segs: &[&str], params: &mut Vec<(String, String)>) -> Option<usize> {
-    let Some((first, rest)) = segs.split_first() else {
+/// The first non-empty `/`-separated segment of `path` and what follows it; `None` when there
+/// is none. (Walking the path in place: collecting the segments first cost an allocation.)
+fn split_segment(path: &str) -> Option<(&str, &str)> {
+    let path = path.trim_start_matches('/');
+    if path.is_empty() {
+        return None;
+    }
+    Some(path.split_once('/').unwrap_or((path, "")))
+}
+
+fn walk(node: &Node, path: &str, params: &mut Vec<(String, String)>) -> Option<usize> {
+    let Some((first, rest)) = split_segment(path) else {
         return node.resource;
     };
     // Borrowed unless the segment has escapes: most segments need no copy to be looked up.
@@ -100,7 +109,12 @@ fn walk(node: &Node, segs: &[&str], params: &mut Vec<(String, String)>) -> Optio
         params.truncate(mark);
     }
     if let Some((name, r)) = &node.greedy {
-        let value = segs.iter().map(|s| decode(s)).collect::<Vec<_>>().join("/");
+        let value = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(decode)
+            .collect::<Vec<_>>()
+            .join("/");
         params.push((name.clone(), value));
         return Some(*r);
     }

@@ -10,10 +10,12 @@
 //! [`OriginalHeaderNames`]. The data plane uses them only when they match the request's
 //! headers case-insensitively, so a tap that lost track (an upgrade, HTTP/2) changes nothing.
 
+use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -199,7 +201,7 @@ impl Framing {
             }
         }
         if let Ok(mut q) = self.queue.lock() {
-            q.push_back(OriginalHeaderNames(names));
+            q.push_back(OriginalHeaderNames::from_lines(names));
         }
         match (upgrade, chunked, length) {
             (true, _, _) => State::Off,
@@ -295,9 +297,13 @@ pub async fn serve(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> io::Result<()> {
     let mut connections = tokio::task::JoinSet::new();
-    // Connections wait on this worker's own stop signal, passed on from the server's: an idle
-    // connection registers with it between requests, and a channel shared by every worker
-    // would make each request touch a waiter list other cores use too.
+    // The fast path's connections, by task, with the flag saying which wait idle: those are
+    // dropped when the worker stops (`h1::Stop`).
+    let mut fast: HashMap<tokio::task::Id, (tokio::task::AbortHandle, Arc<AtomicBool>)> =
+        HashMap::new();
+    let stopping = Arc::new(AtomicBool::new(false));
+    // Connections handed to hyper wait on this worker's own stop signal, passed on from the
+    // server's.
     let (local_stop_tx, local_stop) = tokio::sync::watch::channel(false);
     loop {
         let (stream, addr, live) = tokio::select! {
@@ -330,24 +336,45 @@ pub async fn serve(
                 }
             },
             // Reap finished connections so the set holds only live ones.
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            Some(done) = connections.join_next_with_id(), if !connections.is_empty() => {
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(e) => e.id(),
+                };
+                fast.remove(&id);
+                continue;
+            }
             _ = stop.wait_for(|s| *s) => break,
         };
         let _ = stream.set_nodelay(true);
         let app = app.clone();
-        let mut stop = local_stop.clone();
-        connections.spawn(async move {
+        let hyper_stop = local_stop.clone();
+        let stop = crate::h1::Stop {
+            stopping: stopping.clone(),
+            idle: Arc::new(AtomicBool::new(true)),
+        };
+        let idle = stop.idle.clone();
+        let task = connections.spawn(async move {
             let _live = live;
             if let crate::h1::End::Handover(stream, read) =
-                crate::h1::serve(stream, addr, &app, &mut stop).await
+                crate::h1::serve(stream, addr, &app, &stop).await
             {
-                serve_hyper(stream, read, addr, app, stop).await;
+                serve_hyper(stream, read, addr, app, hyper_stop).await;
             }
         });
+        fast.insert(task.id(), (task, idle));
     }
     drop(listener);
     // Connections still on their way here are closed.
     drop(me.inbox);
+    // This runs on the connections' own thread: none of them is between its idle check and
+    // its read.
+    stopping.store(true, Ordering::Relaxed);
+    for (task, idle) in fast.values() {
+        if idle.load(Ordering::Relaxed) {
+            task.abort();
+        }
+    }
     let _ = local_stop_tx.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(10), async {
         while connections.join_next().await.is_some() {}
@@ -377,7 +404,7 @@ async fn serve_hyper(
         let app = app.clone();
         async move {
             let req = req.map(axum::body::Body::new);
-            Ok::<_, std::convert::Infallible>(app.call(req, Some(&client)).await)
+            Ok::<_, std::convert::Infallible>(app.call(req, Some(&client)).await.into_response())
         }
     });
     let builder = auto::Builder::new(TokioExecutor::new());
@@ -401,7 +428,7 @@ mod tests {
             f.feed(part);
         }
         let q = queue.lock().unwrap();
-        q.iter().map(|n| n.0.clone()).collect()
+        q.iter().map(|n| n.names().join("\n")).collect()
     }
 
     #[test]

@@ -59,9 +59,28 @@ pub fn app(shared: Shared) -> App {
     }
 }
 
+/// An answer: the control plane's, or the data plane's with its request ids beside it.
+#[derive(Debug)]
+pub enum Reply {
+    /// Complete as it is.
+    Plain(Response),
+    /// Still to get its id headers ([`apigw_data::Answer`]).
+    Gateway(apigw_data::Answer),
+}
+
+impl Reply {
+    /// The whole response, id headers included.
+    pub fn into_response(self) -> Response {
+        match self {
+            Reply::Plain(r) => r,
+            Reply::Gateway(a) => a.into_response(),
+        }
+    }
+}
+
 impl App {
     /// Answer one request; `client` is the connection it came on, when the server knows it.
-    pub async fn call(&self, req: Request, client: Option<&Client>) -> Response {
+    pub async fn call(&self, req: Request, client: Option<&Client>) -> Reply {
         // Cheap clones (reference-counted bytes), so the target can borrow while `req` moves.
         let uri = req.uri().clone();
         let host = req.headers().get(HOST).cloned();
@@ -71,10 +90,10 @@ impl App {
             let region = host
                 .filter(|h| addressing::api_id_from_host(h).is_some())
                 .and_then(region_of_host);
-            return self.gateway.handle(target, region, req, client).await;
+            return Reply::Gateway(self.gateway.handle(target, region, req, client).await);
         }
         match self.control.clone().oneshot(req).await {
-            Ok(r) => r,
+            Ok(r) => Reply::Plain(r),
             Err(never) => match never {},
         }
     }

@@ -23,7 +23,7 @@ use std::pin::Pin;
 
 use axum::body::Body;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{Method, Request, Response, StatusCode, Uri};
+use axum::http::{Method, Request, StatusCode, Uri};
 use bytes::{Bytes, BytesMut};
 use http_body::Body as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -32,7 +32,7 @@ use tokio::net::TcpStream;
 use apigw_data::context::{Client, OriginalHeaderNames};
 use apigw_data::headers;
 
-use crate::dispatch::App;
+use crate::dispatch::{App, Reply};
 
 /// The most header lines a fast-path request may have; more go to hyper (which answers 431
 /// past its own limit).
@@ -57,12 +57,13 @@ pub enum End {
 }
 
 /// A request head the fast path will serve, as offsets into the read buffer.
+/// A header line's `(name, value)` ranges in the read buffer.
+type Field = (Range<usize>, Range<usize>);
+
 struct Head {
     len: usize,
     method: Method,
     path: Range<usize>,
-    /// `(name, value)` ranges in order.
-    fields: Vec<(Range<usize>, Range<usize>)>,
     body: usize,
     close: bool,
 }
@@ -74,22 +75,31 @@ enum Parsed {
     Handover,
 }
 
-/// Serve `stream` until it closes, `stop` turns true between requests, or a request needs hyper.
-pub async fn serve(
-    mut stream: TcpStream,
-    addr: SocketAddr,
-    app: &App,
-    stop: &mut tokio::sync::watch::Receiver<bool>,
-) -> End {
+/// What a worker and one of its fast-path connections share about stopping.
+///
+/// A stopping worker sets `stopping` and drops the tasks of connections that are `idle` (waiting
+/// for a request with nothing read); the others finish the request in hand, see `stopping` and
+/// close. Flags rather than a stop channel polled beside every idle read: that poll (a waiter
+/// list behind a lock) and the `select!` around it cost ~300 instructions a request.
+#[derive(Debug, Clone)]
+pub struct Stop {
+    /// The worker is stopping (one flag per worker).
+    pub stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// This connection waits for a request with nothing read. True from the start: a
+    /// connection not yet served has nothing to lose.
+    pub idle: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Serve `stream` until it closes, the worker stops (between requests), or a request needs
+/// hyper.
+pub async fn serve(mut stream: TcpStream, addr: SocketAddr, app: &App, stop: &Stop) -> End {
+    use std::sync::atomic::Ordering::Relaxed;
     let mut buf = BytesMut::with_capacity(READ_SIZE);
     let mut out: Vec<u8> = Vec::with_capacity(1024);
-    // One wait for the stop signal for the connection's life, polled beside each idle read: a
-    // new `wait_for` per request registered and removed a waiter every time.
-    let mut stopping = stop.clone();
-    let stopped = stopping.wait_for(|s| *s);
-    tokio::pin!(stopped);
+    // The request's header lines, kept for the next request's.
+    let mut fields: Vec<Field> = Vec::new();
     loop {
-        let head = match parse(&buf) {
+        let head = match parse(&buf, &mut fields) {
             Parsed::Request(h) => h,
             Parsed::Handover => return End::Handover(stream, buf.freeze()),
             Parsed::Incomplete => {
@@ -98,13 +108,16 @@ pub async fn serve(
                 }
                 let read = if buf.is_empty() {
                     // Idle between requests: the only place a stopping server closes a
-                    // connection without answering.
-                    // `biased`: no random draw per poll to pick a branch.
-                    tokio::select! {
-                        biased;
-                        r = stream.read_buf(&mut buf) => r,
-                        _ = &mut stopped => return End::Closed,
+                    // connection without answering (the worker drops this task here). The
+                    // worker runs on this thread, so it cannot stop between the check and the
+                    // flag.
+                    if stop.stopping.load(Relaxed) {
+                        return End::Closed;
                     }
+                    stop.idle.store(true, Relaxed);
+                    let r = stream.read_buf(&mut buf).await;
+                    stop.idle.store(false, Relaxed);
+                    r
                 } else {
                     stream.read_buf(&mut buf).await
                 };
@@ -124,7 +137,7 @@ pub async fn serve(
         let close = head.close;
         let head_bytes = buf.split_to(head.len).freeze();
         let body = buf.split_to(head.body).freeze();
-        let Some((req, client)) = request(&head, &head_bytes, body, addr) else {
+        let Some((req, client)) = request(&head, &fields, &head_bytes, body, addr) else {
             // Something hyper would also refuse (a target `Uri` does not accept, a header value
             // `HeaderValue` does not): answer as hyper does and close.
             let _ = stream.write_all(BAD_REQUEST).await;
@@ -134,7 +147,7 @@ pub async fn serve(
         drop(head_bytes);
         let res = app.call(req, Some(&client)).await;
         match respond(&mut stream, &mut out, res, close).await {
-            Ok(true) if !*stop.borrow() => {}
+            Ok(true) if !stop.stopping.load(Relaxed) => {}
             // The answer's last bytes are followed by a FIN, not left to the drop.
             Ok(_) => {
                 let _ = stream.shutdown().await;
@@ -149,8 +162,9 @@ pub async fn serve(
 const BAD_REQUEST: &[u8] =
     b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
 
-/// Parse the head at the start of `buf`, deciding whether the fast path serves it.
-fn parse(buf: &[u8]) -> Parsed {
+/// Parse the head at the start of `buf`, deciding whether the fast path serves it; its header
+/// lines go to `fields`.
+fn parse(buf: &[u8], fields: &mut Vec<Field>) -> Parsed {
     if buf.is_empty() {
         return Parsed::Incomplete;
     }
@@ -190,7 +204,7 @@ fn parse(buf: &[u8]) -> Parsed {
     };
     let mut body: Option<u64> = None;
     let mut close = false;
-    let mut fields = Vec::with_capacity(req.headers.len());
+    fields.clear();
     for h in req.headers.iter() {
         let name = h.name.as_bytes();
         if name.eq_ignore_ascii_case(b"content-length") {
@@ -225,7 +239,6 @@ fn parse(buf: &[u8]) -> Parsed {
         len,
         method,
         path,
-        fields,
         // At most MAX_FAST_BODY, checked just above.
         body: usize::try_from(body).unwrap_or(usize::MAX),
         close,
@@ -236,24 +249,18 @@ fn parse(buf: &[u8]) -> Parsed {
 /// with the client's spelling of the names in [`OriginalHeaderNames`].
 fn request(
     head: &Head,
+    fields: &[Field],
     bytes: &Bytes,
     body: Bytes,
     addr: SocketAddr,
 ) -> Option<(Request<Body>, Client)> {
     let uri = Uri::from_maybe_shared(bytes.slice(head.path.clone())).ok()?;
-    let mut headers = HeaderMap::with_capacity(head.fields.len());
-    let mut names = String::with_capacity(head.fields.len() * 16);
-    for (name, value) in &head.fields {
-        let raw = &bytes[name.clone()];
+    let mut headers = HeaderMap::with_capacity(fields.len());
+    for (name, value) in fields {
         headers.append(
-            HeaderName::from_bytes(raw).ok()?,
+            HeaderName::from_bytes(&bytes[name.clone()]).ok()?,
             HeaderValue::from_maybe_shared(bytes.slice(value.clone())).ok()?,
         );
-        if !names.is_empty() {
-            names.push('\n');
-        }
-        // httparse accepts only token characters (ASCII) in names.
-        names.push_str(std::str::from_utf8(raw).ok()?);
     }
     let mut req = Request::new(if body.is_empty() {
         Body::empty()
@@ -265,7 +272,8 @@ fn request(
     *req.headers_mut() = headers;
     let client = Client {
         addr,
-        header_names: Some(OriginalHeaderNames(names)),
+        // The names as sent are read from the head if anything asks for them.
+        header_names: Some(OriginalHeaderNames::from_head(bytes.clone())),
     };
     Some((req, client))
 }
@@ -281,9 +289,19 @@ enum Framing {
 async fn respond(
     stream: &mut TcpStream,
     out: &mut Vec<u8>,
-    res: Response<Body>,
+    reply: Reply,
     mut close: bool,
 ) -> io::Result<bool> {
+    let (res, ids) = match reply {
+        Reply::Plain(res) => (res, None),
+        Reply::Gateway(a) => (
+            a.response,
+            Some([
+                (headers::X_AMZN_REQUEST_ID, a.request_id),
+                (headers::X_AMZ_APIGW_ID, a.extended_request_id),
+            ]),
+        ),
+    };
     let (parts, mut body) = res.into_parts();
     let status = parts.status;
     out.clear();
@@ -299,7 +317,22 @@ async fn respond(
     let mut declared: Option<u64> = None;
     let mut wrote_date = false;
     let mut wrote_close = false;
+    if let Some(ids) = &ids {
+        // Generated ids (letters, digits, `-`, `=`): nothing to check or escape. They replace
+        // any headers of their names (below).
+        for (name, value) in ids {
+            out.extend_from_slice(name.as_str().as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
     for (name, value) in &parts.headers {
+        if ids.is_some()
+            && (*name == headers::X_AMZN_REQUEST_ID || *name == headers::X_AMZ_APIGW_ID)
+        {
+            continue;
+        }
         if *name == header::CONTENT_LENGTH {
             // The body's own length wins; a declared one frames a body of unknown length.
             if bodiless || exact.is_some() || declared.is_some() {
@@ -448,31 +481,37 @@ mod tests {
     use super::*;
 
     fn head(text: &[u8]) -> Head {
-        match parse(text) {
-            Parsed::Request(h) => h,
+        head_and_fields(text).0
+    }
+
+    fn head_and_fields(text: &[u8]) -> (Head, Vec<Field>) {
+        let mut fields = Vec::new();
+        match parse(text, &mut fields) {
+            Parsed::Request(h) => (h, fields),
             Parsed::Incomplete => panic!("incomplete"),
             Parsed::Handover => panic!("handover"),
         }
     }
 
     fn is_handover(text: &[u8]) -> bool {
-        matches!(parse(text), Parsed::Handover)
+        matches!(parse(text, &mut Vec::new()), Parsed::Handover)
     }
 
     #[test]
     fn plain_requests_are_served_here() {
         let text =
             b"POST /a?b=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nX-Api-Key: k\r\n\r\nabc";
-        let h = head(text);
+        let (h, fields) = head_and_fields(text);
         assert_eq!(h.method, Method::POST);
         assert_eq!(&text[h.path.clone()], b"/a?b=1");
         assert_eq!(h.body, 3);
         assert_eq!(h.len, text.len() - 3);
         assert!(!h.close);
-        let names: Vec<&[u8]> = h.fields.iter().map(|(n, _)| &text[n.clone()]).collect();
+        let names: Vec<&[u8]> = fields.iter().map(|(n, _)| &text[n.clone()]).collect();
         assert_eq!(names, vec![&b"Host"[..], b"Content-Length", b"X-Api-Key"]);
         let (req, client) = request(
             &h,
+            &fields,
             &Bytes::from_static(text),
             Bytes::from_static(b"abc"),
             "127.0.0.1:1".parse().unwrap(),
@@ -481,8 +520,8 @@ mod tests {
         assert_eq!(req.uri().query(), Some("b=1"));
         assert_eq!(req.headers()["x-api-key"], "k");
         assert_eq!(
-            Client::header_names(Some(&client)).unwrap().0,
-            "Host\nContent-Length\nX-Api-Key"
+            Client::header_names(Some(&client)).unwrap().names(),
+            ["Host", "Content-Length", "X-Api-Key"]
         );
         assert!(head(b"GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").close);
     }
@@ -490,10 +529,10 @@ mod tests {
     #[test]
     fn partial_heads_wait_for_more() {
         assert!(matches!(
-            parse(b"GET / HTTP/1.1\r\nHost: x\r\n"),
+            parse(b"GET / HTTP/1.1\r\nHost: x\r\n", &mut Vec::new()),
             Parsed::Incomplete
         ));
-        assert!(matches!(parse(b""), Parsed::Incomplete));
+        assert!(matches!(parse(b"", &mut Vec::new()), Parsed::Incomplete));
     }
 
     #[test]
