@@ -56,10 +56,11 @@ pub enum End {
     Handover(TcpStream, Bytes),
 }
 
-/// A request head the fast path will serve, as offsets into the read buffer.
 /// A header line's `(name, value)` ranges in the read buffer.
 type Field = (Range<usize>, Range<usize>);
 
+/// A request head the fast path will serve, as offsets into the read buffer (its header lines
+/// are parsed into a [`Field`] list the connection reuses).
 struct Head {
     len: usize,
     method: Method,
