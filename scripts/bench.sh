@@ -84,9 +84,20 @@ nginx -c "$work/own/nginx.conf" -p "$work/own"
 
 echo "building apigw-local (release)..." >&2
 cargo build --release -q -p apigw-local
-./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off > "$work/gw.log" 2>&1 &
+# A session of its own, as nginx puts itself in when it daemonizes. With the kernel's autogroup
+# scheduling on (sched_autogroup_enabled, Debian's default), each session is one scheduling
+# group that gets a fair share of each core as a whole: started straight from this script, the
+# gateway would share a group with wrk while nginx has one to itself, and the kernel then held
+# the upstream nginx off a core for 20-70 ms at a time (perf sched), the p99 tail of earlier
+# runs. `setsid` execs in place here (a background job of a script leads no process group), so
+# $! is the gateway.
+setsid ./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off > "$work/gw.log" 2>&1 < /dev/null &
 pids+=($!)
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$GW_PORT/_apigw/health" >/dev/null && break; sleep 0.05; done
+if [ -r /proc/sys/kernel/sched_autogroup_enabled ]; then
+  [ "$(cat "/proc/${pids[0]}/comm")" = apigw-local ] || { echo "the gateway's pid is not ${pids[0]}" >&2; exit 1; }
+  echo "autogroups: apigw-local $(cut -d' ' -f1 "/proc/${pids[0]}/autogroup"), wrk $(cut -d' ' -f1 /proc/self/autogroup), nginx $(cut -d' ' -f1 "/proc/$(cat "$work/nginx.pid")/autogroup") (sched_autogroup_enabled=$(cat /proc/sys/kernel/sched_autogroup_enabled))"
+fi
 
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
 aws_() { aws --endpoint-url "http://127.0.0.1:$GW_PORT" --output text "$@"; }
