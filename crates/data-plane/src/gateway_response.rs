@@ -256,21 +256,17 @@ impl GatewayError {
 
     /// Render AWS's default gateway response for this error (what every type answers when
     /// the deployment customises nothing, and before a stage is known).
-    pub fn render_default(&self, request_id: &str) -> Response<Body> {
+    pub fn render_default(&self) -> Response<Body> {
         let status = self.default_status();
         let body = self.default_body();
-        self.response(status, "application/json", body, request_id)
+        self.response(status, "application/json", body)
     }
 
     /// The response skeleton every gateway response shares: status, body, `Content-Type`,
     /// `x-amzn-ErrorType` (always the raised type's, even when DEFAULT_4XX/5XX rendered it).
-    fn response(
-        &self,
-        status: u16,
-        content_type: &str,
-        body: String,
-        request_id: &str,
-    ) -> Response<Body> {
+    /// The request ids are not added here: `Gateway::handle`'s `Answer` carries them for every
+    /// answer, error or not.
+    fn response(&self, status: u16, content_type: &str, body: String) -> Response<Body> {
         let mut res = Response::new(Body::from(body));
         *res.status_mut() =
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -284,9 +280,6 @@ impl GatewayError {
             "x-amzn-errortype",
             HeaderValue::from_static(self.kind.error_type()),
         );
-        if let Ok(v) = HeaderValue::from_str(request_id) {
-            h.insert(crate::headers::X_AMZN_REQUEST_ID, v);
-        }
         res
     }
 }
@@ -376,7 +369,7 @@ impl GatewayResponses {
     /// Render `err` for a request that failed with what `scope` knows about it.
     pub fn render(&self, err: &GatewayError, scope: &ErrorScope<'_>) -> Response<Body> {
         let Some(custom) = self.lookup(err.kind) else {
-            return err.render_default(scope.request_id);
+            return err.render_default();
         };
         let status = custom.status.unwrap_or_else(|| err.default_status());
         let ctx = scope.vtl_context(err);
@@ -400,7 +393,7 @@ impl GatewayResponses {
                 }
             }
         };
-        let mut res = err.response(status, content_type, body, scope.request_id);
+        let mut res = err.response(status, content_type, body);
         let h = res.headers_mut();
         for (name, expr) in &custom.headers {
             let Some(v) = scope.source_value(expr, &ctx) else {
@@ -513,7 +506,7 @@ impl<'a> ErrorScope<'a> {
     pub fn render(&self, err: &GatewayError) -> Response<Body> {
         match &self.stage {
             Some(s) => s.deployment.gateway_responses.render(err, self),
-            None => err.render_default(self.request_id),
+            None => err.render_default(),
         }
     }
 
@@ -734,7 +727,6 @@ mod tests {
         assert_eq!(h["x-q"], "1");
         assert_eq!(h["x-h"], "hdr");
         assert_eq!(h["x-t"], "MISSING_AUTHENTICATION_TOKEN");
-        assert_eq!(h["x-amzn-requestid"], "rid");
         assert_eq!(
             body,
             r#"{"msg":"Missing Authentication Token","type":"MISSING_AUTHENTICATION_TOKEN","stage":""}"#

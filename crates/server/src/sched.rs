@@ -6,8 +6,10 @@
 //! request and sleeps again, one context switch per message (`perf sched timehist` shows ~10 µs
 //! runs). Under `SCHED_BATCH` a woken worker does not preempt the running thread; it runs when
 //! the scheduler next picks it, so the others finish their batches first. On the project's
-//! 2-core machine that gave +18% HTTP_PROXY throughput, mostly with a lower p99 (README,
-//! Performance).
+//! 2-core machine that gave +18% HTTP_PROXY throughput with the gateway started from the same
+//! shell session as its load (README, Performance): under autogroup scheduling they then share
+//! one scheduling group, and the worker's ping-pong is with the client. Started in a session of
+//! its own, the two policies measured even.
 //! An idle core still runs a woken worker at once: only a contended machine sees a difference.
 
 /// The scheduling policy of the worker threads.
