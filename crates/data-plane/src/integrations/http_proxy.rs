@@ -184,8 +184,9 @@ pub async fn invoke(
 }
 
 /// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
-/// dropped; the backend's target goes beside them, the parts' URI is not read), and both
-/// bodies go through this thread's backend connection pool (`pool.rs`) without copies.
+/// skipped as the head is written; the backend's target goes beside them, the parts' URI is
+/// not read), and both bodies go through this thread's backend connection pool (`pool.rs`)
+/// without copies.
 async fn via_pool(
     mut parts: axum::http::request::Parts,
     body: Body,
@@ -204,19 +205,9 @@ async fn via_pool(
     };
     parts.method = method;
     parts.version = axum::http::Version::HTTP_11;
-    let hop: Vec<HeaderName> = parts
-        .headers
-        .keys()
-        .filter(|n| is_hop_by_hop(n))
-        .cloned()
-        .collect();
-    for name in hop {
-        parts.headers.remove(&name);
-    }
-    let req = Request::from_parts(parts, body);
     let upstream = match crate::deadline::within(
         timeout,
-        super::pool::send(target, req, backend_header),
+        super::pool::send(target, parts, body, backend_header, is_hop_by_hop),
     )
     .await
     {

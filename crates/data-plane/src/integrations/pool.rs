@@ -29,7 +29,7 @@ use std::task::{ready, Context, Poll};
 
 use axum::body::Body;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{Method, Request, Response, StatusCode, Uri, Version};
+use axum::http::{Method, Response, StatusCode, Uri, Version};
 use bytes::{Bytes, BytesMut};
 use http_body::{Body as _, Frame, SizeHint};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -251,18 +251,20 @@ enum Outgoing {
     Stream(Body, Option<u64>),
 }
 
-/// Send `req` to `target`: the request goes out in origin form with `Host` set to the
-/// backend's authority (the request's own URI is not used). Hop-by-hop headers must already
-/// be gone.
+/// Send a request to `target`: it goes out in origin form with `Host` set to the backend's
+/// authority (the parts' own URI is not used). Headers `skip` names are left out as the head
+/// is written (the caller's hop-by-hop list: removing them from the map first cost a list and
+/// a removal per request).
 ///
 /// # Errors
 /// The backend cannot be reached, or the exchange fails.
 pub async fn send(
     target: Target<'_>,
-    req: Request<Body>,
+    parts: axum::http::request::Parts,
+    body: Body,
     rename: Rename,
+    skip: fn(&HeaderName) -> bool,
 ) -> Result<Response<PooledBody>, PoolError> {
-    let (parts, body) = req.into_parts();
     let mut outgoing = match body.size_hint().exact() {
         _ if body.is_end_stream() => Outgoing::Empty,
         Some(n) if n <= MAX_BUFFERED => Outgoing::Buffered(
@@ -281,6 +283,7 @@ pub async fn send(
         target.path,
         target.authority,
         &parts.headers,
+        skip,
         &outgoing,
     );
     let head_request = parts.method == Method::HEAD;
@@ -314,13 +317,15 @@ fn idempotent(method: &Method) -> bool {
 
 /// The request line and headers, as hyper's client writes them (lower-case names, `host`
 /// first here; `content-length` for a known body, chunked for a streamed one of unknown
-/// length except on GET and HEAD, nothing for an empty body).
+/// length except on GET and HEAD, nothing for an empty body). Headers `skip` names are left
+/// out.
 fn encode_head(
     out: &mut Vec<u8>,
     method: &Method,
     path: &str,
     authority: &str,
     headers: &HeaderMap,
+    skip: fn(&HeaderName) -> bool,
     body: &Outgoing,
 ) {
     out.extend_from_slice(method.as_str().as_bytes());
@@ -333,7 +338,8 @@ fn encode_head(
         if matches!(
             *name,
             header::HOST | header::CONTENT_LENGTH | header::TRANSFER_ENCODING
-        ) {
+        ) || skip(name)
+        {
             continue;
         }
         out.extend_from_slice(name.as_str().as_bytes());
@@ -1044,6 +1050,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-a", HeaderValue::from_static("1"));
         headers.insert(header::HOST, HeaderValue::from_static("client"));
+        headers.insert("x-skipped", HeaderValue::from_static("2"));
         let mut out = Vec::new();
         encode_head(
             &mut out,
@@ -1051,6 +1058,7 @@ mod tests {
             "/p?q=1",
             "b:9",
             &headers,
+            |n| n.as_str() == "x-skipped",
             &Outgoing::Buffered(Bytes::from_static(b"xy")),
         );
         assert_eq!(
@@ -1064,6 +1072,7 @@ mod tests {
             "/",
             "b",
             &HeaderMap::new(),
+            |_| false,
             &Outgoing::Empty,
         );
         assert_eq!(out, b"GET / HTTP/1.1\r\nhost: b\r\n\r\n");
@@ -1074,6 +1083,7 @@ mod tests {
             "/",
             "b",
             &HeaderMap::new(),
+            |_| false,
             &Outgoing::Stream(Body::empty(), None),
         );
         assert_eq!(
