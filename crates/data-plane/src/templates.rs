@@ -133,13 +133,14 @@ pub fn select_request<'a>(
     content_type: Option<&str>,
     passthrough: Option<&str>,
 ) -> RequestBody<'a> {
+    // Compared case-insensitively below, so no lower-cased copy.
     let ct = content_type
         .and_then(|c| c.split(';').next())
-        .map(|c| c.trim().to_ascii_lowercase())
+        .map(str::trim)
         .filter(|c| !c.is_empty())
-        .unwrap_or_else(|| "application/json".to_string());
+        .unwrap_or("application/json");
     let empty = templates.is_none_or(|t| t.is_empty());
-    if let Some(t) = templates.and_then(|t| t.iter().find(|(k, _)| k.eq_ignore_ascii_case(&ct))) {
+    if let Some(t) = templates.and_then(|t| t.iter().find(|(k, _)| k.eq_ignore_ascii_case(ct))) {
         return RequestBody::Template(t.1);
     }
     match passthrough.unwrap_or("WHEN_NO_MATCH") {
