@@ -85,11 +85,11 @@ nginx -c "$work/own/nginx.conf" -p "$work/own"
 echo "building apigw-local (release)..." >&2
 cargo build --release -q -p apigw-local
 # A session of its own, as nginx puts itself in when it daemonizes. With the kernel's autogroup
-# scheduling on (sched_autogroup_enabled, Debian's default), each session is one scheduling
-# group that gets a fair share of each core as a whole: started straight from this script, the
-# gateway would share a group with wrk while nginx has one to itself, and the kernel then held
-# the upstream nginx off a core for 20-70 ms at a time (perf sched), the p99 tail of earlier
-# runs. `setsid` execs in place here (a background job of a script leads no process group), so
+# scheduling on (sched_autogroup_enabled=1), each session is one scheduling group that gets a
+# fair share of each core as a whole: started straight from this script, the gateway would
+# share a group with wrk while nginx has one to itself, and the kernel then kept the upstream
+# nginx worker off its core for tens of milliseconds at a time (perf traces, README), the p99
+# tail of earlier runs. `setsid` execs in place here (a background job of a script leads no process group), so
 # $! is the gateway.
 setsid ./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off > "$work/gw.log" 2>&1 < /dev/null &
 pids+=($!)
