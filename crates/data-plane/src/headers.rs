@@ -10,6 +10,9 @@ pub const X_AMZN_REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-reques
 /// `x-amz-apigw-id`: the request's `$context.extendedRequestId`.
 pub const X_AMZ_APIGW_ID: HeaderName = HeaderName::from_static("x-amz-apigw-id");
 
+/// `x-amzn-ErrorType`: the exception type of a gateway response.
+pub const X_AMZN_ERROR_TYPE: HeaderName = HeaderName::from_static("x-amzn-errortype");
+
 /// `x-api-key`: where clients send API keys (with `apiKeySource: HEADER`).
 pub const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 

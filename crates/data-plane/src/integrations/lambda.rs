@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Body;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -371,8 +372,8 @@ pub async fn invoke(
             h.append(name, value);
         }
     }
-    if !h.contains_key("content-type") {
-        h.insert("content-type", HeaderValue::from_static("application/json"));
+    if !h.contains_key(CONTENT_TYPE) {
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
     crate::headers::remap(h, &crate::headers::PROXY);
     Ok(res)
