@@ -228,14 +228,14 @@ impl GatewayError {
         };
         // Written directly, not through a `serde_json::Value` (a map, a clone of the message
         // and the formatter: ~2k instructions an error, and throttled load answers many).
-        let mut out = Vec::with_capacity(self.message.len() + key.len() + 8);
-        out.extend_from_slice(b"{\"");
-        out.extend_from_slice(key.as_bytes());
-        out.extend_from_slice(b"\":");
-        // Serialising a `&str` into a `Vec` cannot fail, and what it writes is UTF-8.
-        let _ = serde_json::to_writer(&mut out, self.message.as_str());
-        out.push(b'}');
-        String::from_utf8(out).unwrap_or_default()
+        let quoted = message_string(&self.message);
+        let mut out = String::with_capacity(quoted.len() + key.len() + 5);
+        out.push_str("{\"");
+        out.push_str(key);
+        out.push_str("\":");
+        out.push_str(&quoted);
+        out.push('}');
+        out
     }
 
     /// The status answered when no customisation sets one.
@@ -294,6 +294,12 @@ impl GatewayError {
         );
         res
     }
+}
+
+/// `$context.error.messageString`: the message as a JSON string literal, quotes included.
+pub fn message_string(message: &str) -> String {
+    // Serialising a `&str` cannot fail.
+    serde_json::to_string(message).unwrap_or_default()
 }
 
 /// One customised gateway response of a deployment.
@@ -549,7 +555,7 @@ impl<'a> ErrorScope<'a> {
             "domainName": self.header("host"),
             "error": {
                 "message": err.message,
-                "messageString": Value::String(err.message.clone()).to_string(),
+                "messageString": message_string(&err.message),
                 "responseType": err.kind.as_str(),
                 "validationErrorString": Value::Null,
             },
