@@ -246,7 +246,7 @@ async fn unknown_routes_and_stages() {
 
 #[tokio::test]
 async fn deployments_are_frozen_until_redeployed() {
-    let s = Server::start();
+    let s = Server::start_file();
     let c = s.sdk();
     let up = upstream().await;
     let api = proxy_api(&c, &up.url, None).await;

@@ -7,25 +7,46 @@ use std::process::{Child, Command, Stdio};
 
 use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
 
+/// Whether the suite runs on in-memory databases (`APIGW_E2E_DB=memory`, as
+/// `scripts/test.sh` runs it the second time) rather than files.
+pub fn memory_mode() -> bool {
+    std::env::var("APIGW_E2E_DB").is_ok_and(|v| v == "memory")
+}
+
 /// A running server process. Dropping it kills the process.
 pub struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
-    /// The database file the server uses.
+    /// The database file the server uses (`:memory:` in memory mode).
     pub db: PathBuf,
     /// Keeps the temporary folder (and so the db) alive as long as the server handle.
     _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
-    /// Start a server on a fresh database in a temporary folder.
+    /// Start a server on a fresh database: a file in a temporary folder, or `:memory:` when
+    /// the suite runs in memory mode ([`memory_mode`]).
     pub fn start() -> Server {
         Server::start_args(&[])
     }
 
-    /// Start on a fresh database in a temporary folder, with extra command-line arguments.
+    /// Start on a fresh database (as [`Server::start`]), with extra command-line arguments.
     pub fn start_args(extra: &[&str]) -> Server {
+        if memory_mode() {
+            return Server::start_with(Path::new(":memory:"), extra);
+        }
+        Server::start_file_args(extra)
+    }
+
+    /// Start on a fresh database file in a temporary folder, in either mode: for tests whose
+    /// point is the file (restarts, crashes, the file itself).
+    pub fn start_file() -> Server {
+        Server::start_file_args(&[])
+    }
+
+    /// [`Server::start_file`] with extra command-line arguments.
+    pub fn start_file_args(extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut s = Server::start_with(&dir.path().join("state.db"), extra);
         s._dir = Some(dir);

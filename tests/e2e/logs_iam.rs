@@ -63,7 +63,7 @@ fn events_arg(events: &[(i64, &str)]) -> String {
 
 #[test]
 fn guide_sequence_role_policy_group_then_read_access_logs() {
-    let s = Server::start();
+    let s = Server::start_file();
     let role = s.aws(&[
         "iam",
         "create-role",
@@ -109,19 +109,20 @@ fn guide_sequence_role_policy_group_then_read_access_logs() {
         .block_on(apigw_store::Store::open(s.db.to_str().unwrap()))
         .unwrap();
     let arn = "arn:aws:iam::000000000000:role/apigw-logs";
-    assert!(rt
-        .block_on(apigw_control::iam::role_exists(&store, "000000000000", arn))
-        .unwrap());
-    assert!(!rt
-        .block_on(apigw_control::iam::role_exists(
-            &store,
-            "000000000000",
-            "arn:aws:iam::000000000000:role/other"
-        ))
-        .unwrap());
-    assert!(!rt
-        .block_on(apigw_control::iam::role_exists(&store, "111111111111", arn))
-        .unwrap());
+    let role_exists = |account: &str, arn: &str| {
+        rt.block_on(async {
+            let mut c = store.read().await.unwrap();
+            apigw_control::iam::role_exists(&mut c, account, arn)
+                .await
+                .unwrap()
+        })
+    };
+    assert!(role_exists("000000000000", arn));
+    assert!(!role_exists(
+        "000000000000",
+        "arn:aws:iam::000000000000:role/other"
+    ));
+    assert!(!role_exists("111111111111", arn));
 
     // Access-log lines as the data plane writes them: through put_events, into a stream it
     // creates itself.

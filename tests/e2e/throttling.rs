@@ -360,7 +360,7 @@ async fn a_zero_limit_blocks_every_request() {
 
 #[tokio::test]
 async fn quota_is_enforced_and_survives_restarts() {
-    let s = Server::start();
+    let s = Server::start_file();
     let (api, base) = mock_api(&s, true).await;
     let url = format!("{base}/pets");
     // A restarted server listens on another port.

@@ -15,7 +15,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use apigw_model::Scope;
-use apigw_store::{docs, Kind, Store, StoreError};
+use apigw_store::{docs, Kind, SqliteConnection, Store, StoreError};
 
 use crate::query_protocol;
 use crate::AppState;
@@ -208,19 +208,23 @@ pub async fn handle(
 }
 
 /// Whether `role_arn` names an existing role of `account` (the ARN's path must match too).
+/// Takes the caller's connection: inside a write, the transaction.
 ///
 /// # Errors
 /// SQLite failed.
-pub async fn role_exists(store: &Store, account: &str, role_arn: &str) -> Result<bool, StoreError> {
+pub async fn role_exists(
+    c: &mut SqliteConnection,
+    account: &str,
+    role_arn: &str,
+) -> Result<bool, StoreError> {
     let Some((arn_account, path, name)) = parse_role_arn(role_arn) else {
         return Ok(false);
     };
     if arn_account != account {
         return Ok(false);
     }
-    let mut c = store.read().await?;
     let role: Option<Role> = docs::get(
-        &mut c,
+        c,
         &scope(account),
         Kind::IamRole,
         "",

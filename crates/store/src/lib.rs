@@ -10,6 +10,13 @@
 //! Writers are serialised by an async mutex: SQLite allows one writer anyway, and taking the
 //! lock before `BEGIN` avoids the `SQLITE_BUSY` that two deferred transactions upgrading to
 //! writers at once would get.
+//!
+//! One connection per task: a task that holds a connection ([`ReadConn`] or [`WriteTx`]) and
+//! asks for another gets [`StoreError::Reentrant`] at once. With `:memory:` the pool has a
+//! single connection, so that second request would wait for the first to come back, which
+//! never happens (it hung 30 s, then failed). Refusing it in every mode makes the file-backed
+//! test suite catch what would deadlock in memory; a read inside a write takes the
+//! transaction instead (it derefs to the connection every query function takes).
 
 pub mod docs;
 pub mod logs;
@@ -42,6 +49,10 @@ pub enum StoreError {
     /// A row with the same key exists already.
     #[error("duplicate key")]
     Conflict,
+    /// A task holding a store connection asked for a second one (see the module doc): a bug
+    /// in the caller, refused rather than left to deadlock an in-memory store.
+    #[error("a store connection was requested by a task that already holds one")]
+    Reentrant,
     /// The database file's folder could not be created.
     #[error("cannot create {0}: {1}")]
     Io(String, std::io::Error),
@@ -58,14 +69,86 @@ pub struct Store {
     pool: SqlitePool,
     /// Held for the whole of a write transaction: one writer at a time.
     write_lock: Arc<Mutex<()>>,
+    /// The tasks that hold a connection now.
+    holders: Arc<Holders>,
     /// Where the data lives, for the start-up line and health answer.
     location: String,
+}
+
+/// Who runs the code asking for a connection: a spawned tokio task, or (outside one, as in
+/// `block_on`) the thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Runner {
+    Task(tokio::task::Id),
+    Thread(std::thread::ThreadId),
+}
+
+impl Runner {
+    fn current() -> Self {
+        tokio::task::try_id().map_or_else(|| Self::Thread(std::thread::current().id()), Self::Task)
+    }
+}
+
+/// The runners holding one of the pool's connections.
+#[derive(Debug, Default)]
+struct Holders(std::sync::Mutex<Vec<Runner>>);
+
+/// A runner's claim on one connection, given back when dropped.
+struct Held {
+    holders: Arc<Holders>,
+    runner: Runner,
+}
+
+impl Holders {
+    /// Claim a connection for the current runner.
+    fn claim(self: &Arc<Self>) -> StoreResult<Held> {
+        let runner = Runner::current();
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if held.contains(&runner) {
+            tracing::error!("a task asked the store for a second connection while holding one (with :memory: this would deadlock)");
+            return Err(StoreError::Reentrant);
+        }
+        held.push(runner);
+        Ok(Held {
+            holders: self.clone(),
+            runner,
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut held = self.holders.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = held.iter().position(|r| *r == self.runner) {
+            held.swap_remove(i);
+        }
+    }
 }
 
 /// A write transaction holding the writer lock; dropped without [`WriteTx::commit`] it rolls back.
 pub struct WriteTx {
     tx: Transaction<'static, Sqlite>,
     _guard: OwnedMutexGuard<()>,
+    _held: Held,
+}
+
+/// A pooled connection for reads, claimed by the current task until dropped.
+pub struct ReadConn {
+    conn: PoolConnection<Sqlite>,
+    _held: Held,
+}
+
+impl std::ops::Deref for ReadConn {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for ReadConn {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
 }
 
 impl WriteTx {
@@ -109,6 +192,7 @@ impl Store {
                         .map_err(|e| StoreError::Io(dir.display().to_string(), e))?;
                 }
             }
+            create_private(path)?;
             SqliteConnectOptions::new()
                 .filename(path)
                 .create_if_missing(true)
@@ -133,6 +217,7 @@ impl Store {
         Ok(Self {
             pool,
             write_lock: Arc::new(Mutex::new(())),
+            holders: Arc::default(),
             location: if memory {
                 ":memory:".into()
             } else {
@@ -149,19 +234,27 @@ impl Store {
     /// A connection for reads.
     ///
     /// # Errors
-    /// The pool could not give a connection.
-    pub async fn read(&self) -> StoreResult<PoolConnection<Sqlite>> {
-        Ok(self.pool.acquire().await?)
+    /// [`StoreError::Reentrant`] when this task holds a connection already; the pool could not
+    /// give a connection.
+    pub async fn read(&self) -> StoreResult<ReadConn> {
+        let held = self.holders.claim()?;
+        let conn = self.pool.acquire().await?;
+        Ok(ReadConn { conn, _held: held })
     }
 
     /// Begin a write transaction (waits for the writer lock).
     ///
     /// # Errors
-    /// `BEGIN` failed.
+    /// [`StoreError::Reentrant`] when this task holds a connection already; `BEGIN` failed.
     pub async fn write(&self) -> StoreResult<WriteTx> {
+        let held = self.holders.claim()?;
         let guard = self.write_lock.clone().lock_owned().await;
         let tx = self.pool.begin().await?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            _held: held,
+        })
     }
 
     /// Delete all state (the emulator's `/_apigw/reset`).
@@ -189,6 +282,85 @@ impl Store {
     /// Close the pool, checkpointing the WAL (graceful shutdown).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Create the database file readable by its owner only, if it does not exist: it holds API
+/// key values. SQLite gives the `-wal` and `-shm` files it makes beside it the same mode.
+fn create_private(path: &str) -> StoreResult<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Io(path.to_string(), e)),
+    }
+}
+
+#[cfg(test)]
+mod reentry_tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A task asking for a second connection is refused at once, in memory and on a file, in
+    /// both orders; the connection it holds stays usable, and the claim ends with it.
+    #[tokio::test]
+    async fn second_connection_in_one_task_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.db");
+        for path in [":memory:", file.to_str().unwrap()] {
+            let st = Store::open(path).await.unwrap();
+            let quick = Duration::from_secs(2);
+            let mut tx = st.write().await.unwrap();
+            let again = tokio::time::timeout(quick, st.read()).await.expect(path);
+            assert!(matches!(again, Err(StoreError::Reentrant)), "{path}");
+            let again = tokio::time::timeout(quick, st.write()).await.expect(path);
+            assert!(matches!(again, Err(StoreError::Reentrant)), "{path}");
+            sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+            let c = st.read().await.unwrap();
+            let again = tokio::time::timeout(quick, st.write()).await.expect(path);
+            assert!(matches!(again, Err(StoreError::Reentrant)), "{path}");
+            drop(c);
+            st.write().await.unwrap().commit().await.unwrap();
+        }
+    }
+
+    /// Other tasks are not refused: they wait their turn for the connection.
+    #[tokio::test]
+    async fn other_tasks_wait_their_turn() {
+        let st = Store::open(":memory:").await.unwrap();
+        let tx = st.write().await.unwrap();
+        let other = {
+            let st = st.clone();
+            tokio::spawn(async move { st.read().await.map(|_| ()) })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!other.is_finished());
+        tx.commit().await.unwrap();
+        other.await.unwrap().unwrap();
+    }
+}
+
+#[cfg(all(test, unix))]
+mod file_mode_tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The database and its WAL and shared-memory files are the owner's alone.
+    #[tokio::test]
+    async fn state_files_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let st = Store::open(path.to_str().unwrap()).await.unwrap();
+        st.write().await.unwrap().commit().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{}{suffix}", path.display());
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+        }
     }
 }
 
