@@ -68,6 +68,8 @@ base="$EP/_aws/execute-api/$api/dev"
 body=$(curl -s "$base/hello"); [ "$body" = "hello from upstream" ]; check "GET /hello through HTTP_PROXY" $? "got: $body"
 hosted=$(curl -s -H "Host: $api.execute-api.localhost" "$EP/dev/hello"); [ "$hosted" = "hello from upstream" ]; check "GET via {api}.execute-api host" $? "got: $hosted"
 cors=$(curl -s -o /dev/null -D - -X OPTIONS "$base/hello" | tr -d '\r' | grep -i '^access-control-allow-origin: \*$'); check "OPTIONS /hello CORS headers" $? "no Access-Control-Allow-Origin: *"
+methods=$(curl -s -o /dev/null -D - -X OPTIONS "$base/hello" | tr -d '\r' | awk -F': ' 'tolower($1)=="access-control-allow-methods" {print $2}')
+[ "$methods" = "GET,OPTIONS" ]; check "OPTIONS /hello allows GET,OPTIONS" $? "got: $methods"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/nothing"); [ "$code" = "403" ]; check "unknown path is 403" $? "got $code"
 msg=$(curl -s "$base/nothing"); [ "$msg" = '{"message":"Missing Authentication Token"}' ]; check "403 body is Missing Authentication Token" $? "got $msg"
 
@@ -86,6 +88,14 @@ aws_ apigateway update-method --rest-api-id "$api" --resource-id "$res" --http-m
 check "update-method GET apiKeyRequired=true" $? ""
 # apiKeyRequired is part of the deployment: it takes effect on the wire once redeployed.
 dep2=$(aws_ apigateway create-deployment --rest-api-id "$api" --stage-name dev | json "['id']"); check "create-deployment (redeploy dev)" $? "$dep2"
+on=$(aws_ apigateway get-stage --rest-api-id "$api" --stage-name dev | json "['deploymentId']")
+[ "$on" = "$dep2" ]; check "get-stage: dev serves the new deployment" $? "got $on, want $dep2"
+n=$(aws_ apigateway get-deployments --rest-api-id "$api" | json "['items'].__len__()")
+[ "$n" = "2" ]; check "get-deployments lists both" $? "got $n"
+member=$(aws_ apigateway get-usage-plan-keys --usage-plan-id "$plan" | json "['items'][0]['id']")
+[ "$member" = "$key_id" ]; check "get-usage-plan-keys lists the key" $? "got $member"
+value=$(aws_ apigateway get-api-key --api-key "$key_id" --include-value | json "['value']")
+[ "$value" = "$key" ]; check "get-api-key --include-value" $? "got $value"
 
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/hello"); [ "$code" = "403" ]; check "GET /hello without a key is 403" $? "got $code"
 msg=$(curl -s "$base/hello"); [ "$msg" = '{"message":"Forbidden"}' ]; check "403 body is Forbidden" $? "got $msg"
@@ -117,6 +127,8 @@ aws_ iam attach-role-policy --role-name walkthrough-apigw-logs \
 check "iam attach-role-policy" $? ""
 aws_ apigateway update-account --patch-operations "op=replace,path=/cloudwatchRoleArn,value=$role_arn" >/dev/null
 check "update-account cloudwatchRoleArn" $? ""
+set_arn=$(aws_ apigateway get-account | json "['cloudwatchRoleArn']")
+[ "$set_arn" = "$role_arn" ]; check "get-account shows the role" $? "got $set_arn"
 aws_ logs create-log-group --log-group-name walkthrough-access >/dev/null
 check "logs create-log-group" $? ""
 group_arn=$(aws_ logs describe-log-groups --log-group-name-prefix walkthrough-access | json "['logGroups'][0]['arn']")
@@ -124,6 +136,8 @@ aws_ apigateway update-stage --rest-api-id "$api" --stage-name dev --patch-opera
   "op=replace,path=/accessLogSettings/destinationArn,value=${group_arn%:*}" \
   'op=replace,path=/accessLogSettings/format,value=$context.requestId $context.httpMethod $context.resourcePath $context.status' >/dev/null
 check "update-stage accessLogSettings" $? ""
+dest=$(aws_ apigateway get-stage --rest-api-id "$api" --stage-name dev | json "['accessLogSettings']['destinationArn']")
+[ "$dest" = "${group_arn%:*}" ]; check "get-stage shows the log destination" $? "got $dest"
 rid=$(curl -s -D - -o /dev/null -H "x-api-key: $key" "$base/hello" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-amzn-requestid" {print $2}')
 line=""
 for _ in $(seq 50); do
@@ -131,6 +145,10 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 [ "$line" = "$rid GET /hello 200" ]; check "access log line in the log group" $? "got: $line (request $rid)"
+
+# The emulator's own guard: a web page (a cross-site Origin) cannot wipe the state.
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Origin: https://evil.example' "$EP/_apigw/reset"); [ "$code" = "403" ]
+check "a cross-site POST /_apigw/reset is refused" $? "got $code"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -11,6 +11,7 @@ mod cli_walkthrough;
 mod data_plane;
 mod deployments;
 mod gateway_responses;
+mod hardening;
 mod keys_plans;
 mod lambda;
 mod logs_iam;

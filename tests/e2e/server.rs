@@ -18,7 +18,7 @@ async fn health_and_reset() {
         .unwrap();
     assert_eq!(h["status"], "running");
     assert_eq!(h["version"], env!("CARGO_PKG_VERSION"));
-    assert!(h["state"].as_str().unwrap().ends_with("state.db"));
+    assert_eq!(h["state"].as_str(), s.db.to_str());
 
     let c = s.sdk();
     new_api(&c, "a").await;
@@ -87,7 +87,7 @@ async fn regions_are_isolated() {
 
 #[tokio::test]
 async fn state_survives_restart_and_kill() {
-    let s = Server::start();
+    let s = Server::start_file();
     let db = s.db.clone();
     let c = s.sdk();
     let (id, root) = new_api(&c, "durable").await;
@@ -154,9 +154,8 @@ async fn unimplemented_operations_say_so() {
     assert_eq!(r.headers()["x-amzn-errortype"], "UnknownOperationException");
 }
 
-#[tokio::test]
-async fn seed_walkthrough_script_passes() {
-    let s = Server::start();
+/// Run the README's worked example (`scripts/seed-walkthrough.sh`) against `s`.
+fn walkthrough_passes(s: &Server) {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../scripts/seed-walkthrough.sh"
@@ -169,11 +168,24 @@ async fn seed_walkthrough_script_passes() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "walkthrough failed:\n{text}\n{}",
+        "walkthrough on {:?} failed:\n{text}\n{}",
+        s.db,
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.trim_end().ends_with(" passed, 0 failed"), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn seed_walkthrough_passes_on_a_file() {
+    walkthrough_passes(&Server::start_file());
+}
+
+/// In memory the pool has one connection: update-account once held it in its transaction and
+/// waited 30 s for a second one to check the role, then failed (issue 15).
+#[test]
+fn seed_walkthrough_passes_in_memory() {
+    walkthrough_passes(&Server::start_with(std::path::Path::new(":memory:"), &[]));
 }
 
 /// Field `n` (1-based, as proc(5) numbers them) of a `/proc/.../stat` line: counted after the
@@ -221,4 +233,23 @@ async fn workers_run_under_the_scheduling_policy_asked_for() {
     assert_eq!(stat_field(&stat, 41), 0);
     let s = Server::start_args(&["--workers", "2", "--worker-policy", "normal"]);
     assert_eq!(worker_policies(s.pid(), 2, 0).await, vec![0; 2]);
+}
+
+/// A second instance on a port the first listens on fails at once, saying so, instead of
+/// sharing the port (the kernel would split connections between two states).
+#[test]
+fn a_second_instance_on_a_taken_port_fails() {
+    let s = Server::start_args(&["--workers", "2"]);
+    let addr = s.url.trim_start_matches("http://");
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_apigw-local"))
+        .args(["--listen", addr, "--db"])
+        .arg(dir.path().join("second.db"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+    assert!(err.contains("Address already in use"), "{err}");
+    assert!(out.stdout.is_empty(), "it never said it listens");
 }

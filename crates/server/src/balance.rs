@@ -1,10 +1,11 @@
 //! Spreading connections evenly over the workers.
 //!
-//! Each worker accepts on a listener of its own (`SO_REUSEPORT`), and the kernel picks the
-//! listener by a hash of the client's address and port: 64 keep-alive connections land 38/26
-//! as often as 32/32. The worker with more then saturates its core while the other idles,
-//! which showed as throughput moving by a third from one benchmark run to the next and a p99
-//! tens of times the median. So a worker that accepts a connection while it serves more than
+//! Every worker accepts on the one listening socket, and whichever wakes first takes the
+//! connection, so nothing makes the split even. (With one `SO_REUSEPORT` socket per worker,
+//! as before, the kernel's hash of the client's address and port landed 64 keep-alive
+//! connections 38/26 as often as 32/32.) The worker with more then saturates its core while
+//! the other idles, which showed as throughput moving by a third from one benchmark run to the
+//! next and a p99 tens of times the median. So a worker that accepts a connection while it serves more than
 //! another worker does hands the socket to the least-loaded one. That costs a channel send per
 //! connection and nothing per request; nginx reaches the same evenness by letting only idle
 //! workers accept.

@@ -1,6 +1,7 @@
 //! Runtime settings. Every flag can also be given as an environment variable.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -57,6 +58,30 @@ pub struct Config {
     /// Log line format.
     #[arg(long, env = "APIGW_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// Seconds a client has to send a whole request head (from the connection's start, or the
+    /// head's first byte); past it the server answers 408 and closes the connection.
+    #[arg(long, env = "APIGW_HEADER_TIMEOUT", default_value = "10", value_parser = parse_seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a kept-alive connection may wait for its next request, or for more of a request
+    /// body, before it is closed (AWS closes idle connections after 60 s too).
+    #[arg(long, env = "APIGW_IDLE_TIMEOUT", default_value = "60", value_parser = parse_seconds)]
+    pub idle_timeout: Duration,
+    /// A further name the control plane and `/_apigw/*` answer to (repeatable; the env twin
+    /// takes a comma-separated list). While listening on a loopback address only loopback
+    /// names are accepted in `Host` (a guard against DNS rebinding); elsewhere any name is,
+    /// unless this is given.
+    #[arg(long = "allow-host", env = "APIGW_ALLOW_HOSTS", value_delimiter = ',')]
+    pub allow_hosts: Vec<String>,
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() && n <= 86_400.0 => Ok(Duration::from_secs_f64(n)),
+        _ => Err(format!(
+            "expected a number of seconds above 0 (at most 86400), got {s:?}"
+        )),
+    }
 }
 
 fn parse_function_endpoint(s: &str) -> Result<(String, String), String> {
@@ -71,6 +96,14 @@ fn parse_function_endpoint(s: &str) -> Result<(String, String), String> {
 }
 
 impl Config {
+    /// The connection timeouts.
+    pub fn timeouts(&self) -> crate::h1::Timeouts {
+        crate::h1::Timeouts {
+            header: self.header_timeout,
+            idle: self.idle_timeout,
+        }
+    }
+
     /// The data plane's settings.
     pub fn gateway_options(&self) -> apigw_data::GatewayOptions {
         apigw_data::GatewayOptions {
@@ -121,6 +154,15 @@ mod tests {
         );
         assert!(parse_account_throttle("fast").is_err());
         assert!(parse_account_throttle("-1/5").is_err());
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_seconds("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["0", "-1", "ten", "inf", "NaN", "100000"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

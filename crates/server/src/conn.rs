@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -24,7 +24,7 @@ use apigw_data::context::{Client, OriginalHeaderNames};
 
 use crate::dispatch::App;
 use bytes::Bytes;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -223,6 +223,59 @@ pub struct Tap {
     prefix: Bytes,
     inner: TcpStream,
     framing: Framing,
+    activity: Arc<Activity>,
+}
+
+/// What the idle watch of a hyper connection reads: when bytes last moved, and how many
+/// requests are being answered.
+#[derive(Debug)]
+struct Activity {
+    start: tokio::time::Instant,
+    /// Milliseconds from `start` to the last read or write that moved bytes.
+    last: AtomicU64,
+    /// Requests inside the service now.
+    busy: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            start: tokio::time::Instant::now(),
+            last: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(ms, Ordering::Relaxed);
+    }
+
+    /// How long no bytes moved while no request was being answered (zero while one is).
+    fn idle_for(&self) -> Duration {
+        if self.busy.load(Ordering::Relaxed) > 0 {
+            return Duration::ZERO;
+        }
+        let last = Duration::from_millis(self.last.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+}
+
+/// Counts a request as being answered while it lives.
+struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn new(activity: &Arc<Activity>) -> Self {
+        activity.busy.fetch_add(1, Ordering::Relaxed);
+        Self(activity.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.busy.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl AsyncRead for Tap {
@@ -243,6 +296,9 @@ impl AsyncRead for Tap {
             }
         }
         this.framing.feed(&buf.filled()[before..]);
+        if buf.filled().len() > before {
+            this.activity.touch();
+        }
         Poll::Ready(Ok(()))
     }
 }
@@ -253,7 +309,11 @@ impl AsyncWrite for Tap {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let res = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        res
     }
 
     fn poll_write_vectored(
@@ -261,7 +321,11 @@ impl AsyncWrite for Tap {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let res = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(res, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        res
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -295,6 +359,7 @@ pub async fn serve(
     mut me: Worker,
     app: App,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    limits: crate::h1::Timeouts,
 ) -> io::Result<()> {
     let mut connections = tokio::task::JoinSet::new();
     // The fast path's connections, by task, with the flag saying which wait idle: those are
@@ -357,9 +422,9 @@ pub async fn serve(
         let task = connections.spawn(async move {
             let _live = live;
             if let crate::h1::End::Handover(stream, read) =
-                crate::h1::serve(stream, addr, &app, &stop).await
+                crate::h1::serve(stream, addr, &app, &stop, limits).await
             {
-                serve_hyper(stream, read, addr, app, hyper_stop).await;
+                serve_hyper(stream, read, addr, app, hyper_stop, limits).await;
             }
         });
         fast.insert(task.id(), (task, idle));
@@ -384,35 +449,58 @@ pub async fn serve(
 }
 
 /// Serve the rest of a connection with hyper (HTTP/1 or HTTP/2), `read` being the bytes the
-/// fast path already took from it. A stopping server lets the request in progress finish.
+/// fast path already took from it. A stopping server lets the request in progress finish;
+/// so does a connection idle past `limits.idle` (no bytes moved, no request in hand), which is
+/// then closed.
 async fn serve_hyper(
     stream: TcpStream,
     read: Bytes,
     addr: SocketAddr,
     app: App,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    limits: crate::h1::Timeouts,
 ) {
     let queue: Queue = Arc::default();
+    let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Tap {
         prefix: read,
         inner: stream,
         framing: Framing::new(queue.clone()),
+        activity: activity.clone(),
     });
+    let seen = activity.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let header_names = queue.lock().ok().and_then(|mut q| q.pop_front());
         let client = Client { addr, header_names };
         let app = app.clone();
+        let busy = Busy::new(&seen);
         async move {
             let req = req.map(axum::body::Body::new);
-            Ok::<_, std::convert::Infallible>(app.call(req, Some(&client)).await.into_response())
+            let res = app.call(req, Some(&client)).await.into_response();
+            drop(busy);
+            Ok::<_, std::convert::Infallible>(res)
         }
     });
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header);
     let conn = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(conn);
+    let idle = async {
+        loop {
+            let idle_for = activity.idle_for();
+            if idle_for >= limits.idle {
+                return;
+            }
+            tokio::time::sleep(limits.idle - idle_for).await;
+        }
+    };
     tokio::select! {
         _ = conn.as_mut() => return,
         _ = stop.wait_for(|s| *s) => conn.as_mut().graceful_shutdown(),
+        () = idle => conn.as_mut().graceful_shutdown(),
     }
     let _ = conn.await;
 }

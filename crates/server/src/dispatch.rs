@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::HOST;
+use axum::http::header::{CONTENT_LENGTH, HOST};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -17,11 +17,16 @@ use std::sync::Arc;
 use apigw_control::{query_protocol, AppState};
 use apigw_data::context::Client;
 use apigw_data::{addressing, Gateway};
+use apigw_model::ApiError;
 
+use crate::guard::LocalGuard;
 use crate::publisher::Publisher;
 
 /// Bodies of control-plane calls are small; this bounds what one request may buffer.
 const MAX_CONTROL_BODY: usize = 16 * 1024 * 1024;
+
+/// The largest over-limit control-plane body read (and dropped) before it is refused.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 
 /// What the dispatcher needs: the control plane's state, the data plane, and the publisher.
 #[derive(Clone)]
@@ -32,6 +37,8 @@ pub struct Shared {
     pub gateway: Arc<Gateway>,
     /// Reloads deployed stages (after a reset).
     pub publisher: Arc<Publisher>,
+    /// Who may reach the control plane.
+    pub guard: LocalGuard,
 }
 
 /// The whole application: execute-api calls go straight to the data plane (no router on the
@@ -40,6 +47,7 @@ pub struct Shared {
 pub struct App {
     gateway: Arc<Gateway>,
     control: Router,
+    guard: Arc<LocalGuard>,
 }
 
 /// The whole application on one port.
@@ -56,6 +64,7 @@ pub fn app(shared: Shared) -> App {
     App {
         gateway: shared.gateway,
         control,
+        guard: Arc::new(shared.guard),
     }
 }
 
@@ -91,6 +100,9 @@ impl App {
                 .filter(|h| addressing::api_id_from_host(h).is_some())
                 .and_then(region_of_host);
             return Reply::Gateway(self.gateway.handle(target, region, req, client).await);
+        }
+        if let Some(refused) = self.guard.check(req.headers()) {
+            return Reply::Plain(refused);
         }
         match self.control.clone().oneshot(req).await {
             Ok(r) => Reply::Plain(r),
@@ -130,10 +142,70 @@ async fn route_rest(state: AppState, control: Router, req: Request) -> Response 
             .collect();
         return query_protocol::handle(&state, &params).await;
     }
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| apigw_data::headers::content_length(v.as_bytes()));
+    if let Some(n) = declared.filter(|n| *n > apigw_control::MAX_BODY as u64) {
+        // A client still writing its body when the connection closes may never read the
+        // answer (its writes fail first): a body of sane size is read and dropped before it.
+        if n <= DRAIN_LIMIT as u64 {
+            let _ = axum::body::to_bytes(req.into_body(), DRAIN_LIMIT).await;
+        }
+        return apigw_control::error::Error(ApiError::too_large(apigw_control::MAX_BODY))
+            .into_response();
+    }
+    let req = without_trailing_slash(req);
     match control.oneshot(req).await {
-        Ok(r) => r,
+        Ok(r) => aws_shaped(r).await,
         Err(never) => match never {},
     }
+}
+
+/// The request with one trailing `/` taken off its path (not the root's): AWS's routing
+/// treats trailing slashes as optional (`GET /restapis/` is GetRestApis), axum's does not.
+fn without_trailing_slash(mut req: Request) -> Request {
+    let uri = req.uri();
+    let path = uri.path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = &path[..path.len() - 1];
+        let target = match uri.query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(t) = target.parse() {
+            *req.uri_mut() = t;
+        }
+    }
+    req
+}
+
+/// An error answer in AWS's shape even when it came from axum rather than a handler (a query
+/// string or path segment its extractors refuse, a body over the limit): those carry plain
+/// text and no `x-amzn-ErrorType`, which SDKs cannot read.
+async fn aws_shaped(res: Response) -> Response {
+    let status = res.status();
+    if !status.is_client_error() || res.headers().contains_key("x-amzn-errortype") {
+        return res;
+    }
+    let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::too_large(apigw_control::MAX_BODY)
+    } else {
+        let text = axum::body::to_bytes(res.into_body(), 64 * 1024)
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&text);
+        let text = text.trim();
+        ApiError::bad_request(if text.is_empty() {
+            status
+                .canonical_reason()
+                .unwrap_or("Bad request")
+                .to_string()
+        } else {
+            text.to_string()
+        })
+    };
+    apigw_control::error::Error(error).into_response()
 }
 
 fn form_pairs(bytes: &[u8]) -> impl Iterator<Item = (String, String)> + '_ {

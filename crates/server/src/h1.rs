@@ -20,6 +20,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::ops::Range;
 use std::pin::Pin;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -30,7 +31,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use apigw_data::context::{Client, OriginalHeaderNames};
+use apigw_data::deadline::{within, Elapsed};
 use apigw_data::headers;
+use tokio::time::Instant;
 
 use crate::dispatch::{App, Reply};
 
@@ -91,14 +94,35 @@ pub struct Stop {
     pub idle: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
+/// How long a connection may take, so that slow or idle clients cannot hold connections (and
+/// their memory) forever.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// From a connection's start, or a request head's first byte, to the head's end; past it
+    /// the server answers 408 (if anything was sent) and closes.
+    pub header: Duration,
+    /// The longest wait for the next request on a kept-alive connection, or for more of a
+    /// request body; past it the connection is closed.
+    pub idle: Duration,
+}
+
 /// Serve `stream` until it closes, the worker stops (between requests), or a request needs
 /// hyper.
-pub async fn serve(mut stream: TcpStream, addr: SocketAddr, app: &App, stop: &Stop) -> End {
+pub async fn serve(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    app: &App,
+    stop: &Stop,
+    limits: Timeouts,
+) -> End {
     use std::sync::atomic::Ordering::Relaxed;
     let mut buf = BytesMut::with_capacity(READ_SIZE);
     let mut out: Vec<u8> = Vec::with_capacity(1024);
     // The request's header lines, kept for the next request's.
     let mut fields: Vec<Field> = Vec::new();
+    // When the head being read must be complete: from the start for the first request, from
+    // its first byte for the next ones (set when a partial head is first seen).
+    let mut head_deadline = Some(Instant::now() + limits.header);
     loop {
         let head = match parse(&buf, &mut fields) {
             Parsed::Request(h) => h,
@@ -107,7 +131,7 @@ pub async fn serve(mut stream: TcpStream, addr: SocketAddr, app: &App, stop: &St
                 if buf.capacity() - buf.len() < 1024 {
                     buf.reserve(READ_SIZE);
                 }
-                let read = if buf.is_empty() {
+                let read = if buf.is_empty() && head_deadline.is_none() {
                     // Idle between requests: the only place a stopping server closes a
                     // connection without answering (the worker drops this task here). The
                     // worker runs on this thread, so it cannot stop between the check and the
@@ -116,11 +140,34 @@ pub async fn serve(mut stream: TcpStream, addr: SocketAddr, app: &App, stop: &St
                         return End::Closed;
                     }
                     stop.idle.store(true, Relaxed);
-                    let r = stream.read_buf(&mut buf).await;
+                    let r = within(limits.idle, stream.read_buf(&mut buf)).await;
                     stop.idle.store(false, Relaxed);
-                    r
+                    match r {
+                        Ok(r) => r,
+                        Err(Elapsed) => return End::Closed,
+                    }
                 } else {
-                    stream.read_buf(&mut buf).await
+                    // A new connection waits for its first head here: idle (the flag is set
+                    // from the start) until bytes come.
+                    if buf.is_empty() && stop.stopping.load(Relaxed) {
+                        return End::Closed;
+                    }
+                    let deadline =
+                        *head_deadline.get_or_insert_with(|| Instant::now() + limits.header);
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    let r = within(left, stream.read_buf(&mut buf)).await;
+                    stop.idle.store(false, Relaxed);
+                    match r {
+                        Ok(r) => r,
+                        Err(Elapsed) => {
+                            // A client that sent part of a head is told why it is cut off.
+                            if !buf.is_empty() {
+                                let _ = stream.write_all(REQUEST_TIMEOUT).await;
+                                let _ = stream.shutdown().await;
+                            }
+                            return End::Closed;
+                        }
+                    }
                 };
                 match read {
                     Ok(0) | Err(_) => return End::Closed,
@@ -128,11 +175,12 @@ pub async fn serve(mut stream: TcpStream, addr: SocketAddr, app: &App, stop: &St
                 }
             }
         };
+        head_deadline = None;
         while buf.len() < head.len + head.body {
             buf.reserve(head.len + head.body - buf.len());
-            match stream.read_buf(&mut buf).await {
-                Ok(0) | Err(_) => return End::Closed,
-                Ok(_) => {}
+            match within(limits.idle, stream.read_buf(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) | Err(Elapsed) => return End::Closed,
+                Ok(Ok(_)) => {}
             }
         }
         let close = head.close;
@@ -162,6 +210,10 @@ pub async fn serve(mut stream: TcpStream, addr: SocketAddr, app: &App, stop: &St
 /// hyper's answer to a request it cannot parse.
 const BAD_REQUEST: &[u8] =
     b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+
+/// The answer to a request head not complete within [`Timeouts::header`].
+const REQUEST_TIMEOUT: &[u8] =
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
 
 /// Parse the head at the start of `buf`, deciding whether the fast path serves it; its header
 /// lines go to `fields`.

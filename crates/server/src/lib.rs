@@ -10,6 +10,7 @@ pub mod balance;
 pub mod config;
 pub mod conn;
 pub mod dispatch;
+pub mod guard;
 pub mod h1;
 pub mod publisher;
 pub mod sched;
@@ -50,30 +51,30 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
-/// Bind `n` sockets to one address with `SO_REUSEPORT`, so the kernel spreads connections
-/// over them: one per worker thread. With port 0 the first bind picks the port and the others
-/// join it. Must run inside a tokio runtime (the sockets are created through tokio).
+/// Bind one listening socket and give each of `n` workers a handle on it, so the workers share
+/// the port inside this process. No `SO_REUSEPORT`: with it a second apigw-local on the same
+/// port would start too, and the kernel would split connections between two states. Must run
+/// inside a tokio runtime (the socket is created through tokio).
 ///
 /// # Errors
-/// The address cannot be bound.
+/// The address cannot be bound (in use: another process listens there).
 pub fn bind_listeners(addr: SocketAddr, n: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // Lets a restart bind while the last run's connections sit in TIME_WAIT; on Linux it lets
+    // no second socket listen on the port.
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(1024)?.into_std()?;
     let mut out = Vec::with_capacity(n.max(1));
-    let mut addr = addr;
-    for _ in 0..n.max(1) {
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        #[cfg(unix)]
-        socket.set_reuseport(true)?;
-        socket.set_reuseaddr(true)?;
-        socket.set_nodelay(true)?;
-        socket.bind(addr)?;
-        let listener = socket.listen(1024)?;
-        addr = listener.local_addr()?;
-        out.push(listener.into_std()?);
+    for _ in 1..n.max(1) {
+        out.push(listener.try_clone()?);
     }
+    out.push(listener);
     Ok(out)
 }
 
@@ -120,6 +121,7 @@ pub async fn run(
         state,
         gateway,
         publisher: publisher.clone(),
+        guard: guard::LocalGuard::new(config.listen, &config.allow_hosts),
     });
     // Usage counters reach the store about once a second: a crash loses at most that.
     let flusher = {
@@ -148,6 +150,7 @@ pub async fn run(
         let stop = stop_rx.clone();
         let balance = balance.clone();
         let policy = config.worker_policy;
+        let limits = config.timeouts();
         let worker = std::thread::Builder::new()
             .name(format!("apigw-worker-{i}"))
             .spawn(move || -> std::io::Result<()> {
@@ -166,7 +169,7 @@ pub async fn run(
                         balance,
                         inbox,
                     };
-                    conn::serve(listener, me, app, stop).await
+                    conn::serve(listener, me, app, stop, limits).await
                 })
             })?;
         workers.push(worker);
@@ -181,6 +184,9 @@ pub async fn run(
     );
     use std::io::Write;
     let _ = std::io::stdout().flush();
+    if let Some(warning) = exposure_warning(addr) {
+        tracing::warn!(%addr, "{warning}");
+    }
     shutdown.await;
     let _ = stop_tx.send(true);
     let joined = tokio::task::spawn_blocking(move || {
@@ -204,6 +210,13 @@ pub async fn run(
     Ok(())
 }
 
+/// What to say when listening where others can connect: apigw-local checks no credentials.
+pub fn exposure_warning(addr: SocketAddr) -> Option<&'static str> {
+    (!addr.ip().is_loopback()).then_some(
+        "listening on a non-loopback address: anyone who can reach it can change any API and read API key values (apigw-local checks no credentials)",
+    )
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -223,5 +236,20 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_off_loopback_only() {
+        for quiet in ["127.0.0.1:4566", "127.0.0.2:80", "[::1]:4566"] {
+            assert_eq!(exposure_warning(quiet.parse().unwrap()), None, "{quiet}");
+        }
+        for loud in ["0.0.0.0:4566", "[::]:4566", "192.168.1.10:4566"] {
+            assert!(exposure_warning(loud.parse().unwrap()).is_some(), "{loud}");
+        }
     }
 }
