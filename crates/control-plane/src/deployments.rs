@@ -298,6 +298,8 @@ async fn create_deployment(
             stage.tracing_enabled = t;
         }
         stage.last_updated_date = now;
+        // The deployment row is in this transaction too: a refused stage leaves neither.
+        stages::check(&stage)?;
         if is_new {
             stages::insert_stage(&mut tx, &scope, &api_id, &stage).await?;
         } else {

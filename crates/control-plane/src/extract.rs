@@ -67,9 +67,13 @@ where
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::serialization(e.to_string()))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(crate::MAX_BODY)
+            } else {
+                ApiError::serialization(e.to_string())
+            }
+        })?;
         parse_json(&bytes).map(AwsJson)
     }
 }

@@ -134,6 +134,10 @@ pub struct AppState {
     pub usage: Arc<dyn UsageMeter>,
 }
 
+/// The largest request body the apigateway control plane takes: 6 MiB, AWS's limit for its
+/// largest input, an API definition (ImportRestApi, PutRestApi).
+pub const MAX_BODY: usize = 6 * 1024 * 1024;
+
 /// The apigateway router: every operation of the model, implemented or answered as not yet.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -154,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .merge(request_validators::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
 

@@ -23,7 +23,7 @@ use apigw_store::docs::{self, Kind};
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::validate::Failures;
+use crate::validate::{self, Failures};
 use crate::{deployments, now_epoch, reply, rest_apis, AppState};
 
 /// `CacheClusterSize` of botocore's model.
@@ -110,6 +110,32 @@ pub fn validate_name(name: &str) -> Result<()> {
     } else {
         Err(ApiError::bad_request("Stage name only allows a-zA-Z0-9_-").into())
     }
+}
+
+/// What AWS refuses in a stage however it came to be (CreateStage, UpdateStage,
+/// CreateDeployment): stage variables and canary overrides outside AWS's character sets, a
+/// canary share outside 0–100, negative method throttles. Run before the stage is saved, so
+/// a refused call changes nothing.
+///
+/// # Errors
+/// `BadRequestException`.
+pub fn check(stage: &Stage) -> Result<()> {
+    if let Some(vars) = &stage.variables {
+        validate::stage_variables(vars)?;
+    }
+    if let Some(canary) = &stage.canary_settings {
+        if let Some(p) = canary.percent_traffic {
+            validate::percent_traffic(p)?;
+        }
+        if let Some(vars) = &canary.stage_variable_overrides {
+            validate::stage_variables(vars)?;
+        }
+    }
+    for m in stage.method_settings.values() {
+        validate::not_negative(m.throttling_burst_limit as f64, "throttling burst limit")?;
+        validate::not_negative(m.throttling_rate_limit, "throttling rate limit")?;
+    }
+    Ok(())
 }
 
 /// A stage of an API, if it exists (no API check).
@@ -282,6 +308,7 @@ async fn create_stage(
             use_stage_cache: Some(canary.use_stage_cache.unwrap_or(false)),
         });
     }
+    check(&stage)?;
     insert_stage(&mut tx, &scope, &api_id, &stage).await?;
     tx.commit().await?;
     st.observer.api_changed(&scope, &api_id).await;
@@ -350,6 +377,7 @@ async fn update_stage(
             .into());
         }
     }
+    check(&stage)?;
     stage.last_updated_date = now_epoch();
     save_stage(&mut tx, &scope, &api_id, &stage).await?;
     tx.commit().await?;

@@ -26,7 +26,7 @@ use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::validate::Failures;
+use crate::validate::{self, Failures};
 use crate::{api_keys, reply, tags, AppState};
 
 const PERIODS: &[&str] = &["DAY", "WEEK", "MONTH"];
@@ -128,6 +128,35 @@ struct CreateUsagePlanInput {
     tags: Option<StringMap>,
 }
 
+/// A plan's throttles (its own and per method) and quota are 0 or more.
+///
+/// # Errors
+/// `BadRequestException` naming the first negative number.
+fn check_limits(plan: &UsagePlan) -> Result<()> {
+    let per_method = plan
+        .api_stages
+        .iter()
+        .filter_map(|s| s.throttle.as_ref())
+        .flat_map(|t| t.values());
+    for t in plan.throttle.iter().chain(per_method) {
+        if let Some(b) = t.burst_limit {
+            validate::not_negative(b as f64, "throttle burst limit")?;
+        }
+        if let Some(r) = t.rate_limit {
+            validate::not_negative(r, "throttle rate limit")?;
+        }
+    }
+    if let Some(q) = &plan.quota {
+        if let Some(l) = q.limit {
+            validate::not_negative(l as f64, "quota limit")?;
+        }
+        if let Some(o) = q.offset {
+            validate::not_negative(o as f64, "quota offset")?;
+        }
+    }
+    Ok(())
+}
+
 async fn stage_exists(
     c: &mut SqliteConnection,
     scope: &Scope,
@@ -177,6 +206,7 @@ async fn create_usage_plan(
         tags: input.tags.filter(|t| !t.is_empty()),
     };
     normalise(&mut plan);
+    check_limits(&plan)?;
     let mut tx = st.store.write().await?;
     for s in &plan.api_stages {
         let (api, stage) = (
@@ -407,6 +437,7 @@ async fn update_usage_plan(
     let mut tx = st.store.write().await?;
     let mut plan = load(&mut tx, &scope, &id).await?;
     let named = apply_patch(&mut plan, &ops)?;
+    check_limits(&plan)?;
     for r in &named {
         if !stage_exists(&mut tx, &scope, &r.api, &r.stage).await? {
             return Err(r.not_found(&id));

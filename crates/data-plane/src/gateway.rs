@@ -631,7 +631,17 @@ pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> 
     }
     axum::body::to_bytes(body, integrations::http_proxy::MAX_BODY as usize)
         .await
-        .map_err(|_| GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long"))
+        .map_err(|e| {
+            let too_long = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_long {
+                GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long")
+            } else {
+                // The body broke off or its chunked framing is malformed: the client's fault,
+                // and no size question.
+                GatewayError::new(ResponseType::BadRequestBody, "Invalid request body")
+            }
+        })
 }
 
 /// What templates and authorizers read of a request, from its head (`body` as given).

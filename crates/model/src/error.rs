@@ -31,6 +31,8 @@ pub enum ErrorKind {
     NotImplemented,
     /// 404: no operation is routed at this method and path.
     UnknownOperation,
+    /// 413: the request body is larger than the service takes.
+    RequestTooLarge,
     /// 500: something failed inside apigw-local (a store error); never the caller's fault.
     Internal,
 }
@@ -50,6 +52,7 @@ impl ErrorKind {
             Self::Serialization => "SerializationException",
             Self::NotImplemented => "NotImplementedException",
             Self::UnknownOperation => "UnknownOperationException",
+            Self::RequestTooLarge => "RequestTooLargeException",
             Self::Internal => "InternalFailure",
         }
     }
@@ -61,6 +64,7 @@ impl ErrorKind {
             Self::Unauthorized => 401,
             Self::NotFound | Self::UnknownOperation => 404,
             Self::Conflict => 409,
+            Self::RequestTooLarge => 413,
             Self::LimitExceeded | Self::TooManyRequests => 429,
             Self::Internal => 500,
             Self::NotImplemented => 501,
@@ -148,6 +152,14 @@ impl ApiError {
         format!(
             "Member must satisfy enum value set: [{}]",
             values.join(", ")
+        )
+    }
+
+    /// 413 for a request body over `limit` bytes.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            ErrorKind::RequestTooLarge,
+            format!("Request body too large: the limit is {limit} bytes"),
         )
     }
 

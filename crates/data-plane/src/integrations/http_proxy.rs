@@ -133,9 +133,7 @@ pub async fn invoke(
             .headers
             .contains_key(axum::http::header::TRANSFER_ENCODING) =>
         {
-            let bytes = axum::body::to_bytes(body, MAX_BODY as usize)
-                .await
-                .map_err(|_| too_large())?;
+            let bytes = crate::gateway::read_body(body).await?;
             parts.headers.remove(axum::http::header::TRANSFER_ENCODING);
             body = Body::from(bytes);
         }
