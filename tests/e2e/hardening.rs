@@ -5,7 +5,12 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use aws_sdk_apigateway::config::http::HttpResponse;
+use aws_sdk_apigateway::error::SdkError;
+use aws_sdk_apigateway::operation::get_stage::GetStageOutput;
+use aws_sdk_apigateway::operation::update_stage::{UpdateStageError, UpdateStageOutput};
 use aws_sdk_apigateway::types::{DeploymentCanarySettings, QuotaPeriodType};
+use aws_sdk_apigateway::Client;
 
 use crate::fixtures::{
     api_stage, deploy, deployable_api, deployed_api, fail, patch, quota, throttle, Route,
@@ -208,6 +213,43 @@ fn idle_connections_are_closed() {
     }
 }
 
+/// The stage `name` of `api`.
+async fn stage_of(c: &Client, api: &str, name: &str) -> GetStageOutput {
+    c.get_stage()
+        .rest_api_id(api)
+        .stage_name(name)
+        .send()
+        .await
+        .expect("get_stage")
+}
+
+/// UpdateStage of `name` with one `replace` of `path` by `value`.
+async fn replace_in_stage(
+    c: &Client,
+    api: &str,
+    name: &str,
+    path: &str,
+    value: &str,
+) -> Result<UpdateStageOutput, SdkError<UpdateStageError, HttpResponse>> {
+    c.update_stage()
+        .rest_api_id(api)
+        .stage_name(name)
+        .patch_operations(patch("replace", path, value))
+        .send()
+        .await
+}
+
+/// How many deployments `api` has.
+async fn deployments_of(c: &Client, api: &str) -> usize {
+    c.get_deployments()
+        .rest_api_id(api)
+        .send()
+        .await
+        .expect("get_deployments")
+        .items()
+        .len()
+}
+
 // ---------------------------------------------------------------------------------------
 // Inputs AWS refuses: AWS's error, and nothing changes.
 
@@ -257,27 +299,13 @@ async fn stage_variables_outside_aws_sets_are_refused() {
     );
 
     // UpdateStage, names and values, and a canary's overrides.
-    let e = fail(
-        c.update_stage()
-            .rest_api_id(&api)
-            .stage_name("dev")
-            .patch_operations(patch("replace", "/variables/owner:app", "x"))
-            .send()
-            .await,
-    );
+    let e = fail(replace_in_stage(&c, &api, "dev", "/variables/owner:app", "x").await);
     assert_eq!(e.1, BAD_NAME);
-    let e = fail(
-        c.update_stage()
-            .rest_api_id(&api)
-            .stage_name("dev")
-            .patch_operations(patch("replace", "/variables/ok", "a;b"))
-            .send()
-            .await,
-    );
+    let e = fail(replace_in_stage(&c, &api, "dev", "/variables/ok", "a;b").await);
     assert_eq!(e.1, BAD_VALUE);
 
     // CreateDeployment with variables: an empty value, as AWS was seen refusing.
-    let before = c.get_deployments().rest_api_id(&api).send().await.unwrap();
+    let before = deployments_of(&c, &api).await;
     let e = fail(
         c.create_deployment()
             .rest_api_id(&api)
@@ -290,33 +318,15 @@ async fn stage_variables_outside_aws_sets_are_refused() {
         e.1,
         "Invalid stage variable value: .  Please use values with alphanumeric characters and the symbols ' ', -', '.', '_', ':', '/', '?', '&', '=', and ','."
     );
-    let after = c.get_deployments().rest_api_id(&api).send().await.unwrap();
-    assert_eq!(
-        before.items().len(),
-        after.items().len(),
-        "no deployment made"
-    );
-    let stage = c
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    let after = deployments_of(&c, &api).await;
+    assert_eq!(before, after, "no deployment made");
+    let stage = stage_of(&c, &api, "dev").await;
     assert!(stage.variables().is_none(), "{stage:?}");
     assert_eq!(stage.deployment_id(), Some(dep.as_str()));
 
     // What AWS's sets allow is taken.
-    let stage = c
-        .update_stage()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .patch_operations(patch(
-            "replace",
-            "/variables/lambda_Alias",
-            "arn:aws:lambda:us-east-1:0:function:f/x?a=b&c=d,e",
-        ))
-        .send()
+    let value = "arn:aws:lambda:us-east-1:0:function:f/x?a=b&c=d,e";
+    let stage = replace_in_stage(&c, &api, "dev", "/variables/lambda_Alias", value)
         .await
         .unwrap();
     assert_eq!(stage.variables().unwrap().len(), 1);
@@ -409,23 +419,10 @@ async fn negative_throttles_and_quotas_are_refused() {
         ("/*/*/throttling/rateLimit", "-2"),
         ("/*/*/throttling/rateLimit", "fast"),
     ] {
-        let e = fail(
-            c.update_stage()
-                .rest_api_id(&api)
-                .stage_name("dev")
-                .patch_operations(patch("replace", path, value))
-                .send()
-                .await,
-        );
+        let e = fail(replace_in_stage(&c, &api, "dev", path, value).await);
         assert_eq!(e.0, "BadRequestException", "{path} {value}: {}", e.1);
     }
-    let stage = c
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    let stage = stage_of(&c, &api, "dev").await;
     assert!(stage.method_settings().is_none_or(|m| m.is_empty()));
 }
 
@@ -448,24 +445,9 @@ async fn canary_share_must_be_a_percentage() {
             .await,
     );
     assert_eq!(e, ("BadRequestException".into(), said.into()));
-    let stage = c
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    let stage = stage_of(&c, &api, "dev").await;
     assert!(stage.canary_settings().is_none());
-    assert_eq!(
-        c.get_deployments()
-            .rest_api_id(&api)
-            .send()
-            .await
-            .unwrap()
-            .items()
-            .len(),
-        1
-    );
+    assert_eq!(deployments_of(&c, &api).await, 1);
     c.create_deployment()
         .rest_api_id(&api)
         .stage_name("dev")
@@ -477,25 +459,12 @@ async fn canary_share_must_be_a_percentage() {
         .send()
         .await
         .unwrap();
-    let e = fail(
-        c.update_stage()
-            .rest_api_id(&api)
-            .stage_name("dev")
-            .patch_operations(patch("replace", "/canarySettings/percentTraffic", "-1"))
-            .send()
-            .await,
-    );
+    let e = fail(replace_in_stage(&c, &api, "dev", "/canarySettings/percentTraffic", "-1").await);
     assert_eq!(
         e.1,
         "Invalid canary percentTraffic specified: -1. It must be between 0.0 and 100.0"
     );
-    let stage = c
-        .get_stage()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
+    let stage = stage_of(&c, &api, "dev").await;
     assert_eq!(stage.canary_settings().unwrap().percent_traffic(), 10.0);
 }
 

@@ -126,6 +126,69 @@ impl<F: Future> Future for Within<F> {
     }
 }
 
+/// A deadline that stays registered across many waits, such as a kept-alive connection's idle
+/// limit: moving it later costs nothing until the registered one fires, where [`within`]
+/// would register and remove an entry around every wait. Registers on first use; with no
+/// watchdog on the thread it uses a tokio timer instead.
+#[derive(Default)]
+pub struct Alarm {
+    /// The registered slot (watched threads).
+    slot: Option<usize>,
+    /// The fallback timer (threads without a watchdog).
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl std::fmt::Debug for Alarm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alarm").field("slot", &self.slot).finish()
+    }
+}
+
+impl Alarm {
+    /// An alarm not yet set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Ready once `at` has passed. `at` may move later between polls: when the registered
+    /// deadline fires before `at`, the alarm registers `at` and goes on waiting.
+    pub fn poll_until(&mut self, at: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        if self.sleep.is_none() && REGISTRY.with(|r| r.borrow().watched) {
+            match self.slot {
+                None => {
+                    self.slot = Some(register(at, cx.waker()));
+                    return Poll::Pending;
+                }
+                Some(i) if fired_or_rewake(i, cx.waker()) => {
+                    remove(i);
+                    if Instant::now() >= at {
+                        self.slot = None;
+                        return Poll::Ready(());
+                    }
+                    self.slot = Some(register(at, cx.waker()));
+                    return Poll::Pending;
+                }
+                Some(_) => return Poll::Pending,
+            }
+        }
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        if sleep.deadline() != at {
+            sleep.as_mut().reset(at);
+        }
+        sleep.as_mut().poll(cx)
+    }
+}
+
+impl Drop for Alarm {
+    fn drop(&mut self) {
+        if let Some(i) = self.slot {
+            remove(i);
+        }
+    }
+}
+
 fn register(deadline: Instant, waker: &Waker) -> usize {
     REGISTRY.with(|r| {
         let mut r = r.borrow_mut();

@@ -631,17 +631,20 @@ pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> 
     }
     axum::body::to_bytes(body, integrations::http_proxy::MAX_BODY as usize)
         .await
-        .map_err(|e| {
-            let too_long = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            if too_long {
-                GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long")
-            } else {
-                // The body broke off or its chunked framing is malformed: the client's fault,
-                // and no size question.
-                GatewayError::new(ResponseType::BadRequestBody, "Invalid request body")
-            }
-        })
+        .map_err(body_error)
+}
+
+/// Why a body could not be read: over the size limit (413), or broken off or malformed in its
+/// chunked framing (the client's fault, 400). Cold: kept out of the request path's code.
+#[cold]
+fn body_error(e: axum::Error) -> GatewayError {
+    let too_long =
+        std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+    if too_long {
+        GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long")
+    } else {
+        GatewayError::new(ResponseType::BadRequestBody, "Invalid request body")
+    }
 }
 
 /// What templates and authorizers read of a request, from its head (`body` as given).
