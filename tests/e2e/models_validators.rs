@@ -1012,17 +1012,17 @@ async fn deployment_snapshot_carries_models_and_validators() {
             .await
             .unwrap()
             .expect("snapshot");
-    let models = snap.extras["models"].as_array().unwrap();
-    let mut names: Vec<&str> = models.iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let models = &snap.documents.models;
+    let mut names: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
     names.sort();
     assert_eq!(names, ["Empty", "Error", "Pet"]);
-    let pet = models.iter().find(|m| m["name"] == "Pet").unwrap();
-    assert_eq!(pet["schema"], SCHEMA);
-    assert_eq!(pet["contentType"], "application/json");
-    assert!(pet.get("description").is_none());
-    assert_eq!(pet["id"].as_str().unwrap().len(), 6);
+    let pet = models.iter().find(|m| m.name == "Pet").unwrap();
+    assert_eq!(pet.schema.as_deref(), Some(SCHEMA));
+    assert_eq!(pet.content_type, "application/json");
+    assert!(pet.description.is_none());
+    assert_eq!(pet.id.len(), 6);
     assert_eq!(
-        snap.extras["requestValidators"],
+        serde_json::to_value(&snap.documents.request_validators).unwrap(),
         serde_json::json!([{"id": vid, "name": "body", "validateRequestBody": true, "validateRequestParameters": false}])
     );
 }

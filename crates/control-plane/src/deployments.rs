@@ -7,18 +7,15 @@
 //! creates (or moves) that stage in the same transaction, and with `canarySettings` points the
 //! stage's canary at the new deployment instead.
 
-use std::collections::BTreeMap;
-
 use apigw_store::SqliteConnection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use serde_json::Value;
 
 use apigw_model::{
-    ids, ApiError, ApiSnapshot, CanarySettings, Deployment, RestApi, Scope, StringMap,
+    ids, ApiDocuments, ApiError, ApiSnapshot, CanarySettings, Deployment, RestApi, Scope, StringMap,
 };
 use apigw_store::docs::{self, Kind};
 
@@ -97,45 +94,24 @@ pub async fn snapshot_of(
     Ok(docs::get_snapshot(c, scope, api_id, deployment_id).await?)
 }
 
-/// The snapshot `extras` key of the API's models (JSON array of [`apigw_model::Model`]).
-pub const MODELS_KEY: &str = "models";
-
-/// The snapshot `extras` key of the API's request validators (JSON array of
-/// [`apigw_model::RequestValidator`]).
-pub const VALIDATORS_KEY: &str = "requestValidators";
-
 /// Copy the API as it stands now: settings, every resource with its methods, integrations and
-/// responses, and the per-API documents other families keep (gateway responses, authorizers, models, request
-/// validators).
+/// responses, and the per-API documents the data plane serves from (gateway responses,
+/// authorizers, models, request validators).
 ///
 /// # Errors
 /// Store failure.
 pub async fn freeze(c: &mut SqliteConnection, scope: &Scope, api: &RestApi) -> Result<ApiSnapshot> {
     let resources = docs::list(c, scope, Kind::Resource, &api.id).await?;
-    let mut extras = BTreeMap::new();
-    let gateway_responses: Vec<Value> =
-        docs::list(c, scope, Kind::GatewayResponse, &api.id).await?;
-    if !gateway_responses.is_empty() {
-        extras.insert(
-            "gatewayResponses".to_string(),
-            Value::Array(gateway_responses),
-        );
-    }
-    // The data plane enforces a deployment's authorizers from here (CUSTOM methods).
-    let authorizers: Vec<Value> = docs::list(c, scope, Kind::Authorizer, &api.id).await?;
-    if !authorizers.is_empty() {
-        extras.insert("authorizers".to_string(), Value::Array(authorizers));
-    }
-    // The data plane validates requests from these (methods' requestValidatorId and
-    // requestModels); both are always present, in their wire shapes.
-    let models: Vec<Value> = docs::list(c, scope, Kind::Model, &api.id).await?;
-    extras.insert(MODELS_KEY.to_string(), Value::Array(models));
-    let validators: Vec<Value> = docs::list(c, scope, Kind::RequestValidator, &api.id).await?;
-    extras.insert(VALIDATORS_KEY.to_string(), Value::Array(validators));
+    let documents = ApiDocuments {
+        gateway_responses: docs::list(c, scope, Kind::GatewayResponse, &api.id).await?,
+        authorizers: docs::list(c, scope, Kind::Authorizer, &api.id).await?,
+        models: docs::list(c, scope, Kind::Model, &api.id).await?,
+        request_validators: docs::list(c, scope, Kind::RequestValidator, &api.id).await?,
+    };
     Ok(ApiSnapshot {
         rest_api: api.clone(),
         resources,
-        extras,
+        documents,
     })
 }
 
@@ -520,18 +496,27 @@ mod tests {
             .await
             .unwrap();
         let snap = freeze(&mut tx, &scope, &api).await.unwrap();
-        let models = snap.extras[MODELS_KEY].as_array().unwrap();
-        let names: Vec<&str> = models.iter().map(|m| m["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = snap
+            .documents
+            .models
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
         assert_eq!(names, ["Empty", "Error", "Pet"]);
-        // The wire shape, schema as the string the user gave.
-        assert_eq!(models[2], serde_json::to_value(&pet).unwrap());
-        assert!(models[2]["schema"].is_string());
-        assert_eq!(models[0]["contentType"], "application/json");
+        assert_eq!(snap.documents.models[2], pet);
+        assert_eq!(snap.documents.request_validators, std::slice::from_ref(&v));
+        // Stored as earlier versions stored it (under `extras`, in the wire shapes, schema as
+        // the string the user gave), and read back whole.
+        let json = serde_json::to_value(&snap).unwrap();
         assert_eq!(
-            snap.extras[VALIDATORS_KEY],
+            json["extras"]["models"][2],
+            serde_json::to_value(&pet).unwrap()
+        );
+        assert!(json["extras"]["models"][2]["schema"].is_string());
+        assert_eq!(
+            json["extras"]["requestValidators"],
             serde_json::json!([{"id": "val123", "name": "body", "validateRequestBody": true, "validateRequestParameters": false}])
         );
-        // Stored and read back as the data plane reads it.
         docs::put_snapshot(&mut tx, &scope, &api.id, "dep001", &snap)
             .await
             .unwrap();
@@ -539,10 +524,6 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        let models: Vec<Model> = serde_json::from_value(back.extras[MODELS_KEY].clone()).unwrap();
-        assert_eq!(models[2], pet);
-        let validators: Vec<RequestValidator> =
-            serde_json::from_value(back.extras[VALIDATORS_KEY].clone()).unwrap();
-        assert_eq!(validators, [v]);
+        assert_eq!(back, snap);
     }
 }

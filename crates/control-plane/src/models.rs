@@ -5,7 +5,7 @@
 //! by name in paths and in methods' `requestModels` / method responses' `responseModels`).
 //! Every new API starts with AWS's two default models, `Empty` and `Error`
 //! ([`defaults`], created by [`crate::rest_apis`]). The data plane sees the models of a
-//! deployment through the snapshot ([`crate::deployments::freeze`], `extras["models"]`).
+//! deployment through the snapshot ([`crate::deployments::freeze`], `documents.models`).
 //! GetModelTemplate is not implemented (it stays NotImplemented).
 //!
 //! AWS's answers followed here are recorded in `test_apigateway_api.snapshot.json`

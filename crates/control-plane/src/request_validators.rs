@@ -4,8 +4,8 @@
 //!
 //! One document per validator (parent = the API id, id = the validator id). Methods name a
 //! validator by id (`requestValidatorId`, checked by [`crate::methods`]); the data plane sees
-//! the validators of a deployment through the snapshot ([`crate::deployments::freeze`], under
-//! `extras["requestValidators"]`), so a change takes effect with the next deployment.
+//! the validators of a deployment through the snapshot ([`crate::deployments::freeze`], in
+//! `documents.request_validators`), so a change takes effect with the next deployment.
 //!
 //! AWS's answers followed here are recorded in `test_apigateway_api.snapshot.json`
 //! (`TestApiGatewayApiRequestValidator`): CreateRequestValidator on an unknown API is a 400

@@ -21,9 +21,6 @@ use crate::context::RequestInfo;
 use crate::gateway::{Gateway, Invocation};
 use crate::gateway_response::{GatewayError, ResponseType};
 
-/// Where a deployment snapshot keeps its authorizers (written by the control plane's freeze).
-const SNAPSHOT_KEY: &str = "authorizers";
-
 /// What an authorizer decided for an identity, as cached.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
@@ -71,16 +68,13 @@ pub struct Authorizers {
 }
 
 impl Authorizers {
-    /// Compile what a snapshot froze (`extras["authorizers"]`); entries that do not parse
-    /// are skipped.
+    /// Compile the authorizers a snapshot froze.
     pub fn compile(snapshot: &ApiSnapshot) -> Self {
-        let list: Vec<Authorizer> = snapshot
-            .extras
-            .get(SNAPSHOT_KEY)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
-        let by_id = list
-            .into_iter()
+        let by_id = snapshot
+            .documents
+            .authorizers
+            .iter()
+            .cloned()
             .map(|a| {
                 let validation = a
                     .identity_validation_expression

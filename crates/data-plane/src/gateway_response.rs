@@ -20,7 +20,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 use serde_json::{json, Map, Value};
 
-use apigw_model::gateway_response::{DEFAULT_TEMPLATE, SNAPSHOT_KEY};
+use apigw_model::gateway_response::DEFAULT_TEMPLATE;
 use apigw_model::{ApiSnapshot, GatewayResponse, StringMap};
 
 use crate::deployment::DeployedStage;
@@ -322,15 +322,10 @@ pub struct GatewayResponses {
 }
 
 impl GatewayResponses {
-    /// Compile the customisations a snapshot froze (`extras["gatewayResponses"]`, written by
-    /// the control plane's `deployments::freeze`). Entries that do not parse are skipped.
+    /// Compile the customisations a snapshot froze (written by the control plane's
+    /// `deployments::freeze`).
     pub fn compile(snapshot: &ApiSnapshot) -> Self {
-        let list: Vec<GatewayResponse> = snapshot
-            .extras
-            .get(SNAPSHOT_KEY)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
-        Self::from_list(list)
+        Self::from_list(snapshot.documents.gateway_responses.iter().cloned())
     }
 
     /// Compile a list of customised gateway responses.

@@ -13,31 +13,11 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
-use serde::Deserialize;
 use serde_json::Value;
 
-use apigw_model::{ApiSnapshot, Method};
+use apigw_model::{ApiSnapshot, Method, RequestValidator};
 
 use crate::gateway_response::{GatewayError, ResponseType};
-
-/// A request validator as frozen in the snapshot (`extras["requestValidators"]`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestValidator {
-    id: String,
-    #[serde(default)]
-    validate_request_body: bool,
-    #[serde(default)]
-    validate_request_parameters: bool,
-}
-
-/// A model as frozen in the snapshot (`extras["models"]`).
-#[derive(Debug, Clone, Default, Deserialize)]
-struct Model {
-    name: String,
-    #[serde(default)]
-    schema: Option<String>,
-}
 
 /// The validators and models of a deployment, compiled.
 #[derive(Default)]
@@ -79,18 +59,11 @@ impl jsonschema::Retrieve for ModelRefs {
 }
 
 impl Validators {
-    /// Compile what a snapshot froze; entries that do not parse are skipped.
+    /// Compile the validators and models a snapshot froze; a model whose schema does not
+    /// compile checks nothing (logged).
     pub fn compile(snapshot: &ApiSnapshot) -> Self {
-        let validators: Vec<RequestValidator> = snapshot
-            .extras
-            .get("requestValidators")
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
-        let models: Vec<Model> = snapshot
-            .extras
-            .get("models")
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
+        let validators = &snapshot.documents.request_validators;
+        let models = &snapshot.documents.models;
         let schemas: Arc<HashMap<String, Value>> = Arc::new(
             models
                 .iter()
@@ -116,7 +89,10 @@ impl Validators {
             })
             .collect();
         Self {
-            validators: validators.into_iter().map(|v| (v.id.clone(), v)).collect(),
+            validators: validators
+                .iter()
+                .map(|v| (v.id.clone(), v.clone()))
+                .collect(),
             models: compiled,
         }
     }
@@ -230,25 +206,34 @@ fn missing_parameters(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn snapshot() -> ApiSnapshot {
+        let validator = |id: &str, body: bool| RequestValidator {
+            id: id.into(),
+            name: id.into(),
+            validate_request_body: body,
+            validate_request_parameters: true,
+        };
+        let model = |name: &str, schema: &str| apigw_model::Model {
+            id: name.to_ascii_lowercase(),
+            name: name.into(),
+            description: None,
+            schema: Some(schema.into()),
+            content_type: "application/json".into(),
+        };
         let mut s = ApiSnapshot::default();
-        s.extras.insert(
-            "requestValidators".into(),
-            json!([
-                {"id": "all", "name": "all", "validateRequestBody": true, "validateRequestParameters": true},
-                {"id": "params", "name": "params", "validateRequestParameters": true}
-            ]),
-        );
-        s.extras.insert(
-            "models".into(),
-            json!([
-                {"name": "Empty", "contentType": "application/json", "schema": "{\"type\": \"object\"}"},
-                {"name": "Pet", "contentType": "application/json", "schema": "{\"$schema\": \"http://json-schema.org/draft-04/schema#\", \"type\": \"object\", \"properties\": {\"a\": {\"type\": \"number\"}}, \"required\": [\"a\"]}"},
-                {"name": "Pets", "contentType": "application/json", "schema": "{\"type\": \"array\", \"items\": {\"$ref\": \"https://apigateway.amazonaws.com/restapis/abc/models/Pet\"}}"}
-            ]),
-        );
+        s.documents.request_validators = vec![validator("all", true), validator("params", false)];
+        s.documents.models = vec![
+            model("Empty", r#"{"type": "object"}"#),
+            model(
+                "Pet",
+                r#"{"$schema": "http://json-schema.org/draft-04/schema#", "type": "object", "properties": {"a": {"type": "number"}}, "required": ["a"]}"#,
+            ),
+            model(
+                "Pets",
+                r#"{"type": "array", "items": {"$ref": "https://apigateway.amazonaws.com/restapis/abc/models/Pet"}}"#,
+            ),
+        ];
         s
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Resource, RestApi};
+use crate::{Authorizer, GatewayResponse, Model, RequestValidator, Resource, RestApi};
 
 /// A deployment as the control plane answers it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -43,10 +43,30 @@ pub struct ApiSnapshot {
     pub rest_api: RestApi,
     /// Every resource with its methods, integrations and responses.
     pub resources: Vec<Resource>,
-    /// Other per-API documents frozen with the deployment (gateway responses, authorizers,
-    /// models, validators), by family name, as their issues add them.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub extras: BTreeMap<String, serde_json::Value>,
+    /// The API's other documents, frozen with it. Stored under `extras`, where earlier
+    /// versions kept them as string-keyed JSON in the same shapes, so stored snapshots read
+    /// unchanged.
+    #[serde(default, rename = "extras")]
+    pub documents: ApiDocuments,
+}
+
+/// The per-API documents a deployment freezes besides its resources, typed: a snapshot that
+/// does not parse fails loudly instead of serving without them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiDocuments {
+    /// The API's customised gateway responses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateway_responses: Vec<GatewayResponse>,
+    /// The API's authorizers (CUSTOM methods run them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorizers: Vec<Authorizer>,
+    /// The API's models (request validation reads their schemas).
+    #[serde(default)]
+    pub models: Vec<Model>,
+    /// The API's request validators.
+    #[serde(default)]
+    pub request_validators: Vec<RequestValidator>,
 }
 
 impl ApiSnapshot {

@@ -3,16 +3,12 @@
 //!
 //! The control plane stores only the types a user customised (PutGatewayResponse); every other
 //! type shows AWS's default. Deployments freeze the customised ones (in
-//! [`crate::ApiSnapshot::extras`] under [`SNAPSHOT_KEY`]), and the data plane renders its
-//! errors through them.
+//! [`crate::ApiDocuments::gateway_responses`]), and the data plane renders its errors through
+//! them.
 
 use serde::{Deserialize, Serialize};
 
 use crate::StringMap;
-
-/// The `extras` key under which a deployment snapshot carries the API's customised gateway
-/// responses, as a JSON array of [`GatewayResponse`].
-pub const SNAPSHOT_KEY: &str = "gatewayResponses";
 
 /// AWS's default body template of every type (recorded in test_apigateway_api.snapshot.json,
 /// test_gateway_response_crud).

@@ -23,7 +23,7 @@ pub mod usage_plan;
 pub use account::Account;
 pub use api_key::ApiKey;
 pub use authorizer::Authorizer;
-pub use deployment::{ApiSnapshot, Deployment};
+pub use deployment::{ApiDocuments, ApiSnapshot, Deployment};
 pub use error::{ApiError, ErrorKind};
 pub use gateway_response::GatewayResponse;
 pub use model::{Model, RequestValidator};

@@ -275,3 +275,102 @@ async fn saved_counters(c: &mut apigw_store::SqliteConnection) -> StoreResult<Ve
     }
     Ok(by_key.into_values().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use apigw_data::gateway_response::ResponseType;
+    use apigw_model::{Method, RestApi};
+    use axum::body::Body;
+    use serde_json::json;
+
+    /// A deployment's documents survive the trip the server makes them take: stored in their
+    /// wire shapes, frozen by the control plane, written as JSON, read back and compiled by the
+    /// data plane. A field renamed on one side fails here, instead of silently turning
+    /// enforcement off.
+    #[tokio::test]
+    async fn freeze_json_compile_round_trip() {
+        let store = Store::open(":memory:").await.unwrap();
+        let scope = Scope::new("000000000000", "us-east-1");
+        let api = RestApi {
+            id: "api0000001".into(),
+            name: "rt".into(),
+            ..Default::default()
+        };
+        let mut tx = store.write().await.unwrap();
+        docs::insert(&mut tx, &scope, Kind::RestApi, "", &api.id, &api)
+            .await
+            .unwrap();
+        let put = |kind, id: &str, doc: serde_json::Value| (kind, id.to_string(), doc);
+        for (kind, id, doc) in [
+            put(
+                Kind::Model,
+                "Pet",
+                json!({"id": "pet001", "name": "Pet", "contentType": "application/json",
+                "schema": "{\"type\": \"object\", \"required\": [\"name\"]}"}),
+            ),
+            put(
+                Kind::RequestValidator,
+                "val123",
+                json!({"id": "val123", "name": "body",
+                "validateRequestBody": true, "validateRequestParameters": false}),
+            ),
+            put(
+                Kind::Authorizer,
+                "auth01",
+                json!({"id": "auth01", "name": "tok", "type": "TOKEN",
+                "authorizerUri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations",
+                "identitySource": "method.request.header.Authorization", "authorizerResultTtlInSeconds": 300}),
+            ),
+            put(
+                Kind::GatewayResponse,
+                "MISSING_AUTHENTICATION_TOKEN",
+                json!({"responseType": "MISSING_AUTHENTICATION_TOKEN",
+                "statusCode": "404", "responseParameters": {}, "responseTemplates": {}, "defaultResponse": false}),
+            ),
+        ] {
+            docs::insert(&mut tx, &scope, kind, &api.id, &id, &doc)
+                .await
+                .unwrap();
+        }
+        let snapshot = apigw_control::deployments::freeze(&mut tx, &scope, &api)
+            .await
+            .unwrap();
+        drop(tx);
+        let text = serde_json::to_string(&snapshot).unwrap();
+        let back: ApiSnapshot = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, snapshot);
+        let d = CompiledDeployment::compile("dep001", back);
+
+        assert!(d.authorizers.get("auth01").is_some());
+        let custom = d
+            .gateway_responses
+            .lookup(ResponseType::MissingAuthenticationToken)
+            .expect("customised response compiled");
+        assert_eq!(custom.status, Some(404));
+        let method = Method {
+            http_method: "POST".into(),
+            request_validator_id: Some("val123".into()),
+            request_models: Some([("application/json".to_string(), "Pet".to_string())].into()),
+            ..Default::default()
+        };
+        let req = |body: &'static str| {
+            axum::http::Request::builder()
+                .method("POST")
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let refused = d
+            .validators
+            .check(&method, &[], req("{}"))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind, ResponseType::BadRequestBody);
+        assert!(d
+            .validators
+            .check(&method, &[], req(r#"{"name": "rex"}"#))
+            .await
+            .is_ok());
+    }
+}
