@@ -6,8 +6,8 @@
 //! next request sees it. Buckets and counters outlive those rebuilds: they are kept in
 //! registries (touched only when publishing and flushing) and shared into each new table.
 //!
-//! Counters are in memory on the hot path (a small mutex per key and plan, never a global
-//! one). The server flushes the dirty ones to SQLite about once a second and at shutdown, and
+//! Counters are in memory on the hot path (atomics per key and plan, never a lock; a mutex
+//! only for the days that ended since the last flush, touched once a day). The server flushes the dirty ones to SQLite about once a second and at shutdown, and
 //! restores them at start, so a restart never resets a quota.
 
 // Fx hashing: these maps are looked up on every request with short keys (ids, names) the

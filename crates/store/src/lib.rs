@@ -1,9 +1,9 @@
 //! SQLite persistence for apigw-local, through sqlx.
 //!
 //! Every control-plane document is a row of one `objects` table keyed by
-//! `(account, region, kind, parent, id)` whose `doc` column holds the wire JSON; the modules
-//! per resource family ([`rest_apis`], [`resources`], …) give it types. Deployment snapshots
-//! have a table of their own.
+//! `(account, region, kind, parent, id)` whose `doc` column holds the wire JSON; [`docs`]
+//! reads and writes them as any serde type, [`Kind`] naming the family. Deployment snapshots
+//! have a table of their own; [`usage`] and [`logs`] keep usage counters and CloudWatch Logs.
 //!
 //! Durability: WAL journal, `synchronous=FULL`, and every write runs in one transaction that
 //! the caller commits before it answers, so an acknowledged write survives `kill -9`.
