@@ -20,11 +20,12 @@ use serde_json::Value;
 use apigw_model::{ids, ApiError, ApiKey, Scope, StringMap, UsagePlanKey};
 use apigw_store::docs::{self, Kind};
 
-use crate::error::Result;
+use crate::error::{key_not_found, Result};
 use crate::extract::{parse_json, Ctx};
 use crate::paging::{paginate, Page, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::Failures;
+use crate::wire::java_bool;
 use crate::{now_epoch, reply, tags, AppState};
 
 const MAX_NAME: usize = 1024;
@@ -45,11 +46,6 @@ pub fn routes() -> Router<AppState> {
                 .patch(update_api_key)
                 .delete(delete_api_key),
         )
-}
-
-/// AWS's 404 for an unknown API key.
-pub fn key_not_found() -> crate::error::Error {
-    ApiError::not_found("Invalid API Key identifier specified").into()
 }
 
 /// Load an API key or answer AWS's 404.
@@ -77,12 +73,6 @@ fn view(key: &ApiKey, include_value: bool, tags_always: bool) -> Result<Value> {
         }
     }
     Ok(v)
-}
-
-/// Java's `Boolean.parseBoolean`: `true` in any case is true, anything else false. AWS reads
-/// boolean query strings and patch values this way (update-api-key-invalid-enabled-type).
-fn java_bool(v: &str) -> bool {
-    v.eq_ignore_ascii_case("true")
 }
 
 #[derive(Debug, Deserialize)]
@@ -245,7 +235,7 @@ async fn get_api_key(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     let key = load(&mut c, &scope, &id).await?;
-    let include = q.include_value.as_deref().is_some_and(java_bool);
+    let include = java_bool(q.include_value.as_deref());
     reply::ok(&view(&key, include, true)?)
 }
 
@@ -288,7 +278,7 @@ async fn get_api_keys(
             limit,
         },
     )?;
-    let include = q.include_values.as_deref().is_some_and(java_bool);
+    let include = java_bool(q.include_values.as_deref());
     let item = page
         .item
         .iter()
@@ -318,7 +308,7 @@ pub fn apply_patch(key: &mut ApiKey, ops: &[PatchOp]) -> Result<()> {
                 key.description = op.value.clone();
             }
             (Op::Replace, ["enabled"]) => {
-                key.enabled = op.value.as_deref().is_some_and(java_bool);
+                key.enabled = java_bool(op.value.as_deref());
             }
             (Op::Replace, ["customerId"]) => key.customer_id = op.value.clone(),
             (Op::Add, ["stages"]) => {
@@ -511,7 +501,7 @@ pub fn parse_key_file(text: &str) -> Result<(Vec<ImportRow>, Vec<String>)> {
         }
         let enabled = match cell(enabled_at).map(str::trim) {
             None | Some("") => true,
-            Some(v) => java_bool(v),
+            Some(v) => java_bool(Some(v)),
         };
         let usage_plan_ids = cell(plans_at)
             .unwrap_or("")
@@ -547,7 +537,7 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
             failures.finish()?;
         }
     }
-    let fail_on_warnings = param("failonwarnings").is_some_and(java_bool);
+    let fail_on_warnings = java_bool(param("failonwarnings"));
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::bad_request("Invalid API key file: not UTF-8 text"))?;
     let (rows, mut warnings) = parse_key_file(text)?;

@@ -28,9 +28,10 @@ use apigw_store::SqliteConnection;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::{reply, rest_apis, AppState};
+use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -290,7 +291,7 @@ async fn create_authorizer(
     let a = from_create(ids::short_id(), input);
     check(&a)?;
     let mut tx = st.store.write().await?;
-    if rest_apis::load(&mut tx, &scope, &api_id).await.is_err() {
+    if lookup::rest_api(&mut tx, &scope, &api_id).await.is_err() {
         // Recorded (test_authorizer_crud_no_api `wrong-rest-api-id-create-authorizer`).
         return Err(ApiError::conflict(
             "Unable to complete operation due to concurrent modification. Please try again later.",
@@ -308,7 +309,7 @@ async fn get_authorizer(
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     reply::ok(&load(&mut c, &scope, &api_id, &id).await?)
 }
 
@@ -319,7 +320,7 @@ async fn get_authorizers(
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let all = list(&mut c, &scope, &api_id).await?;
     reply::ok(&paginate(all, &q)?)
 }
@@ -411,7 +412,7 @@ async fn update_authorizer(
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateAuthorizerInput")?;
     let mut tx = st.store.write().await?;
-    rest_apis::load(&mut tx, &scope, &api_id).await?;
+    lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let current = load(&mut tx, &scope, &api_id, &id).await?;
     let a = apply_patch(&current, &ops)?;
     if a.authorizer_type != current.authorizer_type {
@@ -450,7 +451,7 @@ async fn delete_authorizer(
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    rest_apis::load(&mut tx, &scope, &api_id).await?;
+    lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let a = load(&mut tx, &scope, &api_id, &id).await?;
     let resources: Vec<Resource> = docs::list(&mut tx, &scope, Kind::Resource, &api_id).await?;
     if let Some((verb, path, _)) = first_user(&resources, &id) {

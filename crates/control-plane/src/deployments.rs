@@ -21,10 +21,11 @@ use apigw_store::docs::{self, Kind};
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
+use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::Failures;
-use crate::{now_epoch, reply, rest_apis, stages, AppState};
+use crate::{now_epoch, reply, stages, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -60,23 +61,10 @@ pub async fn load(
     match found {
         Some(d) => Ok(d),
         None => {
-            rest_apis::load(c, scope, api_id).await?;
+            lookup::rest_api(c, scope, api_id).await?;
             Err(deployment_not_found())
         }
     }
-}
-
-/// Whether a deployment of the API exists (no API check: callers have loaded it).
-///
-/// # Errors
-/// Store failure.
-pub async fn exists(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-    id: &str,
-) -> Result<bool> {
-    Ok(docs::exists(c, scope, Kind::Deployment, api_id, id).await?)
 }
 
 /// The frozen API a deployment serves; `None` when the deployment (or its API) is gone.
@@ -206,7 +194,7 @@ async fn create_deployment(
     AwsJson(input): AwsJson<CreateDeploymentInput>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    let api = rest_apis::load(&mut tx, &scope, &api_id).await?;
+    let api = lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let mut failures = Failures::default();
     failures.check_enum(
         input.cache_cluster_size.as_deref(),
@@ -315,7 +303,7 @@ async fn get_deployments(
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let all: Vec<Deployment> = docs::list(&mut c, &scope, Kind::Deployment, &api_id).await?;
     reply::ok(&paginate(all, &q)?)
 }

@@ -56,3 +56,13 @@ pub fn internal(e: impl std::fmt::Display) -> Error {
     tracing::error!(error = %e, "internal failure");
     ApiError::new(ErrorKind::Internal, "Internal server error").into()
 }
+
+/// AWS's 404 for an unknown API key.
+pub fn key_not_found() -> Error {
+    ApiError::not_found("Invalid API Key identifier specified").into()
+}
+
+/// AWS's 404 for an unknown usage plan (test_usage_plan_crud, update-wrong-id).
+pub fn plan_not_found() -> Error {
+    ApiError::not_found("Invalid Usage Plan ID specified").into()
+}

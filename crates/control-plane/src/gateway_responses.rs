@@ -22,9 +22,10 @@ use apigw_store::SqliteConnection;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::{reply, rest_apis, AppState};
+use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -128,7 +129,7 @@ async fn put_gateway_response(
     check_type(&response_type)?;
     let g = from_put(&response_type, input);
     let mut tx = st.store.write().await?;
-    rest_apis::load(&mut tx, &scope, &api_id).await?;
+    lookup::rest_api(&mut tx, &scope, &api_id).await?;
     docs::upsert(
         &mut tx,
         &scope,
@@ -149,7 +150,7 @@ async fn get_gateway_response(
 ) -> Result<Response> {
     check_type(&response_type)?;
     let mut c = st.store.read().await?;
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let custom = load_custom(&mut c, &scope, &api_id).await?;
     let g = effective(&custom, &response_type).ok_or_else(not_defined)?;
     reply::ok(&g)
@@ -162,7 +163,7 @@ async fn get_gateway_responses(
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let custom = load_custom(&mut c, &scope, &api_id).await?;
     let all: Vec<GatewayResponse> = TYPES
         .iter()
@@ -246,7 +247,7 @@ async fn update_gateway_response(
     check_type(&response_type)?;
     let ops = patch::parse(input, "updateGatewayResponseInput")?;
     let mut tx = st.store.write().await?;
-    rest_apis::load(&mut tx, &scope, &api_id).await?;
+    lookup::rest_api(&mut tx, &scope, &api_id).await?;
     // Updating a type that was never customised customises it, starting from its own default
     // (recorded: update-gateway-response-not-set).
     let mut g = match docs::get(
@@ -283,7 +284,7 @@ async fn delete_gateway_response(
 ) -> Result<Response> {
     check_type(&response_type)?;
     let mut tx = st.store.write().await?;
-    rest_apis::load(&mut tx, &scope, &api_id).await?;
+    lookup::rest_api(&mut tx, &scope, &api_id).await?;
     if !docs::delete(
         &mut tx,
         &scope,

@@ -27,10 +27,10 @@ use apigw_model::{ApiError, Integration, IntegrationResponse, Method, StringMap}
 
 use crate::error::{method_not_found, Error, Result};
 use crate::extract::{AwsJson, Ctx};
-use crate::methods::{
-    self, bad_op, load_resource, mapping_error, method_mut, null_member, ops_with_status,
-};
+use crate::methods::{self, bad_op, load_resource, mapping_error, method_mut, ops_with_status};
 use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::wire;
+use crate::wire::null_member;
 use crate::{reply, resources, validate, AppState};
 
 /// Routes of this family.
@@ -422,7 +422,7 @@ fn apply_integration_patch(i: &Integration, ops: &[PatchOp]) -> Result<Integrati
                         i.response_transfer_mode = checked(op, TRANSFER_MODES)?
                     }
                     _ => {
-                        i.tls_config = Some(tls_value(methods::java_bool(op.value.as_deref())));
+                        i.tls_config = Some(tls_value(wire::java_bool(op.value.as_deref())));
                     }
                 }
             }

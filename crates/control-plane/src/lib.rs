@@ -16,6 +16,7 @@ pub mod gateway_responses;
 pub mod iam;
 pub mod integrations;
 pub mod logs;
+pub mod lookup;
 pub mod methods;
 pub mod models;
 pub mod paging;
@@ -31,6 +32,7 @@ pub mod unimplemented;
 pub mod usage;
 pub mod usage_plans;
 pub mod validate;
+pub mod wire;
 
 use std::future::Future;
 use std::pin::Pin;

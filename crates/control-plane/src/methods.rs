@@ -20,15 +20,14 @@ use axum::routing::put;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{
-    ApiError, Authorizer, ErrorKind, Method, MethodResponse, Resource, Scope, StringMap,
-};
+use apigw_model::{ApiError, Authorizer, Method, MethodResponse, Resource, Scope, StringMap};
 use apigw_store::docs::{self, Kind};
 use apigw_store::SqliteConnection;
 
 use crate::error::{method_not_found, resource_not_found, Error, Result};
 use crate::extract::{AwsJson, Ctx};
 use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::wire::{java_bool, null_member};
 use crate::{authorizers, models, reply, request_validators, resources, validate, AppState};
 
 /// Routes of this family.
@@ -145,18 +144,6 @@ pub fn check_verb(verb: &str) -> Result<()> {
     }
 }
 
-/// AWS's "Value null at '...' failed to satisfy constraint: Member must not be null" (the value
-/// is written without quotes, unlike other constraint failures).
-pub fn null_member(at: &str) -> Error {
-    ApiError::new(
-        ErrorKind::Validation,
-        format!(
-            "1 validation error detected: Value null at '{at}' failed to satisfy constraint: Member must not be null"
-        ),
-    )
-    .into()
-}
-
 /// AWS's wrapper around mapping-expression failures, e.g. (recording
 /// test_put_integration_request_parameter_bool_type) "Invalid mapping expression specified:
 /// Validation Result: warnings : [], errors : [Invalid mapping expression specified: true]".
@@ -165,12 +152,6 @@ pub fn mapping_error(detail: &str) -> Error {
         "Invalid mapping expression specified: Validation Result: warnings : [], errors : [{detail}]"
     ))
     .into()
-}
-
-/// A patch value read as Java's `Boolean.parseBoolean` does: only "true" (any case) is true.
-/// AWS answers `replace /apiKeyRequired whatever` with `false` (recording test_update_method_validation).
-pub fn java_bool(v: Option<&str>) -> bool {
-    v.is_some_and(|v| v.eq_ignore_ascii_case("true"))
 }
 
 /// Check that a model name exists in the API (`models`: the names of its models).

@@ -28,10 +28,11 @@ use apigw_store::SqliteConnection;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
-use crate::methods::null_member;
+use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::{reply, rest_apis, AppState};
+use crate::wire::null_member;
+use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -194,7 +195,7 @@ async fn create_model(
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
     // Recorded (test_model_validation `create-model-wrong-id`): the API's 404 comes first.
-    rest_apis::load(&mut tx, &scope, &api_id).await?;
+    lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let m = from_create(ids::short_id(), input)?;
     docs::insert(&mut tx, &scope, Kind::Model, &api_id, &m.name, &m)
         .await
@@ -229,7 +230,7 @@ async fn get_models(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     // Recorded (test_model_validation `get-models-wrong-id`).
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let all = list(&mut c, &scope, &api_id).await?;
     reply::ok(&paginate(all, &q)?)
 }

@@ -25,10 +25,11 @@ use apigw_store::SqliteConnection;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
-use crate::methods::java_bool;
+use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
-use crate::{reply, rest_apis, AppState};
+use crate::wire::java_bool;
+use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -112,7 +113,7 @@ async fn create_request_validator(
     AwsJson(input): AwsJson<CreateInput>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    if rest_apis::load(&mut tx, &scope, &api_id).await.is_err() {
+    if lookup::rest_api(&mut tx, &scope, &api_id).await.is_err() {
         // Recorded (test_validators_crud_no_api, test_create_request_validator_invalid_api_id).
         return Err(ApiError::bad_request("Invalid REST API identifier specified").into());
     }
@@ -139,7 +140,7 @@ async fn get_request_validators(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     // Recorded (test_invalid_get_request_validators): the API's own 404.
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let all = list(&mut c, &scope, &api_id).await?;
     reply::ok(&paginate(all, &q)?)
 }

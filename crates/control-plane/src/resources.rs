@@ -19,9 +19,10 @@ use apigw_store::docs::{self, Kind};
 
 use crate::error::{resource_not_found, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput};
-use crate::{reply, rest_apis, AppState};
+use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -50,7 +51,7 @@ pub async fn load(
     match found {
         Some(r) => Ok(r),
         None => {
-            rest_apis::load(c, scope, api_id).await?;
+            lookup::rest_api(c, scope, api_id).await?;
             Err(resource_not_found())
         }
     }
@@ -105,7 +106,7 @@ async fn get_resources(
     Query(q): Query<EmbedQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let all: Vec<Resource> = docs::list(&mut c, &scope, Kind::Resource, &api_id).await?;
     let embed = q.methods();
     let rendered = all

@@ -1,18 +1,18 @@
 //! RestApis: CreateRestApi, GetRestApi, GetRestApis, UpdateRestApi, DeleteRestApi
 //! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html)).
 
-use apigw_store::SqliteConnection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ids, ApiError, EndpointConfiguration, Resource, RestApi, Scope, StringMap};
+use apigw_model::{ids, ApiError, EndpointConfiguration, Resource, RestApi, StringMap};
 use apigw_store::docs::{self, Kind};
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
+use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput};
 use crate::validate::Failures;
@@ -34,16 +34,6 @@ pub fn routes() -> Router<AppState> {
                 .patch(update_rest_api)
                 .delete(delete_rest_api),
         )
-}
-
-/// Load a rest API or answer AWS's 404 for it.
-///
-/// # Errors
-/// `NotFoundException` "Invalid API identifier specified {account}:{id}".
-pub async fn load(c: &mut SqliteConnection, scope: &Scope, id: &str) -> Result<RestApi> {
-    docs::get(c, scope, Kind::RestApi, "", id)
-        .await?
-        .ok_or_else(|| ApiError::api_not_found(&scope.account, id).into())
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,7 +216,7 @@ async fn get_rest_api(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    reply::ok(&load(&mut c, &scope, &id).await?)
+    reply::ok(&lookup::rest_api(&mut c, &scope, &id).await?)
 }
 
 async fn get_rest_apis(
@@ -395,7 +385,7 @@ async fn update_rest_api(
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateRestApiInput")?;
     let mut tx = st.store.write().await?;
-    let mut api = load(&mut tx, &scope, &id).await?;
+    let mut api = lookup::rest_api(&mut tx, &scope, &id).await?;
     apply_patch(&mut api, &ops)?;
     docs::update(&mut tx, &scope, Kind::RestApi, "", &id, &api).await?;
     tx.commit().await?;

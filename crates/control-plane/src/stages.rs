@@ -22,9 +22,10 @@ use apigw_store::docs::{self, Kind};
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
+use crate::lookup;
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::{self, Failures};
-use crate::{deployments, now_epoch, reply, rest_apis, AppState};
+use crate::{now_epoch, reply, AppState};
 
 /// `CacheClusterSize` of botocore's model.
 pub const CACHE_CLUSTER_SIZES: &[&str] =
@@ -172,7 +173,7 @@ pub async fn load(
     match find(c, scope, api_id, name).await? {
         Some(s) => Ok(s),
         None => {
-            rest_apis::load(c, scope, api_id).await?;
+            lookup::rest_api(c, scope, api_id).await?;
             Err(stage_not_found())
         }
     }
@@ -249,7 +250,7 @@ async fn create_stage(
     AwsJson(input): AwsJson<CreateStageInput>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    rest_apis::load(&mut tx, &scope, &api_id).await?;
+    lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let mut failures = Failures::default();
     if input.stage_name.is_none() {
         failures.push(
@@ -277,7 +278,7 @@ async fn create_stage(
     if find(&mut tx, &scope, &api_id, &name).await?.is_some() {
         return Err(ApiError::conflict("Stage already exists").into());
     }
-    if !deployments::exists(&mut tx, &scope, &api_id, &deployment_id).await? {
+    if !lookup::deployment_exists(&mut tx, &scope, &api_id, &deployment_id).await? {
         return Err(deployment_missing());
     }
     let now = now_epoch();
@@ -298,7 +299,7 @@ async fn create_stage(
             .deployment_id
             .clone()
             .unwrap_or_else(|| deployment_id.clone());
-        if !deployments::exists(&mut tx, &scope, &api_id, &canary_deployment).await? {
+        if !lookup::deployment_exists(&mut tx, &scope, &api_id, &canary_deployment).await? {
             return Err(deployment_missing());
         }
         stage.canary_settings = Some(CanarySettings {
@@ -343,7 +344,7 @@ async fn get_stages(
     Query(q): Query<StagesQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    rest_apis::load(&mut c, &scope, &api_id).await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
     let mut item = list(&mut c, &scope, &api_id).await?;
     if let Some(d) = q.deployment_id.as_deref().filter(|d| !d.is_empty()) {
         item.retain(|s| s.deployment_id == d);
@@ -392,7 +393,7 @@ async fn delete_stage(
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
     if !remove_stage(&mut tx, &scope, &api_id, &name).await? {
-        rest_apis::load(&mut tx, &scope, &api_id).await?;
+        lookup::rest_api(&mut tx, &scope, &api_id).await?;
         return Err(stage_not_found());
     }
     tx.commit().await?;

@@ -19,7 +19,7 @@ use apigw_store::docs::{self, Kind};
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
-use crate::{api_keys, reply, usage_plans, AppState};
+use crate::{reply, AppState};
 
 const MAX_KEY: usize = 128;
 const MAX_VALUE: usize = 256;
@@ -132,13 +132,13 @@ fn locate(scope: &Scope, t: &Target) -> (Kind, String, String, crate::error::Err
             Kind::ApiKey,
             String::new(),
             id.clone(),
-            api_keys::key_not_found(),
+            crate::error::key_not_found(),
         ),
         Target::UsagePlan(id) => (
             Kind::UsagePlan,
             String::new(),
             id.clone(),
-            usage_plans::plan_not_found(),
+            crate::error::plan_not_found(),
         ),
     }
 }

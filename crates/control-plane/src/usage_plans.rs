@@ -22,7 +22,7 @@ use apigw_model::{
 };
 use apigw_store::docs::{self, Kind};
 
-use crate::error::Result;
+use crate::error::{plan_not_found, Result};
 use crate::extract::{AwsJson, Ctx};
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
@@ -64,11 +64,6 @@ pub fn routes() -> Router<AppState> {
             "/usageplans/{usageplan_id}/keys/{key_id}",
             get(get_usage_plan_key).delete(delete_usage_plan_key),
         )
-}
-
-/// AWS's 404 for an unknown usage plan (test_usage_plan_crud, update-wrong-id).
-pub fn plan_not_found() -> crate::error::Error {
-    ApiError::not_found("Invalid Usage Plan ID specified").into()
 }
 
 fn plan_key_not_found() -> crate::error::Error {
