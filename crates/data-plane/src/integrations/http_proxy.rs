@@ -169,16 +169,14 @@ pub async fn invoke(
     })
     .await?;
     let mut res = Response::builder().status(upstream.status());
+    // The same rule as the pooled path's, applied as the head is copied.
     for (name, value) in upstream.headers() {
-        if !matches!(name.as_str(), "keep-alive" | "transfer-encoding") {
+        if let Some(name) = backend_header(name.clone()) {
             res = res.header(name, value);
         }
     }
-    let mut res = res
-        .body(Body::from_stream(upstream.bytes_stream()))
-        .map_err(|_| GatewayError::config("bad backend response"))?;
-    crate::headers::remap(res.headers_mut(), &crate::headers::PROXY);
-    Ok(res)
+    res.body(Body::from_stream(upstream.bytes_stream()))
+        .map_err(|_| GatewayError::config("bad backend response"))
 }
 
 /// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
@@ -223,7 +221,7 @@ async fn via_pool(
     Ok(Response::from_parts(parts, Body::new(body)))
 }
 
-/// A backend response header on its way back: framing headers dropped (the body is decoded),
+/// A backend response header on its way back, on either client path: framing headers dropped (the body is decoded),
 /// AWS's remapped names renamed (the gateway writes its own Date, Connection and
 /// Content-Length, the length from the body's exact size when the backend sent one).
 fn backend_header(name: HeaderName) -> Option<HeaderName> {
