@@ -114,7 +114,7 @@ impl Template {
     /// [`RenderError`] when a limit is exceeded or a Java method fails as it would on AWS
     /// (index out of range, invalid regex, invalid base64 or JSON passed to `$util`).
     pub fn render(&self, ctx: &Context) -> Result<Rendered, RenderError> {
-        render::render(self, ctx, &Limits::default())
+        render::render(self, ctx, &Limits::default(), true)
     }
 
     /// Renders the template with explicit [`Limits`].
@@ -126,7 +126,22 @@ impl Template {
         ctx: &Context,
         limits: &Limits,
     ) -> Result<Rendered, RenderError> {
-        render::render(self, ctx, limits)
+        render::render(self, ctx, limits, true)
+    }
+
+    /// Renders as [`Template::render_with_limits`] without the fast paths (compiled loop
+    /// bodies, JSON printed or compared in place): the reference the fast paths must match,
+    /// for differential tests. Same output, overrides, errors and step counts; only slower.
+    ///
+    /// # Errors
+    /// As [`Template::render`].
+    #[doc(hidden)]
+    pub fn render_reference(
+        &self,
+        ctx: &Context,
+        limits: &Limits,
+    ) -> Result<Rendered, RenderError> {
+        render::render(self, ctx, limits, false)
     }
 }
 

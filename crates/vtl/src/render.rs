@@ -62,11 +62,14 @@ enum Flow {
 /// pointer-sized error keeps those results small (a `Result<Flow, RenderError>` is 48 bytes).
 type RResult<T> = Result<T, Box<RenderError>>;
 
-/// Renders `tpl` against `ctx`.
+/// Renders `tpl` against `ctx`; `fast: false` takes the general path everywhere (no
+/// compiled loops, no direct JSON printing or comparison), for the differential test that
+/// proves both paths give the same answers.
 pub(crate) fn render(
     tpl: &Template,
     ctx: &Context,
     limits: &Limits,
+    fast: bool,
 ) -> Result<Rendered, RenderError> {
     let mut vars = vec![Value::Null; tpl.names.len()];
     vars[SLOT_INPUT] = Value::Input;
@@ -90,6 +93,7 @@ pub(crate) fn render(
         hints: vec![0; tpl.props],
         loop_pool: Vec::new(),
         scratch: String::new(),
+        fast,
     };
     r.block(&tpl.root).map_err(|e| *e)?;
     let (request, response) = r.overrides();
@@ -115,6 +119,8 @@ struct Renderer<'a> {
     loop_pool: Vec<Rc<LoopInfo>>,
     /// Reusable buffer for strings built by methods (`escapeJavaScript`, `replaceAll`).
     scratch: String,
+    /// Fast paths on (always, but in the differential test).
+    fast: bool,
 }
 
 fn truthy(v: &Value) -> bool {
@@ -536,7 +542,7 @@ impl Renderer<'_> {
     /// the output), one limit check instead of two.
     #[inline(always)]
     fn write_ref(&mut self, r: &Reference) -> RResult<()> {
-        if let Value::Json(inst, i) = &self.vars[r.slot] {
+        if let (true, Value::Json(inst, i)) = (self.fast, &self.vars[r.slot]) {
             if let Some((cur, k, missing)) = json_walk(inst, *i, &r.parts, &mut self.hints) {
                 if missing || k == r.parts.len() {
                     if !missing {
@@ -706,6 +712,9 @@ impl Renderer<'_> {
     /// are decided without building values (same steps and result as evaluating them).
     #[inline(always)]
     fn cond(&mut self, e: &Expr) -> RResult<bool> {
+        if !self.fast {
+            return self.cond_slow(e);
+        }
         match e {
             Expr::Ref(r) => {
                 if let (Value::Loop(l), [Part::Prop(name, _)]) = (&self.vars[r.slot], &r.parts[..])
@@ -840,7 +849,9 @@ impl Renderer<'_> {
         // A printing-only body over an unmodified JSON array runs as `ops` on its objects
         // (the body cannot modify the document, so one check holds for the whole loop).
         let ops = match (&it, ops) {
-            (It::Json(inst, ..), Some(ops)) if !obj_json && inst.overlay.borrow().is_empty() => {
+            (It::Json(inst, ..), Some(ops))
+                if self.fast && !obj_json && inst.overlay.borrow().is_empty() =>
+            {
                 Some(ops)
             }
             _ => None,

@@ -3,6 +3,7 @@
 
 mod aws_docs;
 mod aws_recorded;
+mod differential;
 mod limits;
 mod props;
 mod semantics;
