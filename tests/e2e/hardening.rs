@@ -570,3 +570,19 @@ fn malformed_chunked_body_is_400_on_the_data_plane() {
     let got = String::from_utf8_lossy(&buf[..n]);
     assert!(got.starts_with("HTTP/1.1 400 "), "{got}");
 }
+
+/// A body that stops arriving is the client's silence: the connection is closed at the idle
+/// timeout, on hyper's path (chunked bodies go there) as on the fast path.
+#[test]
+fn stalled_bodies_are_cut_off() {
+    let s = Server::start_args(&["--idle-timeout", "1"]);
+    for head in [
+        "POST /restapis HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"nam",
+        "POST /restapis HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"nam",
+    ] {
+        let mut conn = TcpStream::connect(addr(&s)).unwrap();
+        conn.write_all(head.as_bytes()).unwrap();
+        let (_, after) = read_to_close(&mut conn, Duration::from_secs(10));
+        assert!(after < Duration::from_secs(5), "{head}: {after:?}");
+    }
+}

@@ -278,6 +278,60 @@ impl Drop for Busy {
     }
 }
 
+/// One request's claim on being "busy": from the end of its body (the client has said all it
+/// will) to its answer. While the body is still arriving the client is the one to wait for,
+/// so a body that stalls counts as idle and is cut off at the idle timeout.
+#[derive(Default)]
+struct Answering {
+    answered: bool,
+    busy: Option<Busy>,
+}
+
+type AnsweringSlot = Arc<Mutex<Answering>>;
+
+fn start_answering(slot: &AnsweringSlot, activity: &Arc<Activity>) {
+    if let Ok(mut a) = slot.lock() {
+        if !a.answered && a.busy.is_none() {
+            a.busy = Some(Busy::new(activity));
+        }
+    }
+}
+
+/// A request body that marks the request busy once it has all arrived.
+struct Receiving {
+    inner: hyper::body::Incoming,
+    activity: Option<Arc<Activity>>,
+    slot: AnsweringSlot,
+}
+
+impl http_body::Body for Receiving {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, hyper::Error>>> {
+        let this = &mut *self;
+        let frame = Pin::new(&mut this.inner).poll_frame(cx);
+        let ended = matches!(frame, Poll::Ready(None)) || this.inner.is_end_stream();
+        if ended {
+            if let Some(activity) = this.activity.take() {
+                start_answering(&this.slot, &activity);
+            }
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 impl AsyncRead for Tap {
     fn poll_read(
         mut self: Pin<&mut Self>,
@@ -450,8 +504,8 @@ pub async fn serve(
 
 /// Serve the rest of a connection with hyper (HTTP/1 or HTTP/2), `read` being the bytes the
 /// fast path already took from it. A stopping server lets the request in progress finish;
-/// so does a connection idle past `limits.idle` (no bytes moved, no request in hand), which is
-/// then closed.
+/// so does a connection idle past `limits.idle` (no bytes moved, and no request whose body has
+/// arrived waiting for its answer: a stalled body counts as idle), which is then closed.
 async fn serve_hyper(
     stream: TcpStream,
     read: Bytes,
@@ -473,11 +527,27 @@ async fn serve_hyper(
         let header_names = queue.lock().ok().and_then(|mut q| q.pop_front());
         let client = Client { addr, header_names };
         let app = app.clone();
-        let busy = Busy::new(&seen);
+        let slot = AnsweringSlot::default();
+        let req = if http_body::Body::is_end_stream(req.body()) {
+            start_answering(&slot, &seen);
+            req.map(axum::body::Body::new)
+        } else {
+            let activity = Some(seen.clone());
+            let slot = slot.clone();
+            req.map(|inner| {
+                axum::body::Body::new(Receiving {
+                    inner,
+                    activity,
+                    slot,
+                })
+            })
+        };
         async move {
-            let req = req.map(axum::body::Body::new);
             let res = app.call(req, Some(&client)).await.into_response();
-            drop(busy);
+            if let Ok(mut a) = slot.lock() {
+                a.answered = true;
+                a.busy = None;
+            }
             Ok::<_, std::convert::Infallible>(res)
         }
     });
@@ -500,7 +570,9 @@ async fn serve_hyper(
     tokio::select! {
         _ = conn.as_mut() => return,
         _ = stop.wait_for(|s| *s) => conn.as_mut().graceful_shutdown(),
-        () = idle => conn.as_mut().graceful_shutdown(),
+        // Nothing to finish: no request waits for its answer (a stalled body is the client's
+        // silence). Dropping the connection closes it.
+        () = idle => return,
     }
     let _ = conn.await;
 }
