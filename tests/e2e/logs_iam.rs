@@ -112,7 +112,7 @@ fn guide_sequence_role_policy_group_then_read_access_logs() {
     let role_exists = |account: &str, arn: &str| {
         rt.block_on(async {
             let mut c = store.read().await.unwrap();
-            apigw_control::iam::role_exists(&mut c, account, arn)
+            apigw_companions::iam::role_exists(&mut c, account, arn)
                 .await
                 .unwrap()
         })

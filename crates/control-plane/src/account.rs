@@ -102,7 +102,7 @@ async fn update_account(
         .as_deref()
         .filter(|a| before.as_deref() != Some(*a))
     {
-        if !crate::iam::role_exists(&mut tx, &scope.account, arn).await? {
+        if !apigw_companions::iam::role_exists(&mut tx, &scope.account, arn).await? {
             return Err(ApiError::bad_request(
                 "The role ARN does not have required permissions set to API Gateway",
             )

@@ -24,3 +24,41 @@ impl Scope {
         format!("arn:aws:apigateway:{}::{}", self.region, path)
     }
 }
+
+/// The region named in a SigV4 credential scope, if any.
+pub fn region_from_auth(authorization: Option<&str>, query: Option<&str>) -> Option<String> {
+    let cred = authorization
+        .and_then(|a| a.split("Credential=").nth(1))
+        .map(|c| c.split([',', ' ']).next().unwrap_or("").to_string())
+        .or_else(|| {
+            form_urlencoded::parse(query?.as_bytes())
+                .find(|(k, _)| k == "X-Amz-Credential")
+                .map(|(_, v)| v.into_owned())
+        })?;
+    // AKID/date/region/service/aws4_request
+    let region = cred.split('/').nth(2)?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_from_header() {
+        let a = "AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/apigateway/aws4_request, SignedHeaders=host, Signature=x";
+        assert_eq!(
+            region_from_auth(Some(a), None).as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(region_from_auth(None, None), None);
+        assert_eq!(
+            region_from_auth(
+                None,
+                Some("X-Amz-Credential=AKID%2F20260101%2Fap-south-1%2Fapigateway%2Faws4_request")
+            )
+            .as_deref(),
+            Some("ap-south-1")
+        );
+    }
+}

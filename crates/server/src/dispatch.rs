@@ -14,7 +14,8 @@ use tower::ServiceExt;
 
 use std::sync::Arc;
 
-use apigw_control::{query_protocol, AppState};
+use apigw_companions::{logs, query_protocol, Companions};
+use apigw_control::AppState;
 use apigw_data::context::Client;
 use apigw_data::{addressing, Gateway};
 use apigw_model::ApiError;
@@ -33,6 +34,8 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 pub struct Shared {
     /// Control-plane state.
     pub state: AppState,
+    /// CloudWatch Logs, IAM and STS.
+    pub companions: Companions,
     /// The data plane.
     pub gateway: Arc<Gateway>,
     /// Reloads deployed stages (after a reset).
@@ -57,9 +60,9 @@ pub fn app(shared: Shared) -> App {
         .route("/_apigw/health", get(health))
         .route("/_apigw/reset", post(reset))
         .with_state(shared.clone());
-    let state = shared.state.clone();
+    let companions = shared.companions.clone();
     let control = own
-        .fallback(move |req: Request| route_rest(state.clone(), control.clone(), req))
+        .fallback(move |req: Request| route_rest(companions.clone(), control.clone(), req))
         .layer(middleware::from_fn(request_id));
     App {
         gateway: shared.gateway,
@@ -117,9 +120,9 @@ fn region_of_host(host: &str) -> Option<&str> {
     (label.contains('-') && label.bytes().any(|b| b.is_ascii_digit())).then_some(label)
 }
 
-async fn route_rest(state: AppState, control: Router, req: Request) -> Response {
-    if apigw_control::logs::is_logs_call(req.headers()) {
-        return apigw_control::logs::handle(&state, req).await;
+async fn route_rest(companions: Companions, control: Router, req: Request) -> Response {
+    if logs::is_logs_call(req.headers()) {
+        return logs::handle(&companions, req).await;
     }
     let ct = req
         .headers()
@@ -140,7 +143,7 @@ async fn route_rest(state: AppState, control: Router, req: Request) -> Response 
         let params: Vec<(String, String)> = form_pairs(query.as_bytes())
             .chain(form_pairs(&body))
             .collect();
-        return query_protocol::handle(&state, &params).await;
+        return query_protocol::handle(&companions, &params).await;
     }
     let declared = req
         .headers()

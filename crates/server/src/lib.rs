@@ -117,8 +117,14 @@ pub async fn run(
         observer: publisher.clone(),
         usage: publisher.clone(),
     };
+    let companions = apigw_companions::Companions {
+        store: store.clone(),
+        account_id: config.account_id.clone(),
+        default_region: config.region.clone(),
+    };
     let app = dispatch::app(dispatch::Shared {
         state,
+        companions,
         gateway,
         publisher: publisher.clone(),
         guard: guard::LocalGuard::new(config.listen, &config.allow_hosts),

@@ -18,7 +18,7 @@ use apigw_model::Scope;
 use apigw_store::{docs, Kind, SqliteConnection, Store, StoreError};
 
 use crate::query_protocol;
-use crate::AppState;
+use crate::Companions;
 
 /// The region IAM roles are stored under: IAM has one global endpoint.
 pub const GLOBAL_REGION: &str = "aws-global";
@@ -166,12 +166,12 @@ pub fn is_iam_action(action: &str) -> bool {
 
 /// Answer an IAM action (one of [`ACTIONS`]) with parameters `params`.
 pub async fn handle(
-    state: &AppState,
+    state: &Companions,
     action: &str,
     params: &[(String, String)],
     request_id: &str,
 ) -> Response {
-    let account = state.config.account_id.as_str();
+    let account = state.account_id.as_str();
     let p = Params(params);
     let result = match action {
         "CreateRole" => create_role(&state.store, account, &p).await,

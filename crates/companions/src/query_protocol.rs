@@ -6,7 +6,7 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::AppState;
+use crate::Companions;
 
 /// Whether a request is a query-protocol call (`POST /` with a form body, or `GET /?Action=`).
 pub fn is_query_call(
@@ -48,14 +48,14 @@ pub fn error(status: StatusCode, code: &str, message: &str, request_id: &str) ->
 }
 
 /// Handle a query-protocol call whose parameters are `params` (form body and query string).
-pub async fn handle(state: &AppState, params: &[(String, String)]) -> Response {
+pub async fn handle(state: &Companions, params: &[(String, String)]) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let action = params
         .iter()
         .find(|(k, _)| k == "Action")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    let account = &state.config.account_id;
+    let account = &state.account_id;
     match action {
         "GetCallerIdentity" => xml(
             StatusCode::OK,

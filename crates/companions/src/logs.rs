@@ -24,8 +24,8 @@ use apigw_store::logs::{
 };
 use apigw_store::StoreError;
 
-use crate::extract::region_from_auth;
-use crate::AppState;
+use crate::Companions;
+use apigw_model::scope::region_from_auth;
 
 /// The `X-Amz-Target` prefix of every CloudWatch Logs operation.
 pub const TARGET_PREFIX: &str = "Logs_20140328.";
@@ -378,7 +378,7 @@ pub fn is_logs_call(headers: &HeaderMap) -> bool {
 }
 
 /// Answer one CloudWatch Logs call.
-pub async fn handle(state: &AppState, req: Request) -> Response {
+pub async fn handle(state: &Companions, req: Request) -> Response {
     let target = req
         .headers()
         .get("x-amz-target")
@@ -390,9 +390,9 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok());
-    let region = region_from_auth(auth, req.uri().query())
-        .unwrap_or_else(|| state.config.default_region.clone());
-    let scope = Scope::new(state.config.account_id.clone(), region);
+    let region =
+        region_from_auth(auth, req.uri().query()).unwrap_or_else(|| state.default_region.clone());
+    let scope = Scope::new(state.account_id.clone(), region);
     let body = match axum::body::to_bytes(req.into_body(), MAX_BODY).await {
         Ok(b) => b,
         Err(_) => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
@@ -416,7 +416,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
 }
 
 async fn call(
-    state: &AppState,
+    state: &Companions,
     scope: &Scope,
     operation: &str,
     body: &Bytes,
@@ -570,7 +570,7 @@ async fn require_group(
         .ok_or_else(LogsError::group_not_found)
 }
 
-async fn create_log_group(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<()> {
+async fn create_log_group(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
     f.required(inp.log_group_name.as_deref(), "logGroupName");
     f.name(
@@ -629,7 +629,7 @@ fn not_supported(member: &str) -> LogsError {
     ))
 }
 
-async fn delete_log_group(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<()> {
+async fn delete_log_group(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
     f.required(inp.log_group_name.as_deref(), "logGroupName");
     f.name(
@@ -646,7 +646,7 @@ async fn delete_log_group(st: &AppState, scope: &Scope, inp: Input) -> LogsResul
     Ok(())
 }
 
-async fn describe_log_groups(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<Value> {
+async fn describe_log_groups(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<Value> {
     let mut f = Failures::default();
     f.name(
         inp.log_group_name_prefix.as_deref(),
@@ -723,7 +723,7 @@ async fn describe_log_groups(st: &AppState, scope: &Scope, inp: Input) -> LogsRe
     Ok(Value::Object(out))
 }
 
-async fn put_retention(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<()> {
+async fn put_retention(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
     f.required(inp.log_group_name.as_deref(), "logGroupName");
     f.name(
@@ -760,7 +760,7 @@ async fn put_retention(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<(
     Ok(())
 }
 
-async fn delete_retention(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<()> {
+async fn delete_retention(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
     f.required(inp.log_group_name.as_deref(), "logGroupName");
     f.name(
@@ -805,7 +805,7 @@ fn check_group_and_stream(inp: &Input) -> LogsResult<(String, String)> {
     ))
 }
 
-async fn create_log_stream(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<()> {
+async fn create_log_stream(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let (group, stream) = check_group_and_stream(&inp)?;
     let mut tx = st.store.write().await?;
     require_group(&mut tx, scope, &group).await?;
@@ -819,7 +819,7 @@ async fn create_log_stream(st: &AppState, scope: &Scope, inp: Input) -> LogsResu
     Ok(())
 }
 
-async fn delete_log_stream(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<()> {
+async fn delete_log_stream(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let (group, stream) = check_group_and_stream(&inp)?;
     let mut tx = st.store.write().await?;
     require_group(&mut tx, scope, &group).await?;
@@ -830,7 +830,7 @@ async fn delete_log_stream(st: &AppState, scope: &Scope, inp: Input) -> LogsResu
     Ok(())
 }
 
-async fn describe_log_streams(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<Value> {
+async fn describe_log_streams(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<Value> {
     let mut f = Failures::default();
     f.name(
         inp.log_stream_name_prefix.as_deref(),
@@ -897,7 +897,7 @@ async fn describe_log_streams(st: &AppState, scope: &Scope, inp: Input) -> LogsR
     Ok(Value::Object(out))
 }
 
-async fn put_log_events(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<Value> {
+async fn put_log_events(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<Value> {
     let (group, stream) = check_group_and_stream(&inp)?;
     let mut f = Failures::default();
     match inp.log_events.as_deref() {
@@ -1064,7 +1064,7 @@ fn parse_position_token(token: &str) -> Option<(char, i64, i64)> {
     Some((dir, ts, seq))
 }
 
-async fn get_log_events(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<Value> {
+async fn get_log_events(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<Value> {
     let mut f = Failures::default();
     f.required(inp.log_stream_name.as_deref(), "logStreamName");
     f.name(
@@ -1270,7 +1270,7 @@ fn parse_filter_token(token: &str) -> LogsResult<(i64, i64)> {
     }
 }
 
-async fn filter_log_events(st: &AppState, scope: &Scope, inp: Input) -> LogsResult<Value> {
+async fn filter_log_events(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<Value> {
     let mut f = Failures::default();
     f.name(
         inp.log_stream_name_prefix.as_deref(),
