@@ -23,6 +23,8 @@ pub enum ErrorKind {
     TooManyRequests,
     /// 401: the caller is not authenticated.
     Unauthorized,
+    /// 403: refused before any operation (apigw-local's guard against web pages).
+    AccessDenied,
     /// 400: a member fails its model constraint (enum, pattern, length).
     Validation,
     /// 400: a member has the wrong JSON type, or the body is not JSON.
@@ -48,6 +50,7 @@ impl ErrorKind {
             Self::ServiceUnavailable => "ServiceUnavailableException",
             Self::TooManyRequests => "TooManyRequestsException",
             Self::Unauthorized => "UnauthorizedException",
+            Self::AccessDenied => "AccessDeniedException",
             Self::Validation => "ValidationException",
             Self::Serialization => "SerializationException",
             Self::NotImplemented => "NotImplementedException",
@@ -62,6 +65,7 @@ impl ErrorKind {
         match self {
             Self::BadRequest | Self::Validation | Self::Serialization => 400,
             Self::Unauthorized => 401,
+            Self::AccessDenied => 403,
             Self::NotFound | Self::UnknownOperation => 404,
             Self::Conflict => 409,
             Self::RequestTooLarge => 413,

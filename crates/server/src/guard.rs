@@ -13,8 +13,10 @@
 //! and by any name.
 
 use axum::http::header::{HOST, ORIGIN};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+
+use apigw_model::{ApiError, ErrorKind};
 
 /// Which requests the control plane answers.
 #[derive(Debug, Clone)]
@@ -72,18 +74,13 @@ impl LocalGuard {
     }
 }
 
-/// 403 in AWS's error shape.
+/// 403 in AWS's error shape (rendered as every control-plane error is), with a request id:
+/// the guard answers before the middleware that adds one.
 fn forbidden(message: &str) -> Response {
-    let body = serde_json::json!({ "message": message }).to_string();
-    let mut res = (StatusCode::FORBIDDEN, body).into_response();
-    let h = res.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/json"));
-    h.insert(
-        "x-amzn-errortype",
-        HeaderValue::from_static("AccessDeniedException"),
-    );
+    let mut res = apigw_control::error::Error(ApiError::new(ErrorKind::AccessDenied, message))
+        .into_response();
     if let Ok(id) = HeaderValue::from_str(&apigw_control::new_request_id()) {
-        h.insert("x-amzn-requestid", id);
+        res.headers_mut().insert("x-amzn-requestid", id);
     }
     res
 }
