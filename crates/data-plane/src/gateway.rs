@@ -20,11 +20,16 @@ use axum::http::{HeaderValue, Request, Response};
 use apigw_model::{Integration, Method, Resource, Scope, Stage};
 
 use crate::addressing::Target;
-use crate::context::{Client, RequestInfo};
+use crate::deployment::access_log::{Entry, Record, Sink, StageAccessLog};
+use crate::deployment::authorizers::Authorized;
 use crate::deployment::{CompiledDeployment, DeployedStage};
-use crate::gateway_response::{ErrorScope, GatewayError, ResponseType};
-use crate::integrations;
-use crate::integrations::lambda::LambdaConfig;
+use crate::error::{GatewayError, ResponseType};
+use crate::pipeline::authorize::authorize;
+use crate::pipeline::integrations;
+use crate::pipeline::integrations::backends::{Backends, LambdaConfig};
+use crate::pipeline::invocation::Invocation;
+use crate::pipeline::respond::ErrorScope;
+use crate::request::{buffer_request, read_body, request_head, request_info, Client};
 use crate::throttle::{now_ns, Limit, Throttle};
 use crate::usage::{KeyIdentity, Refusal, Usage};
 
@@ -72,20 +77,15 @@ impl AccountThrottle {
 
 type Table = HashMap<String, Vec<Arc<DeployedApi>>>;
 
-/// The data plane: the stage table and one pooled HTTP client for integrations.
+/// The data plane: the stage table, the usage state, and the backends integrations call.
 pub struct Gateway {
     apis: ArcSwap<Table>,
-    /// One keep-alive pool for every HTTP integration (never a client per request); TLS with
-    /// the Mozilla root store, HTTP/2 by ALPN.
-    pub(crate) client: reqwest::Client,
-    /// The pool for integrations with `tlsConfig.insecureSkipVerification` (self-signed or
-    /// otherwise untrusted backends, as AWS allows for HTTP integrations).
-    pub(crate) insecure_client: reqwest::Client,
+    /// What integrations call out through (HTTP client pools, Lambda endpoints).
+    backends: Backends,
     /// API keys, usage plans, their buckets and counters.
     pub usage: Usage,
     account_throttle: AccountThrottle,
-    lambda: LambdaConfig,
-    access_logs: Option<crate::access_log::Sink>,
+    access_logs: Option<Sink>,
 }
 
 /// How the data plane is set up.
@@ -96,7 +96,7 @@ pub struct GatewayOptions {
     /// Where AWS_PROXY integrations invoke Lambda functions.
     pub lambda: LambdaConfig,
     /// Where access log lines go (the server's log writer); `None` drops them.
-    pub access_log_sink: Option<crate::access_log::Sink>,
+    pub access_log_sink: Option<Sink>,
 }
 
 impl Default for GatewayOptions {
@@ -115,32 +115,6 @@ impl Default for Gateway {
     }
 }
 
-/// Everything learned about one execute-api call, filled in phase by phase.
-pub struct Invocation<'a> {
-    /// Account and region of the API.
-    pub scope: &'a Scope,
-    /// The API id as created.
-    pub api_id: &'a str,
-    /// `$context.requestId`, also sent as `x-amzn-RequestId`.
-    pub request_id: &'a str,
-    /// `$context.extendedRequestId`, also sent as `x-amz-apigw-id`.
-    pub extended_request_id: &'a str,
-    /// The stage served.
-    pub stage: &'a DeployedStage,
-    /// The matched resource.
-    pub resource: &'a Resource,
-    /// The selected method.
-    pub method: &'a Method,
-    /// Path parameters, decoded.
-    pub path_params: Vec<(String, String)>,
-    /// The API key the request was admitted with, when the method requires one.
-    pub api_key: Option<KeyIdentity>,
-    /// What the method's Lambda authorizer allowed (`$context.authorizer`).
-    pub authorizer: Option<crate::authorizer::Authorized>,
-    /// The connection the request came on, when the server said.
-    pub client: Option<&'a Client>,
-}
-
 impl Gateway {
     /// An empty data plane with AWS's account throttle and no Lambda endpoint.
     pub fn new() -> Self {
@@ -149,30 +123,18 @@ impl Gateway {
 
     /// An empty data plane set up as `options` say.
     pub fn with_options(options: GatewayOptions) -> Self {
-        let builder = || {
-            reqwest::Client::builder()
-                .pool_max_idle_per_host(256)
-                .redirect(reqwest::redirect::Policy::none())
-        };
-        let client = builder().build().unwrap_or_default();
-        let insecure_client = builder()
-            .danger_accept_invalid_certs(true)
-            .build()
-            .unwrap_or_default();
         Self {
             apis: ArcSwap::from_pointee(HashMap::default()),
-            client,
-            insecure_client,
+            backends: Backends::new(options.lambda),
             usage: Usage::default(),
             account_throttle: options.account_throttle,
-            lambda: options.lambda,
             access_logs: options.access_log_sink,
         }
     }
 
     /// Where Lambda functions are invoked.
     pub fn lambda(&self) -> &LambdaConfig {
-        &self.lambda
+        &self.backends.lambda
     }
 
     /// A stage ready to serve, with the method throttles its `methodSettings` set: a specific
@@ -215,8 +177,7 @@ impl Gateway {
                 }
             }
         }
-        let access_log =
-            crate::access_log::StageAccessLog::from_settings(stage.access_log_settings.as_ref());
+        let access_log = StageAccessLog::from_settings(stage.access_log_settings.as_ref());
         Arc::new(DeployedStage {
             stage,
             deployment,
@@ -328,7 +289,7 @@ impl Gateway {
                 .get(axum::http::header::CONTENT_LENGTH)
                 .and_then(|v| crate::headers::content_length(v.as_bytes()))
         });
-        let record = crate::access_log::Record {
+        let record = Record {
             request_id: scope.request_id,
             extended_request_id: scope.extended_request_id,
             time,
@@ -358,7 +319,7 @@ impl Gateway {
                 .as_ref()
                 .map(|e| (e.message.as_str(), e.kind.as_str())),
         };
-        let _ = sink.send(crate::access_log::Entry {
+        let _ = sink.send(Entry {
             destination: log.destination.clone(),
             timestamp: time.timestamp_millis(),
             line: log.format.render(&record),
@@ -408,7 +369,7 @@ impl Gateway {
             scope.resource = Some((resource.path.clone(), resource.id.clone()));
             scope.path_params.clone_from(&m.params);
         }
-        let method = crate::routing::select_method(resource, req.method().as_str())
+        let method = crate::deployment::routing::select_method(resource, req.method().as_str())
             .ok_or_else(GatewayError::missing_token)?;
         let mut inv = Invocation {
             scope: &api.scope,
@@ -436,7 +397,8 @@ impl Gateway {
             let head = request_head(target.path, &req, inv.client, Vec::new());
             // Boxed, as the other rarer arms below: the request future stays small for the
             // common MOCK and HTTP_PROXY paths (it is moved a few times per request).
-            inv.authorizer = Some(Box::pin(authorizer.authorize(self, &inv, &head)).await?);
+            inv.authorizer =
+                Some(Box::pin(authorize(authorizer, &self.backends, &inv, &head)).await?);
         }
         // Phase 4: API key and usage plan, stage and account throttles, quota.
         let admitted = self.admit(&api, stage, resource, method, &req, inv.authorizer.as_ref());
@@ -481,7 +443,9 @@ impl Gateway {
         req: Request<Body>,
     ) -> Result<Response<Body>, GatewayError> {
         match integration.integration_type.as_str() {
-            "HTTP_PROXY" => integrations::http_proxy::invoke(self, inv, integration, req).await,
+            "HTTP_PROXY" => {
+                integrations::http_proxy::invoke(&self.backends, inv, integration, req).await
+            }
             "MOCK" => {
                 let (parts, body) = req.into_parts();
                 let bytes = read_body(body).await?;
@@ -490,12 +454,18 @@ impl Gateway {
             }
             "HTTP" => {
                 let info = request_info(target.path, req, inv.client).await?;
-                Box::pin(integrations::http::invoke(self, inv, integration, &info)).await
+                Box::pin(integrations::http::invoke(
+                    &self.backends,
+                    inv,
+                    integration,
+                    &info,
+                ))
+                .await
             }
             "AWS" if integrations::lambda_custom::is_lambda(integration) => {
                 let info = request_info(target.path, req, inv.client).await?;
                 Box::pin(integrations::lambda_custom::invoke(
-                    self,
+                    &self.backends,
                     inv,
                     integration,
                     &info,
@@ -505,7 +475,7 @@ impl Gateway {
             "AWS_PROXY" => {
                 let (info, body) = buffer_request(target.path, req, inv.client).await?;
                 Box::pin(integrations::lambda::invoke(
-                    self,
+                    &self.backends,
                     inv,
                     integration,
                     &info,
@@ -522,22 +492,6 @@ impl Gateway {
 }
 
 impl Gateway {
-    /// The HTTP client pool for an integration: verifying certificates unless its
-    /// `tlsConfig.insecureSkipVerification` says not to.
-    pub(crate) fn client_for(&self, integration: &Integration) -> &reqwest::Client {
-        let skip = integration
-            .tls_config
-            .as_ref()
-            .and_then(|t| t.get("insecureSkipVerification"))
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
-        if skip {
-            &self.insecure_client
-        } else {
-            &self.client
-        }
-    }
-
     /// Throttles and keys, in AWS's order: the usage plan's (when the method requires a key),
     /// the stage's method throttle, the account's; then the key's quota.
     fn admit(
@@ -547,7 +501,7 @@ impl Gateway {
         resource: &Resource,
         method: &Method,
         req: &Request<Body>,
-        authorized: Option<&crate::authorizer::Authorized>,
+        authorized: Option<&Authorized>,
     ) -> Result<Option<KeyIdentity>, GatewayError> {
         let later = |now: u64| {
             stage
@@ -593,144 +547,6 @@ impl Gateway {
 
 fn throttled() -> GatewayError {
     GatewayError::new(ResponseType::Throttled, "Too Many Requests")
-}
-
-/// Buffer a request into the form templates read (bodies over 10 MB answer 413).
-async fn request_info(
-    path: &str,
-    req: Request<Body>,
-    client: Option<&Client>,
-) -> Result<RequestInfo, GatewayError> {
-    Ok(buffer_request(path, req, client).await?.0)
-}
-
-/// Buffer a request: the form templates read, and the body's bytes (bodies over 10 MB answer
-/// 413).
-async fn buffer_request(
-    path: &str,
-    req: Request<Body>,
-    client: Option<&Client>,
-) -> Result<(RequestInfo, bytes::Bytes), GatewayError> {
-    let (parts, body) = req.into_parts();
-    let bytes = read_body(body).await?;
-    let info = request_head(
-        path,
-        &Request::from_parts(parts, ()),
-        client,
-        bytes.to_vec(),
-    );
-    Ok((info, bytes))
-}
-
-/// A request body, whole (over 10 MB: 413).
-pub(crate) async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> {
-    // No body (most GETs): `to_bytes` would still build its limit wrapper and collecting
-    // buffer, ~400 instructions of a MOCK request.
-    if http_body::Body::is_end_stream(&body) {
-        return Ok(bytes::Bytes::new());
-    }
-    axum::body::to_bytes(body, integrations::http_proxy::MAX_BODY as usize)
-        .await
-        .map_err(body_error)
-}
-
-/// Why a body could not be read: over the size limit (413), or broken off or malformed in its
-/// chunked framing (the client's fault, 400). Cold: kept out of the request path's code.
-#[cold]
-fn body_error(e: axum::Error) -> GatewayError {
-    let too_long =
-        std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-    if too_long {
-        GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long")
-    } else {
-        GatewayError::new(ResponseType::BadRequestBody, "Invalid request body")
-    }
-}
-
-/// What templates and authorizers read of a request, from its head (`body` as given).
-pub(crate) fn request_head<B>(
-    path: &str,
-    req: &Request<B>,
-    client: Option<&Client>,
-    body: Vec<u8>,
-) -> RequestInfo {
-    let source_ip = client.map_or_else(|| "127.0.0.1".to_string(), |c| ip_text(c.addr.ip()));
-    let headers = crate::context::header_pairs(req.headers(), Client::header_names(client));
-    let host = req
-        .headers()
-        .get(axum::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let query = req.uri().query().map(percent_pairs).unwrap_or_default();
-    RequestInfo {
-        method: req.method().as_str().to_owned(),
-        path: path.to_string(),
-        query,
-        headers,
-        source_ip,
-        host,
-        body: String::from_utf8(body)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-    }
-}
-
-/// Decode a query string into ordered pairs (`+` is a space, as browsers send it).
-pub(crate) fn percent_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(k), dec(v))
-        })
-        .collect()
-}
-
-/// An address as text; IPv4 without the formatting machinery (`Display` for `Ipv4Addr` cost
-/// more than the rest of the request's head).
-pub(crate) fn ip_text(ip: std::net::IpAddr) -> String {
-    let std::net::IpAddr::V4(v4) = ip else {
-        return ip.to_string();
-    };
-    let mut s = String::with_capacity(15);
-    for (i, octet) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            s.push('.');
-        }
-        if octet >= 100 {
-            s.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            s.push(char::from(b'0' + octet / 10 % 10));
-        }
-        s.push(char::from(b'0' + octet % 10));
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ip_texts() {
-        for ip in [
-            "127.0.0.1",
-            "0.0.0.0",
-            "10.100.9.255",
-            "192.168.1.20",
-            "::1",
-            "fe80::1",
-        ] {
-            let parsed: std::net::IpAddr = ip.parse().unwrap();
-            assert_eq!(ip_text(parsed), ip);
-        }
-    }
 }
 
 /// An execute-api answer and the request's ids, which go out as its `x-amzn-RequestId` and

@@ -5,26 +5,23 @@
 //! touches no database and re-parses nothing. The server publishes a [`DeployedApi`] whenever a
 //! deployment or stage changes; [`Gateway::handle`] serves requests that [`addressing::resolve`]
 //! identifies as execute-api calls.
+//!
+//! Layers, each importing only those below it: the leaves ([`error`], [`request`], [`headers`],
+//! [`ids`], [`throttle`], [`usage`], [`deadline`], [`addressing`]); the compiled deployment
+//! ([`deployment`]); the request phases ([`pipeline`]); and [`gateway`], which runs them.
 
-pub mod access_log;
 pub mod addressing;
-pub mod authorizer;
-pub mod context;
 pub mod deadline;
 pub mod deployment;
+pub mod error;
 pub mod gateway;
-pub mod gateway_response;
 pub mod headers;
 pub mod ids;
-pub mod integration_response;
-pub mod integrations;
-pub mod mapping;
-pub mod routing;
-pub mod templates;
+pub mod pipeline;
+pub mod request;
 pub mod throttle;
 pub mod usage;
-pub mod validation;
 
 pub use deployment::{CompiledDeployment, DeployedStage};
 pub use gateway::{AccountThrottle, Answer, DeployedApi, Gateway, GatewayOptions};
-pub use integrations::lambda::LambdaConfig;
+pub use pipeline::integrations::backends::LambdaConfig;

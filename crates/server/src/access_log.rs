@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use apigw_data::access_log::{Destination, Entry, Sink};
+use apigw_data::deployment::access_log::{Destination, Entry, Sink};
 use apigw_store::logs::{put_events, LogEvent};
 use apigw_store::Store;
 use tokio::sync::{mpsc, Notify};

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use apigw_data::context::{Client, OriginalHeaderNames};
+use apigw_data::request::{Client, OriginalHeaderNames};
 
 use crate::dispatch::App;
 use bytes::Bytes;

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use apigw_companions::{logs, query_protocol, Companions};
 use apigw_control::AppState;
-use apigw_data::context::Client;
+use apigw_data::request::Client;
 use apigw_data::{addressing, Gateway};
 use apigw_model::ApiError;
 

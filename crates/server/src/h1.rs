@@ -32,9 +32,9 @@ use http_body::Body as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use apigw_data::context::{Client, OriginalHeaderNames};
 use apigw_data::deadline::{within, Alarm, Elapsed};
 use apigw_data::headers;
+use apigw_data::request::{Client, OriginalHeaderNames};
 use tokio::time::Instant;
 
 use crate::dispatch::{App, Reply};

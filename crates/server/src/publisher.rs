@@ -279,7 +279,7 @@ async fn saved_counters(c: &mut apigw_store::SqliteConnection) -> StoreResult<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use apigw_data::gateway_response::ResponseType;
+    use apigw_data::error::ResponseType;
     use apigw_model::{Method, RestApi};
     use axum::body::Body;
     use serde_json::json;

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use apigw_model::{ApiSnapshot, Method, RequestValidator};
 
-use crate::gateway_response::{GatewayError, ResponseType};
+use crate::error::{GatewayError, ResponseType};
 
 /// The validators and models of a deployment, compiled.
 #[derive(Default)]
@@ -134,7 +134,7 @@ impl Validators {
             return Ok(req);
         };
         let (parts, body) = req.into_parts();
-        let bytes = crate::gateway::read_body(body).await?;
+        let bytes = crate::request::read_body(body).await?;
         let invalid = || GatewayError::new(ResponseType::BadRequestBody, "Invalid request body");
         let instance: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
             Value::Object(serde_json::Map::new())
@@ -184,7 +184,7 @@ fn missing_parameters(
     let query: Vec<(String, String)> = req
         .uri()
         .query()
-        .map(crate::gateway::percent_pairs)
+        .map(crate::request::percent_pairs)
         .unwrap_or_default();
     params
         .iter()

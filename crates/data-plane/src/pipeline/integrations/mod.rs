@@ -1,5 +1,6 @@
 //! Integration types, one module each.
 
+pub mod backends;
 pub mod http;
 pub mod http_proxy;
 pub mod lambda;
@@ -17,9 +18,9 @@ pub fn timeout_of(integration: &apigw_model::Integration) -> std::time::Duration
 pub async fn within<T>(
     timeout: std::time::Duration,
     call: impl std::future::Future<Output = Result<T, reqwest::Error>>,
-    failed: impl FnOnce(reqwest::Error) -> crate::gateway_response::GatewayError,
-) -> Result<T, crate::gateway_response::GatewayError> {
-    use crate::gateway_response::GatewayError;
+    failed: impl FnOnce(reqwest::Error) -> crate::error::GatewayError,
+) -> Result<T, crate::error::GatewayError> {
+    use crate::error::GatewayError;
     match crate::deadline::within(timeout, call).await {
         Err(_) => Err(GatewayError::timeout()),
         Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout()),

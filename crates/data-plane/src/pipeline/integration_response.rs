@@ -12,9 +12,9 @@ use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 
 use apigw_model::IntegrationResponse;
 
-use crate::context::{is_constant, LazyContext};
-use crate::gateway_response::GatewayError;
-use crate::templates::{select_response, Templates};
+use crate::deployment::templates::{select_response, Templates};
+use crate::error::GatewayError;
+use crate::pipeline::invocation::{is_constant, LazyContext};
 
 /// Pick the integration response for `selector` (a status code, or an error message).
 pub fn select<'a>(

@@ -10,11 +10,13 @@ use axum::http::{Request, Response};
 
 use apigw_model::Integration;
 
-use crate::context::{context_object, is_constant, vtl_context, LazyContext, RequestInfo};
-use crate::gateway::{request_head, Invocation};
-use crate::gateway_response::{GatewayError, ResponseType};
-use crate::integration_response::{self, IntegrationOutput};
-use crate::templates::{select_request, RequestBody};
+use crate::deployment::templates::{select_request, RequestBody};
+use crate::error::{GatewayError, ResponseType};
+use crate::pipeline::integration_response::{self, IntegrationOutput};
+use crate::pipeline::invocation::Invocation;
+use crate::pipeline::invocation::{context_object, is_constant, vtl_context, LazyContext};
+use crate::request::request_head;
+use crate::request::RequestInfo;
 
 /// The status a MOCK request template asked for: `statusCode` of its JSON output (AWS also
 /// accepts the unquoted-key form `{statusCode: 200}` that CDK generates); 200 when absent.

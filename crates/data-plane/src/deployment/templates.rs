@@ -90,9 +90,9 @@ pub fn render_request(
     integration: &apigw_model::Integration,
     templates: &Templates,
     ctx: &mut apigw_vtl::Context,
-    req: &crate::context::RequestInfo,
-) -> Result<(String, Option<apigw_vtl::RequestOverride>), crate::gateway_response::GatewayError> {
-    use crate::gateway_response::{GatewayError, ResponseType};
+    req: &crate::request::RequestInfo,
+) -> Result<(String, Option<apigw_vtl::RequestOverride>), crate::error::GatewayError> {
+    use crate::error::{GatewayError, ResponseType};
     match select_request(
         integration.request_templates.as_ref(),
         req.header("content-type"),

@@ -11,11 +11,10 @@ use axum::http::{HeaderName, Request, Response};
 
 use apigw_model::Integration;
 
-use crate::gateway::{Gateway, Invocation};
-use crate::gateway_response::{GatewayError, ResponseType};
-
-/// Request body limit of API Gateway (10 MB).
-pub const MAX_BODY: u64 = 10 * 1024 * 1024;
+use crate::error::{GatewayError, ResponseType};
+use crate::pipeline::integrations::backends::Backends;
+use crate::pipeline::invocation::Invocation;
+use crate::request::MAX_BODY;
 
 /// Headers never forwarded: those that describe one connection, and those AWS drops from every
 /// request before any integration sees it (Content-MD5, Max-Forwards, Server,
@@ -112,7 +111,7 @@ fn encode_path(v: &str) -> percent_encoding::PercentEncode<'_> {
 
 /// Call the backend.
 pub async fn invoke(
-    gw: &Gateway,
+    backends: &Backends,
     inv: &Invocation<'_>,
     integration: &Integration,
     req: Request<Body>,
@@ -133,7 +132,7 @@ pub async fn invoke(
             .headers
             .contains_key(axum::http::header::TRANSFER_ENCODING) =>
         {
-            let bytes = crate::gateway::read_body(body).await?;
+            let bytes = crate::request::read_body(body).await?;
             parts.headers.remove(axum::http::header::TRANSFER_ENCODING);
             body = Body::from(bytes);
         }
@@ -155,7 +154,7 @@ pub async fn invoke(
     if url.starts_with("http://") {
         return via_pool(parts, body, url, method, timeout).await;
     }
-    let mut builder = gw.client_for(integration).request(method, &url);
+    let mut builder = backends.client_for(integration).request(method, &url);
     for (name, value) in &parts.headers {
         if !is_hop_by_hop(name) {
             builder = builder.header(name, value);

@@ -1,4 +1,14 @@
-//! A deployment compiled for serving: its frozen snapshot plus a routing table built once.
+//! A deployment compiled for serving: its frozen snapshot, and what is built from it once at
+//! deployment time (routing tree, templates, gateway responses, authorizers, validators) and
+//! for a stage (throttles, access log format). Nothing here imports the request phases
+//! ([`crate::pipeline`]).
+
+pub mod access_log;
+pub mod authorizers;
+pub mod gateway_responses;
+pub mod routing;
+pub mod templates;
+pub mod validators;
 
 // Fx hashing: these maps are looked up on every request with short keys (ids, names) the
 // emulator's own user chose; SipHash's flooding resistance buys nothing here and cost ~300
@@ -8,10 +18,10 @@ use std::sync::Arc;
 
 use apigw_model::{ApiSnapshot, Stage};
 
-use crate::authorizer::Authorizers;
-use crate::gateway_response::GatewayResponses;
-use crate::routing::RouteTable;
-use crate::templates::Templates;
+use crate::deployment::authorizers::Authorizers;
+use crate::deployment::gateway_responses::GatewayResponses;
+use crate::deployment::routing::RouteTable;
+use crate::deployment::templates::Templates;
 use crate::throttle::Throttle;
 
 /// One deployment, ready to serve.
@@ -30,7 +40,7 @@ pub struct CompiledDeployment {
     /// The API's authorizers as deployed, with their policy caches.
     pub authorizers: Authorizers,
     /// The API's request validators and models, schemas compiled.
-    pub validators: crate::validation::Validators,
+    pub validators: crate::deployment::validators::Validators,
 }
 
 impl CompiledDeployment {
@@ -40,7 +50,7 @@ impl CompiledDeployment {
         let templates = Templates::compile(&snapshot.resources, []);
         let gateway_responses = GatewayResponses::compile(&snapshot);
         let authorizers = Authorizers::compile(&snapshot);
-        let validators = crate::validation::Validators::compile(&snapshot);
+        let validators = crate::deployment::validators::Validators::compile(&snapshot);
         Arc::new(Self {
             id: id.into(),
             snapshot,
@@ -64,7 +74,7 @@ pub struct DeployedStage {
     /// throttle). Built by [`crate::Gateway::deployed_stage`].
     pub throttles: HashMap<String, Vec<(String, Throttle)>>,
     /// The stage's access logging, when its settings name a format and a log group.
-    pub access_log: Option<crate::access_log::StageAccessLog>,
+    pub access_log: Option<crate::deployment::access_log::StageAccessLog>,
 }
 
 impl DeployedStage {

@@ -224,9 +224,7 @@ impl Record<'_> {
             Var::IntegrationLatency => Owned(self.integration_latency?.as_millis().to_string()),
             Var::IntegrationStatus => Owned(self.integration_status?.to_string()),
             Var::ErrorMessage => Borrowed(self.error?.0),
-            Var::ErrorMessageString => {
-                Owned(crate::gateway_response::message_string(self.error?.0))
-            }
+            Var::ErrorMessageString => Owned(crate::error::message_string(self.error?.0)),
             Var::ErrorResponseType => Borrowed(self.error?.1),
             Var::PrincipalId => Borrowed(self.principal_id.as_deref()?),
             Var::Unset => return None,

@@ -9,7 +9,7 @@
 //! a function error, an unreachable endpoint or a malformed answer is a 502
 //! `{"message": "Internal server error"}`; overrunning `timeoutInMillis` a 504.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::header::CONTENT_TYPE;
@@ -19,20 +19,10 @@ use serde_json::{json, Map, Value};
 
 use apigw_model::Integration;
 
-use crate::context::{context_object, RequestInfo};
-use crate::gateway::{Gateway, Invocation};
-use crate::gateway_response::{GatewayError, ResponseType};
-
-/// Where Lambda functions are invoked.
-#[derive(Debug, Clone, Default)]
-pub struct LambdaConfig {
-    /// The Invoke API endpoint for every function (e.g. `http://127.0.0.1:9000`).
-    pub endpoint: Option<String>,
-    /// Endpoints for particular functions, by function name.
-    pub functions: HashMap<String, String>,
-    /// Send the function's ARN in the Invoke path instead of its bare name.
-    pub pass_arn: bool,
-}
+use crate::error::{GatewayError, ResponseType};
+use crate::pipeline::integrations::backends::Backends;
+use crate::pipeline::invocation::{context_object, Invocation};
+use crate::request::RequestInfo;
 
 /// A function named by an integration URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,7 +266,7 @@ pub struct Called {
 /// # Errors
 /// No function or endpoint (500), an unreachable endpoint (502), `timeoutInMillis` (504).
 pub async fn call(
-    gw: &Gateway,
+    backends: &Backends,
     inv: &Invocation<'_>,
     integration: &Integration,
     payload: String,
@@ -287,7 +277,7 @@ pub async fn call(
     );
     let function = function_of(&uri)
         .ok_or_else(|| GatewayError::config("integration URI names no Lambda function"))?;
-    let lambda = gw.lambda();
+    let lambda = &backends.lambda;
     let Some(endpoint) = lambda
         .functions
         .get(&function.name)
@@ -313,7 +303,7 @@ pub async fn call(
         url.push_str("?Qualifier=");
         url.push_str(q);
     }
-    let request = gw
+    let request = backends
         .client_for(integration)
         .post(&url)
         .header("content-type", "application/json")
@@ -342,7 +332,7 @@ pub async fn call(
 /// AWS_PROXY: invoke the function with the proxy event and turn its answer into the method
 /// response.
 pub async fn invoke(
-    gw: &Gateway,
+    backends: &Backends,
     inv: &Invocation<'_>,
     integration: &Integration,
     req: &RequestInfo,
@@ -350,7 +340,7 @@ pub async fn invoke(
 ) -> Result<Response<Body>, GatewayError> {
     let binary = is_binary(inv, req);
     let payload = event(inv, req, body, binary).to_string();
-    let called = call(gw, inv, integration, payload).await?;
+    let called = call(backends, inv, integration, payload).await?;
     if called.function_error || !called.status.is_success() {
         return Err(bad_gateway(&format!(
             "function {} failed ({}): {}",

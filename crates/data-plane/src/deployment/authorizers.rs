@@ -7,19 +7,20 @@
 //! function is a 401; any other failure a 500 AUTHORIZER_CONFIGURATION_ERROR. Policies are
 //! cached per identity for `authorizerResultTtlInSeconds` (300 by default) and evaluated again
 //! for each method, which is why a policy naming one method denies the others, as on AWS.
+//!
+//! This module holds what is compiled with a deployment (the authorizers, their caches) and
+//! the policy rules; running one is a phase of the pipeline ([`crate::pipeline::authorize`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use regex::Regex;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use apigw_model::{ApiSnapshot, Authorizer, Integration};
+use apigw_model::{ApiSnapshot, Authorizer};
 
-use crate::context::RequestInfo;
-use crate::gateway::{Gateway, Invocation};
-use crate::gateway_response::{GatewayError, ResponseType};
+use crate::error::{GatewayError, ResponseType};
 
 /// What an authorizer decided for an identity, as cached.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,58 +101,26 @@ impl Authorizers {
     }
 }
 
-fn unauthorized() -> GatewayError {
-    GatewayError::new(ResponseType::Unauthorized, "Unauthorized")
-}
+impl CompiledAuthorizer {
+    /// Whether a TOKEN passes `identityValidationExpression` (always, without one).
+    pub fn accepts_token(&self, token: &str) -> bool {
+        self.validation.as_ref().is_none_or(|r| r.is_match(token))
+    }
 
-fn configuration_error(reason: &str) -> GatewayError {
-    tracing::warn!(reason, "Lambda authorizer failed");
-    GatewayError::new(
-        ResponseType::AuthorizerConfigurationError,
-        "Internal server error",
-    )
-}
+    /// The policy cached for an identity, when younger than `ttl`.
+    pub fn cached(&self, identity: &str, ttl: Duration) -> Option<Arc<Policy>> {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        let (at, policy) = cache.get(identity)?;
+        (at.elapsed() < ttl).then(|| policy.clone())
+    }
 
-/// The ARN a policy is evaluated against:
-/// `arn:aws:execute-api:{region}:{account}:{api}/{stage}/{METHOD}/{path}`.
-pub fn method_arn(inv: &Invocation<'_>, req: &RequestInfo) -> String {
-    format!(
-        "arn:aws:execute-api:{}:{}:{}/{}/{}/{}",
-        inv.scope.region,
-        inv.scope.account,
-        inv.api_id,
-        inv.stage.stage.stage_name,
-        req.method,
-        req.path.trim_start_matches('/')
-    )
-}
-
-/// One identity source's value (`method.request.header.X`, `method.request.querystring.X`,
-/// `stageVariables.X`, `context.X`).
-fn source_value(source: &str, inv: &Invocation<'_>, req: &RequestInfo) -> Option<String> {
-    let source = source.trim();
-    if let Some(h) = source.strip_prefix("method.request.header.") {
-        return req.header(h).map(str::to_string);
+    /// Cache the policy the function answered for an identity.
+    pub fn remember(&self, identity: String, policy: Arc<Policy>) {
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(identity, (Instant::now(), policy));
     }
-    if let Some(q) = source.strip_prefix("method.request.querystring.") {
-        return req.query_param(q).map(str::to_string);
-    }
-    if let Some(v) = source.strip_prefix("stageVariables.") {
-        return inv.stage.stage.variables.as_ref()?.get(v).cloned();
-    }
-    if let Some(c) = source.strip_prefix("context.") {
-        return match c {
-            "httpMethod" => Some(req.method.clone()),
-            "stage" => Some(inv.stage.stage.stage_name.clone()),
-            "resourcePath" => Some(inv.resource.path.clone()),
-            "resourceId" => Some(inv.resource.id.clone()),
-            "apiId" => Some(inv.api_id.to_string()),
-            "path" => Some(req.path.clone()),
-            "identity.sourceIp" => Some(req.source_ip.clone()),
-            _ => None,
-        };
-    }
-    None
 }
 
 /// IAM's wildcard match: `*` any run of characters, `?` one.
@@ -269,120 +238,10 @@ pub fn evaluate(policy: &Policy, arn: &str) -> Result<(), GatewayError> {
     ))
 }
 
-impl CompiledAuthorizer {
-    /// Run the authorizer for a request.
-    ///
-    /// # Errors
-    /// 401, 403 or 500 as AWS answers them.
-    pub async fn authorize(
-        &self,
-        gw: &Gateway,
-        inv: &Invocation<'_>,
-        req: &RequestInfo,
-    ) -> Result<Authorized, GatewayError> {
-        let a = &self.authorizer;
-        let arn = method_arn(inv, req);
-        let sources: Vec<&str> = a
-            .identity_source
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .collect();
-        let mut identity = Vec::with_capacity(sources.len());
-        for s in &sources {
-            match source_value(s, inv, req).filter(|v| !v.is_empty()) {
-                Some(v) => identity.push(v),
-                None => return Err(unauthorized()),
-            }
-        }
-        let event = match a.authorizer_type.as_str() {
-            "TOKEN" => {
-                let token = identity.first().cloned().ok_or_else(unauthorized)?;
-                if self
-                    .validation
-                    .as_ref()
-                    .is_some_and(|r| !r.is_match(&token))
-                {
-                    return Err(unauthorized());
-                }
-                json!({"type": "TOKEN", "authorizationToken": token, "methodArn": arn})
-            }
-            "REQUEST" => {
-                let mut e = crate::integrations::lambda::event(inv, req, &[], false);
-                if let Value::Object(m) = &mut e {
-                    m.remove("body");
-                    m.remove("isBase64Encoded");
-                    m.insert("type".into(), json!("REQUEST"));
-                    m.insert("methodArn".into(), json!(arn));
-                }
-                e
-            }
-            other => {
-                return Err(GatewayError::new(
-                    ResponseType::Default5xx,
-                    format!("apigw-local does not run {other} authorizers yet"),
-                ))
-            }
-        };
-        let ttl =
-            Duration::from_secs(a.authorizer_result_ttl_in_seconds.unwrap_or(300).max(0) as u64);
-        let cache_key = identity.join("\u{1}");
-        if !ttl.is_zero() && !identity.is_empty() {
-            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, policy)) = cache.get(&cache_key) {
-                if at.elapsed() < ttl {
-                    let policy = policy.clone();
-                    drop(cache);
-                    evaluate(&policy, &arn)?;
-                    return Ok(Authorized { policy });
-                }
-            }
-        }
-        let integration = Integration {
-            uri: a.authorizer_uri.clone(),
-            timeout_in_millis: 29_000,
-            ..Default::default()
-        };
-        let called = crate::integrations::lambda::call(gw, inv, &integration, event.to_string())
-            .await
-            .map_err(|e| configuration_error(&e.message))?;
-        if called.function_error {
-            let message = serde_json::from_slice::<Value>(&called.payload)
-                .ok()
-                .and_then(|v| {
-                    v.get("errorMessage")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                });
-            return Err(if message.as_deref() == Some("Unauthorized") {
-                unauthorized()
-            } else {
-                configuration_error(&format!("authorizer error: {message:?}"))
-            });
-        }
-        if !called.status.is_success() {
-            return Err(configuration_error(&format!(
-                "authorizer invoke answered {}",
-                called.status
-            )));
-        }
-        let policy = Arc::new(parse_policy(&called.payload).map_err(|e| configuration_error(&e))?);
-        if !ttl.is_zero() && !identity.is_empty() {
-            self.cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(cache_key, (Instant::now(), policy.clone()));
-        }
-        evaluate(&policy, &arn)?;
-        Ok(Authorized { policy })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn wildcards() {

@@ -10,12 +10,14 @@ use axum::http::Response;
 
 use apigw_model::Integration;
 
-use crate::context::{context_object, vtl_context, LazyContext, RequestInfo};
-use crate::gateway::{Gateway, Invocation};
-use crate::gateway_response::{GatewayError, ResponseType};
-use crate::integration_response::{self, IntegrationOutput};
-use crate::mapping::request_source;
-use crate::templates::render_request;
+use crate::deployment::templates::render_request;
+use crate::error::{GatewayError, ResponseType};
+use crate::pipeline::integration_response::{self, IntegrationOutput};
+use crate::pipeline::integrations::backends::Backends;
+use crate::pipeline::invocation::Invocation;
+use crate::pipeline::invocation::{context_object, vtl_context, LazyContext};
+use crate::pipeline::mapping::request_source;
+use crate::request::RequestInfo;
 
 /// The parameters a request mapping produces, by location.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -112,7 +114,7 @@ pub fn build_url(uri: &str, mapped: &Mapped) -> String {
 
 /// Call an HTTP backend through the mappings.
 pub async fn invoke(
-    gw: &Gateway,
+    backends: &Backends,
     inv: &Invocation<'_>,
     integration: &Integration,
     req: &RequestInfo,
@@ -141,7 +143,7 @@ pub async fn invoke(
             .parse()
             .map_err(|_| GatewayError::config("bad integration method"))?,
     };
-    let mut builder = gw.client_for(integration).request(method, &url);
+    let mut builder = backends.client_for(integration).request(method, &url);
     let content_type = req
         .header("content-type")
         .unwrap_or("application/json")

@@ -11,11 +11,13 @@ use serde_json::Value;
 
 use apigw_model::Integration;
 
-use crate::context::{context_object, vtl_context, LazyContext, RequestInfo};
-use crate::gateway::{Gateway, Invocation};
-use crate::gateway_response::{GatewayError, ResponseType};
-use crate::integration_response::{self, IntegrationOutput};
-use crate::templates::render_request;
+use crate::deployment::templates::render_request;
+use crate::error::{GatewayError, ResponseType};
+use crate::pipeline::integration_response::{self, IntegrationOutput};
+use crate::pipeline::integrations::backends::Backends;
+use crate::pipeline::invocation::Invocation;
+use crate::pipeline::invocation::{context_object, vtl_context, LazyContext};
+use crate::request::RequestInfo;
 
 /// Whether an AWS integration's URI invokes a Lambda function.
 pub fn is_lambda(integration: &Integration) -> bool {
@@ -43,7 +45,7 @@ pub fn selector(function_error: bool, payload: &[u8]) -> String {
 
 /// Invoke the function through the templates.
 pub async fn invoke(
-    gw: &Gateway,
+    backends: &Backends,
     inv: &Invocation<'_>,
     integration: &Integration,
     req: &RequestInfo,
@@ -52,7 +54,7 @@ pub async fn invoke(
     let context = context_object(inv, req, chrono::Utc::now());
     let mut ctx = vtl_context(inv, req, context, req.body.clone());
     let (payload, _) = render_request(integration, templates, &mut ctx, req)?;
-    let called = super::lambda::call(gw, inv, integration, payload).await?;
+    let called = super::lambda::call(backends, inv, integration, payload).await?;
     if !called.status.is_success() {
         // The Invoke API itself failed (no such function, …): AWS's configuration error.
         tracing::warn!(function = called.function, status = %called.status, "Lambda invoke failed");

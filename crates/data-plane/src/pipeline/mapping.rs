@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::context::RequestInfo;
+use crate::request::RequestInfo;
 
 /// Walk `a.b.c` into a JSON value and give its text (strings unquoted).
 pub fn json_path_text(doc: &Value, path: &str) -> Option<String> {

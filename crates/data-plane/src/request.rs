@@ -1,8 +1,13 @@
-//! `$context`, `$input.params()` and `$stageVariables` for one request, as templates see them.
+//! The request as the pipeline reads it: the connection it came on, its headers as the client
+//! spelled them, and the buffered form templates, authorizers and Lambda events read.
 
-use serde_json::{json, Map, Value};
+use axum::body::Body;
+use axum::http::Request;
 
-use crate::gateway::Invocation;
+use crate::error::{GatewayError, ResponseType};
+
+/// Request body limit of API Gateway (10 MB); a larger body answers 413.
+pub const MAX_BODY: u64 = 10 * 1024 * 1024;
 
 /// A request's header names as the client spelled them, in the order sent: set by the server
 /// (hyper keeps only lower-case names).
@@ -163,139 +168,141 @@ impl RequestInfo {
     }
 }
 
-/// Build `$context` for an invocation.
-pub fn context_object(
-    inv: &Invocation<'_>,
-    req: &RequestInfo,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Map<String, Value> {
-    let stage = &inv.stage.stage.stage_name;
-    let prefix = req.host.split('.').next().unwrap_or_default().to_string();
-    let v = json!({
-        "accountId": inv.scope.account,
-        "apiId": inv.api_id,
-        "authorizer": inv.authorizer.as_ref().map(crate::authorizer::Authorized::context),
-        "deploymentId": inv.stage.deployment.id,
-        "domainName": req.host,
-        "domainPrefix": prefix,
-        "extendedRequestId": inv.extended_request_id,
-        "httpMethod": req.method,
-        "identity": {
-            "accountId": null,
-            "apiKey": inv.api_key.as_ref().map(|k| &*k.value),
-            "apiKeyId": inv.api_key.as_ref().map(|k| &*k.id),
-            "caller": null,
-            "cognitoAuthenticationProvider": null,
-            "cognitoAuthenticationType": null,
-            "cognitoIdentityId": null,
-            "cognitoIdentityPoolId": null,
-            "principalOrgId": null,
-            "sourceIp": req.source_ip,
-            "user": null,
-            "userAgent": req.header("user-agent"),
-            "userArn": null,
-        },
-        "path": if req.path == "/" { format!("/{stage}/") } else { format!("/{stage}{}", req.path) },
-        "protocol": "HTTP/1.1",
-        "requestId": inv.request_id,
-        "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-        "requestTimeEpoch": now.timestamp_millis(),
-        "resourceId": inv.resource.id,
-        "resourcePath": inv.resource.path,
-        "stage": stage,
-    });
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
+/// Buffer a request into the form templates read (bodies over 10 MB answer 413).
+pub(crate) async fn request_info(
+    path: &str,
+    req: Request<Body>,
+    client: Option<&Client>,
+) -> Result<RequestInfo, GatewayError> {
+    Ok(buffer_request(path, req, client).await?.0)
+}
+
+/// Buffer a request: the form templates read, and the body's bytes (bodies over 10 MB answer
+/// 413).
+pub(crate) async fn buffer_request(
+    path: &str,
+    req: Request<Body>,
+    client: Option<&Client>,
+) -> Result<(RequestInfo, bytes::Bytes), GatewayError> {
+    let (parts, body) = req.into_parts();
+    let bytes = read_body(body).await?;
+    let info = request_head(
+        path,
+        &Request::from_parts(parts, ()),
+        client,
+        bytes.to_vec(),
+    );
+    Ok((info, bytes))
+}
+
+/// A request body, whole (over 10 MB: 413).
+pub async fn read_body(body: Body) -> Result<bytes::Bytes, GatewayError> {
+    // No body (most GETs): `to_bytes` would still build its limit wrapper and collecting
+    // buffer, ~400 instructions of a MOCK request.
+    if http_body::Body::is_end_stream(&body) {
+        return Ok(bytes::Bytes::new());
+    }
+    axum::body::to_bytes(body, MAX_BODY as usize)
+        .await
+        .map_err(body_error)
+}
+
+/// Why a body could not be read: over the size limit (413), or broken off or malformed in its
+/// chunked framing (the client's fault, 400). Cold: kept out of the request path's code.
+#[cold]
+fn body_error(e: axum::Error) -> GatewayError {
+    let too_long =
+        std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+    if too_long {
+        GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long")
+    } else {
+        GatewayError::new(ResponseType::BadRequestBody, "Invalid request body")
     }
 }
 
-/// The template context for the integration request.
-pub fn vtl_context(
-    inv: &Invocation<'_>,
-    req: &RequestInfo,
-    context: Map<String, Value>,
-    body: String,
-) -> apigw_vtl::Context {
-    apigw_vtl::Context {
-        body,
-        params: apigw_vtl::Params {
-            path: inv.path_params.clone(),
-            querystring: req.query.clone(),
-            header: req.headers.clone(),
-        },
-        context,
-        stage_variables: inv
-            .stage
-            .stage
-            .variables
-            .iter()
-            .flat_map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())))
-            .collect(),
+/// What templates and authorizers read of a request, from its head (`body` as given).
+pub fn request_head<B>(
+    path: &str,
+    req: &Request<B>,
+    client: Option<&Client>,
+    body: Vec<u8>,
+) -> RequestInfo {
+    let source_ip = client.map_or_else(|| "127.0.0.1".to_string(), |c| ip_text(c.addr.ip()));
+    let headers = crate::request::header_pairs(req.headers(), Client::header_names(client));
+    let host = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let query = req.uri().query().map(percent_pairs).unwrap_or_default();
+    RequestInfo {
+        method: req.method().as_str().to_owned(),
+        path: path.to_string(),
+        query,
+        headers,
+        source_ip,
+        host,
+        body: String::from_utf8(body)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
     }
 }
 
-/// A template context built only when a template needs one: constant templates (the usual
-/// `{"statusCode": 200}` of MOCK and CORS integrations) and literal mappings render without it.
-pub struct LazyContext<'a> {
-    ctx: Option<apigw_vtl::Context>,
-    make: Option<Box<dyn FnOnce() -> apigw_vtl::Context + 'a>>,
+/// Decode a query string into ordered pairs (`+` is a space, as browsers send it).
+pub fn percent_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            let dec = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (dec(k), dec(v))
+        })
+        .collect()
 }
 
-impl<'a> LazyContext<'a> {
-    /// A context made by `make` on first use.
-    pub fn new(make: impl FnOnce() -> apigw_vtl::Context + 'a) -> Self {
-        Self {
-            ctx: None,
-            make: Some(Box::new(make)),
+/// An address as text; IPv4 without the formatting machinery (`Display` for `Ipv4Addr` cost
+/// more than the rest of the request's head).
+pub fn ip_text(ip: std::net::IpAddr) -> String {
+    let std::net::IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut s = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
         }
-    }
-
-    /// A context that exists already.
-    pub fn ready(ctx: apigw_vtl::Context) -> Self {
-        Self {
-            ctx: Some(ctx),
-            make: None,
+        if octet >= 100 {
+            s.push(char::from(b'0' + octet / 100));
         }
+        if octet >= 10 {
+            s.push(char::from(b'0' + octet / 10 % 10));
+        }
+        s.push(char::from(b'0' + octet % 10));
     }
-
-    /// The context, made now if it was not yet.
-    pub fn get(&mut self) -> &mut apigw_vtl::Context {
-        let Self { ctx, make } = self;
-        ctx.get_or_insert_with(|| make.take().map(|f| f()).unwrap_or_default())
-    }
-}
-
-/// Whether a template is plain text (no reference, directive or escape): it renders as itself.
-pub fn is_constant(template: &str) -> bool {
-    !template.contains(['$', '#', '\\'])
+    s
 }
 
 #[cfg(test)]
-mod tests {
+mod ip_tests {
     use super::*;
 
     #[test]
-    fn constant_templates() {
-        assert!(is_constant("{\"statusCode\": 200}"));
-        assert!(is_constant("ok"));
-        assert!(!is_constant("$input.body"));
-        assert!(!is_constant("#set($a = 1)"));
-        assert!(!is_constant("a \\$ b"));
-    }
-
-    #[test]
-    fn lazy_context_is_made_once_and_only_when_asked() {
-        let made = std::cell::Cell::new(0);
-        let mut lazy = LazyContext::new(|| {
-            made.set(made.get() + 1);
-            apigw_vtl::Context::with_body("x")
-        });
-        assert_eq!(made.get(), 0);
-        assert_eq!(lazy.get().body, "x");
-        lazy.get().body.push('y');
-        assert_eq!(lazy.get().body, "xy");
-        assert_eq!(made.get(), 1);
+    fn ip_texts() {
+        for ip in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "10.100.9.255",
+            "192.168.1.20",
+            "::1",
+            "fe80::1",
+        ] {
+            let parsed: std::net::IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_text(parsed), ip);
+        }
     }
 }
 

@@ -1,0 +1,65 @@
+//! What integrations call out through: the HTTP client pools and where Lambda functions run.
+//! Integrations take this narrow handle rather than the whole gateway.
+
+use std::collections::HashMap;
+
+use apigw_model::Integration;
+
+/// Where Lambda functions are invoked.
+#[derive(Debug, Clone, Default)]
+pub struct LambdaConfig {
+    /// The Invoke API endpoint for every function (e.g. `http://127.0.0.1:9000`).
+    pub endpoint: Option<String>,
+    /// Endpoints for particular functions, by function name.
+    pub functions: HashMap<String, String>,
+    /// Send the function's ARN in the Invoke path instead of its bare name.
+    pub pass_arn: bool,
+}
+
+/// The backends every integration shares.
+#[derive(Debug)]
+pub struct Backends {
+    /// One keep-alive pool for every HTTP integration (never a client per request); TLS with
+    /// the Mozilla root store, HTTP/2 by ALPN.
+    client: reqwest::Client,
+    /// The pool for integrations with `tlsConfig.insecureSkipVerification` (self-signed or
+    /// otherwise untrusted backends, as AWS allows for HTTP integrations).
+    insecure_client: reqwest::Client,
+    /// Where AWS_PROXY integrations and Lambda authorizers invoke functions.
+    pub lambda: LambdaConfig,
+}
+
+impl Backends {
+    /// The client pools, and Lambda as `lambda` says.
+    pub fn new(lambda: LambdaConfig) -> Self {
+        let builder = || {
+            reqwest::Client::builder()
+                .pool_max_idle_per_host(256)
+                .redirect(reqwest::redirect::Policy::none())
+        };
+        Self {
+            client: builder().build().unwrap_or_default(),
+            insecure_client: builder()
+                .danger_accept_invalid_certs(true)
+                .build()
+                .unwrap_or_default(),
+            lambda,
+        }
+    }
+
+    /// The HTTP client pool for an integration: verifying certificates unless its
+    /// `tlsConfig.insecureSkipVerification` says not to.
+    pub fn client_for(&self, integration: &Integration) -> &reqwest::Client {
+        let skip = integration
+            .tls_config
+            .as_ref()
+            .and_then(|t| t.get("insecureSkipVerification"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        if skip {
+            &self.insecure_client
+        } else {
+            &self.client
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! The last phase: a failure rendered as its gateway response, through the deployment's
+//! customisations once the stage is known.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderName, HeaderValue, Response};
+use serde_json::{json, Map, Value};
+
+use apigw_model::gateway_response::DEFAULT_TEMPLATE;
+
+use crate::deployment::gateway_responses::GatewayResponses;
+use crate::deployment::templates::select_response;
+use crate::deployment::DeployedStage;
+use crate::error::{message_string, GatewayError};
+
+/// What the pipeline knew about a request when it failed: the stage (once found) and, when
+/// the deployment customises gateway responses, the request's parameters and resource.
+#[derive(Debug, Default)]
+pub struct ErrorScope<'a> {
+    /// `$context.requestId`.
+    pub request_id: &'a str,
+    /// `$context.extendedRequestId`.
+    pub extended_request_id: &'a str,
+    /// The account of the API, once found.
+    pub account_id: Option<String>,
+    /// The API id, once found.
+    pub api_id: Option<String>,
+    /// The stage served, once found; without it errors use AWS's defaults.
+    pub stage: Option<Arc<DeployedStage>>,
+    /// The HTTP method.
+    pub http_method: String,
+    /// The path after the stage.
+    pub path: String,
+    /// The matched resource's path and id, once routed.
+    pub resource: Option<(String, String)>,
+    /// Path parameters, once routed.
+    pub path_params: Vec<(String, String)>,
+    /// Query string parameters, decoded.
+    pub query: Vec<(String, String)>,
+    /// Request headers.
+    pub headers: Vec<(String, String)>,
+    /// The client's address (for access logs).
+    pub source_ip: Option<String>,
+    /// `HTTP/1.1` and the like.
+    pub protocol: &'static str,
+    /// The API key the request was admitted with.
+    pub api_key: Option<crate::usage::KeyIdentity>,
+    /// The Lambda authorizer's principal.
+    pub principal_id: Option<String>,
+    /// How long the integration took, once it ran.
+    pub integration_latency: Option<std::time::Duration>,
+    /// What the integration answered, once it did.
+    pub integration_status: Option<u16>,
+    /// The error the request ended with, if it failed.
+    pub error: Option<GatewayError>,
+}
+
+impl<'a> ErrorScope<'a> {
+    /// A scope for a request with these ids.
+    pub fn new(request_id: &'a str, extended_request_id: &'a str) -> Self {
+        Self {
+            request_id,
+            extended_request_id,
+            ..Self::default()
+        }
+    }
+
+    /// Whether the stage's deployment customises gateway responses or the stage logs access,
+    /// i.e. whether the request's details are worth keeping (nothing is copied on the hot path
+    /// otherwise).
+    pub fn wants_details(&self) -> bool {
+        self.stage
+            .as_ref()
+            .is_some_and(|s| !s.deployment.gateway_responses.is_empty() || s.access_log.is_some())
+    }
+
+    /// Keep what gateway response mappings may read of the request (only called when the
+    /// deployment customises gateway responses).
+    pub fn capture(
+        &mut self,
+        account_id: &str,
+        api_id: &str,
+        path: &str,
+        req: &axum::http::Request<Body>,
+        client: Option<&crate::request::Client>,
+    ) {
+        self.account_id = Some(account_id.to_string());
+        self.api_id = Some(api_id.to_string());
+        self.http_method = req.method().to_string();
+        self.path = path.to_string();
+        self.headers = crate::request::header_pairs(
+            req.headers(),
+            crate::request::Client::header_names(client),
+        );
+        self.query = req
+            .uri()
+            .query()
+            .map(crate::request::percent_pairs)
+            .unwrap_or_default();
+        self.source_ip = client.map(|c| crate::request::ip_text(c.addr.ip()));
+        self.protocol = match req.version() {
+            axum::http::Version::HTTP_10 => "HTTP/1.0",
+            axum::http::Version::HTTP_2 => "HTTP/2.0",
+            _ => "HTTP/1.1",
+        };
+    }
+
+    /// Render `err`: through the stage's gateway responses once a stage is known.
+    pub fn render(&self, err: &GatewayError) -> Response<Body> {
+        match &self.stage {
+            Some(s) => s.deployment.gateway_responses.render(err, self),
+            None => err.render_default(),
+        }
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn stage_variables(&self) -> Vec<(String, String)> {
+        self.stage
+            .as_ref()
+            .and_then(|s| s.stage.variables.as_ref())
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// `$context` as a gateway response template sees it, with `error.*`.
+    fn context(&self, err: &GatewayError) -> Map<String, Value> {
+        let stage = self.stage.as_ref().map(|s| s.stage.stage_name.clone());
+        let now = chrono::Utc::now();
+        let v = json!({
+            "accountId": self.account_id,
+            "apiId": self.api_id,
+            "deploymentId": self.stage.as_ref().map(|s| s.deployment.id.clone()),
+            "domainName": self.header("host"),
+            "error": {
+                "message": err.message,
+                "messageString": message_string(&err.message),
+                "responseType": err.kind.as_str(),
+                "validationErrorString": Value::Null,
+            },
+            "extendedRequestId": self.extended_request_id,
+            "httpMethod": self.http_method,
+            "identity": {
+                "sourceIp": self.source_ip,
+                "userAgent": self.header("user-agent"),
+            },
+            "path": stage.as_ref().map(|st| format!("/{st}{}", self.path)),
+            "protocol": "HTTP/1.1",
+            "requestId": self.request_id,
+            "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
+            "requestTimeEpoch": now.timestamp_millis(),
+            "resourceId": self.resource.as_ref().map(|r| r.1.clone()),
+            "resourcePath": self.resource.as_ref().map(|r| r.0.clone()),
+            "stage": stage,
+        });
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn vtl_context(&self, err: &GatewayError) -> apigw_vtl::Context {
+        apigw_vtl::Context {
+            body: String::new(),
+            params: apigw_vtl::Params {
+                path: self.path_params.clone(),
+                querystring: self.query.clone(),
+                header: self.headers.clone(),
+            },
+            context: self.context(err),
+            stage_variables: self.stage_variables(),
+        }
+    }
+
+    /// Resolve a `responseParameters` source: `'literal'`, `method.request.{header,
+    /// querystring,path,multivalueheader,multivaluequerystring}.x`, `context.x`,
+    /// `stageVariables.x`. Unknown or absent sources set no header.
+    fn source_value(&self, expr: &str, ctx: &apigw_vtl::Context) -> Option<String> {
+        if let Some(lit) = expr.strip_prefix('\'').and_then(|e| e.strip_suffix('\'')) {
+            return Some(lit.to_string());
+        }
+        if let Some(rest) = expr.strip_prefix("method.request.") {
+            let (kind, name) = rest.split_once('.')?;
+            return crate::pipeline::mapping::method_request_param(
+                kind,
+                name,
+                &self.headers,
+                &self.query,
+                &self.path_params,
+            );
+        }
+        if let Some(name) = expr.strip_prefix("stageVariables.") {
+            return ctx
+                .stage_variables
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone());
+        }
+        if let Some(path) = expr.strip_prefix("context.") {
+            return crate::pipeline::mapping::context_text(&ctx.context, path);
+        }
+        None
+    }
+}
+
+/// Applying a customisation: the last phase, so it lives here rather than with the compiled
+/// responses.
+impl GatewayResponses {
+    /// Render `err` for a request that failed with what `scope` knows about it.
+    pub fn render(&self, err: &GatewayError, scope: &ErrorScope<'_>) -> Response<Body> {
+        let Some(custom) = self.lookup(err.kind) else {
+            return err.render_default();
+        };
+        let status = custom.status.unwrap_or_else(|| err.default_status());
+        let ctx = scope.vtl_context(err);
+        let (content_type, body) = match select_response(
+            Some(&custom.templates),
+            scope.header("accept"),
+        ) {
+            None => ("application/json", err.default_body()),
+            Some((ct, DEFAULT_TEMPLATE)) => (ct, err.default_body()),
+            Some((ct, text)) => {
+                let rendered = self
+                    .templates
+                    .get(text)
+                    .and_then(|t| t.render(&ctx).map_err(|e| e.to_string()));
+                match rendered {
+                    Ok(r) => (ct, r.output),
+                    Err(e) => {
+                        tracing::warn!(error = %e, kind = err.kind.as_str(), "gateway response template failed; answering the default body");
+                        ("application/json", err.default_body())
+                    }
+                }
+            }
+        };
+        let mut res = err.response(status, content_type, body);
+        let h = res.headers_mut();
+        for (name, expr) in &custom.headers {
+            let Some(v) = scope.source_value(expr, &ctx) else {
+                continue;
+            };
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&v),
+            ) {
+                h.insert(name, value);
+            }
+        }
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ResponseType;
+    use apigw_model::GatewayResponse;
+
+    fn custom(
+        kind: &str,
+        status: Option<&str>,
+        params: &[(&str, &str)],
+        template: Option<&str>,
+    ) -> GatewayResponse {
+        let mut g = GatewayResponse::aws_default(kind).unwrap();
+        g.default_response = false;
+        if let Some(s) = status {
+            g.status_code = Some(s.to_string());
+        }
+        g.response_parameters = params
+            .iter()
+            .map(|(k, v)| (format!("gatewayresponse.header.{k}"), (*v).to_string()))
+            .collect();
+        if let Some(t) = template {
+            g.response_templates = [("application/json".to_string(), t.to_string())].into();
+        }
+        g
+    }
+
+    async fn parts(res: Response<Body>) -> (u16, axum::http::HeaderMap, String) {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, headers, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn renders_customisations() {
+        let gr = GatewayResponses::from_list([
+            custom(
+                "MISSING_AUTHENTICATION_TOKEN",
+                Some("404"),
+                &[
+                    ("Access-Control-Allow-Origin", "'*'"),
+                    ("x-q", "method.request.querystring.q"),
+                    ("x-h", "method.request.header.X-In"),
+                    ("x-t", "context.error.responseType"),
+                ],
+                Some(
+                    r#"{"msg":$context.error.messageString,"type":"$context.error.responseType","stage":"$context.stage"}"#,
+                ),
+            ),
+            custom("DEFAULT_5XX", None, &[], None),
+        ]);
+        let mut scope = ErrorScope::new("rid", "ext=");
+        scope.query = vec![("q".into(), "1".into())];
+        scope.headers = vec![("x-in".into(), "hdr".into())];
+        let (status, h, body) = parts(gr.render(&GatewayError::missing_token(), &scope)).await;
+        assert_eq!(status, 404);
+        assert_eq!(h["x-amzn-errortype"], "MissingAuthenticationTokenException");
+        assert_eq!(h["access-control-allow-origin"], "*");
+        assert_eq!(h["x-q"], "1");
+        assert_eq!(h["x-h"], "hdr");
+        assert_eq!(h["x-t"], "MISSING_AUTHENTICATION_TOKEN");
+        assert_eq!(
+            body,
+            r#"{"msg":"Missing Authentication Token","type":"MISSING_AUTHENTICATION_TOKEN","stage":""}"#
+        );
+
+        // DEFAULT_5XX with the default template and no status: AWS's default answer.
+        let (status, h, body) = parts(gr.render(&GatewayError::timeout(), &scope)).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (504, r#"{"message":"Endpoint request timed out"}"#)
+        );
+        assert_eq!(h["x-amzn-errortype"], "InternalServerErrorException");
+
+        // Without a stage, the scope answers the defaults.
+        let (status, _, body) =
+            parts(ErrorScope::new("rid", "ext=").render(&GatewayError::missing_token())).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (403, r#"{"message":"Missing Authentication Token"}"#)
+        );
+    }
+
+    #[tokio::test]
+    async fn message_string_is_a_json_literal() {
+        let gr = GatewayResponses::from_list([custom(
+            "DEFAULT_4XX",
+            None,
+            &[],
+            Some("{\"m\":$context.error.messageString}"),
+        )]);
+        let err = GatewayError::new(ResponseType::BadRequestBody, "bad \"quote\"");
+        let (status, _, body) = parts(gr.render(&err, &ErrorScope::new("r", "e"))).await;
+        assert_eq!(status, 400);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap()["m"],
+            "bad \"quote\""
+        );
+    }
+}
