@@ -6,8 +6,9 @@ use crate::json::Kind;
 use crate::parser::SLOT_CONTEXT;
 use crate::value::{from_serde, json_child, to_plain_string, velocity_eq, Flavor, Num, Value};
 
+use super::fast::json_walk;
 use super::methods::{loop_prop, map_get, map_get_str};
-use super::{is_string, json_walk, key_matches, truthy, RResult, Renderer};
+use super::{is_string, key_matches, truthy, RResult, Renderer};
 
 /// Velocity 1.7 `MathUtils`: integer arithmetic stays integral (overflow widens to double),
 /// division and modulo by zero give null.
