@@ -359,6 +359,18 @@ fn jsonpath() {
         ),
         ("$.store.book[?(@.isbn)].title", r#"["Moby Dick"]"#),
         (
+            "$.store.book[?(@.price > 12 || @.isbn)].title",
+            r#"["Sword","Moby Dick"]"#,
+        ),
+        (
+            "$.store.book[?(@.category == 'reference' || @.category == 'fiction' && @.price > 10)].title",
+            r#"["Sayings","Sword"]"#,
+        ),
+        (
+            "$.store.book[?((@.category == 'reference' || @.category == 'fiction') && @.price < 9)].title",
+            r#"["Sayings","Moby Dick"]"#,
+        ),
+        (
             "$.store.book[?(@.author != \"Nigel Rees\")].price",
             "[12.99,8.99]",
         ),
