@@ -434,43 +434,39 @@ impl PathParser<'_> {
         }
     }
 
+    /// `operand (sep operand)*`: the single operand itself, or `join` of them all.
+    fn filter_list(
+        &mut self,
+        sep: &str,
+        operand: fn(&mut Self) -> Option<Filter>,
+        join: fn(Vec<Filter>) -> Filter,
+    ) -> Option<Filter> {
+        let mut parts = vec![operand(self)?];
+        loop {
+            self.ws();
+            if self.src[self.pos..].starts_with(sep) {
+                self.pos += sep.len();
+                parts.push(operand(self)?);
+            } else {
+                break;
+            }
+        }
+        Some(if parts.len() == 1 {
+            parts.pop()?
+        } else {
+            join(parts)
+        })
+    }
+
     fn filter_or(&mut self) -> Option<Filter> {
         if self.depth > MAX_FILTER_DEPTH {
             return None;
         }
-        let mut parts = vec![self.filter_and()?];
-        loop {
-            self.ws();
-            if self.src[self.pos..].starts_with("||") {
-                self.pos += 2;
-                parts.push(self.filter_and()?);
-            } else {
-                break;
-            }
-        }
-        Some(if parts.len() == 1 {
-            parts.pop()?
-        } else {
-            Filter::Or(parts)
-        })
+        self.filter_list("||", Self::filter_and, Filter::Or)
     }
 
     fn filter_and(&mut self) -> Option<Filter> {
-        let mut parts = vec![self.filter_atom()?];
-        loop {
-            self.ws();
-            if self.src[self.pos..].starts_with("&&") {
-                self.pos += 2;
-                parts.push(self.filter_atom()?);
-            } else {
-                break;
-            }
-        }
-        Some(if parts.len() == 1 {
-            parts.pop()?
-        } else {
-            Filter::And(parts)
-        })
+        self.filter_list("&&", Self::filter_atom, Filter::And)
     }
 
     fn filter_atom(&mut self) -> Option<Filter> {
