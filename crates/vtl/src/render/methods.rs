@@ -54,6 +54,15 @@ pub(super) fn map_get_str(m: &crate::value::MapObj, name: &str) -> Value {
         .map_or(Value::Null, |(_, v)| v.clone())
 }
 
+/// The object a modifying method changes: a JSON container is materialized first (the change
+/// then shows through every holder of the document), anything else is itself.
+fn to_modify(v: &Value) -> Value {
+    match v {
+        Value::Json(inst, i) => materialize(inst, *i),
+        other => other.clone(),
+    }
+}
+
 /// `Map.put`: returns the previous value (null when new).
 pub(super) fn map_put(m: &crate::value::MapObj, k: Value, v: Value) -> Value {
     let mut e = m.entries.borrow_mut();
@@ -213,10 +222,7 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        let owned = match v {
-            Value::Json(inst, i) => materialize(inst, *i),
-            other => other.clone(),
-        };
+        let owned = to_modify(v);
         let Value::List(l) = &owned else {
             return Ok(Value::Null);
         };
@@ -323,10 +329,7 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        let owned = match v {
-            Value::Json(inst, i) => materialize(inst, *i),
-            other => other.clone(),
-        };
+        let owned = to_modify(v);
         let Value::Map(m) = &owned else {
             return Value::Null;
         };
