@@ -1099,7 +1099,9 @@ impl Parser<'_> {
         }
     }
 
-    fn string_sq(&mut self) -> PResult<Expr> {
+    /// The text of the string literal opened by `quote` at the current position, a doubled
+    /// quote standing for one; moves past the closing quote.
+    fn quoted(&mut self, quote: char) -> PResult<String> {
         let s = self.pos;
         let mut out = String::new();
         let mut p = s + 1;
@@ -1107,13 +1109,13 @@ impl Parser<'_> {
             let Some(rest) = self.src.get(p..) else {
                 return self.err(s, "unterminated string");
             };
-            match rest.find('\'') {
+            match rest.find(quote) {
                 None => return self.err(s, "unterminated string"),
                 Some(i) => {
                     out.push_str(&rest[..i]);
                     p += i + 1;
-                    if self.at(p) == b'\'' {
-                        out.push('\'');
+                    if self.at(p) == quote as u8 {
+                        out.push(quote);
                         p += 1;
                     } else {
                         break;
@@ -1122,32 +1124,17 @@ impl Parser<'_> {
             }
         }
         self.pos = p;
+        Ok(out)
+    }
+
+    fn string_sq(&mut self) -> PResult<Expr> {
+        let out = self.quoted('\'')?;
         Ok(Expr::Str(out.into()))
     }
 
     fn string_dq(&mut self) -> PResult<Expr> {
         let s = self.pos;
-        let mut raw = String::new();
-        let mut p = s + 1;
-        loop {
-            let Some(rest) = self.src.get(p..) else {
-                return self.err(s, "unterminated string");
-            };
-            match rest.find('"') {
-                None => return self.err(s, "unterminated string"),
-                Some(i) => {
-                    raw.push_str(&rest[..i]);
-                    p += i + 1;
-                    if self.at(p) == b'"' {
-                        raw.push('"');
-                        p += 1;
-                    } else {
-                        break;
-                    }
-                }
-            }
-        }
-        self.pos = p;
+        let raw = self.quoted('"')?;
         let content = unescape_unicode(&raw);
         if !content.contains('$') && !content.contains('#') {
             return Ok(Expr::Str(content.into()));
