@@ -376,6 +376,8 @@ fn jsonpath() {
         ),
         ("$.store.book[-1].title", r#""Moby Dick""#),
         ("$.store.book[0,1].price", "[8.95,12.99]"),
+        ("$.store.book[0, 2].title", r#"["Sayings","Moby Dick"]"#),
+        ("$.store.book[0]['title', \"price\"]", r#"["Sayings",8.95]"#),
         ("$.store.book[1:].price", "[12.99,8.99]"),
         ("$.store.book[:1].price", "[8.95]"),
         ("$['store']['bicycle']['color']", r#""red""#),
