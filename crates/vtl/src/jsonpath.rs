@@ -330,16 +330,8 @@ impl PathParser<'_> {
                 Seg::Wild
             }
             b'\'' | b'"' => {
-                let mut keys = vec![self.quoted()?];
-                loop {
-                    self.ws();
-                    if self.at(self.pos) != b',' {
-                        break;
-                    }
-                    self.pos += 1;
-                    self.ws();
-                    keys.push(self.quoted()?);
-                }
+                let first = self.quoted()?;
+                let mut keys = self.list_after(first, Self::quoted)?;
                 if keys.len() == 1 {
                     Seg::Key(keys.pop()?)
                 } else {
@@ -372,16 +364,7 @@ impl PathParser<'_> {
                     let b = self.int();
                     Seg::Slice(a, b)
                 } else {
-                    let mut is = vec![a?];
-                    loop {
-                        self.ws();
-                        if self.at(self.pos) != b',' {
-                            break;
-                        }
-                        self.pos += 1;
-                        self.ws();
-                        is.push(self.int()?);
-                    }
+                    let is = self.list_after(a?, Self::int)?;
                     if is.len() == 1 {
                         Seg::Index(is[0])
                     } else {
@@ -396,6 +379,22 @@ impl PathParser<'_> {
         }
         self.pos += 1;
         Some(seg)
+    }
+
+    /// A comma-separated list whose `first` item has been read: the items, each further one
+    /// read by `item`.
+    fn list_after<T>(&mut self, first: T, item: fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut items = vec![first];
+        loop {
+            self.ws();
+            if self.at(self.pos) != b',' {
+                break;
+            }
+            self.pos += 1;
+            self.ws();
+            items.push(item(self)?);
+        }
+        Some(items)
     }
 
     fn int(&mut self) -> Option<i64> {
