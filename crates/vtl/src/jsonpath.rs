@@ -344,16 +344,7 @@ impl PathParser<'_> {
                 if self.at(self.pos) != b'(' {
                     return None;
                 }
-                self.pos += 1;
-                self.depth += 1;
-                let f = self.filter_or()?;
-                self.depth -= 1;
-                self.ws();
-                if self.at(self.pos) != b')' {
-                    return None;
-                }
-                self.pos += 1;
-                Seg::Filter(Box::new(f))
+                Seg::Filter(Box::new(self.parenthesized()?))
             }
             _ => {
                 let a = self.int();
@@ -468,19 +459,24 @@ impl PathParser<'_> {
         self.filter_list("&&", Self::filter_atom, Filter::And)
     }
 
+    /// `(filter)`, at its `(`: the filter inside, parsed one level deeper.
+    fn parenthesized(&mut self) -> Option<Filter> {
+        self.pos += 1;
+        self.depth += 1;
+        let f = self.filter_or()?;
+        self.depth -= 1;
+        self.ws();
+        if self.at(self.pos) != b')' {
+            return None;
+        }
+        self.pos += 1;
+        Some(f)
+    }
+
     fn filter_atom(&mut self) -> Option<Filter> {
         self.ws();
         if self.at(self.pos) == b'(' {
-            self.pos += 1;
-            self.depth += 1;
-            let f = self.filter_or()?;
-            self.depth -= 1;
-            self.ws();
-            if self.at(self.pos) != b')' {
-                return None;
-            }
-            self.pos += 1;
-            return Some(f);
+            return self.parenthesized();
         }
         let a = self.operand()?;
         self.ws();
