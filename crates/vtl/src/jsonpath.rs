@@ -330,16 +330,8 @@ impl PathParser<'_> {
                 Seg::Wild
             }
             b'\'' | b'"' => {
-                let mut keys = vec![self.quoted()?];
-                loop {
-                    self.ws();
-                    if self.at(self.pos) != b',' {
-                        break;
-                    }
-                    self.pos += 1;
-                    self.ws();
-                    keys.push(self.quoted()?);
-                }
+                let first = self.quoted()?;
+                let mut keys = self.list_after(first, Self::quoted)?;
                 if keys.len() == 1 {
                     Seg::Key(keys.pop()?)
                 } else {
@@ -352,16 +344,7 @@ impl PathParser<'_> {
                 if self.at(self.pos) != b'(' {
                     return None;
                 }
-                self.pos += 1;
-                self.depth += 1;
-                let f = self.filter_or()?;
-                self.depth -= 1;
-                self.ws();
-                if self.at(self.pos) != b')' {
-                    return None;
-                }
-                self.pos += 1;
-                Seg::Filter(Box::new(f))
+                Seg::Filter(Box::new(self.parenthesized()?))
             }
             _ => {
                 let a = self.int();
@@ -372,16 +355,7 @@ impl PathParser<'_> {
                     let b = self.int();
                     Seg::Slice(a, b)
                 } else {
-                    let mut is = vec![a?];
-                    loop {
-                        self.ws();
-                        if self.at(self.pos) != b',' {
-                            break;
-                        }
-                        self.pos += 1;
-                        self.ws();
-                        is.push(self.int()?);
-                    }
+                    let is = self.list_after(a?, Self::int)?;
                     if is.len() == 1 {
                         Seg::Index(is[0])
                     } else {
@@ -396,6 +370,22 @@ impl PathParser<'_> {
         }
         self.pos += 1;
         Some(seg)
+    }
+
+    /// A comma-separated list whose `first` item has been read: the items, each further one
+    /// read by `item`.
+    fn list_after<T>(&mut self, first: T, item: fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut items = vec![first];
+        loop {
+            self.ws();
+            if self.at(self.pos) != b',' {
+                break;
+            }
+            self.pos += 1;
+            self.ws();
+            items.push(item(self)?);
+        }
+        Some(items)
     }
 
     fn int(&mut self) -> Option<i64> {
@@ -434,58 +424,59 @@ impl PathParser<'_> {
         }
     }
 
+    /// `operand (sep operand)*`: the single operand itself, or `join` of them all.
+    fn filter_list(
+        &mut self,
+        sep: &str,
+        operand: fn(&mut Self) -> Option<Filter>,
+        join: fn(Vec<Filter>) -> Filter,
+    ) -> Option<Filter> {
+        let mut parts = vec![operand(self)?];
+        loop {
+            self.ws();
+            if self.src[self.pos..].starts_with(sep) {
+                self.pos += sep.len();
+                parts.push(operand(self)?);
+            } else {
+                break;
+            }
+        }
+        Some(if parts.len() == 1 {
+            parts.pop()?
+        } else {
+            join(parts)
+        })
+    }
+
     fn filter_or(&mut self) -> Option<Filter> {
         if self.depth > MAX_FILTER_DEPTH {
             return None;
         }
-        let mut parts = vec![self.filter_and()?];
-        loop {
-            self.ws();
-            if self.src[self.pos..].starts_with("||") {
-                self.pos += 2;
-                parts.push(self.filter_and()?);
-            } else {
-                break;
-            }
-        }
-        Some(if parts.len() == 1 {
-            parts.pop()?
-        } else {
-            Filter::Or(parts)
-        })
+        self.filter_list("||", Self::filter_and, Filter::Or)
     }
 
     fn filter_and(&mut self) -> Option<Filter> {
-        let mut parts = vec![self.filter_atom()?];
-        loop {
-            self.ws();
-            if self.src[self.pos..].starts_with("&&") {
-                self.pos += 2;
-                parts.push(self.filter_atom()?);
-            } else {
-                break;
-            }
+        self.filter_list("&&", Self::filter_atom, Filter::And)
+    }
+
+    /// `(filter)`, at its `(`: the filter inside, parsed one level deeper.
+    fn parenthesized(&mut self) -> Option<Filter> {
+        self.pos += 1;
+        self.depth += 1;
+        let f = self.filter_or()?;
+        self.depth -= 1;
+        self.ws();
+        if self.at(self.pos) != b')' {
+            return None;
         }
-        Some(if parts.len() == 1 {
-            parts.pop()?
-        } else {
-            Filter::And(parts)
-        })
+        self.pos += 1;
+        Some(f)
     }
 
     fn filter_atom(&mut self) -> Option<Filter> {
         self.ws();
         if self.at(self.pos) == b'(' {
-            self.pos += 1;
-            self.depth += 1;
-            let f = self.filter_or()?;
-            self.depth -= 1;
-            self.ws();
-            if self.at(self.pos) != b')' {
-                return None;
-            }
-            self.pos += 1;
-            return Some(f);
+            return self.parenthesized();
         }
         let a = self.operand()?;
         self.ws();

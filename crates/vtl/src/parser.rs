@@ -864,88 +864,67 @@ impl Parser<'_> {
         false
     }
 
-    fn or_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.and_expr()?;
-        while self.op("||", Some("or")) {
-            let r = self.and_expr()?;
-            l = Expr::Bin(BinOp::Or, Box::new(l), Box::new(r));
+    /// One level of left-associative binary operators, `operand (op operand)*`: the operators
+    /// are tried in order (a longer symbol before its prefix), each operand parsed by `operand`
+    /// (the next level, binding tighter).
+    fn binary_level(
+        &mut self,
+        ops: &[(&str, Option<&str>, BinOp)],
+        operand: fn(&mut Self) -> PResult<Expr>,
+    ) -> PResult<Expr> {
+        let mut l = operand(self)?;
+        loop {
+            let Some(&(_, _, op)) = ops.iter().find(|(sym, word, _)| self.op(sym, *word)) else {
+                return Ok(l);
+            };
+            let r = operand(self)?;
+            l = Expr::Bin(op, Box::new(l), Box::new(r));
         }
-        Ok(l)
+    }
+
+    fn or_expr(&mut self) -> PResult<Expr> {
+        self.binary_level(&[("||", Some("or"), BinOp::Or)], Self::and_expr)
     }
 
     fn and_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.eq_expr()?;
-        while self.op("&&", Some("and")) {
-            let r = self.eq_expr()?;
-            l = Expr::Bin(BinOp::And, Box::new(l), Box::new(r));
-        }
-        Ok(l)
+        self.binary_level(&[("&&", Some("and"), BinOp::And)], Self::eq_expr)
     }
 
     fn eq_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.rel_expr()?;
-        loop {
-            let op = if self.op("==", Some("eq")) {
-                BinOp::Eq
-            } else if self.op("!=", Some("ne")) {
-                BinOp::Ne
-            } else {
-                return Ok(l);
-            };
-            let r = self.rel_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
-        }
+        self.binary_level(
+            &[("==", Some("eq"), BinOp::Eq), ("!=", Some("ne"), BinOp::Ne)],
+            Self::rel_expr,
+        )
     }
 
     fn rel_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.add_expr()?;
-        loop {
-            let op = if self.op("<=", Some("le")) {
-                BinOp::Le
-            } else if self.op(">=", Some("ge")) {
-                BinOp::Ge
-            } else if self.op("<", Some("lt")) {
-                BinOp::Lt
-            } else if self.op(">", Some("gt")) {
-                BinOp::Gt
-            } else {
-                return Ok(l);
-            };
-            let r = self.add_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
-        }
+        self.binary_level(
+            &[
+                ("<=", Some("le"), BinOp::Le),
+                (">=", Some("ge"), BinOp::Ge),
+                ("<", Some("lt"), BinOp::Lt),
+                (">", Some("gt"), BinOp::Gt),
+            ],
+            Self::add_expr,
+        )
     }
 
     fn add_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.mul_expr()?;
-        loop {
-            let op = if self.op("+", None) {
-                BinOp::Add
-            } else if self.op("-", None) {
-                BinOp::Sub
-            } else {
-                return Ok(l);
-            };
-            let r = self.mul_expr()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
-        }
+        self.binary_level(
+            &[("+", None, BinOp::Add), ("-", None, BinOp::Sub)],
+            Self::mul_expr,
+        )
     }
 
     fn mul_expr(&mut self) -> PResult<Expr> {
-        let mut l = self.unary()?;
-        loop {
-            let op = if self.op("*", None) {
-                BinOp::Mul
-            } else if self.op("/", None) {
-                BinOp::Div
-            } else if self.op("%", None) {
-                BinOp::Mod
-            } else {
-                return Ok(l);
-            };
-            let r = self.unary()?;
-            l = Expr::Bin(op, Box::new(l), Box::new(r));
-        }
+        self.binary_level(
+            &[
+                ("*", None, BinOp::Mul),
+                ("/", None, BinOp::Div),
+                ("%", None, BinOp::Mod),
+            ],
+            Self::unary,
+        )
     }
 
     fn unary(&mut self) -> PResult<Expr> {
@@ -1120,7 +1099,9 @@ impl Parser<'_> {
         }
     }
 
-    fn string_sq(&mut self) -> PResult<Expr> {
+    /// The text of the string literal opened by `quote` at the current position, a doubled
+    /// quote standing for one; moves past the closing quote.
+    fn quoted(&mut self, quote: char) -> PResult<String> {
         let s = self.pos;
         let mut out = String::new();
         let mut p = s + 1;
@@ -1128,13 +1109,13 @@ impl Parser<'_> {
             let Some(rest) = self.src.get(p..) else {
                 return self.err(s, "unterminated string");
             };
-            match rest.find('\'') {
+            match rest.find(quote) {
                 None => return self.err(s, "unterminated string"),
                 Some(i) => {
                     out.push_str(&rest[..i]);
                     p += i + 1;
-                    if self.at(p) == b'\'' {
-                        out.push('\'');
+                    if self.at(p) == quote as u8 {
+                        out.push(quote);
                         p += 1;
                     } else {
                         break;
@@ -1143,32 +1124,17 @@ impl Parser<'_> {
             }
         }
         self.pos = p;
+        Ok(out)
+    }
+
+    fn string_sq(&mut self) -> PResult<Expr> {
+        let out = self.quoted('\'')?;
         Ok(Expr::Str(out.into()))
     }
 
     fn string_dq(&mut self) -> PResult<Expr> {
         let s = self.pos;
-        let mut raw = String::new();
-        let mut p = s + 1;
-        loop {
-            let Some(rest) = self.src.get(p..) else {
-                return self.err(s, "unterminated string");
-            };
-            match rest.find('"') {
-                None => return self.err(s, "unterminated string"),
-                Some(i) => {
-                    raw.push_str(&rest[..i]);
-                    p += i + 1;
-                    if self.at(p) == b'"' {
-                        raw.push('"');
-                        p += 1;
-                    } else {
-                        break;
-                    }
-                }
-            }
-        }
-        self.pos = p;
+        let raw = self.quoted('"')?;
         let content = unescape_unicode(&raw);
         if !content.contains('$') && !content.contains('#') {
             return Ok(Expr::Str(content.into()));

@@ -158,3 +158,28 @@ fn printed_escapes_are_bounded_as_values() {
         .expect_err("too large");
     assert!(matches!(e, RenderError::OutputTooLarge { limit: 8 }));
 }
+
+#[test]
+fn jsonpath_filters_nest_32_deep() {
+    let body = r#"{"a": [{"n": 1}, {"n": 2}]}"#;
+    let path = |depth: usize| {
+        format!(
+            "$input.json('$.a[?({}@.n > 1{})].n')",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )
+    };
+    let rendered = Template::parse(&path(31))
+        .unwrap()
+        .render(&Context::with_body(body))
+        .unwrap();
+    assert_eq!(rendered.output, "[2]");
+    let e = Template::parse(&path(32))
+        .unwrap()
+        .render(&Context::with_body(body))
+        .expect_err("too deep");
+    assert!(
+        matches!(&e, RenderError::Method { message, .. } if message.contains("invalid JSONPath")),
+        "{e:?}"
+    );
+}

@@ -359,11 +359,25 @@ fn jsonpath() {
         ),
         ("$.store.book[?(@.isbn)].title", r#"["Moby Dick"]"#),
         (
+            "$.store.book[?(@.price > 12 || @.isbn)].title",
+            r#"["Sword","Moby Dick"]"#,
+        ),
+        (
+            "$.store.book[?(@.category == 'reference' || @.category == 'fiction' && @.price > 10)].title",
+            r#"["Sayings","Sword"]"#,
+        ),
+        (
+            "$.store.book[?((@.category == 'reference' || @.category == 'fiction') && @.price < 9)].title",
+            r#"["Sayings","Moby Dick"]"#,
+        ),
+        (
             "$.store.book[?(@.author != \"Nigel Rees\")].price",
             "[12.99,8.99]",
         ),
         ("$.store.book[-1].title", r#""Moby Dick""#),
         ("$.store.book[0,1].price", "[8.95,12.99]"),
+        ("$.store.book[0, 2].title", r#"["Sayings","Moby Dick"]"#),
+        ("$.store.book[0]['title', \"price\"]", r#"["Sayings",8.95]"#),
         ("$.store.book[1:].price", "[12.99,8.99]"),
         ("$.store.book[:1].price", "[8.95]"),
         ("$['store']['bicycle']['color']", r#""red""#),
