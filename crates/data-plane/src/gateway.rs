@@ -22,13 +22,14 @@ use apigw_model::{Integration, Method, Resource, Scope, Stage};
 use crate::addressing::Target;
 use crate::deployment::access_log::{Entry, Record, Sink, StageAccessLog};
 use crate::deployment::authorizers::Authorized;
+use crate::deployment::methods::IntegrationKind;
 use crate::deployment::{CompiledDeployment, DeployedStage};
 use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::authorize::authorize;
+use crate::pipeline::context::RequestContext;
 use crate::pipeline::integrations;
 use crate::pipeline::integrations::backends::{Backends, LambdaConfig};
 use crate::pipeline::invocation::Invocation;
-use crate::pipeline::respond::ErrorScope;
 use crate::request::{buffer_request, read_body, request_head, request_info, Client};
 use crate::throttle::{now_ns, Limit, Throttle};
 use crate::usage::{KeyIdentity, Refusal, Usage};
@@ -247,21 +248,21 @@ impl Gateway {
         let started = std::time::Instant::now();
         let request_id = crate::ids::request_id();
         let extended = crate::ids::extended_request_id();
-        let mut scope = ErrorScope::new(&request_id, &extended);
-        let result = self
-            .execute(&target, region_hint, req, client, &mut scope)
-            .await;
+        // Looked up here, outside the context, which borrows from it.
+        let api = self.lookup(target.api_id, region_hint);
+        let mut ctx = RequestContext::new(&request_id, &extended, client);
+        let result = self.execute(&target, api.as_deref(), req, &mut ctx).await;
         let res = match result {
             Ok(r) => r,
             // Through the deployment's gateway responses once the stage is known.
             Err(e) => {
-                let res = scope.render(&e);
-                scope.error = Some(e);
+                let res = ctx.render(&e);
+                ctx.error = Some(e);
                 res
             }
         };
-        self.log_access(&scope, &res, started);
-        drop(scope);
+        self.log_access(&ctx, &res, started);
+        drop(ctx);
         Answer {
             response: res,
             request_id,
@@ -272,11 +273,11 @@ impl Gateway {
     /// Send the request's access log line, when its stage logs access.
     fn log_access(
         &self,
-        scope: &ErrorScope<'_>,
+        ctx: &RequestContext<'_>,
         res: &Response<Body>,
         started: std::time::Instant,
     ) {
-        let (Some(sink), Some(stage)) = (&self.access_logs, &scope.stage) else {
+        let (Some(sink), Some(stage)) = (&self.access_logs, ctx.stage) else {
             return;
         };
         let Some(log) = &stage.access_log else {
@@ -289,32 +290,37 @@ impl Gateway {
                 .get(axum::http::header::CONTENT_LENGTH)
                 .and_then(|v| crate::headers::content_length(v.as_bytes()))
         });
+        let view = &ctx.view;
         let record = Record {
-            request_id: scope.request_id,
-            extended_request_id: scope.extended_request_id,
+            request_id: ctx.request_id,
+            extended_request_id: ctx.extended_request_id,
             time,
-            http_method: &scope.http_method,
-            resource: scope
-                .resource
-                .as_ref()
-                .map(|(p, id)| (p.as_str(), id.as_str())),
-            path: &scope.path,
+            http_method: &view.http_method,
+            resource: ctx.resource.map(|r| (r.path.as_str(), r.id.as_str())),
+            path: &view.path,
             stage: &stage.stage.stage_name,
-            api_id: scope.api_id.as_deref().unwrap_or_default(),
-            account_id: scope.account_id.as_deref().unwrap_or_default(),
+            api_id: ctx.api.map(|a| a.api_id.as_str()).unwrap_or_default(),
+            account_id: ctx
+                .api
+                .map(|a| a.scope.account.as_str())
+                .unwrap_or_default(),
             deployment_id: &stage.deployment.id,
-            domain_name: scope.header("host"),
-            protocol: scope.protocol,
-            source_ip: scope.source_ip.as_deref(),
-            user_agent: scope.header("user-agent"),
-            api_key: scope.api_key.as_ref().map(|k| (&*k.value, &*k.id)),
-            principal_id: scope.principal_id.clone(),
+            domain_name: ctx.header("host"),
+            protocol: view.protocol,
+            source_ip: view.source_ip.as_deref(),
+            user_agent: ctx.header("user-agent"),
+            api_key: ctx
+                .inv
+                .as_ref()
+                .and_then(|inv| inv.api_key.as_ref())
+                .map(|k| (&*k.value, &*k.id)),
+            principal_id: ctx.principal_id(),
             status: res.status().as_u16(),
             response_length: length,
             response_latency: latency,
-            integration_latency: scope.integration_latency,
-            integration_status: scope.integration_status,
-            error: scope
+            integration_latency: ctx.integration_latency,
+            integration_status: ctx.integration_status,
+            error: ctx
                 .error
                 .as_ref()
                 .map(|e| (e.message.as_str(), e.kind.as_str())),
@@ -326,23 +332,23 @@ impl Gateway {
         });
     }
 
-    async fn execute(
+    /// The phases, each recording in `ctx` what it learned.
+    async fn execute<'a>(
         &self,
         target: &Target<'_>,
-        region_hint: Option<&str>,
+        api: Option<&'a DeployedApi>,
         req: Request<Body>,
-        client: Option<&Client>,
-        scope: &mut ErrorScope<'_>,
+        ctx: &mut RequestContext<'a>,
     ) -> Result<Response<Body>, GatewayError> {
-        let (request_id, extended) = (scope.request_id, scope.extended_request_id);
         // Phase 1: which API and stage.
-        let api = self.lookup(target.api_id, region_hint).ok_or_else(|| {
+        let api = api.ok_or_else(|| {
             GatewayError::new(
                 ResponseType::ResourceNotFound,
                 format!("No deployed API with id '{}'", target.api_id),
             )
         })?;
-        let stage = api
+        ctx.api = Some(api);
+        let stage: &'a DeployedStage = api
             .stages
             .get(target.stage)
             .ok_or_else(|| GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"))?;
@@ -354,9 +360,9 @@ impl Gateway {
         {
             return Err(GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"));
         }
-        scope.stage = Some(stage.clone());
-        if scope.wants_details() {
-            scope.capture(&api.scope.account, &api.api_id, target.path, &req, client);
+        ctx.stage = Some(stage);
+        if ctx.wants_details() {
+            ctx.capture(target.path, &req);
         }
         // Phase 2: route and method.
         let deployment = &stage.deployment;
@@ -365,30 +371,28 @@ impl Gateway {
             .match_path(target.path)
             .ok_or_else(GatewayError::missing_token)?;
         let resource = &deployment.snapshot.resources[m.resource];
-        if scope.wants_details() {
-            scope.resource = Some((resource.path.clone(), resource.id.clone()));
-            scope.path_params.clone_from(&m.params);
-        }
-        let method = crate::deployment::routing::select_method(resource, req.method().as_str())
+        ctx.resource = Some(resource);
+        ctx.route_params = m.params;
+        let compiled = deployment
+            .methods
+            .select(m.resource, req.method().as_str())
             .ok_or_else(GatewayError::missing_token)?;
-        let mut inv = Invocation {
+        let method = &compiled.method;
+        let inv = ctx.inv.insert(Invocation {
             scope: &api.scope,
             api_id: &api.api_id,
-            request_id,
-            extended_request_id: extended,
+            request_id: ctx.request_id,
+            extended_request_id: ctx.extended_request_id,
             stage,
             resource,
             method,
-            path_params: m.params,
+            path_params: std::mem::take(&mut ctx.route_params),
             api_key: None,
             authorizer: None,
-            client,
-        };
+            client: ctx.client,
+        });
         // Phase 3: the authorizer.
-        if matches!(
-            method.authorization_type.as_str(),
-            "CUSTOM" | "COGNITO_USER_POOLS"
-        ) {
+        if compiled.runs_authorizer {
             let authorizer = method
                 .authorizer_id
                 .as_deref()
@@ -398,38 +402,25 @@ impl Gateway {
             // Boxed, as the other rarer arms below: the request future stays small for the
             // common MOCK and HTTP_PROXY paths (it is moved a few times per request).
             inv.authorizer =
-                Some(Box::pin(authorize(authorizer, &self.backends, &inv, &head)).await?);
+                Some(Box::pin(authorize(authorizer, &self.backends, inv, &head)).await?);
         }
         // Phase 4: API key and usage plan, stage and account throttles, quota.
-        let admitted = self.admit(&api, stage, resource, method, &req, inv.authorizer.as_ref());
-        if scope.wants_details() {
-            scope.principal_id = inv
-                .authorizer
-                .as_ref()
-                .map(|a| match &a.policy.principal_id {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                });
-        }
-        inv.api_key = admitted?;
-        if scope.wants_details() {
-            scope.api_key.clone_from(&inv.api_key);
-        }
+        inv.api_key = self.admit(api, stage, resource, method, &req, inv.authorizer.as_ref())?;
         // Phase 4b: the method's request validator.
         let req = deployment
             .validators
             .check(method, &inv.path_params, req)
             .await?;
         // Phase 5: the integration.
-        let integration: &Integration = method
-            .method_integration
-            .as_ref()
-            .ok_or_else(|| GatewayError::config("method has no integration"))?;
+        let (Some(integration), Some(kind)) = (&method.method_integration, compiled.integration)
+        else {
+            return Err(GatewayError::config("method has no integration"));
+        };
         let integration_started = std::time::Instant::now();
-        let answer = self.integrate(target, &inv, integration, req).await;
-        if scope.wants_details() {
-            scope.integration_latency = Some(integration_started.elapsed());
-            scope.integration_status = answer.as_ref().ok().map(|r| r.status().as_u16());
+        let answer = self.integrate(target, inv, integration, kind, req).await;
+        if ctx.wants_details() {
+            ctx.integration_latency = Some(integration_started.elapsed());
+            ctx.integration_status = answer.as_ref().ok().map(|r| r.status().as_u16());
         }
         answer
     }
@@ -440,19 +431,20 @@ impl Gateway {
         target: &Target<'_>,
         inv: &Invocation<'_>,
         integration: &Integration,
+        kind: IntegrationKind,
         req: Request<Body>,
     ) -> Result<Response<Body>, GatewayError> {
-        match integration.integration_type.as_str() {
-            "HTTP_PROXY" => {
+        match kind {
+            IntegrationKind::HttpProxy => {
                 integrations::http_proxy::invoke(&self.backends, inv, integration, req).await
             }
-            "MOCK" => {
+            IntegrationKind::Mock => {
                 let (parts, body) = req.into_parts();
                 let bytes = read_body(body).await?;
                 let head = Request::from_parts(parts, ());
                 integrations::mock::invoke(inv, integration, &head, &bytes, target.path)
             }
-            "HTTP" => {
+            IntegrationKind::Http => {
                 let info = request_info(target.path, req, inv.client).await?;
                 Box::pin(integrations::http::invoke(
                     &self.backends,
@@ -462,7 +454,7 @@ impl Gateway {
                 ))
                 .await
             }
-            "AWS" if integrations::lambda_custom::is_lambda(integration) => {
+            IntegrationKind::AwsLambda => {
                 let info = request_info(target.path, req, inv.client).await?;
                 Box::pin(integrations::lambda_custom::invoke(
                     &self.backends,
@@ -472,7 +464,7 @@ impl Gateway {
                 ))
                 .await
             }
-            "AWS_PROXY" => {
+            IntegrationKind::AwsProxy => {
                 let (info, body) = buffer_request(target.path, req, inv.client).await?;
                 Box::pin(integrations::lambda::invoke(
                     &self.backends,
@@ -483,9 +475,12 @@ impl Gateway {
                 ))
                 .await
             }
-            other => Err(GatewayError::new(
+            IntegrationKind::Unsupported => Err(GatewayError::new(
                 ResponseType::Default5xx,
-                format!("apigw-local does not serve {other} integrations yet"),
+                format!(
+                    "apigw-local does not serve {} integrations yet",
+                    integration.integration_type
+                ),
             )),
         }
     }
@@ -517,7 +512,7 @@ impl Gateway {
             };
         }
         // With `apiKeySource: AUTHORIZER` the key is the authorizer's `usageIdentifierKey`.
-        let key = if stage.deployment.snapshot.rest_api.api_key_source == "AUTHORIZER" {
+        let key = if stage.deployment.key_from_authorizer {
             authorized.and_then(|a| a.policy.usage_identifier_key.as_deref())
         } else {
             req.headers()

@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod authorizers;
 pub mod gateway_responses;
+pub mod methods;
 pub mod routing;
 pub mod templates;
 pub mod validators;
@@ -20,6 +21,7 @@ use apigw_model::{ApiSnapshot, Stage};
 
 use crate::deployment::authorizers::Authorizers;
 use crate::deployment::gateway_responses::GatewayResponses;
+use crate::deployment::methods::MethodTable;
 use crate::deployment::routing::RouteTable;
 use crate::deployment::templates::Templates;
 use crate::throttle::Throttle;
@@ -33,6 +35,11 @@ pub struct CompiledDeployment {
     pub snapshot: ApiSnapshot,
     /// The routing tree over `snapshot.resources`.
     pub routes: RouteTable,
+    /// The methods of each resource, kinds parsed.
+    pub methods: MethodTable,
+    /// Whether API keys come from the authorizer (`apiKeySource: AUTHORIZER`), not the
+    /// `x-api-key` header.
+    pub key_from_authorizer: bool,
     /// Every mapping template of the deployment, parsed once.
     pub templates: Templates,
     /// The gateway responses the deployment customises, templates parsed once.
@@ -47,6 +54,8 @@ impl CompiledDeployment {
     /// Compile a snapshot (done at deployment time, never per request).
     pub fn compile(id: impl Into<String>, snapshot: ApiSnapshot) -> Arc<Self> {
         let routes = RouteTable::compile(&snapshot.resources);
+        let methods = MethodTable::compile(&snapshot.resources);
+        let key_from_authorizer = snapshot.rest_api.api_key_source == "AUTHORIZER";
         let templates = Templates::compile(&snapshot.resources, []);
         let gateway_responses = GatewayResponses::compile(&snapshot);
         let authorizers = Authorizers::compile(&snapshot);
@@ -55,6 +64,8 @@ impl CompiledDeployment {
             id: id.into(),
             snapshot,
             routes,
+            methods,
+            key_from_authorizer,
             templates,
             gateway_responses,
             authorizers,

@@ -12,7 +12,7 @@
 // instructions a lookup.
 use rustc_hash::FxHashMap as HashMap;
 
-use apigw_model::{Method, Resource};
+use apigw_model::Resource;
 
 /// A compiled routing tree over the resources of one deployment.
 #[derive(Debug, Default)]
@@ -124,16 +124,10 @@ fn walk(node: &Node, path: &str, params: &mut Vec<(String, String)>) -> Option<u
     None
 }
 
-/// The method a request's verb selects on a resource: the exact verb, else `ANY`.
-/// `HEAD` does not fall back to `GET`, as on AWS.
-pub fn select_method<'a>(resource: &'a Resource, verb: &str) -> Option<&'a Method> {
-    let methods = resource.resource_methods.as_ref()?;
-    methods.get(verb).or_else(|| methods.get("ANY"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use apigw_model::Method;
     use proptest::prelude::*;
 
     fn res(path: &str, verbs: &[&str]) -> Resource {
@@ -215,15 +209,6 @@ mod tests {
         let t = RouteTable::compile(&list);
         assert!(t.match_path("/dogs").is_none());
         assert!(t.match_path("/pets/1").is_none());
-    }
-
-    #[test]
-    fn method_selection() {
-        let r = res("/x", &["GET", "ANY"]);
-        assert_eq!(select_method(&r, "GET").unwrap().http_method, "GET");
-        assert_eq!(select_method(&r, "POST").unwrap().http_method, "ANY");
-        let only_get = res("/x", &["GET"]);
-        assert!(select_method(&only_get, "HEAD").is_none());
     }
 
     proptest! {

@@ -5,6 +5,7 @@
 //! imports them.
 
 pub mod authorize;
+pub mod context;
 pub mod integration_response;
 pub mod integrations;
 pub mod invocation;

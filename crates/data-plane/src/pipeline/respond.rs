@@ -1,8 +1,6 @@
 //! The last phase: a failure rendered as its gateway response, through the deployment's
 //! customisations once the stage is known.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Response};
 use serde_json::{json, Map, Value};
@@ -11,120 +9,20 @@ use apigw_model::gateway_response::DEFAULT_TEMPLATE;
 
 use crate::deployment::gateway_responses::GatewayResponses;
 use crate::deployment::templates::select_response;
-use crate::deployment::DeployedStage;
 use crate::error::{message_string, GatewayError};
+use crate::pipeline::context::RequestContext;
 
-/// What the pipeline knew about a request when it failed: the stage (once found) and, when
-/// the deployment customises gateway responses, the request's parameters and resource.
-#[derive(Debug, Default)]
-pub struct ErrorScope<'a> {
-    /// `$context.requestId`.
-    pub request_id: &'a str,
-    /// `$context.extendedRequestId`.
-    pub extended_request_id: &'a str,
-    /// The account of the API, once found.
-    pub account_id: Option<String>,
-    /// The API id, once found.
-    pub api_id: Option<String>,
-    /// The stage served, once found; without it errors use AWS's defaults.
-    pub stage: Option<Arc<DeployedStage>>,
-    /// The HTTP method.
-    pub http_method: String,
-    /// The path after the stage.
-    pub path: String,
-    /// The matched resource's path and id, once routed.
-    pub resource: Option<(String, String)>,
-    /// Path parameters, once routed.
-    pub path_params: Vec<(String, String)>,
-    /// Query string parameters, decoded.
-    pub query: Vec<(String, String)>,
-    /// Request headers.
-    pub headers: Vec<(String, String)>,
-    /// The client's address (for access logs).
-    pub source_ip: Option<String>,
-    /// `HTTP/1.1` and the like.
-    pub protocol: &'static str,
-    /// The API key the request was admitted with.
-    pub api_key: Option<crate::usage::KeyIdentity>,
-    /// The Lambda authorizer's principal.
-    pub principal_id: Option<String>,
-    /// How long the integration took, once it ran.
-    pub integration_latency: Option<std::time::Duration>,
-    /// What the integration answered, once it did.
-    pub integration_status: Option<u16>,
-    /// The error the request ended with, if it failed.
-    pub error: Option<GatewayError>,
-}
-
-impl<'a> ErrorScope<'a> {
-    /// A scope for a request with these ids.
-    pub fn new(request_id: &'a str, extended_request_id: &'a str) -> Self {
-        Self {
-            request_id,
-            extended_request_id,
-            ..Self::default()
-        }
-    }
-
-    /// Whether the stage's deployment customises gateway responses or the stage logs access,
-    /// i.e. whether the request's details are worth keeping (nothing is copied on the hot path
-    /// otherwise).
-    pub fn wants_details(&self) -> bool {
-        self.stage
-            .as_ref()
-            .is_some_and(|s| !s.deployment.gateway_responses.is_empty() || s.access_log.is_some())
-    }
-
-    /// Keep what gateway response mappings may read of the request (only called when the
-    /// deployment customises gateway responses).
-    pub fn capture(
-        &mut self,
-        account_id: &str,
-        api_id: &str,
-        path: &str,
-        req: &axum::http::Request<Body>,
-        client: Option<&crate::request::Client>,
-    ) {
-        self.account_id = Some(account_id.to_string());
-        self.api_id = Some(api_id.to_string());
-        self.http_method = req.method().to_string();
-        self.path = path.to_string();
-        self.headers = crate::request::header_pairs(
-            req.headers(),
-            crate::request::Client::header_names(client),
-        );
-        self.query = req
-            .uri()
-            .query()
-            .map(crate::request::percent_pairs)
-            .unwrap_or_default();
-        self.source_ip = client.map(|c| crate::request::ip_text(c.addr.ip()));
-        self.protocol = match req.version() {
-            axum::http::Version::HTTP_10 => "HTTP/1.0",
-            axum::http::Version::HTTP_2 => "HTTP/2.0",
-            _ => "HTTP/1.1",
-        };
-    }
-
+impl RequestContext<'_> {
     /// Render `err`: through the stage's gateway responses once a stage is known.
     pub fn render(&self, err: &GatewayError) -> Response<Body> {
-        match &self.stage {
+        match self.stage {
             Some(s) => s.deployment.gateway_responses.render(err, self),
             None => err.render_default(),
         }
     }
 
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     fn stage_variables(&self) -> Vec<(String, String)> {
         self.stage
-            .as_ref()
             .and_then(|s| s.stage.variables.as_ref())
             .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default()
@@ -132,12 +30,13 @@ impl<'a> ErrorScope<'a> {
 
     /// `$context` as a gateway response template sees it, with `error.*`.
     fn context(&self, err: &GatewayError) -> Map<String, Value> {
-        let stage = self.stage.as_ref().map(|s| s.stage.stage_name.clone());
+        let stage = self.stage.map(|s| s.stage.stage_name.clone());
+        let resource = self.resource;
         let now = chrono::Utc::now();
         let v = json!({
-            "accountId": self.account_id,
-            "apiId": self.api_id,
-            "deploymentId": self.stage.as_ref().map(|s| s.deployment.id.clone()),
+            "accountId": self.api.map(|a| &a.scope.account),
+            "apiId": self.api.map(|a| &a.api_id),
+            "deploymentId": self.stage.map(|s| s.deployment.id.clone()),
             "domainName": self.header("host"),
             "error": {
                 "message": err.message,
@@ -146,18 +45,18 @@ impl<'a> ErrorScope<'a> {
                 "validationErrorString": Value::Null,
             },
             "extendedRequestId": self.extended_request_id,
-            "httpMethod": self.http_method,
+            "httpMethod": self.view.http_method,
             "identity": {
-                "sourceIp": self.source_ip,
+                "sourceIp": self.view.source_ip,
                 "userAgent": self.header("user-agent"),
             },
-            "path": stage.as_ref().map(|st| format!("/{st}{}", self.path)),
+            "path": stage.as_ref().map(|st| format!("/{st}{}", self.view.path)),
             "protocol": "HTTP/1.1",
             "requestId": self.request_id,
             "requestTime": now.format("%d/%b/%Y:%H:%M:%S +0000").to_string(),
             "requestTimeEpoch": now.timestamp_millis(),
-            "resourceId": self.resource.as_ref().map(|r| r.1.clone()),
-            "resourcePath": self.resource.as_ref().map(|r| r.0.clone()),
+            "resourceId": resource.map(|r| &r.id),
+            "resourcePath": resource.map(|r| &r.path),
             "stage": stage,
         });
         match v {
@@ -170,9 +69,9 @@ impl<'a> ErrorScope<'a> {
         apigw_vtl::Context {
             body: String::new(),
             params: apigw_vtl::Params {
-                path: self.path_params.clone(),
-                querystring: self.query.clone(),
-                header: self.headers.clone(),
+                path: self.path_params().to_vec(),
+                querystring: self.view.query.clone(),
+                header: self.view.headers.clone(),
             },
             context: self.context(err),
             stage_variables: self.stage_variables(),
@@ -191,9 +90,9 @@ impl<'a> ErrorScope<'a> {
             return crate::pipeline::mapping::method_request_param(
                 kind,
                 name,
-                &self.headers,
-                &self.query,
-                &self.path_params,
+                &self.view.headers,
+                &self.view.query,
+                self.path_params(),
             );
         }
         if let Some(name) = expr.strip_prefix("stageVariables.") {
@@ -214,7 +113,7 @@ impl<'a> ErrorScope<'a> {
 /// responses.
 impl GatewayResponses {
     /// Render `err` for a request that failed with what `scope` knows about it.
-    pub fn render(&self, err: &GatewayError, scope: &ErrorScope<'_>) -> Response<Body> {
+    pub fn render(&self, err: &GatewayError, scope: &RequestContext<'_>) -> Response<Body> {
         let Some(custom) = self.lookup(err.kind) else {
             return err.render_default();
         };
@@ -311,9 +210,9 @@ mod tests {
             ),
             custom("DEFAULT_5XX", None, &[], None),
         ]);
-        let mut scope = ErrorScope::new("rid", "ext=");
-        scope.query = vec![("q".into(), "1".into())];
-        scope.headers = vec![("x-in".into(), "hdr".into())];
+        let mut scope = RequestContext::new("rid", "ext=", None);
+        scope.view.query = vec![("q".into(), "1".into())];
+        scope.view.headers = vec![("x-in".into(), "hdr".into())];
         let (status, h, body) = parts(gr.render(&GatewayError::missing_token(), &scope)).await;
         assert_eq!(status, 404);
         assert_eq!(h["x-amzn-errortype"], "MissingAuthenticationTokenException");
@@ -336,7 +235,8 @@ mod tests {
 
         // Without a stage, the scope answers the defaults.
         let (status, _, body) =
-            parts(ErrorScope::new("rid", "ext=").render(&GatewayError::missing_token())).await;
+            parts(RequestContext::new("rid", "ext=", None).render(&GatewayError::missing_token()))
+                .await;
         assert_eq!(
             (status, body.as_str()),
             (403, r#"{"message":"Missing Authentication Token"}"#)
@@ -352,7 +252,7 @@ mod tests {
             Some("{\"m\":$context.error.messageString}"),
         )]);
         let err = GatewayError::new(ResponseType::BadRequestBody, "bad \"quote\"");
-        let (status, _, body) = parts(gr.render(&err, &ErrorScope::new("r", "e"))).await;
+        let (status, _, body) = parts(gr.render(&err, &RequestContext::new("r", "e", None))).await;
         assert_eq!(status, 400);
         assert_eq!(
             serde_json::from_str::<Value>(&body).unwrap()["m"],

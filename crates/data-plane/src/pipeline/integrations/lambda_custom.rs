@@ -19,14 +19,6 @@ use crate::pipeline::invocation::Invocation;
 use crate::pipeline::invocation::{context_object, vtl_context, LazyContext};
 use crate::request::RequestInfo;
 
-/// Whether an AWS integration's URI invokes a Lambda function.
-pub fn is_lambda(integration: &Integration) -> bool {
-    integration
-        .uri
-        .as_deref()
-        .is_some_and(|u| u.contains(":lambda:path/") && u.contains("/functions/"))
-}
-
 /// The text integration responses are selected on: the error message of a function error,
 /// empty for a successful answer (only the default response matches it).
 pub fn selector(function_error: bool, payload: &[u8]) -> String {
