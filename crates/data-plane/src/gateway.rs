@@ -444,25 +444,26 @@ impl Gateway {
                 let head = Request::from_parts(parts, ());
                 integrations::mock::invoke(inv, integration, &head, &bytes, target.path)
             }
-            IntegrationKind::Http => {
+            IntegrationKind::Http | IntegrationKind::AwsLambda => {
                 let info = request_info(target.path, req, inv.client).await?;
-                Box::pin(integrations::http::invoke(
-                    &self.backends,
-                    inv,
-                    integration,
-                    &info,
-                ))
-                .await
-            }
-            IntegrationKind::AwsLambda => {
-                let info = request_info(target.path, req, inv.client).await?;
-                Box::pin(integrations::lambda_custom::invoke(
-                    &self.backends,
-                    inv,
-                    integration,
-                    &info,
-                ))
-                .await
+                let backends = &self.backends;
+                if kind == IntegrationKind::Http {
+                    Box::pin(integrations::http::invoke(
+                        backends,
+                        inv,
+                        integration,
+                        &info,
+                    ))
+                    .await
+                } else {
+                    Box::pin(integrations::lambda_custom::invoke(
+                        backends,
+                        inv,
+                        integration,
+                        &info,
+                    ))
+                    .await
+                }
             }
             IntegrationKind::AwsProxy => {
                 let (info, body) = buffer_request(target.path, req, inv.client).await?;

@@ -92,10 +92,11 @@ impl GatewayResponses {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn custom(
+    /// A customisation of `kind` (test builder, shared with the pipeline's rendering tests).
+    pub(crate) fn custom(
         kind: &str,
         status: Option<&str>,
         params: &[(&str, &str)],

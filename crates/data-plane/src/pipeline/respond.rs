@@ -159,29 +159,8 @@ impl GatewayResponses {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deployment::gateway_responses::tests::custom;
     use crate::error::ResponseType;
-    use apigw_model::GatewayResponse;
-
-    fn custom(
-        kind: &str,
-        status: Option<&str>,
-        params: &[(&str, &str)],
-        template: Option<&str>,
-    ) -> GatewayResponse {
-        let mut g = GatewayResponse::aws_default(kind).unwrap();
-        g.default_response = false;
-        if let Some(s) = status {
-            g.status_code = Some(s.to_string());
-        }
-        g.response_parameters = params
-            .iter()
-            .map(|(k, v)| (format!("gatewayresponse.header.{k}"), (*v).to_string()))
-            .collect();
-        if let Some(t) = template {
-            g.response_templates = [("application/json".to_string(), t.to_string())].into();
-        }
-        g
-    }
 
     async fn parts(res: Response<Body>) -> (u16, axum::http::HeaderMap, String) {
         let status = res.status().as_u16();
