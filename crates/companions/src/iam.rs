@@ -14,8 +14,9 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use apigw_model::error::{constraint_failure, validation_text};
 use apigw_model::Scope;
-use apigw_store::{docs, Kind, SqliteConnection, Store, StoreError};
+use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::query_protocol;
 use crate::Companions;
@@ -69,6 +70,10 @@ struct Role {
     /// ARNs of attached managed policies, in attachment order.
     #[serde(default)]
     attached: Vec<String>,
+}
+
+impl Document for Role {
+    const KIND: Kind = Kind::IamRole;
 }
 
 /// An IAM error: code, HTTP status and message, rendered as IAM's XML error document.
@@ -223,14 +228,7 @@ pub async fn role_exists(
     if arn_account != account {
         return Ok(false);
     }
-    let role: Option<Role> = docs::get(
-        c,
-        &scope(account),
-        Kind::IamRole,
-        "",
-        &name.to_ascii_lowercase(),
-    )
-    .await?;
+    let role = find_role(c, account, name).await?;
     Ok(role.is_some_and(|r| r.path == path))
 }
 
@@ -309,10 +307,7 @@ struct Failures(Vec<String>);
 
 impl Failures {
     fn push(&mut self, value: Option<&str>, at: &str, constraint: &str) {
-        let value = value.map_or_else(|| "null".to_string(), |v| format!("'{v}'"));
-        self.0.push(format!(
-            "Value {value} at '{at}' failed to satisfy constraint: {constraint}"
-        ));
+        self.0.push(constraint_failure(value, at, constraint));
     }
 
     fn length(&mut self, value: Option<&str>, at: &str, min: usize, max: usize) {
@@ -380,13 +375,10 @@ impl Failures {
     }
 
     fn finish(self) -> IamResult<()> {
-        match self.0.len() {
-            0 => Ok(()),
-            n => Err(IamError::validation(format!(
-                "{n} validation error{} detected: {}",
-                if n == 1 { "" } else { "s" },
-                self.0.join("; ")
-            ))),
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(IamError::validation(validation_text(&self.0)))
         }
     }
 }
@@ -454,20 +446,26 @@ enum RoleForm {
     List,
 }
 
-async fn load_role(
-    c: &mut apigw_store::SqliteConnection,
+async fn load_role(c: &mut SqliteConnection, account: &str, name: &str) -> IamResult<Role> {
+    let role = find_role(c, account, name).await?;
+    role.ok_or_else(|| IamError::no_such_role(name))
+}
+
+/// A role by name; its key is the lower-cased name, IAM role names being unique regardless of
+/// case.
+async fn find_role(
+    c: &mut SqliteConnection,
     account: &str,
     name: &str,
-) -> IamResult<Role> {
-    let role: Option<Role> = docs::get(
-        c,
-        &scope(account),
-        Kind::IamRole,
-        "",
-        &name.to_ascii_lowercase(),
-    )
-    .await?;
-    role.ok_or_else(|| IamError::no_such_role(name))
+) -> Result<Option<Role>, StoreError> {
+    typed::get(c, &scope(account), "", &name.to_ascii_lowercase()).await
+}
+
+/// Store a changed role.
+async fn save_role(c: &mut SqliteConnection, account: &str, role: &Role) -> IamResult<()> {
+    let key = role.role_name.to_ascii_lowercase();
+    typed::update(c, &scope(account), "", &key, role).await?;
+    Ok(())
 }
 
 async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
@@ -544,16 +542,8 @@ async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
         attached: Vec::new(),
     };
     let mut tx = store.write().await?;
-    match docs::insert(
-        &mut tx,
-        &scope(account),
-        Kind::IamRole,
-        "",
-        &name.to_ascii_lowercase(),
-        &role,
-    )
-    .await
-    {
+    let key = name.to_ascii_lowercase();
+    match typed::insert(&mut tx, &scope(account), "", &key, &role).await {
         Ok(()) => {}
         Err(StoreError::Conflict) => {
             return Err(IamError::new(
@@ -594,14 +584,8 @@ async fn delete_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
             "Cannot delete entity, must detach all policies first.",
         ));
     }
-    docs::delete(
-        &mut tx,
-        &scope(account),
-        Kind::IamRole,
-        "",
-        &name.to_ascii_lowercase(),
-    )
-    .await?;
+    let key = name.to_ascii_lowercase();
+    typed::delete::<Role>(&mut tx, &scope(account), "", &key).await?;
     tx.commit().await?;
     Ok(String::new())
 }
@@ -668,7 +652,7 @@ async fn list_roles(store: &Store, account: &str, p: &Params<'_>) -> IamResult<S
     f.length(marker, "marker", 1, 320);
     f.finish()?;
     let mut c = store.read().await?;
-    let mut roles: Vec<Role> = docs::list(&mut c, &scope(account), Kind::IamRole, "").await?;
+    let mut roles: Vec<Role> = typed::list(&mut c, &scope(account), "").await?;
     roles.retain(|r| prefix.is_none_or(|pre| r.path.starts_with(pre)));
     roles.sort_by_key(|r| r.role_name.to_ascii_lowercase());
     let body = page(
@@ -749,15 +733,7 @@ async fn attach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> Iam
         ));
     }
     role.attached.push(arn.to_string());
-    docs::update(
-        &mut tx,
-        &scope(account),
-        Kind::IamRole,
-        "",
-        &role.role_name.to_ascii_lowercase(),
-        &role,
-    )
-    .await?;
+    save_role(&mut tx, account, &role).await?;
     tx.commit().await?;
     Ok(String::new())
 }
@@ -778,15 +754,7 @@ async fn detach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> Iam
             format!("Policy {arn} was not found."),
         ));
     }
-    docs::update(
-        &mut tx,
-        &scope(account),
-        Kind::IamRole,
-        "",
-        &role.role_name.to_ascii_lowercase(),
-        &role,
-    )
-    .await?;
+    save_role(&mut tx, account, &role).await?;
     tx.commit().await?;
     Ok(String::new())
 }

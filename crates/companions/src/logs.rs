@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use apigw_model::error::{constraint_failure, validation_text};
 use apigw_model::Scope;
 use apigw_store::logs::{
     self as store, Cursor, EventQuery, LogEvent, LogGroup, LogStream, Streams,
@@ -257,19 +258,24 @@ struct Failures(Vec<String>);
 
 impl Failures {
     fn push(&mut self, value: Option<&str>, at: &str, constraint: &str) {
-        let value = match value {
-            Some(v) => format!("'{v}'"),
-            None => "null".to_string(),
-        };
-        self.0.push(format!(
-            "Value {value} at '{at}' failed to satisfy constraint: {constraint}"
-        ));
+        self.0.push(constraint_failure(value, at, constraint));
     }
 
     fn required(&mut self, value: Option<&str>, at: &str) {
         if value.is_none() {
             self.push(None, at, "Member must not be null");
         }
+    }
+
+    /// A name that must be sent and match `pattern`.
+    fn required_name(&mut self, value: Option<&str>, at: &str, pattern: &str) {
+        self.required(value, at);
+        self.name(value, at, pattern);
+    }
+
+    /// `logGroupName`, which the operation requires.
+    fn log_group_name(&mut self, value: Option<&str>) {
+        self.required_name(value, "logGroupName", GROUP_NAME_PATTERN);
     }
 
     fn name(&mut self, value: Option<&str>, at: &str, pattern: &str) {
@@ -322,13 +328,10 @@ impl Failures {
     }
 
     fn finish(self) -> LogsResult<()> {
-        match self.0.len() {
-            0 => Ok(()),
-            n => Err(LogsError::invalid(format!(
-                "{n} validation error{} detected: {}",
-                if n == 1 { "" } else { "s" },
-                self.0.join("; ")
-            ))),
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(LogsError::invalid(validation_text(&self.0)))
         }
     }
 }
@@ -572,12 +575,7 @@ async fn require_group(
 
 async fn create_log_group(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
-    f.required(inp.log_group_name.as_deref(), "logGroupName");
-    f.name(
-        inp.log_group_name.as_deref(),
-        "logGroupName",
-        GROUP_NAME_PATTERN,
-    );
+    f.log_group_name(inp.log_group_name.as_deref());
     if let Some(c) = inp.log_group_class.as_deref() {
         if !["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"].contains(&c) {
             f.push(
@@ -631,12 +629,7 @@ fn not_supported(member: &str) -> LogsError {
 
 async fn delete_log_group(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
-    f.required(inp.log_group_name.as_deref(), "logGroupName");
-    f.name(
-        inp.log_group_name.as_deref(),
-        "logGroupName",
-        GROUP_NAME_PATTERN,
-    );
+    f.log_group_name(inp.log_group_name.as_deref());
     f.finish()?;
     let mut tx = st.store.write().await?;
     if !store::delete_group(&mut tx, scope, inp.log_group_name.as_deref().unwrap_or("")).await? {
@@ -725,12 +718,7 @@ async fn describe_log_groups(st: &Companions, scope: &Scope, inp: Input) -> Logs
 
 async fn put_retention(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
-    f.required(inp.log_group_name.as_deref(), "logGroupName");
-    f.name(
-        inp.log_group_name.as_deref(),
-        "logGroupName",
-        GROUP_NAME_PATTERN,
-    );
+    f.log_group_name(inp.log_group_name.as_deref());
     match inp.retention_in_days {
         None => f.required(None, "retentionInDays"),
         Some(d) if !RETENTION_DAYS.contains(&d) => {
@@ -745,39 +733,26 @@ async fn put_retention(st: &Companions, scope: &Scope, inp: Input) -> LogsResult
     }
     f.finish()?;
     let days = inp.retention_in_days.map(|d| d as i32);
-    let mut tx = st.store.write().await?;
-    if !store::set_retention(
-        &mut tx,
-        scope,
-        inp.log_group_name.as_deref().unwrap_or(""),
-        days,
-    )
-    .await?
-    {
-        return Err(LogsError::group_not_found());
-    }
-    tx.commit().await?;
-    Ok(())
+    set_retention(st, scope, &inp, days).await
 }
 
 async fn delete_retention(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<()> {
     let mut f = Failures::default();
-    f.required(inp.log_group_name.as_deref(), "logGroupName");
-    f.name(
-        inp.log_group_name.as_deref(),
-        "logGroupName",
-        GROUP_NAME_PATTERN,
-    );
+    f.log_group_name(inp.log_group_name.as_deref());
     f.finish()?;
+    set_retention(st, scope, &inp, None).await
+}
+
+/// PutRetentionPolicy (`Some`) and DeleteRetentionPolicy (`None`) once their input is checked.
+async fn set_retention(
+    st: &Companions,
+    scope: &Scope,
+    inp: &Input,
+    days: Option<i32>,
+) -> LogsResult<()> {
+    let group = inp.log_group_name.as_deref().unwrap_or("");
     let mut tx = st.store.write().await?;
-    if !store::set_retention(
-        &mut tx,
-        scope,
-        inp.log_group_name.as_deref().unwrap_or(""),
-        None,
-    )
-    .await?
-    {
+    if !store::set_retention(&mut tx, scope, group, days).await? {
         return Err(LogsError::group_not_found());
     }
     tx.commit().await?;
@@ -786,14 +761,8 @@ async fn delete_retention(st: &Companions, scope: &Scope, inp: Input) -> LogsRes
 
 fn check_group_and_stream(inp: &Input) -> LogsResult<(String, String)> {
     let mut f = Failures::default();
-    f.required(inp.log_group_name.as_deref(), "logGroupName");
-    f.name(
-        inp.log_group_name.as_deref(),
-        "logGroupName",
-        GROUP_NAME_PATTERN,
-    );
-    f.required(inp.log_stream_name.as_deref(), "logStreamName");
-    f.name(
+    f.log_group_name(inp.log_group_name.as_deref());
+    f.required_name(
         inp.log_stream_name.as_deref(),
         "logStreamName",
         STREAM_NAME_PATTERN,
@@ -1066,8 +1035,7 @@ fn parse_position_token(token: &str) -> Option<(char, i64, i64)> {
 
 async fn get_log_events(st: &Companions, scope: &Scope, inp: Input) -> LogsResult<Value> {
     let mut f = Failures::default();
-    f.required(inp.log_stream_name.as_deref(), "logStreamName");
-    f.name(
+    f.required_name(
         inp.log_stream_name.as_deref(),
         "logStreamName",
         STREAM_NAME_PATTERN,

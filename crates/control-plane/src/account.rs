@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 
 use apigw_model::{Account, ApiError};
-use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
@@ -29,7 +29,7 @@ pub fn routes() -> Router<AppState> {
 
 async fn get_account(State(st): State<AppState>, Ctx(scope): Ctx) -> Result<Response> {
     let mut c = st.store.read().await?;
-    let mut account: Account = docs::get(&mut c, &scope, Kind::Account, "", "")
+    let mut account: Account = typed::get(&mut c, &scope, "", "")
         .await?
         .unwrap_or_default();
     show_throttle(&st, &scope, &mut account);
@@ -57,9 +57,8 @@ fn show_throttle(st: &AppState, scope: &apigw_model::Scope, account: &mut Accoun
 /// # Errors
 /// `BadRequestException` for a path, op or feature AWS refuses.
 pub fn apply_patch(account: &mut Account, ops: &[PatchOp]) -> Result<()> {
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["cloudwatchRoleArn"]) => {
                 account.cloudwatch_role_arn = op.value.clone().filter(|v| !v.is_empty())
             }
@@ -79,7 +78,8 @@ pub fn apply_patch(account: &mut Account, ops: &[PatchOp]) -> Result<()> {
             (Op::Replace, _) => return Err(op.invalid_path(PATHS)),
             _ => return Err(op.unsupported_op()),
         }
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -90,7 +90,7 @@ async fn update_account(
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateAccountInput")?;
     let mut tx = st.store.write().await?;
-    let mut account: Account = docs::get(&mut tx, &scope, Kind::Account, "", "")
+    let mut account: Account = typed::get(&mut tx, &scope, "", "")
         .await?
         .unwrap_or_default();
     let before = account.cloudwatch_role_arn.clone();
@@ -109,7 +109,7 @@ async fn update_account(
             .into());
         }
     }
-    docs::upsert(&mut tx, &scope, Kind::Account, "", "", &account).await?;
+    typed::upsert(&mut tx, &scope, "", "", &account).await?;
     tx.commit().await?;
     show_throttle(&st, &scope, &mut account);
     reply::ok(&account)

@@ -18,14 +18,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use apigw_model::{ids, ApiError, ApiKey, Scope, StringMap, UsagePlanKey};
-use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 
 use crate::error::{key_not_found, Result};
 use crate::extract::{parse_json, Ctx};
 use crate::paging::{paginate, Page, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::Failures;
-use crate::wire::java_bool;
+use crate::wire::{self, java_bool};
 use crate::{now_epoch, reply, tags, AppState};
 
 const MAX_NAME: usize = 1024;
@@ -53,7 +53,7 @@ pub fn routes() -> Router<AppState> {
 /// # Errors
 /// `NotFoundException` "Invalid API Key identifier specified".
 pub async fn load(c: &mut SqliteConnection, scope: &Scope, id: &str) -> Result<ApiKey> {
-    docs::get(c, scope, Kind::ApiKey, "", id)
+    typed::get::<ApiKey>(c, scope, "", id)
         .await?
         .ok_or_else(key_not_found)
 }
@@ -65,14 +65,7 @@ fn view(key: &ApiKey, include_value: bool, tags_always: bool) -> Result<Value> {
     if !include_value {
         shown.value = None;
     }
-    let mut v = serde_json::to_value(&shown).map_err(crate::error::internal)?;
-    if tags_always {
-        if let Some(obj) = v.as_object_mut() {
-            obj.entry("tags")
-                .or_insert_with(|| Value::Object(Default::default()));
-        }
-    }
-    Ok(v)
+    wire::with_tags(&shown, tags_always)
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,7 +128,7 @@ async fn check_stage_keys(c: &mut SqliteConnection, scope: &Scope, keys: &[Strin
         let (api, stage) = k.split_once('/').unwrap_or((k.as_str(), ""));
         if api.is_empty()
             || stage.is_empty()
-            || !docs::exists(c, scope, Kind::Stage, api, stage).await?
+            || !typed::exists::<apigw_model::Stage>(c, scope, api, stage).await?
         {
             // AWS's answer when a stage key names no stage (seen from CloudFormation's
             // AWS::ApiGateway::ApiKey with StageKeys).
@@ -207,14 +200,14 @@ async fn create_api_key(st: AppState, scope: Scope, input: CreateApiKeyInput) ->
     };
     let mut tx = st.store.write().await?;
     check_stage_keys(&mut tx, &scope, &key.stage_keys).await?;
-    let all: Vec<ApiKey> = docs::list(&mut tx, &scope, Kind::ApiKey, "").await?;
+    let all: Vec<ApiKey> = typed::list(&mut tx, &scope, "").await?;
     if all
         .iter()
         .any(|k| k.value.as_deref() == Some(value.as_str()))
     {
         return Err(ApiError::conflict("API Key already exists").into());
     }
-    docs::insert(&mut tx, &scope, Kind::ApiKey, "", &key.id, &key).await?;
+    typed::insert(&mut tx, &scope, "", &key.id, &key).await?;
     tx.commit().await?;
     // Keys are live on the data plane without a deployment (as on AWS).
     st.usage.keys_changed(&scope).await;
@@ -242,8 +235,9 @@ async fn get_api_key(
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetApiKeysQuery {
-    position: Option<String>,
-    limit: Option<String>,
+    /// `position` and `limit`.
+    #[serde(flatten)]
+    page: PageQuery,
     name: Option<String>,
     customer_id: Option<String>,
     include_values: Option<String>,
@@ -255,7 +249,7 @@ async fn get_api_keys(
     Query(q): Query<GetApiKeysQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    let mut all: Vec<ApiKey> = docs::list(&mut c, &scope, Kind::ApiKey, "").await?;
+    let mut all: Vec<ApiKey> = typed::list(&mut c, &scope, "").await?;
     // AWS lists the newest key first (get-api-keys-after-create-2 in the recordings).
     all.reverse();
     // `name` is a case-sensitive prefix match (get-api-keys-prefix-name-query[-cased],
@@ -269,12 +263,13 @@ async fn get_api_keys(
     // AWS answers `limit=-1` with a normal page, not an error (get-api-keys-invalid-limit):
     // an out-of-range limit counts as absent here.
     let limit = q
+        .page
         .limit
         .filter(|l| l.parse::<i64>().is_ok_and(|n| (1..=500).contains(&n)));
     let page = paginate(
         all,
         &PageQuery {
-            position: q.position,
+            position: q.page.position,
             limit,
         },
     )?;
@@ -295,9 +290,8 @@ async fn get_api_keys(
 /// # Errors
 /// AWS's `BadRequestException` for a path or value it refuses.
 pub fn apply_patch(key: &mut ApiKey, ops: &[PatchOp]) -> Result<()> {
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["name"]) => {
                 let v = op.value.clone().unwrap_or_default();
                 check_key_fields(Some(&v), None, None)?;
@@ -323,7 +317,8 @@ pub fn apply_patch(key: &mut ApiKey, ops: &[PatchOp]) -> Result<()> {
             }
             _ => return Err(op.invalid_path(REPLACE_PATHS)),
         }
-    }
+        Ok(())
+    })?;
     // AWS shows `tags: {}` once a key has been updated (update-api-key-name).
     key.tags.get_or_insert_with(Default::default);
     Ok(())
@@ -349,7 +344,7 @@ async fn update_api_key(
         .collect();
     check_stage_keys(&mut tx, &scope, &added).await?;
     key.last_updated_date = now_epoch();
-    docs::update(&mut tx, &scope, Kind::ApiKey, "", &id, &key).await?;
+    typed::update(&mut tx, &scope, "", &id, &key).await?;
     tx.commit().await?;
     // Keys are live on the data plane without a deployment (as on AWS).
     st.usage.keys_changed(&scope).await;
@@ -362,14 +357,14 @@ async fn delete_api_key(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    if !docs::delete(&mut tx, &scope, Kind::ApiKey, "", &id).await? {
+    if !typed::delete::<ApiKey>(&mut tx, &scope, "", &id).await? {
         return Err(key_not_found());
     }
     // A deleted key leaves every usage plan it was attached to.
     let attached: Vec<(String, UsagePlanKey)> =
-        docs::list_all(&mut tx, &scope, Kind::UsagePlanKey).await?;
+        typed::list_all::<UsagePlanKey>(&mut tx, &scope).await?;
     for (plan, k) in attached.iter().filter(|(_, k)| k.id == id) {
-        docs::delete(&mut tx, &scope, Kind::UsagePlanKey, plan, &k.id).await?;
+        typed::delete::<UsagePlanKey>(&mut tx, &scope, plan, &k.id).await?;
         // Its counters go with it, as DeleteUsagePlanKey drops them.
         apigw_store::usage::delete_plan(&mut tx, &scope, plan, Some(&k.id)).await?;
     }
@@ -543,13 +538,13 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
     let (rows, mut warnings) = parse_key_file(text)?;
 
     let mut tx = st.store.write().await?;
-    let mut existing: Vec<ApiKey> = docs::list(&mut tx, &scope, Kind::ApiKey, "").await?;
+    let mut existing: Vec<ApiKey> = typed::list(&mut tx, &scope, "").await?;
     // Validate every usage plan before writing anything.
     let mut accepted = Vec::new();
     for row in rows {
         let mut missing = None;
         for plan in &row.usage_plan_ids {
-            if !docs::exists(&mut tx, &scope, Kind::UsagePlan, "", plan).await? {
+            if !typed::exists::<apigw_model::UsagePlan>(&mut tx, &scope, "", plan).await? {
                 missing = Some(plan.clone());
                 break;
             }
@@ -580,7 +575,7 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
                 k.description = row.description.clone();
                 k.enabled = row.enabled;
                 k.last_updated_date = now;
-                docs::update(&mut tx, &scope, Kind::ApiKey, "", &k.id, &*k).await?;
+                typed::update(&mut tx, &scope, "", &k.id, &*k).await?;
                 k.clone()
             }
             None => {
@@ -594,7 +589,7 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
                     last_updated_date: now,
                     ..Default::default()
                 };
-                docs::insert(&mut tx, &scope, Kind::ApiKey, "", &k.id, &k).await?;
+                typed::insert(&mut tx, &scope, "", &k.id, &k).await?;
                 existing.push(k.clone());
                 k
             }
@@ -606,7 +601,7 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
                 value: None,
                 name: None,
             };
-            docs::upsert(&mut tx, &scope, Kind::UsagePlanKey, plan, &key.id, &upk).await?;
+            typed::upsert(&mut tx, &scope, plan, &key.id, &upk).await?;
         }
         if !imported.contains(&key.id) {
             imported.push(key.id);

@@ -16,21 +16,21 @@
 //! TOKEN/REQUEST, `providerARNs` for COGNITO_USER_POOLS, `identitySource` for TOKEN and
 //! COGNITO_USER_POOLS, and for REQUEST whenever caching is on; a TTL of at most 3600.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ids, ApiError, Authorizer, ErrorKind, Resource, Scope};
-use apigw_store::docs::{self, Kind};
-use apigw_store::SqliteConnection;
+use apigw_model::{ids, ApiError, Authorizer, Resource};
+use apigw_store::typed;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::family::{self, Family};
 use crate::lookup;
-use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::validate::Failures;
 use crate::{reply, AppState};
 
 /// Routes of this family.
@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/restapis/{restapi_id}/authorizers",
-            get(get_authorizers).post(create_authorizer),
+            get(family::list_in_api::<Authorizer>).post(create_authorizer),
         )
         .route(
             "/restapis/{restapi_id}/authorizers/{authorizer_id}",
@@ -78,31 +78,11 @@ pub fn serves(a: &Authorizer, authorization_type: &str) -> bool {
     }
 }
 
-fn not_found() -> Error {
-    // moto and LocalStack both answer this text, modelled on AWS's.
-    ApiError::not_found("Invalid Authorizer identifier specified").into()
-}
-
-/// All authorizers of an API, in creation order.
-///
-/// # Errors
-/// Store failure.
-pub async fn list(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-) -> Result<Vec<Authorizer>> {
-    Ok(docs::list(c, scope, Kind::Authorizer, api_id).await?)
-}
-
-async fn load(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-    id: &str,
-) -> Result<Authorizer> {
-    let found: Option<Authorizer> = docs::get(c, scope, Kind::Authorizer, api_id, id).await?;
-    found.ok_or_else(not_found)
+impl Family for Authorizer {
+    fn not_found(_: &str) -> Error {
+        // moto and LocalStack both answer this text, modelled on AWS's.
+        ApiError::not_found("Invalid Authorizer identifier specified").into()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -124,34 +104,15 @@ struct CreateInput {
 /// The model's constraints (required `name` and `type`, `type` in its enum), all reported in
 /// one `ValidationException` as AWS does.
 fn check_model(input: &CreateInput) -> Result<()> {
-    let mut parts = Vec::new();
+    let mut f = Failures::default();
     if input.name.is_none() {
-        parts.push(
-            "Value null at 'createAuthorizerInput.name' failed to satisfy constraint: Member must not be null"
-                .to_string(),
-        );
+        f.null("createAuthorizerInput.name");
     }
     match input.authorizer_type.as_deref() {
-        None => parts.push(
-            "Value null at 'createAuthorizerInput.type' failed to satisfy constraint: Member must not be null"
-                .to_string(),
-        ),
-        Some(t) if !TYPES.contains(&t) => parts.push(format!(
-            "Value '{t}' at 'createAuthorizerInput.type' failed to satisfy constraint: {}",
-            ApiError::enum_constraint(TYPES)
-        )),
-        Some(_) => {}
+        None => f.null("createAuthorizerInput.type"),
+        t => f.check_enum(t, "createAuthorizerInput.type", TYPES),
     }
-    if parts.is_empty() {
-        return Ok(());
-    }
-    let n = parts.len();
-    let noun = if n == 1 { "error" } else { "errors" };
-    Err(ApiError::new(
-        ErrorKind::Validation,
-        format!("{n} validation {noun} detected: {}", parts.join("; ")),
-    )
-    .into())
+    Ok(f.finish()?)
 }
 
 /// A Lambda authorizer's URI must be an API Gateway service ARN
@@ -298,7 +259,7 @@ async fn create_authorizer(
         )
         .into());
     }
-    docs::insert(&mut tx, &scope, Kind::Authorizer, &api_id, &a.id, &a).await?;
+    typed::insert(&mut tx, &scope, &api_id, &a.id, &a).await?;
     tx.commit().await?;
     reply::created(&a)
 }
@@ -310,19 +271,7 @@ async fn get_authorizer(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     lookup::rest_api(&mut c, &scope, &api_id).await?;
-    reply::ok(&load(&mut c, &scope, &api_id, &id).await?)
-}
-
-async fn get_authorizers(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(api_id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let all = list(&mut c, &scope, &api_id).await?;
-    reply::ok(&paginate(all, &q)?)
+    reply::ok(&family::load::<Authorizer>(&mut c, &scope, &api_id, &id).await?)
 }
 
 /// The paths UpdateAuthorizer replaces (AWS's patch-operations reference).
@@ -357,9 +306,8 @@ fn arn_of(op: &PatchOp, rest: &[&str]) -> Result<String> {
 pub fn apply_patch(a: &Authorizer, ops: &[PatchOp]) -> Result<Authorizer> {
     let mut a = a.clone();
     let keep = |op: &PatchOp| op.value.clone().filter(|v| !v.is_empty());
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["name"]) => a.name = op.value.clone().unwrap_or_default(),
             (Op::Replace, ["type"]) => a.authorizer_type = op.value.clone().unwrap_or_default(),
             (Op::Replace, ["authType"]) => a.auth_type = keep(op),
@@ -398,7 +346,8 @@ pub fn apply_patch(a: &Authorizer, ops: &[PatchOp]) -> Result<Authorizer> {
             (Op::Replace, _) => return Err(op.invalid_path(REPLACE_PATHS)),
             _ => return Err(op.unsupported_op()),
         }
-    }
+        Ok(())
+    })?;
     a.provider_arns = a.provider_arns.filter(|p| !p.is_empty());
     check(&a)?;
     Ok(a)
@@ -413,12 +362,12 @@ async fn update_authorizer(
     let ops = patch::parse(input, "updateAuthorizerInput")?;
     let mut tx = st.store.write().await?;
     lookup::rest_api(&mut tx, &scope, &api_id).await?;
-    let current = load(&mut tx, &scope, &api_id, &id).await?;
+    let current: Authorizer = family::load(&mut tx, &scope, &api_id, &id).await?;
     let a = apply_patch(&current, &ops)?;
     if a.authorizer_type != current.authorizer_type {
         // A method must keep an authorizer of its own kind (CUSTOM ↔ TOKEN/REQUEST,
         // COGNITO_USER_POOLS ↔ COGNITO_USER_POOLS).
-        let resources: Vec<Resource> = docs::list(&mut tx, &scope, Kind::Resource, &api_id).await?;
+        let resources: Vec<Resource> = typed::list(&mut tx, &scope, &api_id).await?;
         if let Some((verb, path, auth)) = first_user(&resources, &id) {
             if !serves(&a, &auth) {
                 return Err(ApiError::conflict(format!(
@@ -429,7 +378,7 @@ async fn update_authorizer(
             }
         }
     }
-    docs::update(&mut tx, &scope, Kind::Authorizer, &api_id, &id, &a).await?;
+    typed::update(&mut tx, &scope, &api_id, &id, &a).await?;
     tx.commit().await?;
     reply::ok(&a)
 }
@@ -452,8 +401,8 @@ async fn delete_authorizer(
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
     lookup::rest_api(&mut tx, &scope, &api_id).await?;
-    let a = load(&mut tx, &scope, &api_id, &id).await?;
-    let resources: Vec<Resource> = docs::list(&mut tx, &scope, Kind::Resource, &api_id).await?;
+    let a: Authorizer = family::load(&mut tx, &scope, &api_id, &id).await?;
+    let resources: Vec<Resource> = typed::list(&mut tx, &scope, &api_id).await?;
     if let Some((verb, path, _)) = first_user(&resources, &id) {
         // AWS answers 409 here; the wording is the one API Gateway gives for an HTTP API's
         // authorizer still used by a route, with "method" for "route".
@@ -463,7 +412,7 @@ async fn delete_authorizer(
         ))
         .into());
     }
-    docs::delete(&mut tx, &scope, Kind::Authorizer, &api_id, &id).await?;
+    typed::delete::<Authorizer>(&mut tx, &scope, &api_id, &id).await?;
     tx.commit().await?;
     reply::accepted()
 }

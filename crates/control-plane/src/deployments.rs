@@ -8,21 +8,22 @@
 //! stage's canary at the new deployment instead.
 
 use apigw_store::SqliteConnection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
 use apigw_model::{
-    ids, ApiDocuments, ApiError, ApiSnapshot, CanarySettings, Deployment, RestApi, Scope, StringMap,
+    ids, ApiDocuments, ApiError, ApiSnapshot, CanarySettings, Deployment, RestApi, Scope, Stage,
+    StringMap,
 };
-use apigw_store::docs::{self, Kind};
+use apigw_store::{docs, typed};
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
+use crate::family::{self, Family};
 use crate::lookup;
-use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::Failures;
 use crate::{now_epoch, reply, stages, AppState};
@@ -32,7 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/restapis/{restapi_id}/deployments",
-            get(get_deployments).post(create_deployment),
+            get(family::list_in_api::<Deployment>).post(create_deployment),
         )
         .route(
             "/restapis/{restapi_id}/deployments/{deployment_id}",
@@ -42,28 +43,10 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// AWS's 404 for an unknown deployment of a known API.
-pub fn deployment_not_found() -> crate::error::Error {
-    ApiError::not_found("Invalid Deployment identifier specified").into()
-}
-
-/// Load one deployment, checking the API exists first (AWS names the API when not).
-///
-/// # Errors
-/// `NotFoundException` for an unknown API or deployment.
-pub async fn load(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-    id: &str,
-) -> Result<Deployment> {
-    let found: Option<Deployment> = docs::get(c, scope, Kind::Deployment, api_id, id).await?;
-    match found {
-        Some(d) => Ok(d),
-        None => {
-            lookup::rest_api(c, scope, api_id).await?;
-            Err(deployment_not_found())
-        }
+impl Family for Deployment {
+    /// AWS's 404 for an unknown deployment of a known API.
+    fn not_found(_: &str) -> crate::error::Error {
+        ApiError::not_found("Invalid Deployment identifier specified").into()
     }
 }
 
@@ -89,12 +72,12 @@ pub async fn snapshot_of(
 /// # Errors
 /// Store failure.
 pub async fn freeze(c: &mut SqliteConnection, scope: &Scope, api: &RestApi) -> Result<ApiSnapshot> {
-    let resources = docs::list(c, scope, Kind::Resource, &api.id).await?;
+    let resources = typed::list(c, scope, &api.id).await?;
     let documents = ApiDocuments {
-        gateway_responses: docs::list(c, scope, Kind::GatewayResponse, &api.id).await?,
-        authorizers: docs::list(c, scope, Kind::Authorizer, &api.id).await?,
-        models: docs::list(c, scope, Kind::Model, &api.id).await?,
-        request_validators: docs::list(c, scope, Kind::RequestValidator, &api.id).await?,
+        gateway_responses: typed::list(c, scope, &api.id).await?,
+        authorizers: typed::list(c, scope, &api.id).await?,
+        models: typed::list(c, scope, &api.id).await?,
+        request_validators: typed::list(c, scope, &api.id).await?,
     };
     Ok(ApiSnapshot {
         rest_api: api.clone(),
@@ -137,15 +120,7 @@ pub async fn insert_deployment(
     deployment: &Deployment,
     snapshot: &ApiSnapshot,
 ) -> Result<()> {
-    docs::insert(
-        c,
-        scope,
-        Kind::Deployment,
-        api_id,
-        &deployment.id,
-        deployment,
-    )
-    .await?;
+    typed::insert(c, scope, api_id, &deployment.id, deployment).await?;
     docs::put_snapshot(c, scope, api_id, &deployment.id, snapshot).await?;
     Ok(())
 }
@@ -160,7 +135,7 @@ pub async fn remove_deployment(
     api_id: &str,
     deployment_id: &str,
 ) -> Result<()> {
-    docs::delete(c, scope, Kind::Deployment, api_id, deployment_id).await?;
+    typed::delete::<Deployment>(c, scope, api_id, deployment_id).await?;
     docs::delete_snapshots(c, scope, api_id, Some(deployment_id)).await?;
     Ok(())
 }
@@ -204,7 +179,7 @@ async fn create_deployment(
     failures.finish()?;
     let stage_name = input.stage_name.as_deref().filter(|s| !s.is_empty());
     let existing = match stage_name {
-        Some(name) => stages::find(&mut tx, &scope, &api_id, name).await?,
+        Some(name) => typed::get(&mut tx, &scope, &api_id, name).await?,
         None => None,
     };
     if input.canary_settings.is_some() {
@@ -286,7 +261,7 @@ async fn get_deployment(
         .filter(|(k, _)| k == "embed")
         .any(|(_, v)| v.split(',').any(|e| e.trim() == "apisummary"));
     let mut c = st.store.read().await?;
-    let mut deployment = load(&mut c, &scope, &api_id, &id).await?;
+    let mut deployment: Deployment = family::load_in_api(&mut c, &scope, &api_id, &id).await?;
     if summary {
         let snapshot = snapshot_of(&mut c, &scope, &api_id, &id)
             .await?
@@ -296,33 +271,21 @@ async fn get_deployment(
     reply::ok(&deployment)
 }
 
-async fn get_deployments(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(api_id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let all: Vec<Deployment> = docs::list(&mut c, &scope, Kind::Deployment, &api_id).await?;
-    reply::ok(&paginate(all, &q)?)
-}
-
 /// Apply UpdateDeployment's patch operations (only `/description` can change).
 ///
 /// # Errors
 /// AWS's `BadRequestException` for another path or op.
 pub fn apply_patch(d: &mut Deployment, ops: &[PatchOp]) -> Result<()> {
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["description"]) => {
                 d.description = op.value.clone().filter(|v| !v.is_empty())
             }
             (Op::Replace, _) => return Err(op.invalid_path(&["/description"])),
             _ => return Err(op.unsupported_op()),
         }
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -334,9 +297,9 @@ async fn update_deployment(
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateDeploymentInput")?;
     let mut tx = st.store.write().await?;
-    let mut deployment = load(&mut tx, &scope, &api_id, &id).await?;
+    let mut deployment: Deployment = family::load_in_api(&mut tx, &scope, &api_id, &id).await?;
     apply_patch(&mut deployment, &ops)?;
-    docs::update(&mut tx, &scope, Kind::Deployment, &api_id, &id, &deployment).await?;
+    typed::update(&mut tx, &scope, &api_id, &id, &deployment).await?;
     tx.commit().await?;
     reply::ok(&deployment)
 }
@@ -347,8 +310,8 @@ async fn delete_deployment(
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    load(&mut tx, &scope, &api_id, &id).await?;
-    let all = stages::list(&mut tx, &scope, &api_id).await?;
+    family::load_in_api::<Deployment>(&mut tx, &scope, &api_id, &id).await?;
+    let all: Vec<Stage> = typed::list(&mut tx, &scope, &api_id).await?;
     let in_use = all.iter().any(|s| {
         s.deployment_id == id
             || s.canary_settings
@@ -458,7 +421,7 @@ mod tests {
             ..Default::default()
         };
         let mut tx = store.write().await.unwrap();
-        docs::insert(&mut tx, &scope, Kind::RestApi, "", &api.id, &api)
+        typed::insert(&mut tx, &scope, "", &api.id, &api)
             .await
             .unwrap();
         crate::models::insert_defaults(&mut tx, &scope, &api.id)
@@ -471,7 +434,7 @@ mod tests {
             schema: Some("{\"type\": \"object\", \"required\": [\"name\"]}".into()),
             content_type: "application/json".into(),
         };
-        docs::insert(&mut tx, &scope, Kind::Model, &api.id, &pet.name, &pet)
+        typed::insert(&mut tx, &scope, &api.id, &pet.name, &pet)
             .await
             .unwrap();
         let v = RequestValidator {
@@ -480,7 +443,7 @@ mod tests {
             validate_request_body: true,
             validate_request_parameters: false,
         };
-        docs::insert(&mut tx, &scope, Kind::RequestValidator, &api.id, &v.id, &v)
+        typed::insert(&mut tx, &scope, &api.id, &v.id, &v)
             .await
             .unwrap();
         let snap = freeze(&mut tx, &scope, &api).await.unwrap();

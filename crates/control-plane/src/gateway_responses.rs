@@ -16,9 +16,8 @@ use axum::Router;
 use serde::Deserialize;
 
 use apigw_model::gateway_response::{TYPES, VALIDATION_ORDER};
-use apigw_model::{ApiError, GatewayResponse, Scope, StringMap};
-use apigw_store::docs::{self, Kind};
-use apigw_store::SqliteConnection;
+use apigw_model::{ApiError, GatewayResponse, StringMap};
+use apigw_store::typed;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
@@ -87,14 +86,6 @@ pub fn effective(custom: &[GatewayResponse], response_type: &str) -> Option<Gate
     }
 }
 
-async fn load_custom(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-) -> Result<Vec<GatewayResponse>> {
-    Ok(docs::list(c, scope, Kind::GatewayResponse, api_id).await?)
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PutInput {
@@ -130,15 +121,7 @@ async fn put_gateway_response(
     let g = from_put(&response_type, input);
     let mut tx = st.store.write().await?;
     lookup::rest_api(&mut tx, &scope, &api_id).await?;
-    docs::upsert(
-        &mut tx,
-        &scope,
-        Kind::GatewayResponse,
-        &api_id,
-        &response_type,
-        &g,
-    )
-    .await?;
+    typed::upsert(&mut tx, &scope, &api_id, &response_type, &g).await?;
     tx.commit().await?;
     reply::created(&g)
 }
@@ -151,7 +134,7 @@ async fn get_gateway_response(
     check_type(&response_type)?;
     let mut c = st.store.read().await?;
     lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let custom = load_custom(&mut c, &scope, &api_id).await?;
+    let custom: Vec<GatewayResponse> = typed::list(&mut c, &scope, &api_id).await?;
     let g = effective(&custom, &response_type).ok_or_else(not_defined)?;
     reply::ok(&g)
 }
@@ -164,7 +147,7 @@ async fn get_gateway_responses(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let custom = load_custom(&mut c, &scope, &api_id).await?;
+    let custom: Vec<GatewayResponse> = typed::list(&mut c, &scope, &api_id).await?;
     let all: Vec<GatewayResponse> = TYPES
         .iter()
         .filter_map(|(n, _)| effective(&custom, n))
@@ -212,12 +195,11 @@ fn patch_map(map: &mut StringMap, op: &PatchOp, member: &str, key: &str) -> Resu
 /// `null` when no path was sent, and for add/remove of `/statusCode`), "Invalid null or empty
 /// value in {member}", 404 "Invalid parameter name specified".
 pub fn apply_patch(g: &mut GatewayResponse, ops: &[PatchOp]) -> Result<()> {
-    for op in ops {
+    patch::each(ops, |op, segs| {
         if op.path.is_empty() {
             return Err(ApiError::bad_request("Invalid patch path null").into());
         }
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match segs.as_slice() {
+        match segs {
             ["statusCode"] if op.op == Op::Replace => {
                 let v = op.value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
                     Error::from(ApiError::bad_request(
@@ -234,8 +216,8 @@ pub fn apply_patch(g: &mut GatewayResponse, ops: &[PatchOp]) -> Result<()> {
             }
             _ => return Err(op.invalid_path_short()),
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 async fn update_gateway_response(
@@ -250,29 +232,14 @@ async fn update_gateway_response(
     lookup::rest_api(&mut tx, &scope, &api_id).await?;
     // Updating a type that was never customised customises it, starting from its own default
     // (recorded: update-gateway-response-not-set).
-    let mut g = match docs::get(
-        &mut tx,
-        &scope,
-        Kind::GatewayResponse,
-        &api_id,
-        &response_type,
-    )
-    .await?
-    {
-        Some(g) => g,
-        None => GatewayResponse::aws_default(&response_type).unwrap_or_default(),
-    };
+    let mut g =
+        match typed::get::<GatewayResponse>(&mut tx, &scope, &api_id, &response_type).await? {
+            Some(g) => g,
+            None => GatewayResponse::aws_default(&response_type).unwrap_or_default(),
+        };
     g.default_response = false;
     apply_patch(&mut g, &ops)?;
-    docs::upsert(
-        &mut tx,
-        &scope,
-        Kind::GatewayResponse,
-        &api_id,
-        &response_type,
-        &g,
-    )
-    .await?;
+    typed::upsert(&mut tx, &scope, &api_id, &response_type, &g).await?;
     tx.commit().await?;
     reply::ok(&g)
 }
@@ -285,15 +252,7 @@ async fn delete_gateway_response(
     check_type(&response_type)?;
     let mut tx = st.store.write().await?;
     lookup::rest_api(&mut tx, &scope, &api_id).await?;
-    if !docs::delete(
-        &mut tx,
-        &scope,
-        Kind::GatewayResponse,
-        &api_id,
-        &response_type,
-    )
-    .await?
-    {
+    if !typed::delete::<GatewayResponse>(&mut tx, &scope, &api_id, &response_type).await? {
         return Err(not_defined());
     }
     tx.commit().await?;

@@ -27,11 +27,13 @@ use apigw_model::{ApiError, Integration, IntegrationResponse, Method, StringMap}
 
 use crate::error::{method_not_found, Error, Result};
 use crate::extract::{AwsJson, Ctx};
-use crate::methods::{self, bad_op, load_resource, mapping_error, method_mut, ops_with_status};
+use crate::methods::{
+    self, bad_op, mapping_error, method_mut, ops_with_status, read_method, ResourceWrite,
+};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::wire;
 use crate::wire::null_member;
-use crate::{reply, resources, validate, AppState};
+use crate::{reply, validate, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -331,9 +333,8 @@ async fn put_integration(
     AwsJson(input): AwsJson<PutIntegrationInput>,
 ) -> Result<Response> {
     input.check_model()?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut w.res, &verb)?;
     let mut integ = input.into_integration(&rid);
     check_integration(&integ, method)?;
     // Putting over an existing integration replaces its settings; its integration responses
@@ -343,8 +344,7 @@ async fn put_integration(
         .take()
         .and_then(|old| old.integration_responses);
     method.method_integration = Some(integ.clone());
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::created(&integ)
 }
 
@@ -353,9 +353,7 @@ async fn get_integration(
     Ctx(scope): Ctx,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let mut res = load_resource(&mut c, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let method = read_method(&st, &scope, &api_id, &rid, &verb).await?;
     reply::ok(
         method
             .method_integration
@@ -369,16 +367,14 @@ async fn delete_integration(
     Ctx(scope): Ctx,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
     // Deletes look the integration up directly: a missing method is a missing integration,
     // as for DeleteIntegrationResponse (recording test_delete_integration_response_errors).
-    let method = method_mut(&mut res, &verb).map_err(|_| integration_not_found())?;
+    let method = method_mut(&mut w.res, &verb).map_err(|_| integration_not_found())?;
     if method.method_integration.take().is_none() {
         return Err(integration_not_found());
     }
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::no_content()
 }
 
@@ -389,9 +385,8 @@ async fn delete_integration(
 fn apply_integration_patch(i: &Integration, ops: &[PatchOp]) -> Result<Integration> {
     let mut i = i.clone();
     let opt = |op: &PatchOp| op.value.clone().filter(|v| !v.is_empty());
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match segs.as_slice() {
+    patch::each(ops, |op, segs| {
+        match segs {
             [field @ ("uri"
             | "httpMethod"
             | "passthroughBehavior"
@@ -451,7 +446,8 @@ fn apply_integration_patch(i: &Integration, ops: &[PatchOp]) -> Result<Integrati
             }
             _ => return Err(op.invalid_path_short()),
         }
-    }
+        Ok(())
+    })?;
     i.request_parameters = i.request_parameters.filter(|m| !m.is_empty());
     i.request_templates = i.request_templates.filter(|m| !m.is_empty());
     Ok(i)
@@ -495,9 +491,8 @@ async fn update_integration(
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateIntegrationInput")?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb).map_err(|_| integration_not_found())?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut w.res, &verb).map_err(|_| integration_not_found())?;
     let current = method
         .method_integration
         .as_ref()
@@ -505,8 +500,7 @@ async fn update_integration(
     let updated = apply_integration_patch(current, &ops)?;
     check_integration(&updated, method)?;
     method.method_integration = Some(updated.clone());
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::ok(&updated)
 }
 
@@ -608,9 +602,8 @@ async fn put_integration_response(
         CONTENT_HANDLING,
     );
     f.finish()?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut w.res, &verb)?;
     let ir = IntegrationResponse {
         status_code: code.clone(),
         selection_pattern: input.selection_pattern,
@@ -642,8 +635,7 @@ async fn put_integration_response(
     }
     // Putting an existing status code replaces it (recording test_lifecycle_integration_response).
     responses.insert(code, ir.clone());
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::created(&ir)
 }
 
@@ -653,9 +645,7 @@ async fn get_integration_response(
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
-    let mut c = st.store.read().await?;
-    let mut res = load_resource(&mut c, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let method = read_method(&st, &scope, &api_id, &rid, &verb).await?;
     let integ = method
         .method_integration
         .as_ref()
@@ -675,11 +665,10 @@ async fn delete_integration_response(
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
     // A missing (or invalid) verb answers the integration error here (recording
     // test_delete_integration_response_errors `non-existent-method`, `bad-method`).
-    let integ = method_mut(&mut res, &verb)
+    let integ = method_mut(&mut w.res, &verb)
         .ok()
         .and_then(|m| m.method_integration.as_mut())
         .ok_or_else(integration_not_found)?;
@@ -694,8 +683,7 @@ async fn delete_integration_response(
     {
         integ.integration_responses = None;
     }
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::no_content()
 }
 
@@ -708,9 +696,8 @@ fn apply_integration_response_patch(
     ops: &[PatchOp],
 ) -> Result<IntegrationResponse> {
     let mut ir = ir.clone();
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match segs.as_slice() {
+    patch::each(ops, |op, segs| {
+        match segs {
             ["selectionPattern"] => {
                 if op.op != Op::Replace {
                     return Err(bad_op(&["replace"]));
@@ -745,7 +732,8 @@ fn apply_integration_response_patch(
             }
             _ => return Err(op.invalid_path_short()),
         }
-    }
+        Ok(())
+    })?;
     ir.response_parameters = ir.response_parameters.filter(|m| !m.is_empty());
     ir.response_templates = ir.response_templates.filter(|m| !m.is_empty());
     Ok(ir)
@@ -758,9 +746,8 @@ async fn update_integration_response(
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
     let ops = ops_with_status(input, "updateIntegrationResponseInput", &code)?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut w.res, &verb)?;
     let current = method
         .method_integration
         .as_ref()
@@ -777,25 +764,15 @@ async fn update_integration_response(
         .and_then(|i| i.integration_responses.as_mut())
         .ok_or_else(method_not_found)?
         .insert(code, updated.clone());
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::ok(&updated)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patch::op;
     use proptest::prelude::*;
-
-    fn op(op: Op, path: &str, value: Option<&str>) -> PatchOp {
-        PatchOp {
-            op,
-            path: path.into(),
-            segments: patch::segments(path),
-            value: value.map(Into::into),
-            from: None,
-        }
-    }
 
     fn integ(t: &str, method: Option<&str>, uri: Option<&str>) -> Integration {
         PutIntegrationInput {

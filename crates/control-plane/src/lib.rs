@@ -12,6 +12,7 @@ pub mod authorizers;
 pub mod deployments;
 pub mod error;
 pub mod extract;
+pub mod family;
 pub mod gateway_responses;
 pub mod integrations;
 pub mod lookup;

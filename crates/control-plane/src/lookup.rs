@@ -3,7 +3,7 @@
 //! imports runs between the families.
 
 use apigw_model::{ApiError, RestApi, Scope};
-use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 use apigw_store::SqliteConnection;
 
 use crate::error::Result;
@@ -13,7 +13,7 @@ use crate::error::Result;
 /// # Errors
 /// `NotFoundException` "Invalid API identifier specified {account}:{id}".
 pub async fn rest_api(c: &mut SqliteConnection, scope: &Scope, id: &str) -> Result<RestApi> {
-    docs::get(c, scope, Kind::RestApi, "", id)
+    typed::get::<RestApi>(c, scope, "", id)
         .await?
         .ok_or_else(|| ApiError::api_not_found(&scope.account, id).into())
 }
@@ -28,5 +28,5 @@ pub async fn deployment_exists(
     api_id: &str,
     id: &str,
 ) -> Result<bool> {
-    Ok(docs::exists(c, scope, Kind::Deployment, api_id, id).await?)
+    Ok(typed::exists::<apigw_model::Deployment>(c, scope, api_id, id).await?)
 }

@@ -20,15 +20,18 @@ use axum::routing::put;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ApiError, Authorizer, Method, MethodResponse, Resource, Scope, StringMap};
-use apigw_store::docs::{self, Kind};
+use apigw_model::{
+    ApiError, Authorizer, Method, MethodResponse, RequestValidator, Resource, Scope, StringMap,
+};
 use apigw_store::SqliteConnection;
+use apigw_store::{typed, WriteTx};
 
-use crate::error::{method_not_found, resource_not_found, Error, Result};
+use crate::error::{method_not_found, Error, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::family;
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::wire::{java_bool, null_member};
-use crate::{authorizers, models, reply, request_validators, resources, validate, AppState};
+use crate::{authorizers, models, reply, resources, validate, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -80,9 +83,9 @@ impl Refs {
     /// Store failure.
     pub async fn load(c: &mut SqliteConnection, scope: &Scope, api_id: &str) -> Result<Self> {
         Ok(Self {
-            authorizers: authorizers::list(c, scope, api_id).await?,
+            authorizers: typed::list(c, scope, api_id).await?,
             models: models::names(c, scope, api_id).await?,
-            validators: request_validators::list(c, scope, api_id)
+            validators: typed::list::<RequestValidator>(c, scope, api_id)
                 .await?
                 .into_iter()
                 .map(|v| v.id)
@@ -113,8 +116,54 @@ pub async fn load_resource(
     api_id: &str,
     resource_id: &str,
 ) -> Result<Resource> {
-    let found: Option<Resource> = docs::get(c, scope, Kind::Resource, api_id, resource_id).await?;
-    found.ok_or_else(resource_not_found)
+    family::load(c, scope, api_id, resource_id).await
+}
+
+/// Method `verb` of a resource, for a read ([`load_resource`]'s 404, then the method's).
+///
+/// # Errors
+/// `NotFoundException`; store failure.
+pub async fn read_method(
+    st: &AppState,
+    scope: &Scope,
+    api_id: &str,
+    rid: &str,
+    verb: &str,
+) -> Result<Method> {
+    let mut c = st.store.read().await?;
+    let mut res = load_resource(&mut c, scope, api_id, rid).await?;
+    Ok(method_mut(&mut res, verb)?.clone())
+}
+
+/// A method-level write: the resource loaded in the call's transaction ([`load_resource`]'s
+/// 404), changed in place, then saved and committed together.
+pub struct ResourceWrite {
+    /// The call's transaction, for the reads the change depends on.
+    pub tx: WriteTx,
+    /// The resource holding the method.
+    pub res: Resource,
+}
+
+impl ResourceWrite {
+    /// Begin the transaction and load the resource.
+    ///
+    /// # Errors
+    /// `NotFoundException` when the API or the resource is unknown; store failure.
+    pub async fn begin(st: &AppState, scope: &Scope, api_id: &str, rid: &str) -> Result<Self> {
+        let mut tx = st.store.write().await?;
+        let res = load_resource(&mut tx, scope, api_id, rid).await?;
+        Ok(Self { tx, res })
+    }
+
+    /// Save the resource and commit.
+    ///
+    /// # Errors
+    /// Store failure; nothing is written.
+    pub async fn commit(mut self, scope: &Scope, api_id: &str) -> Result<()> {
+        resources::save(&mut self.tx, scope, api_id, &self.res).await?;
+        self.tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// The method `verb` of a resource.
@@ -378,19 +427,17 @@ async fn put_method(
     if input.authorization_type.is_none() {
         return Err(null_member("putMethodInput.authorizationType"));
     }
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
     check_verb(&verb)?;
-    let refs = Refs::load(&mut tx, &scope, &api_id).await?;
+    let refs = Refs::load(&mut w.tx, &scope, &api_id).await?;
     let method = new_method(&verb, input, &refs)?;
-    let methods = res.resource_methods.get_or_insert_with(Default::default);
+    let methods = w.res.resource_methods.get_or_insert_with(Default::default);
     if methods.contains_key(&verb) {
         // AWS refuses rather than replaces (aws/aws-cli#3992 quotes this answer).
         return Err(ApiError::conflict("Method already exists for this resource").into());
     }
     methods.insert(verb, method.clone());
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::created(&method)
 }
 
@@ -399,9 +446,7 @@ async fn get_method(
     Ctx(scope): Ctx,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let mut res = load_resource(&mut c, &scope, &api_id, &rid).await?;
-    reply::ok(method_mut(&mut res, &verb)?)
+    reply::ok(&read_method(&st, &scope, &api_id, &rid, &verb).await?)
 }
 
 async fn delete_method(
@@ -409,15 +454,17 @@ async fn delete_method(
     Ctx(scope): Ctx,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let removed = res.resource_methods.as_mut().and_then(|m| m.remove(&verb));
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let removed = w
+        .res
+        .resource_methods
+        .as_mut()
+        .and_then(|m| m.remove(&verb));
     if removed.is_none() {
         return Err(method_not_found());
     }
-    res.resource_methods = none_if_empty(res.resource_methods);
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.res.resource_methods = none_if_empty(w.res.resource_methods);
+    w.commit(&scope, &api_id).await?;
     reply::no_content()
 }
 
@@ -430,9 +477,8 @@ async fn delete_method(
 fn apply_method_patch(m: &Method, ops: &[PatchOp], refs: &Refs) -> Result<Method> {
     let mut m = m.clone();
     let mut authorizer_id: Option<String> = m.authorizer_id.clone();
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match segs.as_slice() {
+    patch::each(ops, |op, segs| {
+        match segs {
             [field @ ("authorizationType" | "authorizerId" | "apiKeyRequired" | "operationName"
             | "requestValidatorId")] => {
                 if op.op != Op::Replace {
@@ -498,7 +544,8 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], refs: &Refs) -> Result<Method
             },
             _ => return Err(bad_path(op)),
         }
-    }
+        Ok(())
+    })?;
     m.authorizer_id = check_authorizer(&m.authorization_type, authorizer_id, &refs.authorizers)?;
     m.request_parameters = none_if_empty(m.request_parameters);
     m.request_models = none_if_empty(m.request_models);
@@ -513,14 +560,12 @@ async fn update_method(
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateMethodInput")?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let refs = Refs::load(&mut tx, &scope, &api_id).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let refs = Refs::load(&mut w.tx, &scope, &api_id).await?;
+    let method = method_mut(&mut w.res, &verb)?;
     *method = apply_method_patch(method, &ops, &refs)?;
     let out = method.clone();
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::ok(&out)
 }
 
@@ -561,10 +606,9 @@ async fn put_method_response(
     AwsJson(input): AwsJson<PutMethodResponseInput>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let models = models::names(&mut tx, &scope, &api_id).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let models = models::names(&mut w.tx, &scope, &api_id).await?;
+    let method = method_mut(&mut w.res, &verb)?;
     if let Some(p) = &input.response_parameters {
         check_response_parameters(p.keys())?;
     }
@@ -582,8 +626,7 @@ async fn put_method_response(
         response_models: input.response_models,
     };
     responses.insert(code, mr.clone());
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::created(&mr)
 }
 
@@ -593,9 +636,7 @@ async fn get_method_response(
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
-    let mut c = st.store.read().await?;
-    let mut res = load_resource(&mut c, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let method = read_method(&st, &scope, &api_id, &rid, &verb).await?;
     let mr = method
         .method_responses
         .as_ref()
@@ -610,9 +651,8 @@ async fn delete_method_response(
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let method = method_mut(&mut w.res, &verb)?;
     if method
         .method_responses
         .as_mut()
@@ -622,8 +662,7 @@ async fn delete_method_response(
         return Err(response_not_found());
     }
     method.method_responses = none_if_empty(method.method_responses.take());
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     reply::no_content()
 }
 
@@ -638,9 +677,8 @@ fn apply_method_response_patch(
     known_models: &[String],
 ) -> Result<MethodResponse> {
     let mut mr = mr.clone();
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match segs.as_slice() {
+    patch::each(ops, |op, segs| {
+        match segs {
             ["responseParameters", name] => {
                 let params = mr.response_parameters.get_or_insert_with(Default::default);
                 match op.op {
@@ -681,7 +719,8 @@ fn apply_method_response_patch(
             }
             _ => return Err(bad_path(op)),
         }
-    }
+        Ok(())
+    })?;
     // AWS omits the maps once their last entry is removed (recording test_update_method_response).
     mr.response_parameters = none_if_empty(mr.response_parameters);
     mr.response_models = none_if_empty(mr.response_models);
@@ -695,10 +734,9 @@ async fn update_method_response(
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
     let ops = ops_with_status(input, "updateMethodResponseInput", &code)?;
-    let mut tx = st.store.write().await?;
-    let mut res = load_resource(&mut tx, &scope, &api_id, &rid).await?;
-    let models = models::names(&mut tx, &scope, &api_id).await?;
-    let method = method_mut(&mut res, &verb)?;
+    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
+    let models = models::names(&mut w.tx, &scope, &api_id).await?;
+    let method = method_mut(&mut w.res, &verb)?;
     let mr = method
         .method_responses
         .as_mut()
@@ -706,8 +744,7 @@ async fn update_method_response(
         .ok_or_else(response_not_found)?;
     *mr = apply_method_response_patch(mr, &ops, &models)?;
     let out = mr.clone();
-    resources::save(&mut tx, &scope, &api_id, &res).await?;
-    tx.commit().await?;
+    w.commit(&scope, &api_id).await?;
     // botocore's model gives UpdateMethodResponse a 201.
     reply::created(&out)
 }
@@ -715,17 +752,8 @@ async fn update_method_response(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::patch::op;
     use proptest::prelude::*;
-
-    fn op(op: Op, path: &str, value: Option<&str>) -> PatchOp {
-        PatchOp {
-            op,
-            path: path.into(),
-            segments: patch::segments(path),
-            value: value.map(Into::into),
-            from: None,
-        }
-    }
 
     fn base() -> Method {
         Method {

@@ -16,21 +16,20 @@
 //! type); an empty description is not kept; UpdateModel replaces only `/description` and
 //! `/schema`; a model a method request uses cannot be deleted (409).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
 use apigw_model::{ids, ApiError, Model, Resource, Scope};
-use apigw_store::docs::{self, Kind};
-use apigw_store::SqliteConnection;
+use apigw_store::{typed, SqliteConnection};
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::family::{self, Family, Patched};
 use crate::lookup;
-use crate::paging::{paginate, PageQuery};
-use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::patch::{self, Op, PatchOp};
 use crate::wire::null_member;
 use crate::{reply, AppState};
 
@@ -39,11 +38,16 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/restapis/{restapi_id}/models",
-            get(get_models).post(create_model),
+            // Recorded (test_model_validation `get-models-wrong-id`): the API's 404.
+            get(family::list_in_api::<Model>).post(create_model),
         )
         .route(
             "/restapis/{restapi_id}/models/{model_name}",
-            get(get_model).patch(update_model).delete(delete_model),
+            // GetModel's `flatten` query parameter (inline the models a schema `$ref`s) is
+            // accepted and ignored: the schema is answered as stored.
+            get(family::get_in_api::<Model>)
+                .patch(family::update_in_api::<Model>)
+                .delete(delete_model),
         )
 }
 
@@ -80,23 +84,18 @@ pub fn defaults() -> [Model; 2] {
 /// Store failure.
 pub async fn insert_defaults(c: &mut SqliteConnection, scope: &Scope, api_id: &str) -> Result<()> {
     for m in defaults() {
-        docs::insert(c, scope, Kind::Model, api_id, &m.name, &m).await?;
+        typed::insert(c, scope, api_id, &m.name, &m).await?;
     }
     Ok(())
 }
 
-/// AWS's 404 for an unknown model, also when the API is unknown (recorded: test_model_validation
-/// `get-model-wrong-id`, `del-model-wrong-id`; test_update_model `update-model-wrong-id`).
-pub fn not_found(name: &str) -> Error {
-    ApiError::not_found(format!("Invalid model name specified: {name}")).into()
-}
-
-/// All models of an API, in creation order.
-///
-/// # Errors
-/// Store failure.
-pub async fn list(c: &mut SqliteConnection, scope: &Scope, api_id: &str) -> Result<Vec<Model>> {
-    Ok(docs::list(c, scope, Kind::Model, api_id).await?)
+impl Family for Model {
+    /// AWS's 404 for an unknown model, also when the API is unknown (recorded:
+    /// test_model_validation `get-model-wrong-id`, `del-model-wrong-id`; test_update_model
+    /// `update-model-wrong-id`).
+    fn not_found(name: &str) -> Error {
+        ApiError::not_found(format!("Invalid model name specified: {name}")).into()
+    }
 }
 
 /// The names of an API's models (what methods may reference).
@@ -104,16 +103,15 @@ pub async fn list(c: &mut SqliteConnection, scope: &Scope, api_id: &str) -> Resu
 /// # Errors
 /// Store failure.
 pub async fn names(c: &mut SqliteConnection, scope: &Scope, api_id: &str) -> Result<Vec<String>> {
-    Ok(list(c, scope, api_id)
-        .await?
-        .into_iter()
-        .map(|m| m.name)
-        .collect())
+    let all: Vec<Model> = typed::list(c, scope, api_id).await?;
+    Ok(all.into_iter().map(|m| m.name).collect())
 }
 
-async fn load(c: &mut SqliteConnection, scope: &Scope, api_id: &str, name: &str) -> Result<Model> {
-    let found: Option<Model> = docs::get(c, scope, Kind::Model, api_id, name).await?;
-    found.ok_or_else(|| not_found(name))
+impl Patched for Model {
+    const UPDATE_INPUT: &'static str = "updateModelInput";
+    fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
+        apply_patch(self, ops)
+    }
 }
 
 /// Check a schema as AWS does before storing it.
@@ -197,42 +195,11 @@ async fn create_model(
     // Recorded (test_model_validation `create-model-wrong-id`): the API's 404 comes first.
     lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let m = from_create(ids::short_id(), input)?;
-    docs::insert(&mut tx, &scope, Kind::Model, &api_id, &m.name, &m)
-        .await
-        .map_err(|e| {
-            if docs::is_conflict(&e) {
-                // Recorded (test_model_validation `create-model-already-exists`).
-                ApiError::conflict("Model name already exists for this REST API").into()
-            } else {
-                Error::from(e)
-            }
-        })?;
+    // Recorded (test_model_validation `create-model-already-exists`).
+    let exists = "Model name already exists for this REST API";
+    family::insert_new(&mut tx, &scope, &api_id, &m.name, &m, exists).await?;
     tx.commit().await?;
     reply::created(&m)
-}
-
-/// GetModel. Its `flatten` query parameter (inline the models a schema `$ref`s) is accepted
-/// and ignored: the schema is answered as stored.
-async fn get_model(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path((api_id, name)): Path<(String, String)>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    reply::ok(&load(&mut c, &scope, &api_id, &name).await?)
-}
-
-async fn get_models(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(api_id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    // Recorded (test_model_validation `get-models-wrong-id`).
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let all = list(&mut c, &scope, &api_id).await?;
-    reply::ok(&paginate(all, &q)?)
 }
 
 /// The paths UpdateModel replaces, as AWS lists them (recorded: test_update_model
@@ -246,9 +213,8 @@ const REPLACE_PATHS: &[&str] = &["/description", "/schema"];
 /// `update-model-invalid-path`) or [`check_schema`]'s; the model is unchanged.
 pub fn apply_patch(m: &Model, ops: &[PatchOp]) -> Result<Model> {
     let mut m = m.clone();
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["description"]) => {
                 m.description = op.value.clone().filter(|d| !d.is_empty())
             }
@@ -259,23 +225,9 @@ pub fn apply_patch(m: &Model, ops: &[PatchOp]) -> Result<Model> {
             (Op::Replace, _) => return Err(op.invalid_path(REPLACE_PATHS)),
             _ => return Err(op.unsupported_op()),
         }
-    }
+        Ok(())
+    })?;
     Ok(m)
-}
-
-async fn update_model(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path((api_id, name)): Path<(String, String)>,
-    AwsJson(input): AwsJson<PatchInput>,
-) -> Result<Response> {
-    let ops = patch::parse(input, "updateModelInput")?;
-    let mut tx = st.store.write().await?;
-    let current = load(&mut tx, &scope, &api_id, &name).await?;
-    let m = apply_patch(&current, &ops)?;
-    docs::update(&mut tx, &scope, Kind::Model, &api_id, &name, &m).await?;
-    tx.commit().await?;
-    reply::ok(&m)
 }
 
 /// Where a model is still used, as AWS's conflict names it: a method request
@@ -310,8 +262,8 @@ async fn delete_model(
     Path((api_id, name)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    let m = load(&mut tx, &scope, &api_id, &name).await?;
-    let resources: Vec<Resource> = docs::list(&mut tx, &scope, Kind::Resource, &api_id).await?;
+    let m: Model = family::load(&mut tx, &scope, &api_id, &name).await?;
+    let resources: Vec<Resource> = typed::list(&mut tx, &scope, &api_id).await?;
     if let Some(user) = last_user(&resources, &m.name) {
         // Recorded (test_put_method_model `delete-model-used`).
         return Err(ApiError::conflict(format!(
@@ -320,7 +272,7 @@ async fn delete_model(
         ))
         .into());
     }
-    docs::delete(&mut tx, &scope, Kind::Model, &api_id, &name).await?;
+    typed::delete::<Model>(&mut tx, &scope, &api_id, &name).await?;
     tx.commit().await?;
     reply::accepted()
 }

@@ -134,6 +134,22 @@ pub fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// Apply `ops` in order, handing each to `one` with its path's segments; stops at the first
+/// error. Each family's `apply_patch` is this loop with its own paths.
+///
+/// # Errors
+/// The first error `one` returns.
+pub fn each(
+    ops: &[PatchOp],
+    mut one: impl FnMut(&PatchOp, &[&str]) -> Result<(), Error>,
+) -> Result<(), Error> {
+    for op in ops {
+        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+        one(op, &segs)?;
+    }
+    Ok(())
+}
+
 impl PatchOp {
     /// The value, or AWS's error for a missing one.
     ///
@@ -211,6 +227,18 @@ impl PatchOp {
     /// AWS's terse "Invalid patch path /x".
     pub fn invalid_path_short(&self) -> Error {
         ApiError::bad_request(format!("Invalid patch path {}", self.path)).into()
+    }
+}
+
+/// One operation, for unit tests of the modules' patch functions.
+#[cfg(test)]
+pub(crate) fn op(op: Op, path: &str, value: Option<&str>) -> PatchOp {
+    PatchOp {
+        op,
+        path: path.into(),
+        segments: segments(path),
+        value: value.map(Into::into),
+        from: None,
     }
 }
 

@@ -13,21 +13,20 @@
 //! Get/Delete on an unknown API answer the validator's own 404; both flags are always shown
 //! (false by default); a replace without a value sets a flag to false.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ids, ApiError, RequestValidator, Scope};
-use apigw_store::docs::{self, Kind};
-use apigw_store::SqliteConnection;
+use apigw_model::{ids, ApiError, RequestValidator};
+use apigw_store::typed;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::family::{self, Family, Patched};
 use crate::lookup;
-use crate::paging::{paginate, PageQuery};
-use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::patch::{self, Op, PatchOp};
 use crate::wire::java_bool;
 use crate::{reply, AppState};
 
@@ -36,49 +35,36 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/restapis/{restapi_id}/requestvalidators",
-            get(get_request_validators).post(create_request_validator),
+            // Recorded (test_invalid_get_request_validators): the list answers the API's 404.
+            get(family::list_in_api::<RequestValidator>).post(create_request_validator),
         )
         .route(
             "/restapis/{restapi_id}/requestvalidators/{requestvalidator_id}",
-            get(get_request_validator)
-                .patch(update_request_validator)
+            get(family::get_in_api::<RequestValidator>)
+                .patch(family::update_in_api::<RequestValidator>)
                 .delete(delete_request_validator),
         )
 }
 
-/// AWS's 404 for an unknown validator, also when the API itself is unknown (recorded:
-/// test_invalid_get_request_validator, test_invalid_delete_request_validator).
-pub fn not_found() -> Error {
-    ApiError::not_found("Invalid Request Validator identifier specified").into()
+impl Family for RequestValidator {
+    /// AWS's 404 for an unknown validator, also when the API itself is unknown (recorded:
+    /// test_invalid_get_request_validator, test_invalid_delete_request_validator).
+    fn not_found(_: &str) -> Error {
+        ApiError::not_found("Invalid Request Validator identifier specified").into()
+    }
+}
+
+impl Patched for RequestValidator {
+    const UPDATE_INPUT: &'static str = "updateRequestValidatorInput";
+    fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
+        apply_patch(self, ops)
+    }
 }
 
 /// AWS's answer to an empty name (recorded: test_invalid_update_request_validator_operations
 /// `update-request-validator-empty-name-value`).
 fn blank_name() -> Error {
     ApiError::bad_request("Request Validator name cannot be blank").into()
-}
-
-/// All validators of an API, in creation order.
-///
-/// # Errors
-/// Store failure.
-pub async fn list(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-) -> Result<Vec<RequestValidator>> {
-    Ok(docs::list(c, scope, Kind::RequestValidator, api_id).await?)
-}
-
-async fn load(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-    id: &str,
-) -> Result<RequestValidator> {
-    let found: Option<RequestValidator> =
-        docs::get(c, scope, Kind::RequestValidator, api_id, id).await?;
-    found.ok_or_else(not_found)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,31 +104,9 @@ async fn create_request_validator(
         return Err(ApiError::bad_request("Invalid REST API identifier specified").into());
     }
     let v = from_create(ids::short_id(), input)?;
-    docs::insert(&mut tx, &scope, Kind::RequestValidator, &api_id, &v.id, &v).await?;
+    typed::insert(&mut tx, &scope, &api_id, &v.id, &v).await?;
     tx.commit().await?;
     reply::created(&v)
-}
-
-async fn get_request_validator(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path((api_id, id)): Path<(String, String)>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    reply::ok(&load(&mut c, &scope, &api_id, &id).await?)
-}
-
-async fn get_request_validators(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(api_id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    // Recorded (test_invalid_get_request_validators): the API's own 404.
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let all = list(&mut c, &scope, &api_id).await?;
-    reply::ok(&paginate(all, &q)?)
 }
 
 /// The paths UpdateRequestValidator replaces, in the order AWS lists them (recorded:
@@ -161,9 +125,8 @@ const REPLACE_PATHS: &[&str] = &[
 /// elsewhere) or the blank-name refusal; the validator is unchanged.
 pub fn apply_patch(v: &RequestValidator, ops: &[PatchOp]) -> Result<RequestValidator> {
     let mut v = v.clone();
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["name"]) => {
                 v.name = op
                     .value
@@ -181,23 +144,9 @@ pub fn apply_patch(v: &RequestValidator, ops: &[PatchOp]) -> Result<RequestValid
             (Op::Replace, _) => return Err(op.invalid_path(REPLACE_PATHS)),
             _ => return Err(op.unsupported_op()),
         }
-    }
+        Ok(())
+    })?;
     Ok(v)
-}
-
-async fn update_request_validator(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path((api_id, id)): Path<(String, String)>,
-    AwsJson(input): AwsJson<PatchInput>,
-) -> Result<Response> {
-    let ops = patch::parse(input, "updateRequestValidatorInput")?;
-    let mut tx = st.store.write().await?;
-    let current = load(&mut tx, &scope, &api_id, &id).await?;
-    let v = apply_patch(&current, &ops)?;
-    docs::update(&mut tx, &scope, Kind::RequestValidator, &api_id, &id, &v).await?;
-    tx.commit().await?;
-    reply::ok(&v)
 }
 
 async fn delete_request_validator(
@@ -209,8 +158,8 @@ async fn delete_request_validator(
     // No recording shows a validator deleted while a method names it, and AWS documents no
     // conflict for it: the delete is allowed and the method keeps the id (unverified against
     // AWS; the data plane must treat an unknown validator as none).
-    if !docs::delete(&mut tx, &scope, Kind::RequestValidator, &api_id, &id).await? {
-        return Err(not_found());
+    if !typed::delete::<RequestValidator>(&mut tx, &scope, &api_id, &id).await? {
+        return Err(RequestValidator::not_found(&id));
     }
     tx.commit().await?;
     reply::accepted()

@@ -15,10 +15,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use apigw_model::{ids, ApiError, Resource, Scope};
-use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 
-use crate::error::{resource_not_found, Result};
+use crate::error::{resource_not_found, Error, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::family::{self, Family};
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput};
@@ -37,23 +38,9 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// Load one resource of an API, checking the API exists first (AWS names the API when not).
-///
-/// # Errors
-/// `NotFoundException` for an unknown API or resource.
-pub async fn load(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-    id: &str,
-) -> Result<Resource> {
-    let found: Option<Resource> = docs::get(c, scope, Kind::Resource, api_id, id).await?;
-    match found {
-        Some(r) => Ok(r),
-        None => {
-            lookup::rest_api(c, scope, api_id).await?;
-            Err(resource_not_found())
-        }
+impl Family for Resource {
+    fn not_found(_: &str) -> Error {
+        resource_not_found()
     }
 }
 
@@ -67,7 +54,7 @@ pub async fn save(
     api_id: &str,
     r: &Resource,
 ) -> Result<()> {
-    docs::update(c, scope, Kind::Resource, api_id, &r.id, r).await?;
+    typed::update(c, scope, api_id, &r.id, r).await?;
     Ok(())
 }
 
@@ -87,8 +74,9 @@ pub fn render(r: &Resource, embed_methods: bool) -> Result<Value> {
 #[derive(Debug, Default, Deserialize)]
 struct EmbedQuery {
     embed: Option<String>,
-    position: Option<String>,
-    limit: Option<String>,
+    /// `position` and `limit`.
+    #[serde(flatten)]
+    page: PageQuery,
 }
 
 impl EmbedQuery {
@@ -107,19 +95,13 @@ async fn get_resources(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let all: Vec<Resource> = docs::list(&mut c, &scope, Kind::Resource, &api_id).await?;
+    let all: Vec<Resource> = typed::list(&mut c, &scope, &api_id).await?;
     let embed = q.methods();
     let rendered = all
         .iter()
         .map(|r| render(r, embed))
         .collect::<Result<Vec<_>>>()?;
-    reply::ok(&paginate(
-        rendered,
-        &PageQuery {
-            position: q.position,
-            limit: q.limit,
-        },
-    )?)
+    reply::ok(&paginate(rendered, &q.page)?)
 }
 
 async fn get_resource(
@@ -129,7 +111,7 @@ async fn get_resource(
     Query(q): Query<EmbedQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    let r = load(&mut c, &scope, &api_id, &id).await?;
+    let r = family::load_in_api::<Resource>(&mut c, &scope, &api_id, &id).await?;
     reply::ok(&render(&r, q.methods())?)
 }
 
@@ -223,9 +205,9 @@ async fn create_resource(
 ) -> Result<Response> {
     let part = input.path_part.unwrap_or_default();
     let mut tx = st.store.write().await?;
-    let parent = load(&mut tx, &scope, &api_id, &parent_id).await?;
+    let parent = family::load_in_api::<Resource>(&mut tx, &scope, &api_id, &parent_id).await?;
     validate_path_part(&part)?;
-    let all: Vec<Resource> = docs::list(&mut tx, &scope, Kind::Resource, &api_id).await?;
+    let all: Vec<Resource> = typed::list(&mut tx, &scope, &api_id).await?;
     let siblings: Vec<&Resource> = all
         .iter()
         .filter(|r| r.parent_id.as_deref() == Some(&parent_id))
@@ -238,7 +220,7 @@ async fn create_resource(
         path_part: Some(part),
         resource_methods: None,
     };
-    docs::insert(&mut tx, &scope, Kind::Resource, &api_id, &r.id, &r).await?;
+    typed::insert(&mut tx, &scope, &api_id, &r.id, &r).await?;
     tx.commit().await?;
     reply::created(&render(&r, false)?)
 }
@@ -301,15 +283,14 @@ async fn update_resource(
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateResourceInput")?;
     let mut tx = st.store.write().await?;
-    let original = load(&mut tx, &scope, &api_id, &id).await?;
-    let mut all: Vec<Resource> = docs::list(&mut tx, &scope, Kind::Resource, &api_id).await?;
+    let original = family::load_in_api::<Resource>(&mut tx, &scope, &api_id, &id).await?;
+    let mut all: Vec<Resource> = typed::list(&mut tx, &scope, &api_id).await?;
     let me = all
         .iter()
         .position(|r| r.id == id)
         .ok_or_else(resource_not_found)?;
-    for op in &ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(&ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["pathPart"]) => {
                 if all[me].parent_id.is_none() {
                     return Err(
@@ -335,7 +316,8 @@ async fn update_resource(
             (Op::Replace, _) => return Err(op.invalid_path(&["/parentId", "/pathPart"])),
             _ => return Err(op.unsupported_op()),
         }
-    }
+        Ok(())
+    })?;
     let updated = all[me].clone();
     if updated.parent_id != original.parent_id || updated.path_part != original.path_part {
         let parent_id = updated.parent_id.clone().unwrap_or_default();
@@ -369,11 +351,11 @@ async fn delete_resource(
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    let r = load(&mut tx, &scope, &api_id, &id).await?;
+    let r = family::load_in_api::<Resource>(&mut tx, &scope, &api_id, &id).await?;
     if r.parent_id.is_none() {
         return Err(ApiError::bad_request("Cannot delete the root resource").into());
     }
-    let all: Vec<Resource> = docs::list(&mut tx, &scope, Kind::Resource, &api_id).await?;
+    let all: Vec<Resource> = typed::list(&mut tx, &scope, &api_id).await?;
     // The resource and every descendant go, with their methods.
     let mut doomed = vec![id.clone()];
     let mut i = 0;
@@ -387,7 +369,7 @@ async fn delete_resource(
         i += 1;
     }
     for d in &doomed {
-        docs::delete(&mut tx, &scope, Kind::Resource, &api_id, d).await?;
+        typed::delete::<Resource>(&mut tx, &scope, &api_id, d).await?;
     }
     tx.commit().await?;
     reply::accepted()

@@ -9,9 +9,11 @@ use serde::Deserialize;
 
 use apigw_model::{ids, ApiError, EndpointConfiguration, Resource, RestApi, StringMap};
 use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
+use crate::family;
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput};
@@ -194,16 +196,9 @@ async fn create_rest_api(
         ..Default::default()
     };
     let mut tx = st.store.write().await?;
-    docs::insert(&mut tx, &scope, Kind::RestApi, "", &id, &api)
-        .await
-        .map_err(|e| {
-            if docs::is_conflict(&e) {
-                ApiError::conflict(format!("A REST API with id {id} already exists")).into()
-            } else {
-                crate::error::Error::from(e)
-            }
-        })?;
-    docs::insert(&mut tx, &scope, Kind::Resource, &id, &root.id, &root).await?;
+    let exists = format!("A REST API with id {id} already exists");
+    family::insert_new(&mut tx, &scope, "", &id, &api, exists).await?;
+    typed::insert(&mut tx, &scope, &id, &root.id, &root).await?;
     // AWS gives every new API its `Empty` and `Error` models.
     crate::models::insert_defaults(&mut tx, &scope, &id).await?;
     tx.commit().await?;
@@ -225,7 +220,7 @@ async fn get_rest_apis(
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    let all: Vec<RestApi> = docs::list(&mut c, &scope, Kind::RestApi, "").await?;
+    let all: Vec<RestApi> = typed::list(&mut c, &scope, "").await?;
     reply::ok(&paginate(all, &q)?)
 }
 
@@ -247,9 +242,8 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
         "/disableExecuteApiEndpoint",
         "/version",
     ];
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["name"]) => {
                 let v = op.value()?;
                 if v.is_empty() {
@@ -356,7 +350,8 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
             (Op::Replace, _) => return Err(op.invalid_path(PATHS)),
             _ => return Err(op.unsupported_op()),
         }
-    }
+        Ok(())
+    })?;
     if api.binary_media_types.as_ref().is_some_and(Vec::is_empty) {
         api.binary_media_types = None;
     }
@@ -387,7 +382,7 @@ async fn update_rest_api(
     let mut tx = st.store.write().await?;
     let mut api = lookup::rest_api(&mut tx, &scope, &id).await?;
     apply_patch(&mut api, &ops)?;
-    docs::update(&mut tx, &scope, Kind::RestApi, "", &id, &api).await?;
+    typed::update(&mut tx, &scope, "", &id, &api).await?;
     tx.commit().await?;
     reply::ok(&api)
 }
@@ -409,7 +404,7 @@ async fn delete_rest_api(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    if !docs::delete(&mut tx, &scope, Kind::RestApi, "", &id).await? {
+    if !typed::delete::<RestApi>(&mut tx, &scope, "", &id).await? {
         return Err(ApiError::api_not_found(&scope.account, &id).into());
     }
     for kind in API_CHILDREN {

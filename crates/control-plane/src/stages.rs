@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 use apigw_model::{
     AccessLogSettings, ApiError, CanarySettings, Deployment, MethodSetting, Scope, Stage, StringMap,
 };
-use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
+use crate::family::{self, Family};
 use crate::lookup;
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::{self, Failures};
@@ -58,9 +59,11 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// AWS's 404 for an unknown stage of a known API.
-pub fn stage_not_found() -> crate::error::Error {
-    ApiError::not_found("Invalid Stage identifier specified").into()
+impl Family for Stage {
+    /// AWS's 404 for an unknown stage of a known API.
+    fn not_found(_: &str) -> crate::error::Error {
+        ApiError::not_found("Invalid Stage identifier specified").into()
+    }
 }
 
 fn deployment_missing() -> crate::error::Error {
@@ -139,46 +142,6 @@ pub fn check(stage: &Stage) -> Result<()> {
     Ok(())
 }
 
-/// A stage of an API, if it exists (no API check).
-///
-/// # Errors
-/// Store failure.
-pub async fn find(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-    name: &str,
-) -> Result<Option<Stage>> {
-    Ok(docs::get(c, scope, Kind::Stage, api_id, name).await?)
-}
-
-/// Every stage of an API, in creation order (no API check).
-///
-/// # Errors
-/// Store failure.
-pub async fn list(c: &mut SqliteConnection, scope: &Scope, api_id: &str) -> Result<Vec<Stage>> {
-    Ok(docs::list(c, scope, Kind::Stage, api_id).await?)
-}
-
-/// Load a stage, checking the API exists first (AWS names the API when not).
-///
-/// # Errors
-/// `NotFoundException` for an unknown API or stage.
-pub async fn load(
-    c: &mut SqliteConnection,
-    scope: &Scope,
-    api_id: &str,
-    name: &str,
-) -> Result<Stage> {
-    match find(c, scope, api_id, name).await? {
-        Some(s) => Ok(s),
-        None => {
-            lookup::rest_api(c, scope, api_id).await?;
-            Err(stage_not_found())
-        }
-    }
-}
-
 /// Store a new stage. Stage writes go through here, [`save_stage`] and [`remove_stage`] only,
 /// so the data plane's change notification hooks in at these three places.
 ///
@@ -190,15 +153,8 @@ pub async fn insert_stage(
     api_id: &str,
     stage: &Stage,
 ) -> Result<()> {
-    docs::insert(c, scope, Kind::Stage, api_id, &stage.stage_name, stage)
-        .await
-        .map_err(|e| {
-            if docs::is_conflict(&e) {
-                ApiError::conflict("Stage already exists").into()
-            } else {
-                crate::error::Error::from(e)
-            }
-        })
+    let exists = "Stage already exists";
+    family::insert_new(c, scope, api_id, &stage.stage_name, stage, exists).await
 }
 
 /// Replace a stage that exists.
@@ -211,7 +167,7 @@ pub async fn save_stage(
     api_id: &str,
     stage: &Stage,
 ) -> Result<()> {
-    docs::update(c, scope, Kind::Stage, api_id, &stage.stage_name, stage).await?;
+    typed::update(c, scope, api_id, &stage.stage_name, stage).await?;
     Ok(())
 }
 
@@ -225,7 +181,7 @@ pub async fn remove_stage(
     api_id: &str,
     name: &str,
 ) -> Result<bool> {
-    Ok(docs::delete(c, scope, Kind::Stage, api_id, name).await?)
+    Ok(typed::delete::<Stage>(c, scope, api_id, name).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -275,7 +231,7 @@ async fn create_stage(
     let name = input.stage_name.unwrap_or_default();
     let deployment_id = input.deployment_id.unwrap_or_default();
     validate_name(&name)?;
-    if find(&mut tx, &scope, &api_id, &name).await?.is_some() {
+    if typed::exists::<Stage>(&mut tx, &scope, &api_id, &name).await? {
         return Err(ApiError::conflict("Stage already exists").into());
     }
     if !lookup::deployment_exists(&mut tx, &scope, &api_id, &deployment_id).await? {
@@ -322,7 +278,7 @@ async fn get_stage(
     Path((api_id, name)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    reply::ok(&load(&mut c, &scope, &api_id, &name).await?)
+    reply::ok(&family::load_in_api::<Stage>(&mut c, &scope, &api_id, &name).await?)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -345,7 +301,7 @@ async fn get_stages(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let mut item = list(&mut c, &scope, &api_id).await?;
+    let mut item: Vec<Stage> = typed::list(&mut c, &scope, &api_id).await?;
     if let Some(d) = q.deployment_id.as_deref().filter(|d| !d.is_empty()) {
         item.retain(|s| s.deployment_id == d);
     }
@@ -360,17 +316,16 @@ async fn update_stage(
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateStageInput")?;
     let mut tx = st.store.write().await?;
-    let mut stage = load(&mut tx, &scope, &api_id, &name).await?;
-    let known: HashSet<String> =
-        docs::list::<Deployment>(&mut tx, &scope, Kind::Deployment, &api_id)
-            .await?
-            .into_iter()
-            .map(|d| d.id)
-            .collect();
+    let mut stage: Stage = family::load_in_api(&mut tx, &scope, &api_id, &name).await?;
+    let known: HashSet<String> = typed::list::<Deployment>(&mut tx, &scope, &api_id)
+        .await?
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
     apply_patch(&mut stage, &ops, &known)?;
     if ops.iter().any(enables_logging) {
         let account: Option<apigw_model::Account> =
-            docs::get(&mut tx, &scope, Kind::Account, "", "").await?;
+            typed::get::<apigw_model::Account>(&mut tx, &scope, "", "").await?;
         if account.and_then(|a| a.cloudwatch_role_arn).is_none() {
             return Err(ApiError::bad_request(
                 "CloudWatch Logs role ARN must be set in account settings to enable logging",
@@ -394,7 +349,7 @@ async fn delete_stage(
     let mut tx = st.store.write().await?;
     if !remove_stage(&mut tx, &scope, &api_id, &name).await? {
         lookup::rest_api(&mut tx, &scope, &api_id).await?;
-        return Err(stage_not_found());
+        return Err(Stage::not_found(&name));
     }
     tx.commit().await?;
     st.observer.api_changed(&scope, &api_id).await;
@@ -594,10 +549,9 @@ pub fn apply_patch(
     ops: &[PatchOp],
     deployments: &HashSet<String>,
 ) -> Result<()> {
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+    patch::each(ops, |op, segs| {
         let set = matches!(op.op, Op::Add | Op::Replace);
-        match (op.op, segs.as_slice()) {
+        match (op.op, segs) {
             (Op::Copy, _) => copy_op(stage, op)?,
             (_, ["accessLogSettings"]) if op.op == Op::Remove => stage.access_log_settings = None,
             (_, ["accessLogSettings", field @ ("destinationArn" | "format")]) if set => {
@@ -713,7 +667,8 @@ pub fn apply_patch(
             }
             _ => return Err(invalid_setting_path(op)),
         }
-    }
+        Ok(())
+    })?;
     if stage.variables.as_ref().is_some_and(|v| v.is_empty()) {
         stage.variables = None;
     }

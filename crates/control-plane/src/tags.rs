@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use apigw_model::{ApiError, Scope, StringMap};
 use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Ctx};
@@ -159,7 +160,7 @@ async fn load(c: &mut SqliteConnection, scope: &Scope, arn: &str) -> Result<Tagg
         return Err(not_found);
     }
     if let Target::Stage(api, _) = &target {
-        if !docs::exists(c, scope, Kind::RestApi, "", api).await? {
+        if !typed::exists::<apigw_model::RestApi>(c, scope, "", api).await? {
             return Err(ApiError::api_not_found(&scope.account, api).into());
         }
     }

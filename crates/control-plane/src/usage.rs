@@ -21,7 +21,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use apigw_model::{ApiError, QuotaPeriod, Scope, UsagePlan, UsagePlanKey};
-use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 use apigw_store::SqliteConnection;
 
 use crate::error::Result;
@@ -239,8 +239,9 @@ struct GetUsageQuery {
     start_date: Option<String>,
     end_date: Option<String>,
     key_id: Option<String>,
-    position: Option<String>,
-    limit: Option<String>,
+    /// `position` and `limit`.
+    #[serde(flatten)]
+    page: PageQuery,
 }
 
 async fn get_usage(
@@ -254,8 +255,7 @@ async fn get_usage(
     st.usage.flush().await;
     let mut c = st.store.read().await?;
     let plan = usage_plans::load(&mut c, &scope, &plan_id).await?;
-    let attached: Vec<UsagePlanKey> =
-        docs::list(&mut c, &scope, Kind::UsagePlanKey, &plan_id).await?;
+    let attached: Vec<UsagePlanKey> = typed::list(&mut c, &scope, &plan_id).await?;
     let mut keys: Vec<String> = attached.into_iter().map(|k| k.id).collect();
     if let Some(key) = q.key_id.as_deref().filter(|k| !k.is_empty()) {
         if !keys.iter().any(|k| k == key) {
@@ -264,13 +264,7 @@ async fn get_usage(
         keys = vec![key.to_string()];
     }
     // Pages run over keys, each with every day of the range.
-    let page = paginate(
-        keys,
-        &PageQuery {
-            position: q.position,
-            limit: q.limit,
-        },
-    )?;
+    let page = paginate(keys, &q.page)?;
     let today = Utc::now().date_naive();
     let mut values = BTreeMap::new();
     for key in &page.item {
@@ -295,9 +289,8 @@ async fn get_usage(
 /// team's explanation in boto/boto3#2504).
 pub fn remaining_of(ops: &[PatchOp]) -> Result<Option<i64>> {
     let mut remaining = None;
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
-        match (op.op, segs.as_slice()) {
+    patch::each(ops, |op, segs| {
+        match (op.op, segs) {
             (Op::Replace, ["remaining"]) => {
                 let n = op.int_value()?;
                 if n < 0 {
@@ -312,7 +305,8 @@ pub fn remaining_of(ops: &[PatchOp]) -> Result<Option<i64>> {
             (Op::Replace, _) => return Err(op.invalid_path(&["/remaining"])),
             _ => return Err(op.invalid_path(&[])),
         }
-    }
+        Ok(())
+    })?;
     Ok(remaining)
 }
 
@@ -327,7 +321,7 @@ async fn update_usage(
     let plan = {
         let mut c = st.store.read().await?;
         let plan = usage_plans::load(&mut c, &scope, &plan_id).await?;
-        if !docs::exists(&mut c, &scope, Kind::UsagePlanKey, &plan_id, &key_id).await? {
+        if !typed::exists::<UsagePlanKey>(&mut c, &scope, &plan_id, &key_id).await? {
             return Err(key_not_found());
         }
         plan

@@ -20,14 +20,15 @@ use apigw_model::{
     ids, ApiError, ApiKey, ApiStage, QuotaSettings, Scope, StringMap, ThrottleSettings, UsagePlan,
     UsagePlanKey,
 };
-use apigw_store::docs::{self, Kind};
+use apigw_store::typed;
 
 use crate::error::{plan_not_found, Result};
 use crate::extract::{AwsJson, Ctx};
+use crate::family;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::{self, Failures};
-use crate::{api_keys, reply, tags, AppState};
+use crate::{api_keys, reply, tags, wire, AppState};
 
 const PERIODS: &[&str] = &["DAY", "WEEK", "MONTH"];
 /// The paths UpdateUsagePlan takes (AWS "Patch operations" for usage plans); listed in the
@@ -75,7 +76,7 @@ fn plan_key_not_found() -> crate::error::Error {
 /// # Errors
 /// `NotFoundException` "Invalid Usage Plan ID specified".
 pub async fn load(c: &mut SqliteConnection, scope: &Scope, id: &str) -> Result<UsagePlan> {
-    docs::get(c, scope, Kind::UsagePlan, "", id)
+    typed::get::<UsagePlan>(c, scope, "", id)
         .await?
         .ok_or_else(plan_not_found)
 }
@@ -83,14 +84,7 @@ pub async fn load(c: &mut SqliteConnection, scope: &Scope, id: &str) -> Result<U
 /// The wire form of a plan; `tags: {}` when `tags_always` (GetUsagePlan and UpdateUsagePlan
 /// show the empty map, CreateUsagePlan and GetUsagePlans do not: test_usage_plan_crud).
 fn view(plan: &UsagePlan, tags_always: bool) -> Result<Value> {
-    let mut v = serde_json::to_value(plan).map_err(crate::error::internal)?;
-    if tags_always {
-        if let Some(obj) = v.as_object_mut() {
-            obj.entry("tags")
-                .or_insert_with(|| Value::Object(Default::default()));
-        }
-    }
-    Ok(v)
+    wire::with_tags(plan, tags_always)
 }
 
 /// AWS fills `offset: 0` into any quota (create-usage-plan, update-usage-plan recordings).
@@ -160,8 +154,8 @@ async fn stage_exists(
 ) -> Result<bool> {
     Ok(!api.is_empty()
         && !stage.is_empty()
-        && docs::exists(c, scope, Kind::RestApi, "", api).await?
-        && docs::exists(c, scope, Kind::Stage, api, stage).await?)
+        && typed::exists::<apigw_model::RestApi>(c, scope, "", api).await?
+        && typed::exists::<apigw_model::Stage>(c, scope, api, stage).await?)
 }
 
 async fn create_usage_plan(
@@ -217,7 +211,7 @@ async fn create_usage_plan(
             .into());
         }
     }
-    docs::insert(&mut tx, &scope, Kind::UsagePlan, "", &plan.id, &plan).await?;
+    typed::insert(&mut tx, &scope, "", &plan.id, &plan).await?;
     tx.commit().await?;
     // Plans and their keys are live on the data plane without a deployment (as on AWS).
     st.usage.keys_changed(&scope).await;
@@ -236,8 +230,9 @@ async fn get_usage_plan(
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GetUsagePlansQuery {
-    position: Option<String>,
-    limit: Option<String>,
+    /// `position` and `limit`.
+    #[serde(flatten)]
+    page: PageQuery,
     key_id: Option<String>,
 }
 
@@ -247,23 +242,17 @@ async fn get_usage_plans(
     Query(q): Query<GetUsagePlansQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    let mut all: Vec<UsagePlan> = docs::list(&mut c, &scope, Kind::UsagePlan, "").await?;
+    let mut all: Vec<UsagePlan> = typed::list(&mut c, &scope, "").await?;
     if let Some(key) = q.key_id.as_deref().filter(|k| !k.is_empty()) {
         let mut holding = Vec::new();
         for p in all {
-            if docs::exists(&mut c, &scope, Kind::UsagePlanKey, &p.id, key).await? {
+            if typed::exists::<UsagePlanKey>(&mut c, &scope, &p.id, key).await? {
                 holding.push(p);
             }
         }
         all = holding;
     }
-    let page = paginate(
-        all,
-        &PageQuery {
-            position: q.position,
-            limit: q.limit,
-        },
-    )?;
+    let page = paginate(all, &q.page)?;
     reply::ok(&page)
 }
 
@@ -320,10 +309,9 @@ fn stage_in_plan<'a>(plan: &'a mut UsagePlan, r: &StageRef) -> Result<&'a mut Ap
 /// AWS's `BadRequestException`/`NotFoundException` for a path, op or value it refuses.
 pub fn apply_patch(plan: &mut UsagePlan, ops: &[PatchOp]) -> Result<Vec<StageRef>> {
     let mut named = Vec::new();
-    for op in ops {
-        let segs: Vec<&str> = op.segments.iter().map(String::as_str).collect();
+    patch::each(ops, |op, segs| {
         let set = matches!(op.op, Op::Replace | Op::Add);
-        match (op.op, segs.as_slice()) {
+        match (op.op, segs) {
             (Op::Replace, ["name"]) => {
                 let v = op.value()?;
                 if v.is_empty() {
@@ -415,7 +403,8 @@ pub fn apply_patch(plan: &mut UsagePlan, ops: &[PatchOp]) -> Result<Vec<StageRef
             }
             _ => return Err(op.invalid_path(PATHS)),
         }
-    }
+        Ok(())
+    })?;
     normalise(plan);
     // AWS shows `tags: {}` on an updated plan (test_usage_plan_crud, update-usage-plan).
     plan.tags.get_or_insert_with(Default::default);
@@ -438,7 +427,7 @@ async fn update_usage_plan(
             return Err(r.not_found(&id));
         }
     }
-    docs::update(&mut tx, &scope, Kind::UsagePlan, "", &id, &plan).await?;
+    typed::update(&mut tx, &scope, "", &id, &plan).await?;
     tx.commit().await?;
     // Plans and their keys are live on the data plane without a deployment (as on AWS).
     st.usage.keys_changed(&scope).await;
@@ -451,10 +440,10 @@ async fn delete_usage_plan(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
-    if !docs::delete(&mut tx, &scope, Kind::UsagePlan, "", &id).await? {
+    if !typed::delete::<UsagePlan>(&mut tx, &scope, "", &id).await? {
         return Err(plan_not_found());
     }
-    docs::delete_children(&mut tx, &scope, Kind::UsagePlanKey, &id).await?;
+    typed::delete_children::<UsagePlanKey>(&mut tx, &scope, &id).await?;
     apigw_store::usage::delete_plan(&mut tx, &scope, &id, None).await?;
     tx.commit().await?;
     // Plans and their keys are live on the data plane without a deployment (as on AWS).
@@ -523,18 +512,8 @@ async fn create_usage_plan_key(
         value: None,
         name: None,
     };
-    docs::insert(&mut tx, &scope, Kind::UsagePlanKey, &plan_id, &key.id, &upk)
-        .await
-        .map_err(|e| {
-            if docs::is_conflict(&e) {
-                ApiError::conflict(format!(
-                    "Usage Plan {plan_id} already contains the API Key {key_id}"
-                ))
-                .into()
-            } else {
-                crate::error::Error::from(e)
-            }
-        })?;
+    let exists = format!("Usage Plan {plan_id} already contains the API Key {key_id}");
+    family::insert_new(&mut tx, &scope, &plan_id, &key.id, &upk, exists).await?;
     tx.commit().await?;
     // Plans and their keys are live on the data plane without a deployment (as on AWS).
     st.usage.keys_changed(&scope).await;
@@ -548,10 +527,10 @@ async fn get_usage_plan_key(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     load(&mut c, &scope, &plan_id).await?;
-    if !docs::exists(&mut c, &scope, Kind::UsagePlanKey, &plan_id, &key_id).await? {
+    if !typed::exists::<UsagePlanKey>(&mut c, &scope, &plan_id, &key_id).await? {
         return Err(plan_key_not_found());
     }
-    let key: ApiKey = docs::get(&mut c, &scope, Kind::ApiKey, "", &key_id)
+    let key: ApiKey = typed::get(&mut c, &scope, "", &key_id)
         .await?
         .ok_or_else(plan_key_not_found)?;
     reply::ok(&key_view(&key))
@@ -559,8 +538,9 @@ async fn get_usage_plan_key(
 
 #[derive(Debug, Default, Deserialize)]
 struct GetUsagePlanKeysQuery {
-    position: Option<String>,
-    limit: Option<String>,
+    /// `position` and `limit`.
+    #[serde(flatten)]
+    page: PageQuery,
     name: Option<String>,
 }
 
@@ -572,12 +552,11 @@ async fn get_usage_plan_keys(
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
     // An unknown plan lists no keys rather than a 404 (get-up-keys-bad-usage-plan).
-    let attached: Vec<UsagePlanKey> =
-        docs::list(&mut c, &scope, Kind::UsagePlanKey, &plan_id).await?;
+    let attached: Vec<UsagePlanKey> = typed::list(&mut c, &scope, &plan_id).await?;
     let mut shown = Vec::new();
     // Newest first, as AWS lists them (get-up-keys in the recordings).
     for k in attached.iter().rev() {
-        if let Some(key) = docs::get::<ApiKey>(&mut c, &scope, Kind::ApiKey, "", &k.id).await? {
+        if let Some(key) = typed::get::<ApiKey>(&mut c, &scope, "", &k.id).await? {
             shown.push(key_view(&key));
         }
     }
@@ -585,13 +564,7 @@ async fn get_usage_plan_keys(
     if let Some(prefix) = q.name.as_deref().filter(|n| !n.is_empty()) {
         shown.retain(|k| k.name.as_deref().is_some_and(|n| n.starts_with(prefix)));
     }
-    reply::ok(&paginate(
-        shown,
-        &PageQuery {
-            position: q.position,
-            limit: q.limit,
-        },
-    )?)
+    reply::ok(&paginate(shown, &q.page)?)
 }
 
 async fn delete_usage_plan_key(
@@ -601,7 +574,7 @@ async fn delete_usage_plan_key(
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
     load(&mut tx, &scope, &plan_id).await?;
-    if !docs::delete(&mut tx, &scope, Kind::UsagePlanKey, &plan_id, &key_id).await? {
+    if !typed::delete::<UsagePlanKey>(&mut tx, &scope, &plan_id, &key_id).await? {
         return Err(plan_key_not_found());
     }
     apigw_store::usage::delete_plan(&mut tx, &scope, &plan_id, Some(&key_id)).await?;

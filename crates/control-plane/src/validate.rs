@@ -1,21 +1,21 @@
 //! Input checks with AWS's messages: enum members, required members.
 
-use apigw_model::ApiError;
+use apigw_model::error::{constraint_failure, validation_text};
+use apigw_model::{ApiError, ErrorKind};
+
+/// AWS's constraint for a required member that was not sent.
+pub const NOT_NULL: &str = "Member must not be null";
 
 /// Collects `ValidationException` failures so that all are reported at once, as AWS does.
 #[derive(Debug, Default)]
-pub struct Failures(Vec<(String, String, String)>);
+pub struct Failures(Vec<String>);
 
 impl Failures {
     /// Record a failure unless `value` (when present) is one of `allowed`.
     pub fn check_enum(&mut self, value: Option<&str>, at: &str, allowed: &[&str]) {
         if let Some(v) = value {
             if !allowed.contains(&v) {
-                self.0.push((
-                    v.to_string(),
-                    at.to_string(),
-                    ApiError::enum_constraint(allowed),
-                ));
+                self.push(v, at, ApiError::enum_constraint(allowed));
             }
         }
     }
@@ -23,7 +23,12 @@ impl Failures {
     /// Record a failure of any constraint.
     pub fn push(&mut self, value: &str, at: &str, constraint: impl Into<String>) {
         self.0
-            .push((value.to_string(), at.to_string(), constraint.into()));
+            .push(constraint_failure(Some(value), at, &constraint.into()));
+    }
+
+    /// Record a required member that was not sent (`Value null at ...`, without quotes).
+    pub fn null(&mut self, at: &str) {
+        self.0.push(constraint_failure(None, at, NOT_NULL));
     }
 
     /// `Err(ValidationException)` listing every failure, or `Ok` when there were none.
@@ -34,7 +39,10 @@ impl Failures {
         if self.0.is_empty() {
             Ok(())
         } else {
-            Err(ApiError::validations(&self.0))
+            Err(ApiError::new(
+                ErrorKind::Validation,
+                validation_text(&self.0),
+            ))
         }
     }
 }

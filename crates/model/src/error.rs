@@ -92,6 +92,25 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// One failed constraint as AWS's services word it:
+/// `Value 'X' at 'where' failed to satisfy constraint: ...`, with `Value null` (no quotes) for a
+/// member that was not sent.
+pub fn constraint_failure(value: Option<&str>, at: &str, constraint: &str) -> String {
+    match value {
+        Some(v) => format!("Value '{v}' at '{at}' failed to satisfy constraint: {constraint}"),
+        None => format!("Value null at '{at}' failed to satisfy constraint: {constraint}"),
+    }
+}
+
+/// The text of a validation failure listing `failures` (from [`constraint_failure`]), joined by
+/// `; `, as API Gateway, IAM and CloudWatch Logs all write it:
+/// `2 validation errors detected: ...; ...`.
+pub fn validation_text(failures: &[String]) -> String {
+    let n = failures.len();
+    let noun = if n == 1 { "error" } else { "errors" };
+    format!("{n} validation {noun} detected: {}", failures.join("; "))
+}
+
 /// Result of anything that can fail with an AWS error.
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -139,16 +158,11 @@ impl ApiError {
 
     /// AWS's `ValidationException` listing several failed constraints, joined by `; `.
     pub fn validations(failures: &[(String, String, String)]) -> Self {
-        let n = failures.len();
-        let noun = if n == 1 { "error" } else { "errors" };
         let parts: Vec<String> = failures
             .iter()
-            .map(|(v, at, c)| format!("Value '{v}' at '{at}' failed to satisfy constraint: {c}"))
+            .map(|(v, at, c)| constraint_failure(Some(v), at, c))
             .collect();
-        Self::new(
-            ErrorKind::Validation,
-            format!("{n} validation {noun} detected: {}", parts.join("; ")),
-        )
+        Self::new(ErrorKind::Validation, validation_text(&parts))
     }
 
     /// The constraint text AWS uses for an enum: `Member must satisfy enum value set: [A, B]`.

@@ -2,11 +2,12 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
 use apigw_model::Scope;
 
-use crate::{StoreError, StoreResult};
+use crate::{scoped, Query, StoreError, StoreResult};
 
 /// Which family a document belongs to; the `kind` column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,57 @@ impl Kind {
     }
 }
 
+/// A query on `objects` with the key columns it starts with bound: account, region, kind and
+/// parent (`?1` to `?4`).
+fn keyed<'q>(sql: &'q str, scope: &'q Scope, kind: Kind, parent: &'q str) -> Query<'q> {
+    scoped(sql, scope).bind(kind.as_str()).bind(parent)
+}
+
+/// Column `i` of a row, a stored JSON text, as `T`.
+fn parse<T: DeserializeOwned>(r: &SqliteRow, i: usize) -> StoreResult<T> {
+    Ok(serde_json::from_str(r.get::<&str, _>(i))?)
+}
+
+/// The row of one document (its `doc` column), if stored.
+async fn find(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    kind: Kind,
+    parent: &str,
+    id: &str,
+) -> StoreResult<Option<SqliteRow>> {
+    Ok(keyed(
+        "SELECT doc FROM objects WHERE account = ? AND region = ? AND kind = ? AND parent = ? AND id = ?",
+        scope,
+        kind,
+        parent,
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?)
+}
+
+/// Run `sql` with a document's key (`?1` to `?5`) and its JSON (`?6`); returns the rows
+/// written.
+async fn write<T: Serialize>(
+    c: &mut SqliteConnection,
+    sql: &str,
+    (scope, kind, parent, id): (&Scope, Kind, &str, &str),
+    doc: &T,
+) -> StoreResult<u64> {
+    let json = serde_json::to_string(doc)?;
+    let res = keyed(sql, scope, kind, parent)
+        .bind(id)
+        .bind(json)
+        .execute(&mut *c)
+        .await;
+    match res {
+        Ok(r) => Ok(r.rows_affected()),
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Read one document.
 ///
 /// # Errors
@@ -72,20 +124,8 @@ pub async fn get<T: DeserializeOwned>(
     parent: &str,
     id: &str,
 ) -> StoreResult<Option<T>> {
-    let row = sqlx::query(
-        "SELECT doc FROM objects WHERE account = ? AND region = ? AND kind = ? AND parent = ? AND id = ?",
-    )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(kind.as_str())
-    .bind(parent)
-    .bind(id)
-    .fetch_optional(&mut *c)
-    .await?;
-    match row {
-        Some(r) => Ok(Some(serde_json::from_str(r.get::<&str, _>(0))?)),
-        None => Ok(None),
-    }
+    let row = find(c, scope, kind, parent, id).await?;
+    row.as_ref().map(|r| parse(r, 0)).transpose()
 }
 
 /// Whether a document exists.
@@ -99,17 +139,7 @@ pub async fn exists(
     parent: &str,
     id: &str,
 ) -> StoreResult<bool> {
-    let row = sqlx::query(
-        "SELECT 1 FROM objects WHERE account = ? AND region = ? AND kind = ? AND parent = ? AND id = ?",
-    )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(kind.as_str())
-    .bind(parent)
-    .bind(id)
-    .fetch_optional(&mut *c)
-    .await?;
-    Ok(row.is_some())
+    Ok(find(c, scope, kind, parent, id).await?.is_some())
 }
 
 /// All documents of a kind under a parent, in creation order.
@@ -122,18 +152,15 @@ pub async fn list<T: DeserializeOwned>(
     kind: Kind,
     parent: &str,
 ) -> StoreResult<Vec<T>> {
-    let rows = sqlx::query(
+    let rows = keyed(
         "SELECT doc FROM objects WHERE account = ? AND region = ? AND kind = ? AND parent = ? ORDER BY seq",
+        scope,
+        kind,
+        parent,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(kind.as_str())
-    .bind(parent)
     .fetch_all(&mut *c)
     .await?;
-    rows.iter()
-        .map(|r| Ok(serde_json::from_str(r.get::<&str, _>(0))?))
-        .collect()
+    rows.iter().map(|r| parse(r, 0)).collect()
 }
 
 /// All documents of a kind in a scope, whatever their parent, in creation order, with the parent.
@@ -145,21 +172,15 @@ pub async fn list_all<T: DeserializeOwned>(
     scope: &Scope,
     kind: Kind,
 ) -> StoreResult<Vec<(String, T)>> {
-    let rows = sqlx::query(
+    let rows = scoped(
         "SELECT parent, doc FROM objects WHERE account = ? AND region = ? AND kind = ? ORDER BY seq",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(kind.as_str())
     .fetch_all(&mut *c)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                r.get::<String, _>(0),
-                serde_json::from_str(r.get::<&str, _>(1))?,
-            ))
-        })
+        .map(|r| Ok((r.get::<String, _>(0), parse(r, 1)?)))
         .collect()
 }
 
@@ -175,23 +196,14 @@ pub async fn insert<T: Serialize>(
     id: &str,
     doc: &T,
 ) -> StoreResult<()> {
-    let json = serde_json::to_string(doc)?;
-    let res = sqlx::query(
+    write(
+        c,
         "INSERT INTO objects (account, region, kind, parent, id, doc) VALUES (?, ?, ?, ?, ?, ?)",
+        (scope, kind, parent, id),
+        doc,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(kind.as_str())
-    .bind(parent)
-    .bind(id)
-    .bind(json)
-    .execute(&mut *c)
-    .await;
-    match res {
-        Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict),
-        Err(e) => Err(e.into()),
-    }
+    .await
+    .map(drop)
 }
 
 /// Replace an existing document; returns whether it existed.
@@ -206,19 +218,14 @@ pub async fn update<T: Serialize>(
     id: &str,
     doc: &T,
 ) -> StoreResult<bool> {
-    let json = serde_json::to_string(doc)?;
-    let res = sqlx::query(
-        "UPDATE objects SET doc = ? WHERE account = ? AND region = ? AND kind = ? AND parent = ? AND id = ?",
+    let written = write(
+        c,
+        "UPDATE objects SET doc = ?6 WHERE account = ?1 AND region = ?2 AND kind = ?3 AND parent = ?4 AND id = ?5",
+        (scope, kind, parent, id),
+        doc,
     )
-    .bind(json)
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(kind.as_str())
-    .bind(parent)
-    .bind(id)
-    .execute(&mut *c)
     .await?;
-    Ok(res.rows_affected() > 0)
+    Ok(written > 0)
 }
 
 /// Insert or replace a document, keeping its place in creation order when it exists.
@@ -250,13 +257,12 @@ pub async fn delete(
     parent: &str,
     id: &str,
 ) -> StoreResult<bool> {
-    let res = sqlx::query(
+    let res = keyed(
         "DELETE FROM objects WHERE account = ? AND region = ? AND kind = ? AND parent = ? AND id = ?",
+        scope,
+        kind,
+        parent,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(kind.as_str())
-    .bind(parent)
     .bind(id)
     .execute(&mut *c)
     .await?;
@@ -273,13 +279,12 @@ pub async fn delete_children(
     kind: Kind,
     parent: &str,
 ) -> StoreResult<u64> {
-    let res = sqlx::query(
+    let res = keyed(
         "DELETE FROM objects WHERE account = ? AND region = ? AND kind = ? AND parent = ?",
+        scope,
+        kind,
+        parent,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(kind.as_str())
-    .bind(parent)
     .execute(&mut *c)
     .await?;
     Ok(res.rows_affected())
@@ -296,11 +301,10 @@ pub async fn put_snapshot<T: Serialize>(
     deployment_id: &str,
     snapshot: &T,
 ) -> StoreResult<()> {
-    sqlx::query(
+    scoped(
         "INSERT OR REPLACE INTO deployment_snapshots (account, region, api_id, deployment_id, snapshot) VALUES (?, ?, ?, ?, ?)",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(api_id)
     .bind(deployment_id)
     .bind(serde_json::to_string(snapshot)?)
@@ -319,19 +323,15 @@ pub async fn get_snapshot<T: DeserializeOwned>(
     api_id: &str,
     deployment_id: &str,
 ) -> StoreResult<Option<T>> {
-    let row = sqlx::query(
+    let row = scoped(
         "SELECT snapshot FROM deployment_snapshots WHERE account = ? AND region = ? AND api_id = ? AND deployment_id = ?",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(api_id)
     .bind(deployment_id)
     .fetch_optional(&mut *c)
     .await?;
-    match row {
-        Some(r) => Ok(Some(serde_json::from_str(r.get::<&str, _>(0))?)),
-        None => Ok(None),
-    }
+    row.as_ref().map(|r| parse(r, 0)).transpose()
 }
 
 /// Delete snapshots: one deployment's, or all of an API's when `deployment_id` is `None`.
@@ -344,13 +344,11 @@ pub async fn delete_snapshots(
     api_id: &str,
     deployment_id: Option<&str>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "DELETE FROM deployment_snapshots WHERE account = ? AND region = ? AND api_id = ? AND (? IS NULL OR deployment_id = ?)",
+    scoped(
+        "DELETE FROM deployment_snapshots WHERE account = ?1 AND region = ?2 AND api_id = ?3 AND (?4 IS NULL OR deployment_id = ?4)",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(api_id)
-    .bind(deployment_id)
     .bind(deployment_id)
     .execute(&mut *c)
     .await?;
@@ -375,7 +373,7 @@ pub async fn all_snapshots<T: DeserializeOwned>(
                 Scope::new(r.get::<String, _>(0), r.get::<String, _>(1)),
                 r.get::<String, _>(2),
                 r.get::<String, _>(3),
-                serde_json::from_str(r.get::<&str, _>(4))?,
+                parse(r, 4)?,
             ))
         })
         .collect()

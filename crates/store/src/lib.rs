@@ -20,6 +20,7 @@
 
 pub mod docs;
 pub mod logs;
+pub mod typed;
 pub mod usage;
 
 use std::str::FromStr;
@@ -33,6 +34,9 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use docs::Kind;
 pub use sqlx::SqliteConnection;
+pub use typed::Document;
+
+use apigw_model::Scope;
 
 /// What can go wrong in the store. None of it is the caller's fault except [`StoreError::Conflict`].
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +64,15 @@ pub enum StoreError {
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A query with its arguments bound so far.
+type Query<'q> = sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// A query on one of the tables whose key starts with (account, region), those two bound as
+/// its first parameters (`?` or `?1`, `?2`): every such query names only what follows.
+fn scoped<'q>(sql: &'q str, scope: &'q Scope) -> Query<'q> {
+    sqlx::query(sql).bind(&scope.account).bind(&scope.region)
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 
@@ -367,7 +380,6 @@ mod file_mode_tests {
 #[cfg(test)]
 mod migration_tests {
     use super::*;
-    use apigw_model::Scope;
 
     /// 0004 gives APIs without models AWS's two default models, and leaves the others alone.
     #[tokio::test]

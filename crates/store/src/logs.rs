@@ -14,7 +14,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use apigw_model::Scope;
 
-use crate::{Store, StoreError, StoreResult};
+use crate::{scoped, Query, Store, StoreError, StoreResult};
 
 /// One event to append.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +140,16 @@ fn stream_of(r: &SqliteRow) -> LogStream {
     }
 }
 
+/// A query on one stream's rows: `?1` to `?4` are its account, region, group and name.
+fn in_stream<'q>(sql: &'q str, scope: &'q Scope, group: &'q str, stream: &'q str) -> Query<'q> {
+    scoped(sql, scope).bind(group).bind(stream)
+}
+
+/// Run a write that touches at most one row; whether it touched one.
+async fn changed_one(c: &mut SqliteConnection, q: Query<'_>) -> StoreResult<bool> {
+    Ok(q.execute(&mut *c).await?.rows_affected() == 1)
+}
+
 const GROUP_COLUMNS: &str = "g.name, g.creation_time, g.retention_days, g.class, g.kms_key_id,
     COALESCE((SELECT SUM(s.stored_bytes) FROM log_streams s
               WHERE s.account = g.account AND s.region = g.region AND s.grp = g.name), 0) AS stored_bytes";
@@ -154,21 +164,18 @@ pub async fn create_group(
     group: &LogGroup,
     tags_json: &str,
 ) -> StoreResult<bool> {
-    let res = sqlx::query(
+    let q = scoped(
         "INSERT INTO log_groups (account, region, name, creation_time, retention_days, class, kms_key_id, tags)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(&group.name)
     .bind(group.creation_time)
     .bind(group.retention_days)
     .bind(&group.class)
     .bind(&group.kms_key_id)
-    .bind(tags_json)
-    .execute(&mut *c)
-    .await?;
-    Ok(res.rows_affected() == 1)
+    .bind(tags_json);
+    changed_one(c, q).await
 }
 
 /// One log group.
@@ -180,11 +187,12 @@ pub async fn get_group(
     scope: &Scope,
     name: &str,
 ) -> StoreResult<Option<LogGroup>> {
-    let row = sqlx::query(&format!(
-        "SELECT {GROUP_COLUMNS} FROM log_groups g WHERE g.account = ? AND g.region = ? AND g.name = ?"
-    ))
-    .bind(&scope.account)
-    .bind(&scope.region)
+    let row = scoped(
+        &format!(
+            "SELECT {GROUP_COLUMNS} FROM log_groups g WHERE g.account = ? AND g.region = ? AND g.name = ?"
+        ),
+        scope,
+    )
     .bind(name)
     .fetch_optional(&mut *c)
     .await?;
@@ -196,11 +204,12 @@ pub async fn get_group(
 /// # Errors
 /// SQLite failed.
 pub async fn list_groups(c: &mut SqliteConnection, scope: &Scope) -> StoreResult<Vec<LogGroup>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {GROUP_COLUMNS} FROM log_groups g WHERE g.account = ? AND g.region = ? ORDER BY g.name"
-    ))
-    .bind(&scope.account)
-    .bind(&scope.region)
+    let rows = scoped(
+        &format!(
+            "SELECT {GROUP_COLUMNS} FROM log_groups g WHERE g.account = ? AND g.region = ? ORDER BY g.name"
+        ),
+        scope,
+    )
     .fetch_all(&mut *c)
     .await?;
     Ok(rows.iter().map(group_of).collect())
@@ -216,22 +225,20 @@ pub async fn delete_group(
     name: &str,
 ) -> StoreResult<bool> {
     for table in ["log_events", "log_streams"] {
-        sqlx::query(&format!(
-            "DELETE FROM {table} WHERE account = ? AND region = ? AND grp = ?"
-        ))
-        .bind(&scope.account)
-        .bind(&scope.region)
+        scoped(
+            &format!("DELETE FROM {table} WHERE account = ? AND region = ? AND grp = ?"),
+            scope,
+        )
         .bind(name)
         .execute(&mut *c)
         .await?;
     }
-    let res = sqlx::query("DELETE FROM log_groups WHERE account = ? AND region = ? AND name = ?")
-        .bind(&scope.account)
-        .bind(&scope.region)
-        .bind(name)
-        .execute(&mut *c)
-        .await?;
-    Ok(res.rows_affected() == 1)
+    let q = scoped(
+        "DELETE FROM log_groups WHERE account = ? AND region = ? AND name = ?",
+        scope,
+    )
+    .bind(name);
+    changed_one(c, q).await
 }
 
 /// Set (`Some`) or remove (`None`) a group's retention; `Ok(false)` when it does not exist.
@@ -244,16 +251,13 @@ pub async fn set_retention(
     name: &str,
     days: Option<i32>,
 ) -> StoreResult<bool> {
-    let res = sqlx::query(
-        "UPDATE log_groups SET retention_days = ? WHERE account = ? AND region = ? AND name = ?",
+    let q = scoped(
+        "UPDATE log_groups SET retention_days = ?4 WHERE account = ?1 AND region = ?2 AND name = ?3",
+        scope,
     )
-    .bind(days)
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(name)
-    .execute(&mut *c)
-    .await?;
-    Ok(res.rows_affected() == 1)
+    .bind(days);
+    changed_one(c, q).await
 }
 
 /// Create a stream in an existing group; `Ok(false)` when it exists already.
@@ -267,18 +271,15 @@ pub async fn create_stream(
     name: &str,
     now: i64,
 ) -> StoreResult<bool> {
-    let res = sqlx::query(
+    let q = scoped(
         "INSERT INTO log_streams (account, region, grp, name, creation_time) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(group)
     .bind(name)
-    .bind(now)
-    .execute(&mut *c)
-    .await?;
-    Ok(res.rows_affected() == 1)
+    .bind(now);
+    changed_one(c, q).await
 }
 
 const STREAM_COLUMNS: &str =
@@ -294,13 +295,9 @@ pub async fn get_stream(
     group: &str,
     name: &str,
 ) -> StoreResult<Option<LogStream>> {
-    let row = sqlx::query(&format!(
+    let row = in_stream(&format!(
         "SELECT {STREAM_COLUMNS} FROM log_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?"
-    ))
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(group)
-    .bind(name)
+    ), scope, group, name)
     .fetch_optional(&mut *c)
     .await?;
     Ok(row.as_ref().map(stream_of))
@@ -315,11 +312,12 @@ pub async fn list_streams(
     scope: &Scope,
     group: &str,
 ) -> StoreResult<Vec<LogStream>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {STREAM_COLUMNS} FROM log_streams WHERE account = ? AND region = ? AND grp = ? ORDER BY name"
-    ))
-    .bind(&scope.account)
-    .bind(&scope.region)
+    let rows = scoped(
+        &format!(
+            "SELECT {STREAM_COLUMNS} FROM log_streams WHERE account = ? AND region = ? AND grp = ? ORDER BY name"
+        ),
+        scope,
+    )
     .bind(group)
     .fetch_all(&mut *c)
     .await?;
@@ -336,25 +334,21 @@ pub async fn delete_stream(
     group: &str,
     name: &str,
 ) -> StoreResult<bool> {
-    sqlx::query(
+    in_stream(
         "DELETE FROM log_events WHERE account = ? AND region = ? AND grp = ? AND stream = ?",
+        scope,
+        group,
+        name,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(group)
-    .bind(name)
     .execute(&mut *c)
     .await?;
-    let res = sqlx::query(
+    let q = in_stream(
         "DELETE FROM log_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?",
-    )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(group)
-    .bind(name)
-    .execute(&mut *c)
-    .await?;
-    Ok(res.rows_affected() == 1)
+        scope,
+        group,
+        name,
+    );
+    changed_one(c, q).await
 }
 
 /// Append events, in the order given, to an existing stream, and update the stream's first/last
@@ -374,14 +368,13 @@ pub async fn append(
     if !events.is_empty() {
         let mut last_seq = 0;
         for e in events {
-            last_seq = sqlx::query(
+            last_seq = in_stream(
                 "INSERT INTO log_events (account, region, grp, stream, timestamp, ingestion_time, message)
                  VALUES (?, ?, ?, ?, ?, ?, ?)",
+                scope,
+                group,
+                stream,
             )
-            .bind(&scope.account)
-            .bind(&scope.region)
-            .bind(group)
-            .bind(stream)
             .bind(e.timestamp)
             .bind(now)
             .bind(&e.message)
@@ -392,36 +385,27 @@ pub async fn append(
         let first = events.iter().map(|e| e.timestamp).min().unwrap_or(0);
         let last = events.iter().map(|e| e.timestamp).max().unwrap_or(0);
         let bytes: i64 = events.iter().map(|e| e.message.len() as i64).sum();
-        sqlx::query(
+        in_stream(
             "UPDATE log_streams SET
-                first_event = min(coalesce(first_event, ?), ?),
-                last_event = max(coalesce(last_event, ?), ?),
-                last_ingestion = ?,
-                upload_seq = ?,
-                stored_bytes = stored_bytes + ?
-             WHERE account = ? AND region = ? AND grp = ? AND name = ?",
+                first_event = min(coalesce(first_event, ?5), ?5),
+                last_event = max(coalesce(last_event, ?6), ?6),
+                last_ingestion = ?7,
+                upload_seq = ?8,
+                stored_bytes = stored_bytes + ?9
+             WHERE account = ?1 AND region = ?2 AND grp = ?3 AND name = ?4",
+            scope,
+            group,
+            stream,
         )
         .bind(first)
-        .bind(first)
-        .bind(last)
         .bind(last)
         .bind(now)
         .bind(last_seq)
         .bind(bytes)
-        .bind(&scope.account)
-        .bind(&scope.region)
-        .bind(group)
-        .bind(stream)
         .execute(&mut *c)
         .await?;
     }
-    let upload_seq = sqlx::query(
-        "SELECT upload_seq FROM log_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?",
-    )
-    .bind(&scope.account)
-    .bind(&scope.region)
-    .bind(group)
-    .bind(stream)
+    let upload_seq = in_stream("SELECT upload_seq FROM log_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?", scope, group, stream)
     .fetch_optional(&mut *c)
     .await?
     .map(|r| r.get::<i64, _>(0))
@@ -444,14 +428,14 @@ pub async fn put_events(
 ) -> Result<bool, StoreError> {
     let now = now_ms();
     let mut tx = store.write().await?;
-    let exists =
-        sqlx::query("SELECT 1 FROM log_groups WHERE account = ? AND region = ? AND name = ?")
-            .bind(&scope.account)
-            .bind(&scope.region)
-            .bind(group)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
+    let exists = scoped(
+        "SELECT 1 FROM log_groups WHERE account = ? AND region = ? AND name = ?",
+        scope,
+    )
+    .bind(group)
+    .fetch_optional(&mut *tx)
+    .await?
+    .is_some();
     if !exists {
         return Ok(false);
     }

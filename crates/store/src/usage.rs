@@ -9,7 +9,7 @@ use sqlx::{Row, SqliteConnection};
 
 use apigw_model::Scope;
 
-use crate::StoreResult;
+use crate::{scoped, StoreResult};
 
 /// Requests of one key under one plan on one UTC day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,33 +51,42 @@ pub async fn save(
     quotas: &[QuotaCount],
 ) -> StoreResult<()> {
     for d in days {
-        sqlx::query(
+        put_count(
+            c,
             "INSERT INTO usage_days (account, region, plan_id, key_id, day, used) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (account, region, plan_id, key_id, day) DO UPDATE SET used = excluded.used",
+            (&d.scope, &d.plan_id, &d.key_id),
+            (&d.day, d.used),
         )
-        .bind(&d.scope.account)
-        .bind(&d.scope.region)
-        .bind(&d.plan_id)
-        .bind(&d.key_id)
-        .bind(&d.day)
-        .bind(d.used)
-        .execute(&mut *c)
         .await?;
     }
     for q in quotas {
-        sqlx::query(
+        put_count(
+            c,
             "INSERT INTO quota_used (account, region, plan_id, key_id, period, used) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (account, region, plan_id, key_id) DO UPDATE SET period = excluded.period, used = excluded.used",
+            (&q.scope, &q.plan_id, &q.key_id),
+            (&q.period, q.used),
         )
-        .bind(&q.scope.account)
-        .bind(&q.scope.region)
-        .bind(&q.plan_id)
-        .bind(&q.key_id)
-        .bind(&q.period)
-        .bind(q.used)
-        .execute(&mut *c)
         .await?;
     }
+    Ok(())
+}
+
+/// Write one counter: its key (scope, plan, key), its day or period, and the count.
+async fn put_count(
+    c: &mut SqliteConnection,
+    sql: &str,
+    (scope, plan_id, key_id): (&Scope, &str, &str),
+    (when, used): (&str, i64),
+) -> StoreResult<()> {
+    scoped(sql, scope)
+        .bind(plan_id)
+        .bind(key_id)
+        .bind(when)
+        .bind(used)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
@@ -121,16 +130,14 @@ pub async fn days(
     start: &str,
     end: &str,
 ) -> StoreResult<Vec<DayCount>> {
-    let rows = sqlx::query(
+    let rows = scoped(
         "SELECT account, region, plan_id, key_id, day, used FROM usage_days
-         WHERE account = ? AND region = ? AND plan_id = ? AND (? IS NULL OR key_id = ?)
-           AND day >= ? AND day <= ?
+         WHERE account = ?1 AND region = ?2 AND plan_id = ?3 AND (?4 IS NULL OR key_id = ?4)
+           AND day >= ?5 AND day <= ?6
          ORDER BY key_id, day",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(plan_id)
-    .bind(key_id)
     .bind(key_id)
     .bind(start)
     .bind(end)
@@ -172,11 +179,10 @@ pub async fn quota(
     plan_id: &str,
     key_id: &str,
 ) -> StoreResult<Option<QuotaCount>> {
-    let row = sqlx::query(
+    let row = scoped(
         "SELECT period, used FROM quota_used WHERE account = ? AND region = ? AND plan_id = ? AND key_id = ?",
+        scope,
     )
-    .bind(&scope.account)
-    .bind(&scope.region)
     .bind(plan_id)
     .bind(key_id)
     .fetch_optional(&mut *c)
@@ -201,13 +207,13 @@ pub async fn delete_plan(
     key_id: Option<&str>,
 ) -> StoreResult<()> {
     for table in ["usage_days", "quota_used"] {
-        sqlx::query(&format!(
-            "DELETE FROM {table} WHERE account = ? AND region = ? AND plan_id = ? AND (? IS NULL OR key_id = ?)"
-        ))
-        .bind(&scope.account)
-        .bind(&scope.region)
+        scoped(
+            &format!(
+                "DELETE FROM {table} WHERE account = ?1 AND region = ?2 AND plan_id = ?3 AND (?4 IS NULL OR key_id = ?4)"
+            ),
+            scope,
+        )
         .bind(plan_id)
-        .bind(key_id)
         .bind(key_id)
         .execute(&mut *c)
         .await?;

@@ -1,0 +1,139 @@
+//! What the stored families have in common: loading one with its own 404, inserting one with
+//! its own 409, and the paged list of an API's documents. Each family module gives its type a
+//! [`Family`] impl (its 404) and uses these rather than writing its own wrappers around the
+//! store.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Serialize;
+
+use apigw_model::{ApiError, Scope};
+use apigw_store::{typed, Document, SqliteConnection, StoreError};
+
+use crate::error::{Error, Result};
+use crate::extract::{AwsJson, Ctx};
+use crate::lookup;
+use crate::paging::{paginate, PageQuery};
+use crate::patch::{self, PatchInput, PatchOp};
+use crate::{reply, AppState};
+
+/// A family whose Update* loads the document (its 404 also for an unknown API), applies the
+/// patch operations to a copy and stores that.
+pub trait Patched: Family + Clone {
+    /// The input AWS's validation errors name (`updateModelInput`).
+    const UPDATE_INPUT: &'static str;
+    /// The document with `ops` applied.
+    ///
+    /// # Errors
+    /// The family's refusals; `self` is unchanged.
+    fn patched(&self, ops: &[PatchOp]) -> Result<Self>;
+}
+
+/// A stored family as the control plane answers for it.
+pub trait Family: Document + Serialize + Send + 'static {
+    /// AWS's 404 for an unknown `id` (the id, name or type the path gave).
+    fn not_found(id: &str) -> Error;
+}
+
+/// Load one document, or the family's 404.
+///
+/// # Errors
+/// [`Family::not_found`]; store failure.
+pub async fn load<T: Family>(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    parent: &str,
+    id: &str,
+) -> Result<T> {
+    typed::get(c, scope, parent, id)
+        .await?
+        .ok_or_else(|| T::not_found(id))
+}
+
+/// Load one document of an API; when it is missing, AWS names the API first if that is
+/// missing too, else the family's 404.
+///
+/// # Errors
+/// The API's 404, [`Family::not_found`]; store failure.
+pub async fn load_in_api<T: Family>(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    id: &str,
+) -> Result<T> {
+    match typed::get(c, scope, api_id, id).await? {
+        Some(found) => Ok(found),
+        None => {
+            lookup::rest_api(c, scope, api_id).await?;
+            Err(T::not_found(id))
+        }
+    }
+}
+
+/// Insert a new document; a key that exists already answers a 409 with `message`.
+///
+/// # Errors
+/// `ConflictException`; store failure.
+pub async fn insert_new<T: Document>(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    parent: &str,
+    id: &str,
+    doc: &T,
+    message: impl Into<String>,
+) -> Result<()> {
+    match typed::insert(c, scope, parent, id, doc).await {
+        Err(StoreError::Conflict) => Err(ApiError::conflict(message).into()),
+        done => Ok(done?),
+    }
+}
+
+/// The handler of GetAuthorizers, GetModels, GetRequestValidators and GetDeployments: the
+/// API's 404 first, then a page of its documents in creation order.
+///
+/// # Errors
+/// The API's 404, paging errors; store failure.
+pub async fn list_in_api<T: Family>(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path(api_id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    lookup::rest_api(&mut c, &scope, &api_id).await?;
+    let all: Vec<T> = typed::list(&mut c, &scope, &api_id).await?;
+    reply::ok(&paginate(all, &q)?)
+}
+
+/// The handler of GetModel and GetRequestValidator: the document, or the family's 404 (also
+/// when the API is unknown, as AWS answers these two).
+///
+/// # Errors
+/// [`Family::not_found`]; store failure.
+pub async fn get_in_api<T: Family>(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, id)): Path<(String, String)>,
+) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    reply::ok(&load::<T>(&mut c, &scope, &api_id, &id).await?)
+}
+
+/// The handler of UpdateModel and UpdateRequestValidator ([`Patched`]).
+///
+/// # Errors
+/// [`Family::not_found`], the patch's refusals; store failure.
+pub async fn update_in_api<T: Patched>(
+    State(st): State<AppState>,
+    Ctx(scope): Ctx,
+    Path((api_id, id)): Path<(String, String)>,
+    AwsJson(input): AwsJson<PatchInput>,
+) -> Result<Response> {
+    let ops = patch::parse(input, T::UPDATE_INPUT)?;
+    let mut tx = st.store.write().await?;
+    let current: T = load(&mut tx, &scope, &api_id, &id).await?;
+    let new = current.patched(&ops)?;
+    typed::update(&mut tx, &scope, &api_id, &id, &new).await?;
+    tx.commit().await?;
+    reply::ok(&new)
+}
