@@ -23,7 +23,7 @@ use crate::addressing::Target;
 use crate::deployment::access_log::{Entry, Record, Sink, StageAccessLog};
 use crate::deployment::authorizers::Authorized;
 use crate::deployment::methods::IntegrationKind;
-use crate::deployment::{CompiledDeployment, DeployedStage};
+use crate::deployment::{CompiledDeployment, DeployedApi, DeployedStage};
 use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::authorize::authorize;
 use crate::pipeline::context::RequestContext;
@@ -33,19 +33,6 @@ use crate::pipeline::invocation::Invocation;
 use crate::request::{buffer_request, read_body, request_head, request_info, Client};
 use crate::throttle::{now_ns, Limit, Throttle};
 use crate::usage::{KeyIdentity, Refusal, Usage};
-
-/// Everything deployed for one rest API in one scope.
-#[derive(Debug)]
-pub struct DeployedApi {
-    /// Account and region the API lives in.
-    pub scope: Scope,
-    /// The API id as created.
-    pub api_id: String,
-    /// Stages by name.
-    pub stages: HashMap<String, Arc<DeployedStage>>,
-    /// The account's throttle (set by [`Gateway::publish`]).
-    pub account: Option<Throttle>,
-}
 
 /// The account-level throttle: AWS's default for the region, lifted, or set.
 #[derive(Debug, Clone, Copy, PartialEq)]

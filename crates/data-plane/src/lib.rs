@@ -22,6 +22,6 @@ pub mod request;
 pub mod throttle;
 pub mod usage;
 
-pub use deployment::{CompiledDeployment, DeployedStage};
-pub use gateway::{AccountThrottle, Answer, DeployedApi, Gateway, GatewayOptions};
+pub use deployment::{CompiledDeployment, DeployedApi, DeployedStage};
+pub use gateway::{AccountThrottle, Answer, Gateway, GatewayOptions};
 pub use pipeline::integrations::backends::LambdaConfig;

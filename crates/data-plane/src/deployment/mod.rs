@@ -17,7 +17,7 @@ pub mod validators;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
-use apigw_model::{ApiSnapshot, Stage};
+use apigw_model::{ApiSnapshot, Scope, Stage};
 
 use crate::deployment::authorizers::Authorizers;
 use crate::deployment::gateway_responses::GatewayResponses;
@@ -72,6 +72,19 @@ impl CompiledDeployment {
             validators,
         })
     }
+}
+
+/// Everything deployed for one rest API in one scope.
+#[derive(Debug)]
+pub struct DeployedApi {
+    /// Account and region the API lives in.
+    pub scope: Scope,
+    /// The API id as created.
+    pub api_id: String,
+    /// Stages by name.
+    pub stages: HashMap<String, Arc<DeployedStage>>,
+    /// The account's throttle (set by [`crate::Gateway::publish`]).
+    pub account: Option<Throttle>,
 }
 
 /// A stage as served: its live settings and the deployment it points at.

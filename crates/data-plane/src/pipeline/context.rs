@@ -8,9 +8,8 @@ use axum::http::Request;
 
 use apigw_model::Resource;
 
-use crate::deployment::DeployedStage;
+use crate::deployment::{DeployedApi, DeployedStage};
 use crate::error::GatewayError;
-use crate::gateway::DeployedApi;
 use crate::pipeline::invocation::Invocation;
 use crate::request::{header_pairs, ip_text, percent_pairs, Client};
 
