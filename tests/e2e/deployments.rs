@@ -532,7 +532,7 @@ async fn update_stage_path_families() {
     // Refused paths answer AWS's messages and change nothing.
     let stage_url = format!("{}/restapis/{api}/stages/dev", s.url);
     let raw_stage = || async {
-        let r = s.http().get(&stage_url).send().await.unwrap();
+        let r = s.http_get(&stage_url).await;
         r.json::<serde_json::Value>().await.unwrap()
     };
     let before = raw_stage().await;

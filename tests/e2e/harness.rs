@@ -127,6 +127,12 @@ impl Server {
         reqwest::Client::new()
     }
 
+    /// GET `url` with a new plain HTTP client (as `self.http().get(url).send()`); panics when
+    /// no answer comes.
+    pub async fn http_get(&self, url: impl reqwest::IntoUrl) -> reqwest::Response {
+        self.http().get(url).send().await.unwrap()
+    }
+
     /// Run `aws --endpoint-url URL <args>` and parse its JSON output (`Null` when it prints
     /// nothing). Panics with stderr when the CLI exits non-zero.
     pub fn aws(&self, args: &[&str]) -> serde_json::Value {

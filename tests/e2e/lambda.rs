@@ -206,18 +206,14 @@ async fn lambda_proxy_event_and_response() {
     assert_eq!(rc["identity"]["sourceIp"], "127.0.0.1");
 
     // A body-less GET: body null, no query string.
-    s.http()
-        .get(format!("{base}/items/7"))
-        .send()
-        .await
-        .unwrap();
+    s.http_get(format!("{base}/items/7")).await;
     let event = seen.lock().unwrap()[1].2.clone();
     assert_eq!(event["body"], Value::Null);
     assert_eq!(event["queryStringParameters"], Value::Null);
     assert_eq!(event["multiValueQueryStringParameters"], Value::Null);
 
     // A base64 answer is decoded.
-    let r = s.http().get(format!("{base}/image")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/image")).await;
     assert_eq!(r.headers()["content-type"], "image/png");
     assert_eq!(&r.bytes().await.unwrap()[..], b"\x89PNG\r\n");
 }
@@ -229,7 +225,7 @@ async fn lambda_failures_answer_502_and_timeouts_504() {
     let api = lambda_api(&s).await;
     let base = stage_url(&s, &api, "dev");
     for f in ["fail", "bad", "missing"] {
-        let r = s.http().get(format!("{base}/{f}")).send().await.unwrap();
+        let r = s.http_get(format!("{base}/{f}")).await;
         assert_eq!(r.status(), 502, "{f}");
         assert_eq!(
             r.headers()["x-amzn-errortype"],
@@ -240,7 +236,7 @@ async fn lambda_failures_answer_502_and_timeouts_504() {
             r#"{"message":"Internal server error"}"#
         );
     }
-    let r = s.http().get(format!("{base}/slow")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/slow")).await;
     assert_eq!(r.status(), 504);
     assert_eq!(
         r.text().await.unwrap(),
@@ -261,23 +257,15 @@ async fn lambda_endpoints_per_function() {
     ]);
     let api = lambda_api(&s).await;
     let base = stage_url(&s, &api, "dev");
-    let r = s
-        .http()
-        .get(format!("{base}/items/1"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{base}/items/1")).await;
     assert_eq!(r.status(), 201);
     assert_eq!(seen.lock().unwrap().len(), 1);
 
     let bare = Server::start();
     let api = lambda_api(&bare).await;
     let r = bare
-        .http()
-        .get(format!("{}/_aws/execute-api/{api}/dev/items/1", bare.url))
-        .send()
-        .await
-        .unwrap();
+        .http_get(format!("{}/_aws/execute-api/{api}/dev/items/1", bare.url))
+        .await;
     assert_eq!(r.status(), 500);
     assert_eq!(
         r.text().await.unwrap(),
@@ -367,12 +355,7 @@ async fn lambda_custom_integration() {
     deploy(&c, &api, "dev").await;
     let base = stage_url(&s, &api, "dev");
 
-    let r = s
-        .http()
-        .get(format!("{base}/ok?who=ann"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{base}/ok?who=ann")).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body, json!({"who": "ann", "stage": "dev"}));
@@ -381,7 +364,7 @@ async fn lambda_custom_integration() {
         json!({"who": "ann", "stage": "dev"})
     );
 
-    let r = s.http().get(format!("{base}/err")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/err")).await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.text().await.unwrap(), r#"{"error": "boom"}"#);
 
@@ -395,7 +378,7 @@ async fn lambda_custom_integration() {
         .await
         .unwrap();
     deploy(&c, &api, "dev").await;
-    let r = s.http().get(format!("{base}/err")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/err")).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["errorMessage"], "boom");

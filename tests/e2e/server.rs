@@ -8,11 +8,8 @@ use crate::harness::{new_api, Server};
 async fn health_and_reset() {
     let s = Server::start();
     let h: serde_json::Value = s
-        .http()
-        .get(format!("{}/_apigw/health", s.url))
-        .send()
+        .http_get(format!("{}/_apigw/health", s.url))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -135,12 +132,7 @@ async fn unimplemented_operations_say_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("NotImplementedException"), "{err}");
     assert!(err.contains("GetSdkTypes"), "{err}");
-    let r = s
-        .http()
-        .get(format!("{}/no/such/operation", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{}/no/such/operation", s.url)).await;
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["x-amzn-errortype"], "UnknownOperationException");
 }
