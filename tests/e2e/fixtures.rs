@@ -164,6 +164,20 @@ macro_rules! assert_aws_err {
 }
 pub(crate) use assert_aws_err;
 
+/// Assert in one line that a raw HTTP answer (a `reqwest::Response`, consumed) is an AWS error:
+/// its status, its `x-amzn-errortype` header and exactly its body text, as in
+/// `assert_http_err!(r, 504, "InternalServerErrorException", r#"{"message":"Endpoint request timed out"}"#)`.
+/// Use it in async tests (it awaits the body).
+macro_rules! assert_http_err {
+    ($r:expr, $status:expr, $error_type:expr, $body:expr $(,)?) => {{
+        let r: ::reqwest::Response = $r;
+        assert_eq!(r.status(), $status);
+        assert_eq!(r.headers()["x-amzn-errortype"], $error_type);
+        assert_eq!(r.text().await.unwrap(), $body);
+    }};
+}
+pub(crate) use assert_http_err;
+
 /// GET a control-plane path over plain HTTP: the status and the JSON body, for wire details
 /// the SDK hides (absent versus empty members, member names).
 pub async fn raw_get(s: &Server, path: &str) -> (u16, Value) {
