@@ -163,12 +163,12 @@ async fn a_missing_log_group_loses_lines_not_requests() {
         .unwrap();
     let url = format!("{}/_aws/execute-api/{api}/dev/", s.url);
     for _ in 0..3 {
-        assert_eq!(s.http().get(&url).send().await.unwrap().status(), 200);
+        assert_eq!(s.http_get(&url).await.status(), 200);
     }
     // Once the group exists, lines land in it.
     tokio::time::sleep(Duration::from_millis(300)).await;
     s.aws(&["logs", "create-log-group", "--log-group-name", "not-there"]);
-    let r = s.http().get(&url).send().await.unwrap();
+    let r = s.http_get(&url).await;
     let id = r.headers()["x-amzn-requestid"]
         .to_str()
         .unwrap()

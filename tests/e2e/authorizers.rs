@@ -6,7 +6,7 @@
 use aws_sdk_apigateway::types::AuthorizerType;
 use aws_sdk_apigateway::Client;
 
-use crate::fixtures::{add_resource, deploy, fail, patch, Route};
+use crate::fixtures::{add_resource, assert_aws_err, deploy, fail, patch, Route};
 use crate::harness::{new_api, Server};
 
 const ACCOUNT: &str = "000000000000";
@@ -181,19 +181,14 @@ async fn authorizer_crud() {
         .send()
         .await
         .unwrap();
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.get_authorizer()
             .rest_api_id(&api)
             .authorizer_id(&id)
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "NotFoundException",
-            "Invalid Authorizer identifier specified"
-        )
+        "NotFoundException",
+        "Invalid Authorizer identifier specified"
     );
     let all = c.get_authorizers().rest_api_id(&api).send().await.unwrap();
     assert_eq!(all.items().len(), 2);
@@ -206,7 +201,7 @@ async fn authorizer_errors() {
     let (api, _) = new_api(&c, "auth-err").await;
 
     // Recorded (test_authorizer_crud_no_api): create on an unknown API is a 409, the list a 404.
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_authorizer()
             .rest_api_id("test-fake-rest-id")
             .name("a")
@@ -215,84 +210,75 @@ async fn authorizer_errors() {
             .identity_source("method.request.header.Authorization")
             .send()
             .await,
-    );
-    assert_eq!(code, "ConflictException");
-    assert_eq!(
-        msg,
+        "ConflictException",
         "Unable to complete operation due to concurrent modification. Please try again later."
     );
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.get_authorizers()
             .rest_api_id("test-fake-rest-id")
             .send()
             .await,
-    );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(
-        msg,
+        "NotFoundException",
         format!("Invalid API identifier specified {ACCOUNT}:test-fake-rest-id")
     );
-    let (code, _) = fail(
+    assert_aws_err!(
         c.get_authorizer()
             .rest_api_id("test-fake-rest-id")
             .authorizer_id("abc123")
             .send()
             .await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
 
     // Unknown authorizer: get, update and delete all 404.
     let nf = (
         "NotFoundException".to_string(),
         "Invalid Authorizer identifier specified".to_string(),
     );
-    assert_eq!(
-        fail(
-            c.get_authorizer()
-                .rest_api_id(&api)
-                .authorizer_id("nope00")
-                .send()
-                .await
-        ),
-        nf
+    assert_aws_err!(
+        c.get_authorizer()
+            .rest_api_id(&api)
+            .authorizer_id("nope00")
+            .send()
+            .await,
+        nf.0,
+        nf.1
     );
-    assert_eq!(
-        fail(
-            c.update_authorizer()
-                .rest_api_id(&api)
-                .authorizer_id("nope00")
-                .patch_operations(patch("replace", "/name", "x"))
-                .send()
-                .await
-        ),
-        nf
+    assert_aws_err!(
+        c.update_authorizer()
+            .rest_api_id(&api)
+            .authorizer_id("nope00")
+            .patch_operations(patch("replace", "/name", "x"))
+            .send()
+            .await,
+        nf.0,
+        nf.1
     );
-    assert_eq!(
-        fail(
-            c.delete_authorizer()
-                .rest_api_id(&api)
-                .authorizer_id("nope00")
-                .send()
-                .await
-        ),
-        nf
+    assert_aws_err!(
+        c.delete_authorizer()
+            .rest_api_id(&api)
+            .authorizer_id("nope00")
+            .send()
+            .await,
+        nf.0,
+        nf.1
     );
 
     // The type enum (the model's ValidationException).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_authorizer()
             .rest_api_id(&api)
             .name("a")
             .r#type(AuthorizerType::from("LAMBDA"))
             .send()
             .await,
+        "ValidationException",
+        "1 validation error detected: Value 'LAMBDA' at 'createAuthorizerInput.type' failed to satisfy constraint: Member must satisfy enum value set: [TOKEN, REQUEST, COGNITO_USER_POOLS]"
     );
-    assert_eq!(code, "ValidationException");
-    assert_eq!(msg, "1 validation error detected: Value 'LAMBDA' at 'createAuthorizerInput.type' failed to satisfy constraint: Member must satisfy enum value set: [TOKEN, REQUEST, COGNITO_USER_POOLS]");
 
     // Per-type requirements (no AWS recording: messages of our own, see authorizers.rs).
     let bad = |b: aws_sdk_apigateway::operation::create_authorizer::builders::CreateAuthorizerFluentBuilder| async move {
-        fail(b.send().await)
+        b.send().await
     };
     let base = || {
         c.create_authorizer()
@@ -300,39 +286,43 @@ async fn authorizer_errors() {
             .name("a")
             .r#type(AuthorizerType::Token)
     };
-    let (code, msg) = bad(base().identity_source("method.request.header.Authorization")).await;
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(
-        msg,
+    assert_aws_err!(
+        bad(base().identity_source("method.request.header.Authorization")).await,
+        "BadRequestException",
         "Authorizer URI is required for authorizers of type TOKEN"
     );
-    let (_, msg) = bad(base().authorizer_uri(function_uri("a"))).await;
-    assert_eq!(
-        msg,
+    assert_aws_err!(
+        bad(base().authorizer_uri(function_uri("a"))).await,
+        _,
         "Identity source is required for authorizers of type TOKEN"
     );
     // AWS's wording for a token source outside the headers (serverless/serverless#4428).
-    let (_, msg) = bad(base()
-        .authorizer_uri(function_uri("a"))
-        .identity_source("method.request.querystring.key"))
-    .await;
-    assert_eq!(msg, "Invalid token source expression: method.request.querystring.key. The source must be a method request header, matching 'method.request.header.[a-zA-Z0-9._-]+'.");
-    let (code, msg) = bad(base()
-        .authorizer_uri(function_uri("a"))
-        .identity_source("method.request.header.Authorization")
-        .authorizer_result_ttl_in_seconds(3601))
-    .await;
-    assert_eq!(code, "BadRequestException");
-    assert!(msg.contains("between 0 and 3600"), "{msg}");
-    let (_, msg) = bad(c
-        .create_authorizer()
-        .rest_api_id(&api)
-        .name("p")
-        .r#type(AuthorizerType::CognitoUserPools)
-        .identity_source("method.request.header.Authorization"))
-    .await;
-    assert_eq!(
-        msg,
+    assert_aws_err!(
+        bad(base()
+            .authorizer_uri(function_uri("a"))
+            .identity_source("method.request.querystring.key"))
+        .await,
+        _,
+        "Invalid token source expression: method.request.querystring.key. The source must be a method request header, matching 'method.request.header.[a-zA-Z0-9._-]+'."
+    );
+    assert_aws_err!(
+        bad(base()
+            .authorizer_uri(function_uri("a"))
+            .identity_source("method.request.header.Authorization")
+            .authorizer_result_ttl_in_seconds(3601))
+        .await,
+        "BadRequestException",
+        contains("between 0 and 3600")
+    );
+    assert_aws_err!(
+        bad(c
+            .create_authorizer()
+            .rest_api_id(&api)
+            .name("p")
+            .r#type(AuthorizerType::CognitoUserPools)
+            .identity_source("method.request.header.Authorization"))
+        .await,
+        _,
         "Provider ARNs are required for authorizers of type COGNITO_USER_POOLS"
     );
     // REQUEST without identity source: refused while caching is on (default TTL 300), fine at 0.
@@ -343,8 +333,11 @@ async fn authorizer_errors() {
             .r#type(AuthorizerType::Request)
             .authorizer_uri(function_uri("r"))
     };
-    let (_, msg) = bad(request()).await;
-    assert!(msg.starts_with("Identity source is required"), "{msg}");
+    assert_aws_err!(
+        bad(request()).await,
+        _,
+        starts_with("Identity source is required")
+    );
     request()
         .authorizer_result_ttl_in_seconds(0)
         .send()
@@ -360,28 +353,25 @@ async fn authorizer_errors() {
             .set_patch_operations(Some(ops))
             .send()
     };
-    let (code, msg) = fail(upd(vec![patch("replace", "/id", "x")]).await);
-    assert_eq!(code, "BadRequestException");
-    assert!(
-        msg.starts_with(
+    assert_aws_err!(
+        upd(vec![patch("replace", "/id", "x")]).await,
+        "BadRequestException",
+        starts_with(
             "Invalid patch path  '/id' specified for op 'replace'. Must be one of: [/name, /type,"
-        ),
-        "{msg}"
+        )
     );
-    let (_, msg) = fail(upd(vec![patch("add", "/name", "x")]).await);
-    assert_eq!(
-        msg,
+    assert_aws_err!(
+        upd(vec![patch("add", "/name", "x")]).await,
+        _,
         "Invalid patch path  '/name' specified for op 'add'. Please choose supported operations"
     );
-    let (_, msg) = fail(
+    assert_aws_err!(
         upd(vec![
             patch("replace", "/name", "changed"),
             patch("replace", "/type", "COGNITO_USER_POOLS"),
         ])
         .await,
-    );
-    assert_eq!(
-        msg,
+        _,
         "Provider ARNs are required for authorizers of type COGNITO_USER_POOLS"
     );
     let got = c
@@ -464,14 +454,15 @@ async fn methods_name_authorizers_and_hold_them() {
             .set_patch_operations(Some(ops))
             .send()
     };
-    let (_, msg) = fail(
+    assert_aws_err!(
         upd(vec![
             patch("replace", "/authorizationType", "CUSTOM"),
             patch("replace", "/authorizerId", "wrong-id"),
         ])
         .await,
+        _,
+        INVALID_ID
     );
-    assert_eq!(msg, INVALID_ID);
     let m = upd(vec![
         patch("replace", "/authorizationType", "CUSTOM"),
         patch("replace", "/authorizerId", &token),
@@ -481,17 +472,14 @@ async fn methods_name_authorizers_and_hold_them() {
     assert_eq!(m.authorizer_id(), Some(token.as_str()));
 
     // An authorizer a method uses cannot be deleted (409).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.delete_authorizer()
             .rest_api_id(&api)
             .authorizer_id(&token)
             .send()
             .await,
-    );
-    assert_eq!(code, "ConflictException");
-    assert!(
-        msg.starts_with("Cannot delete authorizer 'tok', is referenced in method: "),
-        "{msg}"
+        "ConflictException",
+        starts_with("Cannot delete authorizer 'tok', is referenced in method: ")
     );
 
     // Deploying snapshots the authorizers with the methods (the data plane enforces them).

@@ -315,11 +315,8 @@ async fn deployments_are_frozen_until_redeployed() {
     let dir = s.stop();
     let s = Server::start_on(&db);
     let r = s
-        .http()
-        .get(format!("{}/_aws/execute-api/{api}/dev/anything", s.url))
-        .send()
-        .await
-        .unwrap();
+        .http_get(format!("{}/_aws/execute-api/{api}/dev/anything", s.url))
+        .await;
     assert_eq!(r.status(), 200);
     drop(dir);
 }
@@ -445,19 +442,14 @@ async fn mock_templates_and_selection_patterns() {
     deploy_with(&c, &api, Some("test"), &[("v", "1")]).await;
     let base = stage_url(&s, &api, "test");
 
-    let r = s.http().get(format!("{base}/world")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/world")).await;
     assert_eq!(r.status(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(
         body,
         serde_json::json!({"hello": "world", "stage": "test", "path": "/{name}"})
     );
-    let r = s
-        .http()
-        .get(format!("{base}/world?fail=yes"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{base}/world?fail=yes")).await;
     assert_eq!(r.status(), 500);
     assert_eq!(r.text().await.unwrap(), "{\"error\": true}");
 }
@@ -725,20 +717,10 @@ async fn https_backends_verify_certificates_unless_told_not_to() {
     }
     deploy(&c, &api, "dev").await;
     let base = stage_url(&s, &api, "dev");
-    let r = s
-        .http()
-        .get(format!("{base}/unchecked"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{base}/unchecked")).await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("s_server"));
-    let r = s
-        .http()
-        .get(format!("{base}/checked"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{base}/checked")).await;
     assert_eq!(
         r.headers()["x-amzn-errortype"],
         "InternalServerErrorException"

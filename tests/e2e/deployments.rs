@@ -1,45 +1,36 @@
 //! Deployments and stages: frozen snapshots, stage creation through deployments, paging, the
 //! delete guard, every UpdateStage path family and AWS's messages for refused ones.
 
+use aws_sdk_apigateway::error::SdkError;
+use aws_sdk_apigateway::operation::update_stage::{UpdateStageError, UpdateStageOutput};
 use aws_sdk_apigateway::types::{DeploymentCanarySettings, IntegrationType, PatchOperation};
 use aws_sdk_apigateway::Client;
 
 use crate::fixtures::{
-    add_resource, deploy, deploy_without_stage, deployable_api, patch, remove, Route,
+    add_resource, assert_aws_err, deploy, deploy_without_stage, deployable_api, patch, remove,
+    Route,
 };
-use crate::harness::{err_of, new_api, Server};
+use crate::harness::{new_api, Server};
 
 #[tokio::test]
 async fn create_deployment_needs_integrated_methods_and_creates_stages() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "d").await;
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_deployment()
             .rest_api_id(&api)
             .stage_name("dev")
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "BadRequestException",
-            "The REST API doesn't contain any methods"
-        )
+            .await,
+        "BadRequestException",
+        "The REST API doesn't contain any methods"
     );
     Route::new(&c, &api, &root, "GET").method().await;
-    let (code, msg) = err_of(
-        c.create_deployment()
-            .rest_api_id(&api)
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("BadRequestException", "No integration defined for method")
+    assert_aws_err!(
+        c.create_deployment().rest_api_id(&api).send().await,
+        "BadRequestException",
+        "No integration defined for method"
     );
     // The refused calls created nothing.
     let list = c.get_deployments().rest_api_id(&api).send().await.unwrap();
@@ -143,46 +134,32 @@ async fn create_deployment_needs_integrated_methods_and_creates_stages() {
         .await
         .unwrap();
     assert_eq!(updated.description(), Some("new-description"));
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_deployment()
             .rest_api_id(&api)
             .deployment_id(&d1_id)
             .patch_operations(patch("replace", "/id", "x"))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(
-        msg,
+            .await,
+        "BadRequestException",
         "Invalid patch path  '/id' specified for op 'replace'. Must be one of: [/description]"
     );
 
     // Unknown ids.
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.get_deployment()
             .rest_api_id(&api)
             .deployment_id("nope00")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException",
+        "Invalid Deployment identifier specified"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "NotFoundException",
-            "Invalid Deployment identifier specified"
-        )
+    assert_aws_err!(
+        c.get_deployments().rest_api_id("missing").send().await,
+        "NotFoundException",
+        "Invalid API identifier specified 000000000000:missing"
     );
-    let (code, msg) = err_of(
-        c.get_deployments()
-            .rest_api_id("missing")
-            .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(msg, "Invalid API identifier specified 000000000000:missing");
 }
 
 #[tokio::test]
@@ -301,20 +278,14 @@ async fn delete_deployment_refused_while_a_stage_points_at_it() {
         .unwrap();
     assert_eq!(stage.stage_name(), Some("s1"));
     // test_apigateway_common.snapshot.json, TestDeployments
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.delete_deployment()
             .rest_api_id(&api)
             .deployment_id(&d)
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "BadRequestException",
-            "Active stages pointing to this deployment must be moved or deleted"
-        )
+            .await,
+        "BadRequestException",
+        "Active stages pointing to this deployment must be moved or deleted"
     );
     c.delete_stage()
         .rest_api_id(&api)
@@ -322,17 +293,14 @@ async fn delete_deployment_refused_while_a_stage_points_at_it() {
         .send()
         .await
         .unwrap();
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.get_stage()
             .rest_api_id(&api)
             .stage_name("s1")
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("NotFoundException", "Invalid Stage identifier specified")
+            .await,
+        "NotFoundException",
+        "Invalid Stage identifier specified"
     );
     c.delete_deployment()
         .rest_api_id(&api)
@@ -348,24 +316,22 @@ async fn delete_deployment_refused_while_a_stage_points_at_it() {
         .unwrap()
         .items()
         .is_empty());
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.delete_deployment()
             .rest_api_id(&api)
             .deployment_id(&d)
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.delete_stage()
             .rest_api_id(&api)
             .stage_name("s1")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
 }
 
 #[tokio::test]
@@ -374,42 +340,35 @@ async fn create_stage_errors() {
     let c = s.sdk();
     let (api, _) = deployable_api(&c, "deployable").await;
     let d = deploy(&c, &api, "dev").await;
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_stage()
             .rest_api_id(&api)
             .stage_name("dev")
             .deployment_id(&d)
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "ConflictException",
+        "Stage already exists"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("ConflictException", "Stage already exists")
-    );
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_stage()
             .rest_api_id(&api)
             .stage_name("prod")
             .deployment_id("nope00")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException",
+        "Deployment id does not exist"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("BadRequestException", "Deployment id does not exist")
-    );
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.create_stage()
             .rest_api_id(&api)
             .stage_name("bad/name")
             .deployment_id(&d)
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException"
     );
-    assert_eq!(code, "BadRequestException");
     assert_eq!(
         c.get_stages()
             .rest_api_id(&api)
@@ -460,16 +419,18 @@ async fn patch_stage(
         .expect("update_stage")
 }
 
-async fn patch_error(c: &Client, api: &str, ops: Vec<PatchOperation>) -> (String, String) {
-    err_of(
-        c.update_stage()
-            .rest_api_id(api)
-            .stage_name("dev")
-            .set_patch_operations(Some(ops))
-            .send()
-            .await
-            .unwrap_err(),
-    )
+/// UpdateStage on stage `dev` with `ops`, for calls that must fail.
+async fn patch_error(
+    c: &Client,
+    api: &str,
+    ops: Vec<PatchOperation>,
+) -> Result<UpdateStageOutput, SdkError<UpdateStageError>> {
+    c.update_stage()
+        .rest_api_id(api)
+        .stage_name("dev")
+        .set_patch_operations(Some(ops))
+        .send()
+        .await
 }
 
 #[tokio::test]
@@ -500,31 +461,24 @@ async fn update_stage_path_families() {
     // Logging needs the account's CloudWatch role first (AWS: BadRequestException), then
     // access log settings (test_stage_access_log_settings).
     let arn = "arn:aws:logs:us-east-1:000000000000:log-group:access";
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_stage()
             .rest_api_id(&api)
             .stage_name("dev")
             .patch_operations(patch("replace", "/accessLogSettings/destinationArn", arn))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(
-        msg,
+            .await,
+        "BadRequestException",
         "CloudWatch Logs role ARN must be set in account settings to enable logging"
     );
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.update_stage()
             .rest_api_id(&api)
             .stage_name("dev")
             .patch_operations(patch("replace", "/*/*/logging/loglevel", "ERROR"))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        msg,
+            .await,
+        _,
         "CloudWatch Logs role ARN must be set in account settings to enable logging"
     );
     crate::fixtures::logging_role(&s);
@@ -578,69 +532,74 @@ async fn update_stage_path_families() {
     // Refused paths answer AWS's messages and change nothing.
     let stage_url = format!("{}/restapis/{api}/stages/dev", s.url);
     let raw_stage = || async {
-        let r = s.http().get(&stage_url).send().await.unwrap();
+        let r = s.http_get(&stage_url).await;
         r.json::<serde_json::Value>().await.unwrap()
     };
     let before = raw_stage().await;
-    let (code, msg) = patch_error(
-        &c,
-        &api,
-        vec![
-            patch("replace", "/description", "changed"),
-            patch("replace", "/tags/tag1", "value1"),
-        ],
-    )
-    .await;
-    assert_eq!(code, "BadRequestException");
     // test_apigateway_common.snapshot.json, error-update-tags
-    assert_eq!(msg, "Invalid method setting path: /tags/tag1. Must be one of: [/deploymentId, /description, /cacheClusterEnabled, /cacheClusterSize, /clientCertificateId, /accessLogSettings, /accessLogSettings/destinationArn, /accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, /{resourcePath}/{httpMethod}/logging/dataTrace, /{resourcePath}/{httpMethod}/logging/loglevel, /{resourcePath}/{httpMethod}/throttling/burstLimit/{resourcePath}/{httpMethod}/throttling/rateLimit/{resourcePath}/{httpMethod}/caching/ttlInSeconds, /{resourcePath}/{httpMethod}/caching/enabled, /{resourcePath}/{httpMethod}/caching/dataEncrypted, /{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, /{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, /*/*/metrics/enabled, /*/*/logging/dataTrace, /*/*/logging/loglevel, /*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds, /*/*/caching/enabled, /*/*/caching/dataEncrypted, /*/*/caching/requireAuthorizationForCacheControl, /*/*/caching/unauthorizedCacheControlHeaderStrategy, /variables/{variable_name}, /tracingEnabled]");
-    // test_stage_access_log_settings_validation
-    let (_, msg) = patch_error(
-        &c,
-        &api,
-        vec![patch("add", "/accessLogSettings/randomValue", "updated")],
-    )
-    .await;
-    assert_eq!(msg, "Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]");
-    let (_, msg) = patch_error(
-        &c,
-        &api,
-        vec![patch("replace", "/accessLogSettings/format", "")],
-    )
-    .await;
-    assert_eq!(msg, "Access Log value must not be empty");
-    let (_, msg) = patch_error(&c, &api, vec![remove("/accessLogSettings/destinationArn")]).await;
-    assert_eq!(msg, "Cannot remove method setting accessLogSettings/destinationArn because there is no method setting for this method ");
-    let (_, msg) = patch_error(&c, &api, vec![remove("/~1pets/GET")]).await;
-    assert_eq!(msg, "Cannot remove method setting ~1pets/GET because there is no method setting for this method ");
-    let (_, msg) = patch_error(&c, &api, vec![patch("replace", "/deploymentId", "nope00")]).await;
-    assert_eq!(msg, "Deployment id does not exist");
-    let (code, _) = patch_error(&c, &api, vec![patch("replace", "/tracingEnabled", "maybe")]).await;
-    assert_eq!(code, "BadRequestException");
+    assert_aws_err!(
+        patch_error(
+            &c,
+            &api,
+            vec![
+                patch("replace", "/description", "changed"),
+                patch("replace", "/tags/tag1", "value1"),
+            ],
+        )
+        .await,
+        "BadRequestException",
+        "Invalid method setting path: /tags/tag1. Must be one of: [/deploymentId, /description, /cacheClusterEnabled, /cacheClusterSize, /clientCertificateId, /accessLogSettings, /accessLogSettings/destinationArn, /accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, /{resourcePath}/{httpMethod}/logging/dataTrace, /{resourcePath}/{httpMethod}/logging/loglevel, /{resourcePath}/{httpMethod}/throttling/burstLimit/{resourcePath}/{httpMethod}/throttling/rateLimit/{resourcePath}/{httpMethod}/caching/ttlInSeconds, /{resourcePath}/{httpMethod}/caching/enabled, /{resourcePath}/{httpMethod}/caching/dataEncrypted, /{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, /{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, /*/*/metrics/enabled, /*/*/logging/dataTrace, /*/*/logging/loglevel, /*/*/throttling/burstLimit /*/*/throttling/rateLimit /*/*/caching/ttlInSeconds, /*/*/caching/enabled, /*/*/caching/dataEncrypted, /*/*/caching/requireAuthorizationForCacheControl, /*/*/caching/unauthorizedCacheControlHeaderStrategy, /variables/{variable_name}, /tracingEnabled]"
+    );
+    // test_stage_access_log_settings_validation, then missing settings and deployments.
+    for (op, msg) in [
+        (
+            patch("add", "/accessLogSettings/randomValue", "updated"),
+            "Invalid accessLogSettings path. Must be one of : [/accessLogSettings/destinationArn, /accessLogSettings/format]",
+        ),
+        (
+            patch("replace", "/accessLogSettings/format", ""),
+            "Access Log value must not be empty",
+        ),
+        (
+            remove("/accessLogSettings/destinationArn"),
+            "Cannot remove method setting accessLogSettings/destinationArn because there is no method setting for this method ",
+        ),
+        (
+            remove("/~1pets/GET"),
+            "Cannot remove method setting ~1pets/GET because there is no method setting for this method ",
+        ),
+        (
+            patch("replace", "/deploymentId", "nope00"),
+            "Deployment id does not exist",
+        ),
+    ] {
+        assert_aws_err!(patch_error(&c, &api, vec![op]).await, _, msg);
+    }
+    assert_aws_err!(
+        patch_error(&c, &api, vec![patch("replace", "/tracingEnabled", "maybe")]).await,
+        "BadRequestException"
+    );
     assert_eq!(before, raw_stage().await);
 
     // Wildcard removal (test_update_stage_remove_wildcard).
     let st = patch_stage(&c, &api, vec![remove("/*/*")]).await;
     assert!(st.method_settings().unwrap().is_empty());
-    let (_, msg) = patch_error(&c, &api, vec![remove("/*/*")]).await;
-    assert_eq!(
-        msg,
+    assert_aws_err!(
+        patch_error(&c, &api, vec![remove("/*/*")]).await,
+        _,
         "Cannot remove method setting */* because there is no method setting for this method "
     );
 
     // Unknown stage and API.
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_stage()
             .rest_api_id(&api)
             .stage_name("nope")
             .patch_operations(patch("replace", "/description", "x"))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("NotFoundException", "Invalid Stage identifier specified")
+            .await,
+        "NotFoundException",
+        "Invalid Stage identifier specified"
     );
 }
 
@@ -656,25 +615,25 @@ async fn canary_deployments() {
             .stage_variable_overrides("testVar", "canary")
             .build()
     };
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.create_deployment()
             .rest_api_id(&api)
             .canary_settings(canary())
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is null"
     );
-    assert_eq!(msg, "Invalid deployment content specified.Non null and non empty stageName must be provided for canary deployment. Provided value is null");
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.create_deployment()
             .rest_api_id(&api)
             .stage_name("non-existing")
             .canary_settings(canary())
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid deployment content specified.Stage non-existing must already be created before making a canary release deployment"
     );
-    assert_eq!(msg, "Invalid deployment content specified.Stage non-existing must already be created before making a canary release deployment");
 
     let base = deploy(&c, &api, "dev").await;
     let canary_id = c
@@ -704,15 +663,14 @@ async fn canary_deployments() {
         "canary"
     );
     // The canary's deployment is in use too.
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.delete_deployment()
             .rest_api_id(&api)
             .deployment_id(&canary_id)
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException"
     );
-    assert_eq!(code, "BadRequestException");
 
     // Promote: copy the canary's deployment and overrides onto the stage.
     let st = patch_stage(
@@ -736,14 +694,14 @@ async fn canary_deployments() {
     assert_eq!(st.deployment_id(), Some(canary_id.as_str()));
     assert_eq!(st.variables().unwrap()["testVar"].as_str(), "canary");
     assert_eq!(st.canary_settings().unwrap().percent_traffic(), 0.0);
-    let (_, msg) = patch_error(
-        &c,
-        &api,
-        vec![patch("add", "/canarySettings/deploymentId", &base)],
-    )
-    .await;
-    assert_eq!(
-        msg,
+    assert_aws_err!(
+        patch_error(
+            &c,
+            &api,
+            vec![patch("add", "/canarySettings/deploymentId", &base)],
+        )
+        .await,
+        _,
         "Invalid add operation with path: /canarySettings/deploymentId"
     );
     let st = patch_stage(&c, &api, vec![remove("/canarySettings")]).await;

@@ -58,6 +58,126 @@ where
     err_of(r.unwrap_err())
 }
 
+/// How [`assert_aws_err!`] checks an error's message.
+pub enum Message<'a> {
+    /// The message is exactly this.
+    Is(&'a str),
+    /// The message contains this.
+    Contains(&'a str),
+    /// The message starts with this.
+    StartsWith(&'a str),
+    /// The message is not checked.
+    Any,
+}
+
+/// Assert that an SDK call failed with the AWS error `code` (when given) and a message as
+/// `message` says; the body of [`assert_aws_err!`]. Panics if the call succeeded.
+#[track_caller]
+pub fn check_aws_err<T, E, R>(
+    r: Result<T, aws_sdk_apigateway::error::SdkError<E, R>>,
+    code: Option<&str>,
+    message: Message<'_>,
+) where
+    T: std::fmt::Debug,
+    E: aws_sdk_apigateway::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    let (got_code, got_msg) = fail(r);
+    if let Some(code) = code {
+        assert_eq!(got_code, code, "error code (message: {got_msg})");
+    }
+    match message {
+        Message::Is(m) => assert_eq!(got_msg, m, "error message ({got_code})"),
+        Message::Contains(part) => assert!(
+            got_msg.contains(part),
+            "error message ({got_code}) {got_msg:?} lacks {part:?}"
+        ),
+        Message::StartsWith(start) => assert!(
+            got_msg.starts_with(start),
+            "error message ({got_code}) {got_msg:?} does not start with {start:?}"
+        ),
+        Message::Any => {}
+    }
+}
+
+/// Assert in one line that an SDK call failed with an AWS error:
+/// - `assert_aws_err!(result, "NotFoundException", "Invalid API identifier specified …")`:
+///   that code and exactly that message;
+/// - `assert_aws_err!(result, "BadRequestException", contains("part"))`: that code and a
+///   message containing `part`;
+/// - `assert_aws_err!(result, "BadRequestException", starts_with("Invalid patch path"))`:
+///   that code and a message starting with that;
+/// - `assert_aws_err!(result, "ConflictException")`: that code, whatever the message;
+/// - `assert_aws_err!(result, _, …)`: the message as above, whatever the code.
+///
+/// Codes and messages may be `&str`, `String` or `format!(…)`.
+macro_rules! assert_aws_err {
+    ($r:expr, _, contains($part:expr) $(,)?) => {
+        $crate::fixtures::check_aws_err(
+            $r,
+            None,
+            $crate::fixtures::Message::Contains(::std::convert::AsRef::<str>::as_ref(&$part)),
+        )
+    };
+    ($r:expr, _, starts_with($start:expr) $(,)?) => {
+        $crate::fixtures::check_aws_err(
+            $r,
+            None,
+            $crate::fixtures::Message::StartsWith(::std::convert::AsRef::<str>::as_ref(&$start)),
+        )
+    };
+    ($r:expr, _, $msg:expr $(,)?) => {
+        $crate::fixtures::check_aws_err(
+            $r,
+            None,
+            $crate::fixtures::Message::Is(::std::convert::AsRef::<str>::as_ref(&$msg)),
+        )
+    };
+    ($r:expr, $code:expr, contains($part:expr) $(,)?) => {
+        $crate::fixtures::check_aws_err(
+            $r,
+            Some(::std::convert::AsRef::<str>::as_ref(&$code)),
+            $crate::fixtures::Message::Contains(::std::convert::AsRef::<str>::as_ref(&$part)),
+        )
+    };
+    ($r:expr, $code:expr, starts_with($start:expr) $(,)?) => {
+        $crate::fixtures::check_aws_err(
+            $r,
+            Some(::std::convert::AsRef::<str>::as_ref(&$code)),
+            $crate::fixtures::Message::StartsWith(::std::convert::AsRef::<str>::as_ref(&$start)),
+        )
+    };
+    ($r:expr, $code:expr, $msg:expr $(,)?) => {
+        $crate::fixtures::check_aws_err(
+            $r,
+            Some(::std::convert::AsRef::<str>::as_ref(&$code)),
+            $crate::fixtures::Message::Is(::std::convert::AsRef::<str>::as_ref(&$msg)),
+        )
+    };
+    ($r:expr, $code:expr $(,)?) => {
+        $crate::fixtures::check_aws_err(
+            $r,
+            Some(::std::convert::AsRef::<str>::as_ref(&$code)),
+            $crate::fixtures::Message::Any,
+        )
+    };
+}
+pub(crate) use assert_aws_err;
+
+/// Assert in one line that a raw HTTP answer (a `reqwest::Response`, consumed) is an AWS error:
+/// its status, its `x-amzn-errortype` header and exactly its body text, as in
+/// `assert_http_err!(r, 504, "InternalServerErrorException", r#"{"message":"Endpoint request timed out"}"#)`.
+/// Use it in async tests (it awaits the body).
+macro_rules! assert_http_err {
+    ($r:expr, $status:expr, $error_type:expr, $body:expr $(,)?) => {{
+        let r: ::reqwest::Response = $r;
+        assert_eq!(r.status(), $status);
+        assert_eq!(r.headers()["x-amzn-errortype"], $error_type);
+        assert_eq!(r.text().await.unwrap(), $body);
+    }};
+}
+pub(crate) use assert_http_err;
+
 /// GET a control-plane path over plain HTTP: the status and the JSON body, for wire details
 /// the SDK hides (absent versus empty members, member names).
 pub async fn raw_get(s: &Server, path: &str) -> (u16, Value) {

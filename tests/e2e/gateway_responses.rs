@@ -6,7 +6,8 @@ use aws_sdk_apigateway::types::{GatewayResponseType, PatchOperation};
 
 use crate::data_plane::upstream;
 use crate::fixtures::{
-    add_resource, closed_port_url, deploy_with, patch, patch_opt, remove, stage_url, Route,
+    add_resource, assert_aws_err, assert_http_err, closed_port_url, deploy_with, patch, patch_opt,
+    remove, stage_url, Route,
 };
 use crate::harness::{err_of, new_api, Server};
 
@@ -366,51 +367,42 @@ async fn validation_and_unknown_api() {
     let c = s.sdk();
     let (api, _) = new_api(&c, "gr").await;
     let fake = GatewayResponseType::from("FAKE_RESPONSE_TYPE");
-    let bad = ("ValidationException".to_string(), BAD_TYPE.to_string());
-    assert_eq!(
-        err_of(
-            c.get_gateway_response()
-                .rest_api_id(&api)
-                .response_type(fake.clone())
-                .send()
-                .await
-                .unwrap_err()
-        ),
-        bad
+    assert_aws_err!(
+        c.get_gateway_response()
+            .rest_api_id(&api)
+            .response_type(fake.clone())
+            .send()
+            .await,
+        "ValidationException",
+        BAD_TYPE
     );
-    assert_eq!(
-        err_of(
-            c.delete_gateway_response()
-                .rest_api_id(&api)
-                .response_type(fake.clone())
-                .send()
-                .await
-                .unwrap_err()
-        ),
-        bad
+    assert_aws_err!(
+        c.delete_gateway_response()
+            .rest_api_id(&api)
+            .response_type(fake.clone())
+            .send()
+            .await,
+        "ValidationException",
+        BAD_TYPE
     );
-    assert_eq!(
-        err_of(
-            c.update_gateway_response()
-                .rest_api_id(&api)
-                .response_type(fake.clone())
-                .send()
-                .await
-                .unwrap_err()
-        ),
-        bad
+    assert_aws_err!(
+        c.update_gateway_response()
+            .rest_api_id(&api)
+            .response_type(fake.clone())
+            .send()
+            .await,
+        "ValidationException",
+        BAD_TYPE
     );
-    assert_eq!(
-        err_of(
-            c.put_gateway_response()
-                .rest_api_id(&api)
-                .response_type(fake)
-                .status_code("404")
-                .send()
-                .await
-                .unwrap_err()
-        ),
-        bad
+    assert_aws_err!(
+        c.put_gateway_response()
+            .rest_api_id(&api)
+            .response_type(fake)
+            .status_code("404")
+            .send()
+            .await,
+        "ValidationException",
+        BAD_TYPE
     );
 
     // Recorded *-no-api answers.
@@ -647,24 +639,16 @@ async fn default_5xx_bodies_and_overrides() {
     let base = stage_url(&s, &api, "dev");
 
     // Defaults: 504 with AWS's messages and InternalServerErrorException.
-    let r = http.get(format!("{base}/slow")).send().await.unwrap();
-    assert_eq!(r.status(), 504);
-    assert_eq!(
-        r.headers()["x-amzn-errortype"],
-        "InternalServerErrorException"
-    );
-    assert_eq!(
-        r.text().await.unwrap(),
+    assert_http_err!(
+        http.get(format!("{base}/slow")).send().await.unwrap(),
+        504,
+        "InternalServerErrorException",
         r#"{"message":"Endpoint request timed out"}"#
     );
-    let r = http.get(format!("{base}/dead")).send().await.unwrap();
-    assert_eq!(r.status(), 504);
-    assert_eq!(
-        r.headers()["x-amzn-errortype"],
-        "InternalServerErrorException"
-    );
-    assert_eq!(
-        r.text().await.unwrap(),
+    assert_http_err!(
+        http.get(format!("{base}/dead")).send().await.unwrap(),
+        504,
+        "InternalServerErrorException",
         r#"{"message":"Internal server error"}"#
     );
 

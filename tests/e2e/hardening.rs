@@ -13,7 +13,8 @@ use aws_sdk_apigateway::types::{DeploymentCanarySettings, QuotaPeriodType};
 use aws_sdk_apigateway::Client;
 
 use crate::fixtures::{
-    api_stage, deploy, deployable_api, deployed_api, fail, patch, quota, throttle, Route,
+    api_stage, assert_aws_err, deploy, deployable_api, deployed_api, fail, patch, quota, throttle,
+    Route,
 };
 use crate::harness::{new_api, Server};
 
@@ -265,7 +266,7 @@ async fn stage_variables_outside_aws_sets_are_refused() {
     let dep = deploy(&c, &api, "dev").await;
 
     // CreateStage.
-    let e = fail(
+    assert_aws_err!(
         c.create_stage()
             .rest_api_id(&api)
             .stage_name("beta")
@@ -273,9 +274,10 @@ async fn stage_variables_outside_aws_sets_are_refused() {
             .variables("owner:app", "x")
             .send()
             .await,
+        "BadRequestException",
+        BAD_NAME
     );
-    assert_eq!(e, ("BadRequestException".into(), BAD_NAME.into()));
-    let e = fail(
+    assert_aws_err!(
         c.create_stage()
             .rest_api_id(&api)
             .stage_name("beta")
@@ -283,8 +285,9 @@ async fn stage_variables_outside_aws_sets_are_refused() {
             .variables("ok", "a;b")
             .send()
             .await,
+        "BadRequestException",
+        BAD_VALUE
     );
-    assert_eq!(e, ("BadRequestException".into(), BAD_VALUE.into()));
     assert_eq!(
         fail(
             c.get_stage()
@@ -299,10 +302,16 @@ async fn stage_variables_outside_aws_sets_are_refused() {
     );
 
     // UpdateStage, names and values, and a canary's overrides.
-    let e = fail(replace_in_stage(&c, &api, "dev", "/variables/owner:app", "x").await);
-    assert_eq!(e.1, BAD_NAME);
-    let e = fail(replace_in_stage(&c, &api, "dev", "/variables/ok", "a;b").await);
-    assert_eq!(e.1, BAD_VALUE);
+    assert_aws_err!(
+        replace_in_stage(&c, &api, "dev", "/variables/owner:app", "x").await,
+        _,
+        BAD_NAME
+    );
+    assert_aws_err!(
+        replace_in_stage(&c, &api, "dev", "/variables/ok", "a;b").await,
+        _,
+        BAD_VALUE
+    );
 
     // CreateDeployment with variables: an empty value, as AWS was seen refusing.
     let before = deployments_of(&c, &api).await;
@@ -337,29 +346,22 @@ async fn negative_throttles_and_quotas_are_refused() {
     let s = Server::start();
     let c = s.sdk();
     let api = deployed_api(&c, "limits").await;
-    let e = fail(
+    assert_aws_err!(
         c.create_usage_plan()
             .name("p")
             .throttle(throttle(10.0, -1))
             .send()
             .await,
+        "BadRequestException",
+        "Invalid throttle burst limit specified: -1. It must be 0 or more"
     );
-    assert_eq!(
-        e,
-        (
-            "BadRequestException".into(),
-            "Invalid throttle burst limit specified: -1. It must be 0 or more".into()
-        )
-    );
-    let e = fail(
+    assert_aws_err!(
         c.create_usage_plan()
             .name("p")
             .quota(quota(-5, QuotaPeriodType::Day))
             .send()
             .await,
-    );
-    assert_eq!(
-        e.1,
+        _,
         "Invalid quota limit specified: -5. It must be 0 or more"
     );
     assert!(c.get_usage_plans().send().await.unwrap().items().is_empty());
@@ -432,7 +434,7 @@ async fn canary_share_must_be_a_percentage() {
     let c = s.sdk();
     let api = deployed_api(&c, "canary").await;
     let said = "Invalid canary percentTraffic specified: 150. It must be between 0.0 and 100.0";
-    let e = fail(
+    assert_aws_err!(
         c.create_deployment()
             .rest_api_id(&api)
             .stage_name("dev")
@@ -443,8 +445,9 @@ async fn canary_share_must_be_a_percentage() {
             )
             .send()
             .await,
+        "BadRequestException",
+        said
     );
-    assert_eq!(e, ("BadRequestException".into(), said.into()));
     let stage = stage_of(&c, &api, "dev").await;
     assert!(stage.canary_settings().is_none());
     assert_eq!(deployments_of(&c, &api).await, 1);
@@ -459,9 +462,9 @@ async fn canary_share_must_be_a_percentage() {
         .send()
         .await
         .unwrap();
-    let e = fail(replace_in_stage(&c, &api, "dev", "/canarySettings/percentTraffic", "-1").await);
-    assert_eq!(
-        e.1,
+    assert_aws_err!(
+        replace_in_stage(&c, &api, "dev", "/canarySettings/percentTraffic", "-1").await,
+        _,
         "Invalid canary percentTraffic specified: -1. It must be between 0.0 and 100.0"
     );
     let stage = stage_of(&c, &api, "dev").await;

@@ -127,6 +127,12 @@ impl Server {
         reqwest::Client::new()
     }
 
+    /// GET `url` with a new plain HTTP client (as `self.http().get(url).send()`); panics when
+    /// no answer comes.
+    pub async fn http_get(&self, url: impl reqwest::IntoUrl) -> reqwest::Response {
+        self.http().get(url).send().await.unwrap()
+    }
+
     /// Run `aws --endpoint-url URL <args>` and parse its JSON output (`Null` when it prints
     /// nothing). Panics with stderr when the CLI exits non-zero.
     pub fn aws(&self, args: &[&str]) -> serde_json::Value {
@@ -143,6 +149,41 @@ impl Server {
             serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("aws {args:?}: not JSON ({e}): {text}"))
         }
+    }
+
+    /// The AWS error code and message of an aws CLI call that must fail (`An error occurred
+    /// (Code) when calling the Op operation: message` on stderr); panics if it succeeded.
+    pub fn aws_err(&self, args: &[&str]) -> (String, String) {
+        let out = self.aws_raw(args);
+        assert!(!out.status.success(), "aws {args:?} unexpectedly succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err
+            .lines()
+            .find(|l| l.contains("An error occurred ("))
+            .unwrap_or_else(|| panic!("no AWS error in: {err}"));
+        let code = line
+            .split("An error occurred (")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .unwrap_or_default()
+            .to_string();
+        let message = line
+            .split_once("operation: ")
+            .map(|(_, m)| m.trim().to_string())
+            .unwrap_or_default();
+        (code, message)
+    }
+
+    /// Assert in one call that an aws CLI call fails with the AWS error `code` and exactly
+    /// `message` (the CLI counterpart of `assert_aws_err!`).
+    #[track_caller]
+    pub fn assert_aws_cli_err(&self, args: &[&str], code: &str, message: &str) {
+        let (got_code, got_msg) = self.aws_err(args);
+        assert_eq!(
+            (got_code.as_str(), got_msg.as_str()),
+            (code, message),
+            "aws {args:?}"
+        );
     }
 
     /// Run the aws CLI and return its raw output (for error cases).

@@ -5,8 +5,10 @@ use aws_sdk_apigateway::primitives::Blob;
 use aws_sdk_apigateway::types::{ApiKeysFormat, QuotaPeriodType, StageKey};
 use serde_json::{json, Value};
 
-use crate::fixtures::{api_stage, deployed_api, fail, patch, patch_opt, quota, raw_get, throttle};
-use crate::harness::{err_of, Server};
+use crate::fixtures::{
+    api_stage, assert_aws_err, deployed_api, fail, patch, patch_opt, quota, raw_get, throttle,
+};
+use crate::harness::Server;
 
 /// GET a control-plane path as raw JSON (the SDK does not show absent vs empty members),
 /// which must answer 200.
@@ -113,56 +115,49 @@ async fn api_key_create_get_list_delete() {
     );
 
     // Errors, each changing nothing.
-    assert_eq!(
-        fail(
-            c.create_api_key()
-                .value("abcdefghijklmnopqrstuvwxyz")
-                .send()
-                .await
-        ),
-        ("ConflictException".into(), "API Key already exists".into())
+    assert_aws_err!(
+        c.create_api_key()
+            .value("abcdefghijklmnopqrstuvwxyz")
+            .send()
+            .await,
+        "ConflictException",
+        "API Key already exists"
     );
-    assert_eq!(
-        fail(c.create_api_key().name("a".repeat(1025)).send().await),
-        (
-            "BadRequestException".into(),
-            "Invalid API Key name, can be at most 1024 characters.".into()
-        )
+    assert_aws_err!(
+        c.create_api_key().name("a".repeat(1025)).send().await,
+        "BadRequestException",
+        "Invalid API Key name, can be at most 1024 characters."
     );
-    assert_eq!(
-        fail(c.create_api_key().value("short").send().await).1,
+    assert_aws_err!(
+        c.create_api_key().value("short").send().await,
+        _,
         "API Key value should be at least 20 characters"
     );
-    assert_eq!(
-        fail(c.create_api_key().value("a".repeat(129)).send().await).1,
+    assert_aws_err!(
+        c.create_api_key().value("a".repeat(129)).send().await,
+        _,
         "API Key value exceeds maximum size of 128 characters"
     );
-    assert_eq!(
-        fail(
-            c.create_api_key()
-                .description("a".repeat(125_001))
-                .send()
-                .await
-        )
-        .1,
+    assert_aws_err!(
+        c.create_api_key()
+            .description("a".repeat(125_001))
+            .send()
+            .await,
+        _,
         "Invalid API Key description specified."
     );
-    assert_eq!(
-        fail(
-            c.create_api_key()
-                .stage_keys(
-                    StageKey::builder()
-                        .rest_api_id("nope")
-                        .stage_name("dev")
-                        .build()
-                )
-                .send()
-                .await
-        ),
-        (
-            "NotFoundException".into(),
-            "Invalid stage identifier specified".into()
-        )
+    assert_aws_err!(
+        c.create_api_key()
+            .stage_keys(
+                StageKey::builder()
+                    .rest_api_id("nope")
+                    .stage_name("dev")
+                    .build()
+            )
+            .send()
+            .await,
+        "NotFoundException",
+        "Invalid stage identifier specified"
     );
     assert_eq!(c.get_api_keys().send().await.unwrap().items().len(), 2);
     // An empty name is dropped (create-api-key-empty-name).
@@ -232,41 +227,36 @@ async fn api_key_stage_keys_and_update() {
     assert!(!u.enabled());
 
     // Refused ops change nothing, even when an accepted op precedes them.
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_api_key()
             .api_key(&id)
             .patch_operations(patch("replace", "/name", "changed"))
             .patch_operations(patch("replace", "/id", "new-id"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException",
+        "Invalid patch path  '/id' specified for op 'replace'. Must be one of: [/description, /enabled, /name, /customerId]"
     );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(msg, "Invalid patch path  '/id' specified for op 'replace'. Must be one of: [/description, /enabled, /name, /customerId]");
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_api_key()
             .api_key(&id)
             .patch_operations(patch("add", "/stages", &format!("{api}/nostage")))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("NotFoundException", "Invalid stage identifier specified")
+            .await,
+        "NotFoundException",
+        "Invalid stage identifier specified"
     );
     let got = c.get_api_key().api_key(&id).send().await.unwrap();
     assert_eq!(got.name(), Some("new-name"));
     assert!(got.stage_keys().is_empty());
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.update_api_key()
             .api_key("missing")
             .patch_operations(patch("replace", "/name", "x"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
 }
 
 #[tokio::test]
@@ -337,7 +327,7 @@ async fn import_api_keys_from_csv() {
     );
 
     // failonwarnings: refused, nothing imported.
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.import_api_keys()
             .format(ApiKeysFormat::Csv)
             .fail_on_warnings(true)
@@ -345,28 +335,25 @@ async fn import_api_keys_from_csv() {
                 "name,key\nfourth,apikey1234abcdefghij0123456781\nfifth,short\n",
             ))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException"
     );
-    assert_eq!(code, "BadRequestException");
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.import_api_keys()
             .format(ApiKeysFormat::Csv)
             .body(Blob::new("name,description\nx,y\n"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException"
     );
-    assert_eq!(code, "BadRequestException");
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.import_api_keys()
             .format(ApiKeysFormat::from("xml"))
             .body(Blob::new("name,key\n"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "ValidationException"
     );
-    assert_eq!(code, "ValidationException");
     assert_eq!(c.get_api_keys().send().await.unwrap().items().len(), 2);
 }
 
@@ -457,33 +444,34 @@ async fn usage_plan_crud_and_patch() {
         ),
     ];
     for (value, code, msg) in refused {
-        let r = fail(
+        assert_aws_err!(
             c.update_usage_plan()
                 .usage_plan_id(&bare_id)
                 .patch_operations(patch("replace", "/name", "should-not-stick"))
                 .patch_operations(patch_opt("remove", "/apiStages", value))
                 .send()
                 .await,
+            code,
+            msg.as_str()
         );
-        assert_eq!((r.0.as_str(), r.1.as_str()), (code, msg.as_str()));
     }
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.update_usage_plan()
             .usage_plan_id(&bare_id)
             .patch_operations(patch("replace", "/id", "x"))
             .send()
             .await,
+        "BadRequestException",
+        starts_with("Invalid patch path  '/id' specified for op 'replace'")
     );
-    assert_eq!(code, "BadRequestException");
-    assert!(msg.starts_with("Invalid patch path  '/id' specified for op 'replace'"));
-    let (code, _) = fail(
+    assert_aws_err!(
         c.update_usage_plan()
             .usage_plan_id(&bare_id)
             .patch_operations(patch("replace", "/quota/period", "YEAR"))
             .send()
             .await,
+        "ValidationException"
     );
-    assert_eq!(code, "ValidationException");
     assert_eq!(
         c.get_usage_plan()
             .usage_plan_id(&bare_id)
@@ -493,14 +481,14 @@ async fn usage_plan_crud_and_patch() {
             .name(),
         Some("renamed")
     );
-    let (code, _) = fail(
+    assert_aws_err!(
         c.create_usage_plan()
             .name("q")
             .quota(quota(1, QuotaPeriodType::from("YEAR")))
             .send()
             .await,
+        "ValidationException"
     );
-    assert_eq!(code, "ValidationException");
 
     c.delete_usage_plan()
         .usage_plan_id(&bare_id)
@@ -511,23 +499,24 @@ async fn usage_plan_crud_and_patch() {
         "NotFoundException".to_string(),
         "Invalid Usage Plan ID specified".to_string(),
     );
-    assert_eq!(
-        fail(c.get_usage_plan().usage_plan_id(&bare_id).send().await),
-        not_found
+    assert_aws_err!(
+        c.get_usage_plan().usage_plan_id(&bare_id).send().await,
+        not_found.0,
+        not_found.1
     );
-    assert_eq!(
-        fail(
-            c.update_usage_plan()
-                .usage_plan_id(&bare_id)
-                .patch_operations(patch("replace", "/name", "x"))
-                .send()
-                .await
-        ),
-        not_found
+    assert_aws_err!(
+        c.update_usage_plan()
+            .usage_plan_id(&bare_id)
+            .patch_operations(patch("replace", "/name", "x"))
+            .send()
+            .await,
+        not_found.0,
+        not_found.1
     );
-    assert_eq!(
-        fail(c.delete_usage_plan().usage_plan_id(&bare_id).send().await),
-        not_found
+    assert_aws_err!(
+        c.delete_usage_plan().usage_plan_id(&bare_id).send().await,
+        not_found.0,
+        not_found.1
     );
 }
 
@@ -546,17 +535,13 @@ async fn usage_plan_api_stages() {
     let id = plan.id().unwrap().to_string();
     assert_eq!(plan.api_stages()[0].stage(), Some("dev"));
     // A missing stage: AWS's create answer keeps its placeholders (aws/aws-sdk#354).
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_usage_plan()
             .name("bad")
             .api_stages(api_stage(&api, "nostage"))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(
-        msg,
+            .await,
+        "BadRequestException",
         "Invalid API Stage {api: %s, stage: %s} specified for usageplan %s"
     );
     assert_eq!(c.get_usage_plans().send().await.unwrap().items().len(), 1);
@@ -582,17 +567,13 @@ async fn usage_plan_api_stages() {
         got["apiStages"],
         json!([{"apiId": api, "stage": "dev", "throttle": {"//GET": {"burstLimit": 2, "rateLimit": 5.0}}}])
     );
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_usage_plan()
             .usage_plan_id(&id)
             .patch_operations(patch("add", "/apiStages", &format!("{api}:fakestagename")))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(
-        msg,
+            .await,
+        "NotFoundException",
         format!(
             "Invalid API Stage {{api: {api}, stage: fakestagename}} specified for usageplan {id}"
         )
@@ -709,37 +690,24 @@ async fn usage_plan_keys() {
             .key_type(ty)
             .send()
     };
-    assert_eq!(
-        fail(create(&pid, &id1, "API_KEY").await).0,
-        "ConflictException"
+    assert_aws_err!(create(&pid, &id1, "API_KEY").await, "ConflictException");
+    assert_aws_err!(
+        create(&pid, "nokey", "API_KEY").await,
+        "NotFoundException",
+        "Invalid API Key identifier specified"
     );
-    assert_eq!(
-        fail(create(&pid, "nokey", "API_KEY").await),
-        (
-            "NotFoundException".into(),
-            "Invalid API Key identifier specified".into()
-        )
+    assert_aws_err!(
+        create("noplan", &id1, "API_KEY").await,
+        "NotFoundException",
+        "Invalid Usage Plan ID specified"
     );
-    assert_eq!(
-        fail(create("noplan", &id1, "API_KEY").await),
-        (
-            "NotFoundException".into(),
-            "Invalid Usage Plan ID specified".into()
-        )
-    );
-    assert_eq!(
-        fail(create(&pid, &id1, "OTHER").await).0,
-        "BadRequestException"
-    );
-    assert_eq!(
-        fail(
-            c.get_usage_plan_key()
-                .usage_plan_id(other.id().unwrap())
-                .key_id(&id1)
-                .send()
-                .await
-        )
-        .0,
+    assert_aws_err!(create(&pid, &id1, "OTHER").await, "BadRequestException");
+    assert_aws_err!(
+        c.get_usage_plan_key()
+            .usage_plan_id(other.id().unwrap())
+            .key_id(&id1)
+            .send()
+            .await,
         "NotFoundException"
     );
 
@@ -749,15 +717,12 @@ async fn usage_plan_keys() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        fail(
-            c.delete_usage_plan_key()
-                .usage_plan_id(&pid)
-                .key_id(&id2)
-                .send()
-                .await
-        )
-        .0,
+    assert_aws_err!(
+        c.delete_usage_plan_key()
+            .usage_plan_id(&pid)
+            .key_id(&id2)
+            .send()
+            .await,
         "NotFoundException"
     );
     // Deleting an API key takes it out of its plans (get-up-keys-after-delete).
@@ -790,7 +755,7 @@ async fn account_defaults_and_update() {
         json!({"throttleSettings": {"burstLimit": 5000, "rateLimit": 10000.0}, "features": ["UsagePlans"], "apiKeyVersion": "4"})
     );
     // A role IAM does not have is refused (AWS: API Gateway must be able to assume it).
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_account()
             .patch_operations(patch(
                 "replace",
@@ -798,12 +763,8 @@ async fn account_defaults_and_update() {
                 "arn:aws:iam::000000000000:role/apigw-cloudwatch",
             ))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(
-        msg,
+            .await,
+        "BadRequestException",
         "The role ARN does not have required permissions set to API Gateway"
     );
     let arn = crate::fixtures::logging_role(&s);
@@ -815,16 +776,15 @@ async fn account_defaults_and_update() {
         .await
         .unwrap();
     assert_eq!(u.cloudwatch_role_arn(), Some(arn));
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_account()
             .patch_operations(patch("replace", "/cloudwatchRoleArn", "arn:other"))
             .patch_operations(patch("replace", "/throttleSettings/rateLimit", "1"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException",
+        contains("'/throttleSettings/rateLimit'")
     );
-    assert_eq!(code, "BadRequestException");
-    assert!(msg.contains("'/throttleSettings/rateLimit'"));
     let got = c.get_account().send().await.unwrap();
     assert_eq!(got.cloudwatch_role_arn(), Some(arn));
     assert_eq!(got.api_key_version(), Some("4"));
@@ -922,56 +882,41 @@ async fn tags_on_apis_stages_keys_and_plans() {
         .await
         .is_ok());
 
-    assert_eq!(
-        fail(c.get_tags().resource_arn("invalid-arn").send().await),
-        (
-            "BadRequestException".into(),
-            "Invalid ARN. ARN is not well formed invalid-arn".into()
-        )
+    assert_aws_err!(
+        c.get_tags().resource_arn("invalid-arn").send().await,
+        "BadRequestException",
+        "Invalid ARN. ARN is not well formed invalid-arn"
     );
-    assert_eq!(
-        fail(
-            c.get_tags()
-                .resource_arn(arn("/restapis/nope".into()))
-                .send()
-                .await
-        ),
-        (
-            "NotFoundException".into(),
-            "Invalid API identifier specified 000000000000:nope".into()
-        )
+    assert_aws_err!(
+        c.get_tags()
+            .resource_arn(arn("/restapis/nope".into()))
+            .send()
+            .await,
+        "NotFoundException",
+        "Invalid API identifier specified 000000000000:nope"
     );
-    assert_eq!(
-        fail(
-            c.get_tags()
-                .resource_arn(arn(format!("/restapis/{api}/stages/nostage")))
-                .send()
-                .await
-        )
-        .0,
+    assert_aws_err!(
+        c.get_tags()
+            .resource_arn(arn(format!("/restapis/{api}/stages/nostage")))
+            .send()
+            .await,
         "NotFoundException"
     );
     // A resource of us-east-1 is not found through its eu-west-1 ARN.
-    assert_eq!(
-        fail(
-            c.get_tags()
-                .resource_arn(format!("arn:aws:apigateway:eu-west-1::/restapis/{api}"))
-                .send()
-                .await
-        )
-        .0,
+    assert_aws_err!(
+        c.get_tags()
+            .resource_arn(format!("arn:aws:apigateway:eu-west-1::/restapis/{api}"))
+            .send()
+            .await,
         "NotFoundException"
     );
-    assert_eq!(
-        fail(
-            c.tag_resource()
-                .resource_arn(&targets[0])
-                .tags("aws:reserved", "x")
-                .tags("fine", "y")
-                .send()
-                .await
-        )
-        .0,
+    assert_aws_err!(
+        c.tag_resource()
+            .resource_arn(&targets[0])
+            .tags("aws:reserved", "x")
+            .tags("fine", "y")
+            .send()
+            .await,
         "BadRequestException"
     );
     let unchanged = c.get_tags().resource_arn(&targets[0]).send().await.unwrap();

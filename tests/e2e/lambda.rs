@@ -13,6 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 
+use crate::fixtures::{add_resource, deploy, deploy_with, stage_url, Route};
 use crate::harness::{new_api, Server};
 
 /// What the fake Lambda service saw: (function name, invocation type header, event).
@@ -124,47 +125,17 @@ fn function_uri(name: &str) -> String {
 async fn lambda_api(s: &Server) -> String {
     let c = s.sdk();
     let (api, root) = new_api(&c, "lambda").await;
-    let items = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(&root)
-        .path_part("items")
-        .send()
-        .await
-        .unwrap();
-    let item = c
-        .create_resource()
-        .rest_api_id(&api)
-        .parent_id(items.id().unwrap())
-        .path_part("{id}")
-        .send()
-        .await
-        .unwrap();
-    let mut routes = vec![(item.id().unwrap().to_string(), "echo")];
+    let items = add_resource(&c, &api, &root, "items").await;
+    let item = add_resource(&c, &api, &items, "{id}").await;
+    let mut routes = vec![(item, "echo")];
     for f in ["fail", "bad", "slow", "image", "missing"] {
-        let r = c
-            .create_resource()
-            .rest_api_id(&api)
-            .parent_id(&root)
-            .path_part(f)
-            .send()
-            .await
-            .unwrap();
-        routes.push((r.id().unwrap().to_string(), f));
+        routes.push((add_resource(&c, &api, &root, f).await, f));
     }
     for (rid, f) in routes {
-        c.put_method()
-            .rest_api_id(&api)
-            .resource_id(&rid)
-            .http_method("ANY")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .unwrap();
-        c.put_integration()
-            .rest_api_id(&api)
-            .resource_id(&rid)
-            .http_method("ANY")
+        let route = Route::new(&c, &api, &rid, "ANY");
+        route.method().await;
+        route
+            .put_integration()
             .r#type(IntegrationType::AwsProxy)
             .integration_http_method("POST")
             .uri(function_uri(f))
@@ -173,13 +144,7 @@ async fn lambda_api(s: &Server) -> String {
             .await
             .unwrap();
     }
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .variables("color", "blue")
-        .send()
-        .await
-        .unwrap();
+    deploy_with(&c, &api, Some("dev"), &[("color", "blue")]).await;
     api
 }
 
@@ -188,7 +153,7 @@ async fn lambda_proxy_event_and_response() {
     let (lambda, seen) = fake_lambda().await;
     let s = Server::start_args(&["--lambda-endpoint", &lambda]);
     let api = lambda_api(&s).await;
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let base = stage_url(&s, &api, "dev");
     let r = s
         .http()
         .post(format!("{base}/items/42?a=1&a=2&b=x"))
@@ -241,18 +206,14 @@ async fn lambda_proxy_event_and_response() {
     assert_eq!(rc["identity"]["sourceIp"], "127.0.0.1");
 
     // A body-less GET: body null, no query string.
-    s.http()
-        .get(format!("{base}/items/7"))
-        .send()
-        .await
-        .unwrap();
+    s.http_get(format!("{base}/items/7")).await;
     let event = seen.lock().unwrap()[1].2.clone();
     assert_eq!(event["body"], Value::Null);
     assert_eq!(event["queryStringParameters"], Value::Null);
     assert_eq!(event["multiValueQueryStringParameters"], Value::Null);
 
     // A base64 answer is decoded.
-    let r = s.http().get(format!("{base}/image")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/image")).await;
     assert_eq!(r.headers()["content-type"], "image/png");
     assert_eq!(&r.bytes().await.unwrap()[..], b"\x89PNG\r\n");
 }
@@ -262,9 +223,9 @@ async fn lambda_failures_answer_502_and_timeouts_504() {
     let (lambda, _) = fake_lambda().await;
     let s = Server::start_args(&["--lambda-endpoint", &lambda]);
     let api = lambda_api(&s).await;
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    let base = stage_url(&s, &api, "dev");
     for f in ["fail", "bad", "missing"] {
-        let r = s.http().get(format!("{base}/{f}")).send().await.unwrap();
+        let r = s.http_get(format!("{base}/{f}")).await;
         assert_eq!(r.status(), 502, "{f}");
         assert_eq!(
             r.headers()["x-amzn-errortype"],
@@ -275,7 +236,7 @@ async fn lambda_failures_answer_502_and_timeouts_504() {
             r#"{"message":"Internal server error"}"#
         );
     }
-    let r = s.http().get(format!("{base}/slow")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/slow")).await;
     assert_eq!(r.status(), 504);
     assert_eq!(
         r.text().await.unwrap(),
@@ -295,24 +256,16 @@ async fn lambda_endpoints_per_function() {
         &format!("echo={lambda}"),
     ]);
     let api = lambda_api(&s).await;
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
-    let r = s
-        .http()
-        .get(format!("{base}/items/1"))
-        .send()
-        .await
-        .unwrap();
+    let base = stage_url(&s, &api, "dev");
+    let r = s.http_get(format!("{base}/items/1")).await;
     assert_eq!(r.status(), 201);
     assert_eq!(seen.lock().unwrap().len(), 1);
 
     let bare = Server::start();
     let api = lambda_api(&bare).await;
     let r = bare
-        .http()
-        .get(format!("{}/_aws/execute-api/{api}/dev/items/1", bare.url))
-        .send()
-        .await
-        .unwrap();
+        .http_get(format!("{}/_aws/execute-api/{api}/dev/items/1", bare.url))
+        .await;
     assert_eq!(r.status(), 500);
     assert_eq!(
         r.text().await.unwrap(),
@@ -368,37 +321,14 @@ async fn lambda_custom_integration() {
     let (api, root) = new_api(&c, "custom").await;
     let mut resources = Vec::new();
     for (part, function) in [("ok", "raw"), ("err", "fail")] {
-        let r = c
-            .create_resource()
-            .rest_api_id(&api)
-            .parent_id(&root)
-            .path_part(part)
-            .send()
-            .await
-            .unwrap();
-        let rid = r.id().unwrap().to_string();
-        c.put_method()
-            .rest_api_id(&api)
-            .resource_id(&rid)
-            .http_method("GET")
-            .authorization_type("NONE")
-            .send()
-            .await
-            .unwrap();
+        let rid = add_resource(&c, &api, &root, part).await;
+        let route = Route::new(&c, &api, &rid, "GET");
+        route.method().await;
         for code in ["200", "400"] {
-            c.put_method_response()
-                .rest_api_id(&api)
-                .resource_id(&rid)
-                .http_method("GET")
-                .status_code(code)
-                .send()
-                .await
-                .unwrap();
+            route.put_method_response(code).send().await.unwrap();
         }
-        c.put_integration()
-            .rest_api_id(&api)
-            .resource_id(&rid)
-            .http_method("GET")
+        route
+            .put_integration()
             .r#type(IntegrationType::Aws)
             .integration_http_method("POST")
             .uri(function_uri(function))
@@ -409,21 +339,11 @@ async fn lambda_custom_integration() {
             .send()
             .await
             .unwrap();
-        c.put_integration_response()
-            .rest_api_id(&api)
-            .resource_id(&rid)
-            .http_method("GET")
-            .status_code("200")
-            .send()
-            .await
-            .unwrap();
+        route.put_integration_response("200").send().await.unwrap();
         resources.push(rid);
     }
-    c.put_integration_response()
-        .rest_api_id(&api)
-        .resource_id(&resources[1])
-        .http_method("GET")
-        .status_code("400")
+    Route::new(&c, &api, &resources[1], "GET")
+        .put_integration_response("400")
         .selection_pattern("bo+m")
         .response_templates(
             "application/json",
@@ -432,20 +352,10 @@ async fn lambda_custom_integration() {
         .send()
         .await
         .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    deploy(&c, &api, "dev").await;
+    let base = stage_url(&s, &api, "dev");
 
-    let r = s
-        .http()
-        .get(format!("{base}/ok?who=ann"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{base}/ok?who=ann")).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body, json!({"who": "ann", "stage": "dev"}));
@@ -454,7 +364,7 @@ async fn lambda_custom_integration() {
         json!({"who": "ann", "stage": "dev"})
     );
 
-    let r = s.http().get(format!("{base}/err")).send().await.unwrap();
+    let r = s.http_get(format!("{base}/err")).await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.text().await.unwrap(), r#"{"error": "boom"}"#);
 
@@ -467,13 +377,8 @@ async fn lambda_custom_integration() {
         .send()
         .await
         .unwrap();
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
-    let r = s.http().get(format!("{base}/err")).send().await.unwrap();
+    deploy(&c, &api, "dev").await;
+    let r = s.http_get(format!("{base}/err")).await;
     assert_eq!(r.status(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["errorMessage"], "boom");
@@ -510,61 +415,22 @@ async fn lambda_authorizers() {
         .await
         .unwrap();
     for (part, authorizer) in [("t", token.id().unwrap()), ("r", request.id().unwrap())] {
-        let r = c
-            .create_resource()
-            .rest_api_id(&api)
-            .parent_id(&root)
-            .path_part(part)
-            .send()
-            .await
-            .unwrap();
-        let rid = r.id().unwrap();
-        c.put_method()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("GET")
+        let rid = add_resource(&c, &api, &root, part).await;
+        let route = Route::new(&c, &api, &rid, "GET");
+        route
+            .put_method()
             .authorization_type("CUSTOM")
             .authorizer_id(authorizer)
             .send()
             .await
             .unwrap();
-        c.put_method_response()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("GET")
-            .status_code("200")
-            .send()
-            .await
-            .unwrap();
-        c.put_integration()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("GET")
-            .r#type(IntegrationType::Mock)
-            .request_templates("application/json", "{\"statusCode\": 200}")
-            .send()
-            .await
-            .unwrap();
-        c.put_integration_response()
-            .rest_api_id(&api)
-            .resource_id(rid)
-            .http_method("GET")
-            .status_code("200")
-            .response_templates(
-                "application/json",
-                "{\"principal\": \"$context.authorizer.principalId\", \"who\": \"$context.authorizer.who\", \"level\": \"$context.authorizer.level\"}",
-            )
-            .send()
-            .await
-            .unwrap();
+        route.mock_json(
+            "{\"principal\": \"$context.authorizer.principalId\", \"who\": \"$context.authorizer.who\", \"level\": \"$context.authorizer.level\"}",
+        )
+        .await;
     }
-    c.create_deployment()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .send()
-        .await
-        .unwrap();
-    let base = format!("{}/_aws/execute-api/{api}/dev", s.url);
+    deploy(&c, &api, "dev").await;
+    let base = stage_url(&s, &api, "dev");
     let get = |path: &str, header: Option<(&str, &str)>| {
         let mut r = s.http().get(format!("{base}{path}"));
         if let Some((k, v)) = header {

@@ -12,29 +12,6 @@ const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","P
 const PUSH_POLICY: &str =
     "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
 
-/// The error code and message of a failing aws CLI call
-/// (`An error occurred (Code) when calling the Op operation: message`).
-fn cli_err(s: &Server, args: &[&str]) -> (String, String) {
-    let out = s.aws_raw(args);
-    assert!(!out.status.success(), "aws {args:?} unexpectedly succeeded");
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err
-        .lines()
-        .find(|l| l.contains("An error occurred ("))
-        .unwrap_or_else(|| panic!("no AWS error in: {err}"));
-    let code = line
-        .split("An error occurred (")
-        .nth(1)
-        .and_then(|r| r.split(')').next())
-        .unwrap_or_default()
-        .to_string();
-    let message = line
-        .split_once("operation: ")
-        .map(|(_, m)| m.trim().to_string())
-        .unwrap_or_default();
-    (code, message)
-}
-
 fn now_ms() -> i64 {
     apigw_store::logs::now_ms()
 }
@@ -370,277 +347,210 @@ fn log_errors_have_aws_types_and_messages() {
         "s",
     ]);
     let not_group = (
-        "ResourceNotFoundException".to_string(),
-        "The specified log group does not exist.".to_string(),
+        "ResourceNotFoundException",
+        "The specified log group does not exist.",
     );
     let not_stream = (
-        "ResourceNotFoundException".to_string(),
-        "The specified log stream does not exist.".to_string(),
+        "ResourceNotFoundException",
+        "The specified log stream does not exist.",
     );
-    assert_eq!(
-        cli_err(&s, &["logs", "create-log-group", "--log-group-name", "g"]),
-        (
-            "ResourceAlreadyExistsException".into(),
-            "The specified log group already exists".into()
-        )
+    s.assert_aws_cli_err(
+        &["logs", "create-log-group", "--log-group-name", "g"],
+        "ResourceAlreadyExistsException",
+        "The specified log group already exists",
     );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "create-log-stream",
-                "--log-group-name",
-                "g",
-                "--log-stream-name",
-                "s"
-            ]
-        ),
-        (
-            "ResourceAlreadyExistsException".into(),
-            "The specified log stream already exists".into()
-        )
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &["logs", "delete-log-group", "--log-group-name", "nope"]
-        ),
-        not_group
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "create-log-stream",
-                "--log-group-name",
-                "nope",
-                "--log-stream-name",
-                "s"
-            ]
-        ),
-        not_group
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &["logs", "describe-log-streams", "--log-group-name", "nope"]
-        ),
-        not_group
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "delete-log-stream",
-                "--log-group-name",
-                "g",
-                "--log-stream-name",
-                "x"
-            ]
-        ),
-        not_stream
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "get-log-events",
-                "--log-group-name",
-                "g",
-                "--log-stream-name",
-                "x"
-            ]
-        ),
-        not_stream
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &["logs", "filter-log-events", "--log-group-name", "nope"]
-        ),
-        not_group
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "put-retention-policy",
-                "--log-group-name",
-                "nope",
-                "--retention-in-days",
-                "7"
-            ]
-        ),
-        not_group
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "delete-retention-policy",
-                "--log-group-name",
-                "nope"
-            ]
-        ),
-        not_group
-    );
-    let t = now_ms();
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "put-log-events",
-                "--log-group-name",
-                "g",
-                "--log-stream-name",
-                "x",
-                "--log-events",
-                &events_arg(&[(t, "a")])
-            ]
-        ),
-        not_stream
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "put-log-events",
-                "--log-group-name",
-                "nope",
-                "--log-stream-name",
-                "s",
-                "--log-events",
-                &events_arg(&[(t, "a")])
-            ]
-        ),
-        not_group
-    );
-
-    // Constraints, worded as AWS words them.
-    assert_eq!(
-        cli_err(
-            &s,
-            &["logs", "put-retention-policy", "--log-group-name", "g", "--retention-in-days", "2"]
-        ),
-        (
-            "InvalidParameterException".into(),
-            "1 validation error detected: Value '2' at 'retentionInDays' failed to satisfy constraint: \
-             Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, \
-             545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]"
-                .into()
-        )
-    );
-    assert_eq!(
-        cli_err(&s, &["logs", "create-log-group", "--log-group-name", "bad:name"]),
-        (
-            "InvalidParameterException".into(),
-            r"1 validation error detected: Value 'bad:name' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+"
-                .into()
-        )
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "put-log-events",
-                "--log-group-name",
-                "g",
-                "--log-stream-name",
-                "s",
-                "--log-events",
-                &events_arg(&[(t, "later"), (t - 1, "earlier")])
-            ]
-        ),
-        (
-            "InvalidParameterException".into(),
-            "Log events in a single PutLogEvents request must be in chronological order.".into()
-        )
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "put-log-events",
-                "--log-group-name",
-                "g",
-                "--log-stream-name",
-                "s",
-                "--log-events",
-                &events_arg(&[(t - 25 * 3600 * 1000, "a"), (t, "b")])
-            ]
-        ),
-        (
-            "InvalidParameterException".into(),
-            "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
-                .into()
-        )
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "logs",
-                "describe-log-streams",
-                "--log-group-name",
-                "g",
-                "--order-by",
-                "LastEventTime",
-                "--log-stream-name-prefix",
-                "s"
-            ]
-        ),
-        (
-            "InvalidParameterException".into(),
-            "Cannot order by LastEventTime with a logStreamNamePrefix.".into()
-        )
-    );
-    let (code, msg) = cli_err(
-        &s,
+    s.assert_aws_cli_err(
         &[
             "logs",
-            "filter-log-events",
+            "create-log-stream",
             "--log-group-name",
             "g",
-            "--filter-pattern",
-            "{ $.status = 500 }",
+            "--log-stream-name",
+            "s",
         ],
+        "ResourceAlreadyExistsException",
+        "The specified log stream already exists",
     );
-    assert_eq!(code, "InvalidParameterException");
-    assert!(msg.contains("only plain terms and quoted phrases"), "{msg}");
-    let (code, _) = cli_err(
-        &s,
+    s.assert_aws_cli_err(
+        &["logs", "delete-log-group", "--log-group-name", "nope"],
+        not_group.0,
+        not_group.1,
+    );
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "create-log-stream",
+            "--log-group-name",
+            "nope",
+            "--log-stream-name",
+            "s",
+        ],
+        not_group.0,
+        not_group.1,
+    );
+    s.assert_aws_cli_err(
+        &["logs", "describe-log-streams", "--log-group-name", "nope"],
+        not_group.0,
+        not_group.1,
+    );
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "delete-log-stream",
+            "--log-group-name",
+            "g",
+            "--log-stream-name",
+            "x",
+        ],
+        not_stream.0,
+        not_stream.1,
+    );
+    s.assert_aws_cli_err(
         &[
             "logs",
             "get-log-events",
             "--log-group-name",
             "g",
             "--log-stream-name",
-            "s",
-            "--next-token",
-            "f/bogus",
+            "x",
         ],
+        not_stream.0,
+        not_stream.1,
     );
-    assert_eq!(code, "InvalidParameterException");
-    let (code, msg) = cli_err(
-        &s,
+    s.assert_aws_cli_err(
+        &["logs", "filter-log-events", "--log-group-name", "nope"],
+        not_group.0,
+        not_group.1,
+    );
+    s.assert_aws_cli_err(
         &[
             "logs",
-            "describe-log-groups",
-            "--no-paginate",
-            "--next-token",
-            "zz",
+            "put-retention-policy",
+            "--log-group-name",
+            "nope",
+            "--retention-in-days",
+            "7",
         ],
+        not_group.0,
+        not_group.1,
     );
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "delete-retention-policy",
+            "--log-group-name",
+            "nope",
+        ],
+        not_group.0,
+        not_group.1,
+    );
+    let t = now_ms();
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "put-log-events",
+            "--log-group-name",
+            "g",
+            "--log-stream-name",
+            "x",
+            "--log-events",
+            &events_arg(&[(t, "a")]),
+        ],
+        not_stream.0,
+        not_stream.1,
+    );
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "put-log-events",
+            "--log-group-name",
+            "nope",
+            "--log-stream-name",
+            "s",
+            "--log-events",
+            &events_arg(&[(t, "a")]),
+        ],
+        not_group.0,
+        not_group.1,
+    );
+
+    // Constraints, worded as AWS words them.
+    s.assert_aws_cli_err(&["logs", "put-retention-policy", "--log-group-name", "g", "--retention-in-days", "2"], "InvalidParameterException", "1 validation error detected: Value '2' at 'retentionInDays' failed to satisfy constraint: \
+             Member must satisfy enum value set: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, \
+             545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]"
+                );
+    s.assert_aws_cli_err(&["logs", "create-log-group", "--log-group-name", "bad:name"], "InvalidParameterException", r"1 validation error detected: Value 'bad:name' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+"
+                );
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "put-log-events",
+            "--log-group-name",
+            "g",
+            "--log-stream-name",
+            "s",
+            "--log-events",
+            &events_arg(&[(t, "later"), (t - 1, "earlier")]),
+        ],
+        "InvalidParameterException",
+        "Log events in a single PutLogEvents request must be in chronological order.",
+    );
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "put-log-events",
+            "--log-group-name",
+            "g",
+            "--log-stream-name",
+            "s",
+            "--log-events",
+            &events_arg(&[(t - 25 * 3600 * 1000, "a"), (t, "b")]),
+        ],
+        "InvalidParameterException",
+        "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+    );
+    s.assert_aws_cli_err(
+        &[
+            "logs",
+            "describe-log-streams",
+            "--log-group-name",
+            "g",
+            "--order-by",
+            "LastEventTime",
+            "--log-stream-name-prefix",
+            "s",
+        ],
+        "InvalidParameterException",
+        "Cannot order by LastEventTime with a logStreamNamePrefix.",
+    );
+    let (code, msg) = s.aws_err(&[
+        "logs",
+        "filter-log-events",
+        "--log-group-name",
+        "g",
+        "--filter-pattern",
+        "{ $.status = 500 }",
+    ]);
+    assert_eq!(code, "InvalidParameterException");
+    assert!(msg.contains("only plain terms and quoted phrases"), "{msg}");
+    let (code, _) = s.aws_err(&[
+        "logs",
+        "get-log-events",
+        "--log-group-name",
+        "g",
+        "--log-stream-name",
+        "s",
+        "--next-token",
+        "f/bogus",
+    ]);
+    assert_eq!(code, "InvalidParameterException");
+    let (code, msg) = s.aws_err(&[
+        "logs",
+        "describe-log-groups",
+        "--no-paginate",
+        "--next-token",
+        "zz",
+    ]);
     assert_eq!(
         (code.as_str(), msg.as_str()),
         (
@@ -650,21 +560,18 @@ fn log_errors_have_aws_types_and_messages() {
     );
 
     // Operations outside the subset say so, and change nothing.
-    let (code, msg) = cli_err(
-        &s,
-        &[
-            "logs",
-            "put-subscription-filter",
-            "--log-group-name",
-            "g",
-            "--filter-name",
-            "f",
-            "--filter-pattern",
-            "",
-            "--destination-arn",
-            "arn:aws:lambda:us-east-1:000000000000:function:f",
-        ],
-    );
+    let (code, msg) = s.aws_err(&[
+        "logs",
+        "put-subscription-filter",
+        "--log-group-name",
+        "g",
+        "--filter-name",
+        "f",
+        "--filter-pattern",
+        "",
+        "--destination-arn",
+        "arn:aws:lambda:us-east-1:000000000000:function:f",
+    ]);
     assert_eq!(code, "NotImplementedException");
     assert!(msg.contains("PutSubscriptionFilter"), "{msg}");
 
@@ -1106,125 +1013,85 @@ fn iam_roles_policies_paging_and_errors() {
     );
 
     // Errors, as IAM words them.
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "iam",
-                "create-role",
-                "--role-name",
-                "ALPHA",
-                "--assume-role-policy-document",
-                TRUST
-            ]
-        ),
-        (
-            "EntityAlreadyExists".into(),
-            "Role with name ALPHA already exists.".into()
-        )
+    s.assert_aws_cli_err(
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "ALPHA",
+            "--assume-role-policy-document",
+            TRUST,
+        ],
+        "EntityAlreadyExists",
+        "Role with name ALPHA already exists.",
     );
-    assert_eq!(
-        cli_err(&s, &["iam", "get-role", "--role-name", "nope"]),
-        (
-            "NoSuchEntity".into(),
-            "The role with name nope cannot be found.".into()
-        )
+    s.assert_aws_cli_err(
+        &["iam", "get-role", "--role-name", "nope"],
+        "NoSuchEntity",
+        "The role with name nope cannot be found.",
     );
-    assert_eq!(
-        cli_err(&s, &["iam", "delete-role", "--role-name", "nope"]),
-        (
-            "NoSuchEntity".into(),
-            "The role with name nope cannot be found.".into()
-        )
+    s.assert_aws_cli_err(
+        &["iam", "delete-role", "--role-name", "nope"],
+        "NoSuchEntity",
+        "The role with name nope cannot be found.",
     );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "iam",
-                "attach-role-policy",
-                "--role-name",
-                "nope",
-                "--policy-arn",
-                PUSH_POLICY
-            ]
-        ),
-        (
-            "NoSuchEntity".into(),
-            "The role with name nope cannot be found.".into()
-        )
+    s.assert_aws_cli_err(
+        &[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            "nope",
+            "--policy-arn",
+            PUSH_POLICY,
+        ],
+        "NoSuchEntity",
+        "The role with name nope cannot be found.",
     );
-    assert_eq!(
-        cli_err(
-            &s,
-            &["iam", "list-attached-role-policies", "--role-name", "nope"]
-        ),
-        (
-            "NoSuchEntity".into(),
-            "The role with name nope cannot be found.".into()
-        )
+    s.assert_aws_cli_err(
+        &["iam", "list-attached-role-policies", "--role-name", "nope"],
+        "NoSuchEntity",
+        "The role with name nope cannot be found.",
     );
-    assert_eq!(
-        cli_err(&s, &["iam", "create-role", "--role-name", "bad name", "--assume-role-policy-document", TRUST]),
-        (
-            "ValidationError".into(),
-            r"1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+".into()
-        )
+    s.assert_aws_cli_err(&["iam", "create-role", "--role-name", "bad name", "--assume-role-policy-document", TRUST], "ValidationError", r"1 validation error detected: Value 'bad name' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+");
+    s.assert_aws_cli_err(
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "x",
+            "--assume-role-policy-document",
+            "{not json",
+        ],
+        "MalformedPolicyDocument",
+        "This policy contains invalid Json",
     );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "iam",
-                "create-role",
-                "--role-name",
-                "x",
-                "--assume-role-policy-document",
-                "{not json"
-            ]
-        ),
-        (
-            "MalformedPolicyDocument".into(),
-            "This policy contains invalid Json".into()
-        )
+    s.assert_aws_cli_err(
+        &["iam", "delete-role", "--role-name", "alpha"],
+        "DeleteConflict",
+        "Cannot delete entity, must detach all policies first.",
     );
-    assert_eq!(
-        cli_err(&s, &["iam", "delete-role", "--role-name", "alpha"]),
-        (
-            "DeleteConflict".into(),
-            "Cannot delete entity, must detach all policies first.".into()
-        )
-    );
-    assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "iam",
-                "attach-role-policy",
-                "--role-name",
-                "alpha",
-                "--policy-arn",
-                "this-is-not-an-arn-at-all"
-            ]
-        ),
-        (
-            "InvalidInput".into(),
-            "ARN this-is-not-an-arn-at-all is not valid.".into()
-        )
+    s.assert_aws_cli_err(
+        &[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            "alpha",
+            "--policy-arn",
+            "this-is-not-an-arn-at-all",
+        ],
+        "InvalidInput",
+        "ARN this-is-not-an-arn-at-all is not valid.",
     );
     let custom = "arn:aws:iam::000000000000:policy/mine";
     assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "iam",
-                "attach-role-policy",
-                "--role-name",
-                "alpha",
-                "--policy-arn",
-                custom
-            ]
-        ),
+        s.aws_err(&[
+            "iam",
+            "attach-role-policy",
+            "--role-name",
+            "alpha",
+            "--policy-arn",
+            custom
+        ]),
         (
             "NoSuchEntity".into(),
             format!("Policy {custom} does not exist or is not attachable.")
@@ -1232,17 +1099,14 @@ fn iam_roles_policies_paging_and_errors() {
     );
     let unattached = "arn:aws:iam::aws:policy/AdministratorAccess";
     assert_eq!(
-        cli_err(
-            &s,
-            &[
-                "iam",
-                "detach-role-policy",
-                "--role-name",
-                "alpha",
-                "--policy-arn",
-                unattached
-            ]
-        ),
+        s.aws_err(&[
+            "iam",
+            "detach-role-policy",
+            "--role-name",
+            "alpha",
+            "--policy-arn",
+            unattached
+        ]),
         (
             "NoSuchEntity".into(),
             format!("Policy {unattached} was not found.")

@@ -4,7 +4,7 @@
 
 use aws_sdk_apigateway::types::{IntegrationType, PatchOperation};
 
-use crate::fixtures::{patch, Route, MOCK_200};
+use crate::fixtures::{assert_aws_err, patch, Route, MOCK_200};
 use crate::harness::{err_of, new_api, Server};
 
 #[tokio::test]
@@ -27,22 +27,16 @@ async fn method_lifecycle_and_errors() {
     assert_eq!(m.authorization_type(), Some("NONE"));
     assert_eq!(m.api_key_required(), Some(false));
     assert!(m.method_integration().is_none());
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.put_method()
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("ANY")
             .authorization_type("NONE")
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "ConflictException",
-            "Method already exists for this resource"
-        )
+            .await,
+        "ConflictException",
+        "Method already exists for this resource"
     );
     let got = c
         .get_method()
@@ -101,63 +95,58 @@ async fn method_lifecycle_and_errors() {
         ("fake-api", root.as_str()),
         (api.as_str(), "fake-resource-id"),
     ] {
-        let e = err_of(put(a, r, "WRONG", "NONE").send().await.unwrap_err());
-        assert_eq!(
-            e,
-            (
-                "NotFoundException".into(),
-                "Invalid Resource identifier specified".into()
-            )
+        assert_aws_err!(
+            put(a, r, "WRONG", "NONE").send().await,
+            "NotFoundException",
+            "Invalid Resource identifier specified"
         );
     }
-    let e = err_of(put(&api, &root, "WRONG", "NONE").send().await.unwrap_err());
-    assert_eq!(e.0, "BadRequestException");
-    assert_eq!(
-        e.1,
+    assert_aws_err!(
+        put(&api, &root, "WRONG", "NONE").send().await,
+        "BadRequestException",
         "Invalid HttpMethod specified. Valid options are GET,PUT,POST,DELETE,PATCH,OPTIONS,HEAD,ANY"
     );
-    let e = err_of(put(&api, &root, "ANY", "CUSTOM").send().await.unwrap_err());
-    assert_eq!(e.1, "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer.");
-    let e = err_of(
+    assert_aws_err!(
+        put(&api, &root, "ANY", "CUSTOM").send().await,
+        _,
+        "Invalid authorizer ID specified. Setting the authorization type to CUSTOM or COGNITO_USER_POOLS requires a valid authorizer."
+    );
+    assert_aws_err!(
         put(&api, &root, "ANY", "NONE")
             .request_validator_id("fake-validator")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid Request Validator identifier specified"
     );
-    assert_eq!(e.1, "Invalid Request Validator identifier specified");
-    let e = err_of(
+    assert_aws_err!(
         put(&api, &root, "ANY", "NONE")
             .request_models("application/json", "petModel")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid model identifier specified: petModel"
     );
-    assert_eq!(e.1, "Invalid model identifier specified: petModel");
     // test_method_request_parameters
-    let e = err_of(
+    assert_aws_err!(
         put(&api, &root, "GET", "NONE")
             .request_parameters("method.request.querystring.optional", false)
             .request_parameters("method.request.header.optional", false)
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        e.1,
+            .await,
+        _,
         "Parameter names must be unique across querystring, header and path"
     );
     // Nothing of the refused calls was stored.
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.get_method()
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("GET")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
 
     let m = put(&api, &root, "ANY", "none")
         .request_parameters("method.request.querystring.q_required", true)
@@ -204,17 +193,17 @@ async fn update_method_patch_operations() {
             .send()
     };
     // test_update_method_validation: unknown method first.
-    let e = err_of(
+    assert_aws_err!(
         c.update_method()
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("GET")
             .patch_operations(patch("replace", "/operationName", "x"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid Method identifier specified"
     );
-    assert_eq!(e.1, "Invalid Method identifier specified");
     Route::new(&c, &api, &root, "ANY").method().await;
 
     // test_update_method
@@ -291,12 +280,11 @@ async fn update_method_patch_operations() {
     ];
     for (o, want) in cases {
         // A valid op before the refused one must not be applied either.
-        let e = err_of(
-            update(vec![patch("replace", "/operationName", "Changed"), o])
-                .await
-                .unwrap_err(),
+        assert_aws_err!(
+            update(vec![patch("replace", "/operationName", "Changed"), o]).await,
+            "BadRequestException",
+            want
         );
-        assert_eq!(e, ("BadRequestException".into(), want.into()));
     }
     let got = c
         .get_method()
@@ -316,12 +304,10 @@ async fn update_method_patch_operations() {
     .unwrap();
     assert_eq!(m.api_key_required(), Some(false));
     assert!(m.authorizer_id().is_none());
-    let (code, _) = err_of(
-        update(vec![patch("wrong", "/operationName", "x")])
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        update(vec![patch("wrong", "/operationName", "x")]).await,
+        "ValidationException"
     );
-    assert_eq!(code, "ValidationException");
 }
 
 #[tokio::test]
@@ -352,22 +338,16 @@ async fn method_response_lifecycle_and_patch() {
         .unwrap();
     assert_eq!(mr.status_code(), Some("200"));
     assert!(mr.response_parameters().is_some_and(|p| p.is_empty()));
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.put_method_response()
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("GET")
             .status_code("200")
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "ConflictException",
-            "Response already exists for this resource"
-        )
+            .await,
+        "ConflictException",
+        "Response already exists for this resource"
     );
     let update = |code: &str, ops: Vec<PatchOperation>| {
         c.update_method_response()
@@ -436,10 +416,9 @@ async fn method_response_lifecycle_and_patch() {
         ),
     ];
     for (status, o, want_code, want) in cases {
-        let e = err_of(update(status, vec![o]).await.unwrap_err());
-        assert_eq!(e, (want_code.into(), want.into()));
+        assert_aws_err!(update(status, vec![o]).await, want_code, want);
     }
-    let e = err_of(
+    assert_aws_err!(
         update(
             "wrong",
             vec![PatchOperation::builder()
@@ -448,11 +427,10 @@ async fn method_response_lifecycle_and_patch() {
                 .value("true")
                 .build()],
         )
-        .await
-        .unwrap_err(),
+        .await,
+        "ValidationException",
+        "2 validation errors detected: Value 'wrong_op' at 'updateMethodResponseInput.patchOperations.1.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]; Value 'wrong' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d"
     );
-    assert_eq!(e.0, "ValidationException");
-    assert_eq!(e.1, "2 validation errors detected: Value 'wrong_op' at 'updateMethodResponseInput.patchOperations.1.member.op' failed to satisfy constraint: Member must satisfy enum value set: [add, remove, move, test, replace, copy]; Value 'wrong' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d");
 
     // Removing the last entries drops the maps (test_update_method_response).
     let mr = update(
@@ -479,28 +457,27 @@ async fn method_response_lifecycle_and_patch() {
         .send()
         .await
         .unwrap();
-    let e = err_of(
+    assert_aws_err!(
         c.get_method_response()
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("GET")
             .status_code("200")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid Response status code specified"
     );
-    assert_eq!(e.1, "Invalid Response status code specified");
-    let e = err_of(
+    assert_aws_err!(
         c.get_method_response()
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("GET")
             .status_code("2000")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "ValidationException"
     );
-    assert_eq!(e.0, "ValidationException");
 }
 
 #[tokio::test]
@@ -517,15 +494,14 @@ async fn integration_lifecycle_and_validation() {
     };
 
     // test_put_integration_wrong_type: the enum is checked before anything is looked up.
-    let e = err_of(
+    assert_aws_err!(
         put()
             .r#type(IntegrationType::from("HTTPS_PROXY"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "ValidationException",
+        "1 validation error detected: Value 'HTTPS_PROXY' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, MOCK, AWS_PROXY, HTTP_PROXY, AWS]"
     );
-    assert_eq!(e.0, "ValidationException");
-    assert_eq!(e.1, "1 validation error detected: Value 'HTTPS_PROXY' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, MOCK, AWS_PROXY, HTTP_PROXY, AWS]");
     // test_get_integration_non_existent
     let get = |api: &str, rid: &str| {
         c.get_integration()
@@ -534,29 +510,30 @@ async fn integration_lifecycle_and_validation() {
             .http_method("GET")
             .send()
     };
-    assert_eq!(
-        err_of(get("nope", &root).await.unwrap_err()).1,
+    assert_aws_err!(
+        get("nope", &root).await,
+        _,
         "Invalid Resource identifier specified"
     );
-    assert_eq!(
-        err_of(get(&api, "nope00").await.unwrap_err()).1,
+    assert_aws_err!(
+        get(&api, "nope00").await,
+        _,
         "Invalid Resource identifier specified"
     );
-    assert_eq!(
-        err_of(get(&api, &root).await.unwrap_err()).1,
+    assert_aws_err!(
+        get(&api, &root).await,
+        _,
         "Invalid Method identifier specified"
     );
-    let e = err_of(
-        put()
-            .r#type(IntegrationType::Mock)
-            .send()
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        put().r#type(IntegrationType::Mock).send().await,
+        _,
+        "Invalid Method identifier specified"
     );
-    assert_eq!(e.1, "Invalid Method identifier specified");
     root_get.method().await;
-    assert_eq!(
-        err_of(get(&api, &root).await.unwrap_err()).1,
+    assert_aws_err!(
+        get(&api, &root).await,
+        _,
         "Invalid Integration identifier specified"
     );
 
@@ -566,20 +543,10 @@ async fn integration_lifecycle_and_validation() {
         IntegrationType::HttpProxy,
         IntegrationType::Aws,
     ] {
-        let e = err_of(
-            put()
-                .r#type(t)
-                .uri("http://example.com")
-                .send()
-                .await
-                .unwrap_err(),
-        );
-        assert_eq!(
-            e,
-            (
-                "BadRequestException".into(),
-                "Enumeration value for HttpMethod must be non-empty".into()
-            )
+        assert_aws_err!(
+            put().r#type(t).uri("http://example.com").send().await,
+            "BadRequestException",
+            "Enumeration value for HttpMethod must be non-empty"
         );
     }
     let bad = [
@@ -605,28 +572,28 @@ async fn integration_lifecycle_and_validation() {
         ),
     ];
     for (t, uri, want) in bad {
-        let e = err_of(
+        assert_aws_err!(
             put()
                 .r#type(t)
                 .integration_http_method("POST")
                 .uri(uri)
                 .send()
-                .await
-                .unwrap_err(),
+                .await,
+            _,
+            want
         );
-        assert_eq!(e.1, want);
     }
-    let e = err_of(
+    assert_aws_err!(
         put()
             .r#type(IntegrationType::Mock)
             .timeout_in_millis(10)
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException"
     );
-    assert_eq!(e.0, "BadRequestException");
-    assert_eq!(
-        err_of(get(&api, &root).await.unwrap_err()).1,
+    assert_aws_err!(
+        get(&api, &root).await,
+        _,
         "Invalid Integration identifier specified"
     );
 
@@ -734,7 +701,7 @@ async fn integration_lifecycle_and_validation() {
             "Invalid patch operation specified. Must be one of: [replace]",
         ),
     ] {
-        assert_eq!(err_of(update(ops).await.unwrap_err()).1, want);
+        assert_aws_err!(update(ops).await, _, want);
     }
     let got = get(&api, &root).await.unwrap();
     assert_eq!(got.timeout_in_millis(), 5000);
@@ -747,20 +714,21 @@ async fn integration_lifecycle_and_validation() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        err_of(get(&api, &root).await.unwrap_err()).1,
+    assert_aws_err!(
+        get(&api, &root).await,
+        _,
         "Invalid Integration identifier specified"
     );
-    let e = err_of(
+    assert_aws_err!(
         c.delete_integration()
             .rest_api_id(&api)
             .resource_id(&root)
             .http_method("GET")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid Integration identifier specified"
     );
-    assert_eq!(e.1, "Invalid Integration identifier specified");
 }
 
 #[tokio::test]
@@ -777,8 +745,11 @@ async fn integration_request_parameters_need_declared_sources() {
             .r#type(IntegrationType::Mock)
             .request_parameters("integration.request.path.id", "method.request.path.petId")
     };
-    let e = err_of(put().send().await.unwrap_err());
-    assert_eq!(e.1, "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression parameter specified: method.request.path.petId]");
+    assert_aws_err!(
+        put().send().await,
+        _,
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [Invalid mapping expression parameter specified: method.request.path.petId]"
+    );
     c.update_method()
         .rest_api_id(&api)
         .resource_id(&root)
@@ -812,32 +783,26 @@ async fn integration_response_lifecycle_and_errors() {
             .status_code(code)
     };
     // test_integration_response_wrong_api / _wrong_resource / _wrong_method / _invalid_statuscode
-    assert_eq!(
-        err_of(
-            put("wrong-api", "dummy", "GET", "200")
-                .send()
-                .await
-                .unwrap_err()
-        )
-        .1,
+    assert_aws_err!(
+        put("wrong-api", "dummy", "GET", "200").send().await,
+        _,
         "Invalid Resource identifier specified"
     );
-    assert_eq!(
-        err_of(put(&api, "wrong", "GET", "200").send().await.unwrap_err()).1,
+    assert_aws_err!(
+        put(&api, "wrong", "GET", "200").send().await,
+        _,
         "Invalid Resource identifier specified"
     );
-    assert_eq!(
-        err_of(
-            put(&api, &root, "wrong-method", "200")
-                .send()
-                .await
-                .unwrap_err()
-        )
-        .1,
+    assert_aws_err!(
+        put(&api, &root, "wrong-method", "200").send().await,
+        _,
         "Invalid Method identifier specified"
     );
-    let e = err_of(put(&api, &root, "GET", "wrong").send().await.unwrap_err());
-    assert_eq!(e.1, "1 validation error detected: Value 'wrong' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d");
+    assert_aws_err!(
+        put(&api, &root, "GET", "wrong").send().await,
+        _,
+        "1 validation error detected: Value 'wrong' at 'statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [1-5]\\d\\d"
+    );
     root_get.method().await;
     let get = |code: &str| {
         c.get_integration_response()
@@ -847,8 +812,9 @@ async fn integration_response_lifecycle_and_errors() {
             .status_code(code)
             .send()
     };
-    assert_eq!(
-        err_of(get("200").await.unwrap_err()).1,
+    assert_aws_err!(
+        get("200").await,
+        _,
         "Invalid Integration identifier specified"
     );
     root_get
@@ -857,8 +823,9 @@ async fn integration_response_lifecycle_and_errors() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        err_of(get("201").await.unwrap_err()).1,
+    assert_aws_err!(
+        get("201").await,
+        _,
         "Invalid Response status code specified"
     );
 
@@ -911,36 +878,30 @@ async fn integration_response_lifecycle_and_errors() {
     );
 
     // Refusals.
-    let e = err_of(
+    assert_aws_err!(
         put(&api, &root, "GET", "200")
             .response_templates("123", "x")
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        e.1,
+            .await,
+        _,
         "Validation Result: warnings : [], errors : [Invalid content type specified: 123]"
     );
-    let e = err_of(
+    assert_aws_err!(
         put(&api, &root, "GET", "200")
             .response_parameters("method.response.header.X-A", "'v'")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid mapping expression specified: Validation Result: warnings : [], errors : [No method response exists for method.]"
     );
-    assert_eq!(e.1, "Invalid mapping expression specified: Validation Result: warnings : [], errors : [No method response exists for method.]");
     // One default (pattern-less) response is fine, a second one conflicts.
     put(&api, &root, "GET", "500").send().await.unwrap();
-    let e = err_of(put(&api, &root, "GET", "404").send().await.unwrap_err());
-    assert_eq!(
-        e,
-        (
-            "ConflictException".into(),
-            "Integration response with selection pattern default already exists".into()
-        )
+    assert_aws_err!(
+        put(&api, &root, "GET", "404").send().await,
+        "ConflictException",
+        "Integration response with selection pattern default already exists"
     );
-    let e = err_of(
+    assert_aws_err!(
         c.update_integration_response()
             .rest_api_id(&api)
             .resource_id(&root)
@@ -948,10 +909,10 @@ async fn integration_response_lifecycle_and_errors() {
             .status_code("200")
             .patch_operations(patch("replace", "/statusCode", "201"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid patch path /statusCode"
     );
-    assert_eq!(e.1, "Invalid patch path /statusCode");
     assert_eq!(
         get("200").await.unwrap().selection_pattern(),
         Some("overwrite-pattern")
@@ -1003,12 +964,12 @@ async fn integration_response_lifecycle_and_errors() {
             "Invalid Integration identifier specified",
         ),
     ] {
-        let e = err_of(del(a, r, v, code).await.unwrap_err());
-        assert_eq!(e, ("NotFoundException".into(), want.into()));
+        assert_aws_err!(del(a, r, v, code).await, "NotFoundException", want);
     }
     del(&api, &root, "GET", "200").await.unwrap();
-    assert_eq!(
-        err_of(get("200").await.unwrap_err()).1,
+    assert_aws_err!(
+        get("200").await,
+        _,
         "Invalid Response status code specified"
     );
 }

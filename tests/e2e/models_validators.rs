@@ -8,7 +8,7 @@
 
 use aws_sdk_apigateway::Client;
 
-use crate::fixtures::{add_resource, deploy, fail, patch, patch_opt, Route};
+use crate::fixtures::{add_resource, assert_aws_err, deploy, patch, patch_opt, Route};
 use crate::harness::{new_api, Server};
 
 const ACCOUNT: &str = "000000000000";
@@ -105,15 +105,15 @@ async fn new_api_has_default_models() {
         .unwrap();
     assert_eq!(m.request_models().unwrap()["application/json"], "Empty");
     // GetModelTemplate is not implemented: it answers so rather than a made-up template.
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.get_model_template()
             .rest_api_id(&api)
             .model_name("Empty")
             .send()
             .await,
+        "NotImplementedException",
+        contains("GetModelTemplate")
     );
-    assert_eq!(code, "NotImplementedException");
-    assert!(msg.contains("GetModelTemplate"), "{msg}");
 }
 
 #[tokio::test]
@@ -216,15 +216,15 @@ async fn model_crud() {
         .send()
         .await
         .unwrap();
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.get_model()
             .rest_api_id(&api)
             .model_name("CalcOutput")
             .send()
             .await,
+        "NotFoundException",
+        "Invalid model name specified: CalcOutput"
     );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(msg, "Invalid model name specified: CalcOutput");
     // The default models can be deleted too when unused.
     c.delete_model()
         .rest_api_id(&api)
@@ -245,7 +245,7 @@ async fn model_errors() {
     let fake = "abcde0";
 
     // Recorded (test_model_validation `create-model-wrong-id`, `get-models-wrong-id`).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_model()
             .rest_api_id(fake)
             .name("MySchema")
@@ -253,69 +253,57 @@ async fn model_errors() {
             .schema(SCHEMA)
             .send()
             .await,
-    );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(
-        msg,
+        "NotFoundException",
         format!("Invalid API identifier specified {ACCOUNT}:{fake}")
     );
-    let (code, msg) = fail(c.get_models().rest_api_id(fake).send().await);
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(
-        msg,
+    assert_aws_err!(
+        c.get_models().rest_api_id(fake).send().await,
+        "NotFoundException",
         format!("Invalid API identifier specified {ACCOUNT}:{fake}")
     );
     // Recorded (`get-model-wrong-id`, `del-model-wrong-id`, test_update_model
     // `update-model-wrong-id`): the model's 404 even when the API is unknown.
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.get_model()
             .rest_api_id(fake)
             .model_name("MySchema")
             .send()
             .await,
+        "NotFoundException",
+        "Invalid model name specified: MySchema"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "NotFoundException",
-            "Invalid model name specified: MySchema"
-        )
-    );
-    let (_, msg) = fail(
+    assert_aws_err!(
         c.delete_model()
             .rest_api_id(fake)
             .model_name("MySchema")
             .send()
             .await,
+        _,
+        "Invalid model name specified: MySchema"
     );
-    assert_eq!(msg, "Invalid model name specified: MySchema");
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.update_model()
             .rest_api_id(fake)
             .model_name("mySchema")
             .patch_operations(patch("replace", "/description", ""))
             .send()
             .await,
+        "NotFoundException",
+        "Invalid model name specified: mySchema"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "NotFoundException",
-            "Invalid model name specified: mySchema"
-        )
-    );
-    let (_, msg) = fail(
+    assert_aws_err!(
         c.delete_model()
             .rest_api_id(&api)
             .model_name("Nope")
             .send()
             .await,
+        _,
+        "Invalid model name specified: Nope"
     );
-    assert_eq!(msg, "Invalid model name specified: Nope");
 
     create_model(&c, &api, "MySchema").await;
     // Recorded (`create-model-already-exists`).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_model()
             .rest_api_id(&api)
             .name("MySchema")
@@ -323,11 +311,11 @@ async fn model_errors() {
             .schema(SCHEMA)
             .send()
             .await,
+        "ConflictException",
+        "Model name already exists for this REST API"
     );
-    assert_eq!(code, "ConflictException");
-    assert_eq!(msg, "Model name already exists for this REST API");
     // Recorded (`create-model-empty-name`).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_model()
             .rest_api_id(&api)
             .name("")
@@ -335,10 +323,8 @@ async fn model_errors() {
             .schema(SCHEMA)
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("BadRequestException", "Model name must be non-empty")
+        "BadRequestException",
+        "Model name must be non-empty"
     );
     // Recorded (`create-model-empty-schema`, `create-model-no-schema-json`,
     // `create-model-no-schema-xml`).
@@ -347,7 +333,7 @@ async fn model_errors() {
         ("application/json", None),
         ("application/xml", None),
     ] {
-        let (code, msg) = fail(
+        assert_aws_err!(
             c.create_model()
                 .rest_api_id(&api)
                 .name("MyEmptySchema")
@@ -355,15 +341,13 @@ async fn model_errors() {
                 .set_schema(schema.map(Into::into))
                 .send()
                 .await,
-        );
-        assert_eq!(
-            (code.as_str(), msg.as_str()),
-            ("BadRequestException", NO_SCHEMA)
+            "BadRequestException",
+            NO_SCHEMA
         );
     }
     // Not recorded: a schema that is not JSON, a name that is not alphanumeric (the texts AWS
     // users quote).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_model()
             .rest_api_id(&api)
             .name("Broken")
@@ -371,10 +355,10 @@ async fn model_errors() {
             .schema("{not json")
             .send()
             .await,
+        "BadRequestException",
+        "Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified]"
     );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(msg, "Invalid model specified: Validation Result: warnings : [], errors : [Invalid model schema specified]");
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_model()
             .rest_api_id(&api)
             .name("my-model")
@@ -382,10 +366,8 @@ async fn model_errors() {
             .schema(SCHEMA)
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("BadRequestException", "Model name must be alphanumeric")
+        "BadRequestException",
+        "Model name must be alphanumeric"
     );
 
     // Recorded (test_update_model `update-model-invalid-op`, `update-model-invalid-path`,
@@ -397,13 +379,17 @@ async fn model_errors() {
             .patch_operations(patch(op, path, value))
             .send()
     };
-    let (code, msg) = fail(update("add", "/wrong-path", "not supported op").await);
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(msg, "Invalid patch path  '/wrong-path' specified for op 'add'. Please choose supported operations");
-    let (_, msg) = fail(update("replace", "/name", "invalid").await);
-    assert_eq!(msg, "Invalid patch path  '/name' specified for op 'replace'. Must be one of: [/description, /schema]");
-    let (_, msg) = fail(update("replace", "/schema", "").await);
-    assert_eq!(msg, NO_SCHEMA);
+    assert_aws_err!(
+        update("add", "/wrong-path", "not supported op").await,
+        "BadRequestException",
+        "Invalid patch path  '/wrong-path' specified for op 'add'. Please choose supported operations"
+    );
+    assert_aws_err!(
+        update("replace", "/name", "invalid").await,
+        _,
+        "Invalid patch path  '/name' specified for op 'replace'. Must be one of: [/description, /schema]"
+    );
+    assert_aws_err!(update("replace", "/schema", "").await, _, NO_SCHEMA);
     // Nothing changed.
     let m = c
         .get_model()
@@ -424,15 +410,15 @@ async fn models_in_use_cannot_be_deleted() {
     create_model(&c, &api, "PetTwo").await;
 
     // Recorded (test_put_method_validation `invalid-model-name`).
-    let (code, msg) = fail(
+    assert_aws_err!(
         Route::new(&c, &api, &root, "ANY")
             .put_method()
             .request_models("application/json", "petModel")
             .send()
             .await,
+        "BadRequestException",
+        "Invalid model identifier specified: petModel"
     );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(msg, "Invalid model identifier specified: petModel");
 
     // Recorded (test_put_method_model `put-method-request-models`, `delete-model-used`).
     let m = Route::new(&c, &api, &root, "ANY")
@@ -442,21 +428,18 @@ async fn models_in_use_cannot_be_deleted() {
         .await
         .unwrap();
     assert_eq!(m.request_models().unwrap()["application/json"], "Pet");
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.delete_model()
             .rest_api_id(&api)
             .model_name("Pet")
             .send()
             .await,
-    );
-    assert_eq!(code, "ConflictException");
-    assert_eq!(
-        msg,
+        "ConflictException",
         "Cannot delete model 'Pet', is referenced in method request: //ANY"
     );
 
     // UpdateMethod refuses an unknown model, then moves to PetTwo (`update-method-model`).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.update_method()
             .rest_api_id(&api)
             .resource_id(&root)
@@ -464,13 +447,8 @@ async fn models_in_use_cannot_be_deleted() {
             .patch_operations(patch("replace", "/requestModels/application~1json", "Nope"))
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "BadRequestException",
-            "Invalid model identifier specified: Nope"
-        )
+        "BadRequestException",
+        "Invalid model identifier specified: Nope"
     );
     let up = c
         .update_method()
@@ -503,15 +481,13 @@ async fn models_in_use_cannot_be_deleted() {
         .send()
         .await
         .unwrap();
-    let (_, msg) = fail(
+    assert_aws_err!(
         c.delete_model()
             .rest_api_id(&api)
             .model_name("PetTwo")
             .send()
             .await,
-    );
-    assert_eq!(
-        msg,
+        _,
         "Cannot delete model 'PetTwo', is referenced in method request: /test/ANY"
     );
     // `update-method-model-2`, `delete-model-used-by-method-1`.
@@ -523,15 +499,13 @@ async fn models_in_use_cannot_be_deleted() {
         .send()
         .await
         .unwrap();
-    let (_, msg) = fail(
+    assert_aws_err!(
         c.delete_model()
             .rest_api_id(&api)
             .model_name("PetTwo")
             .send()
             .await,
-    );
-    assert_eq!(
-        msg,
+        _,
         "Cannot delete model 'PetTwo', is referenced in method request: //ANY"
     );
     // `delete-method-using-model-2`, `delete-model-unused-2`.
@@ -553,28 +527,26 @@ async fn models_in_use_cannot_be_deleted() {
     create_model(&c, &api, "Out").await;
     let r = Route::new(&c, &api, &test, "GET");
     r.method().await;
-    let (_, msg) = fail(
+    assert_aws_err!(
         r.put_method_response("200")
             .response_models("application/json", "Missing")
             .send()
             .await,
+        _,
+        "Invalid model identifier specified: Missing"
     );
-    assert_eq!(msg, "Invalid model identifier specified: Missing");
     r.put_method_response("200")
         .response_models("application/json", "Out")
         .send()
         .await
         .unwrap();
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.delete_model()
             .rest_api_id(&api)
             .model_name("Out")
             .send()
             .await,
-    );
-    assert_eq!(code, "ConflictException");
-    assert_eq!(
-        msg,
+        "ConflictException",
         "Cannot delete model 'Out', is referenced in method response: /test/GET/200"
     );
 }
@@ -665,16 +637,14 @@ async fn request_validator_crud() {
         .send()
         .await
         .unwrap();
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.get_request_validator()
             .rest_api_id(&api)
             .request_validator_id(&id)
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("NotFoundException", BAD_VALIDATOR)
+        "NotFoundException",
+        BAD_VALIDATOR
     );
     let list = c
         .get_request_validators()
@@ -693,55 +663,43 @@ async fn request_validator_errors() {
     let id = create_validator(&c, &api, "v", false, false).await;
 
     // Recorded (test_validators_crud_no_api, test_create_request_validator_invalid_api_id).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.create_request_validator()
             .rest_api_id("test-fake-rest-id")
             .name("test-validator")
             .validate_request_body(true)
             .send()
             .await,
+        "BadRequestException",
+        "Invalid REST API identifier specified"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "BadRequestException",
-            "Invalid REST API identifier specified"
-        )
-    );
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.get_request_validators()
             .rest_api_id("test-fake-rest-id")
             .send()
             .await,
-    );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(
-        msg,
+        "NotFoundException",
         format!("Invalid API identifier specified {ACCOUNT}:test-fake-rest-id")
     );
     // Recorded (test_invalid_get_request_validator, test_invalid_delete_request_validator).
     for (a, v) in [("api_id", id.as_str()), (api.as_str(), "validator_id")] {
-        let (code, msg) = fail(
+        assert_aws_err!(
             c.get_request_validator()
                 .rest_api_id(a)
                 .request_validator_id(v)
                 .send()
                 .await,
+            "NotFoundException",
+            BAD_VALIDATOR
         );
-        assert_eq!(
-            (code.as_str(), msg.as_str()),
-            ("NotFoundException", BAD_VALIDATOR)
-        );
-        let (code, msg) = fail(
+        assert_aws_err!(
             c.delete_request_validator()
                 .rest_api_id(a)
                 .request_validator_id(v)
                 .send()
                 .await,
-        );
-        assert_eq!(
-            (code.as_str(), msg.as_str()),
-            ("NotFoundException", BAD_VALIDATOR)
+            "NotFoundException",
+            BAD_VALIDATOR
         );
     }
     // Recorded (test_invalid_update_request_validator_operations).
@@ -752,36 +710,42 @@ async fn request_validator_errors() {
             .patch_operations(patch(op, path, value))
             .send()
     };
-    let (code, msg) = fail(update("add", "/validateRequestBody", "true").await);
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(msg, "Invalid patch path  '/validateRequestBody' specified for op 'add'. Please choose supported operations");
-    let (_, msg) = fail(update("remove", "/validateRequestBody", "true").await);
-    assert_eq!(msg, "Invalid patch path  '/validateRequestBody' specified for op 'remove'. Please choose supported operations");
-    let (_, msg) = fail(update("replace", "/invalidPath", "true").await);
-    assert_eq!(msg, "Invalid patch path  '/invalidPath' specified for op 'replace'. Must be one of: [/name, /validateRequestParameters, /validateRequestBody]");
-    let (_, msg) = fail(update("replace", "/name", "").await);
-    assert_eq!(msg, "Request Validator name cannot be blank");
+    assert_aws_err!(
+        update("add", "/validateRequestBody", "true").await,
+        "BadRequestException",
+        "Invalid patch path  '/validateRequestBody' specified for op 'add'. Please choose supported operations"
+    );
+    assert_aws_err!(
+        update("remove", "/validateRequestBody", "true").await,
+        _,
+        "Invalid patch path  '/validateRequestBody' specified for op 'remove'. Please choose supported operations"
+    );
+    assert_aws_err!(
+        update("replace", "/invalidPath", "true").await,
+        _,
+        "Invalid patch path  '/invalidPath' specified for op 'replace'. Must be one of: [/name, /validateRequestParameters, /validateRequestBody]"
+    );
+    assert_aws_err!(
+        update("replace", "/name", "").await,
+        _,
+        "Request Validator name cannot be blank"
+    );
     // An unknown validator of a known API.
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.update_request_validator()
             .rest_api_id(&api)
             .request_validator_id("nope00")
             .patch_operations(patch("replace", "/name", "x"))
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("NotFoundException", BAD_VALIDATOR)
+        "NotFoundException",
+        BAD_VALIDATOR
     );
     // Not recorded: a create without a name gets the blank-name answer.
-    let (code, msg) = fail(c.create_request_validator().rest_api_id(&api).send().await);
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "BadRequestException",
-            "Request Validator name cannot be blank"
-        )
+    assert_aws_err!(
+        c.create_request_validator().rest_api_id(&api).send().await,
+        "BadRequestException",
+        "Request Validator name cannot be blank"
     );
 }
 
@@ -793,16 +757,14 @@ async fn methods_name_existing_validators() {
     let id = create_validator(&c, &api, "all", true, true).await;
 
     // Recorded (test_put_method_validation `invalid-request-validator`).
-    let (code, msg) = fail(
+    assert_aws_err!(
         Route::new(&c, &api, &root, "POST")
             .put_method()
             .request_validator_id("fake-id")
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("BadRequestException", BAD_VALIDATOR)
+        "BadRequestException",
+        BAD_VALIDATOR
     );
     // Recorded (test_api_gateway_request_validator `change-request-path-names`): the method
     // shows its validator id.
@@ -824,7 +786,7 @@ async fn methods_name_existing_validators() {
     assert_eq!(got.request_validator_id(), Some(id.as_str()));
 
     // Recorded (test_update_method_validation `wrong-req-validator-id`).
-    let (code, msg) = fail(
+    assert_aws_err!(
         c.update_method()
             .rest_api_id(&api)
             .resource_id(&root)
@@ -832,10 +794,8 @@ async fn methods_name_existing_validators() {
             .patch_operations(patch("replace", "/requestValidatorId", "fake-id"))
             .send()
             .await,
-    );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("BadRequestException", BAD_VALIDATOR)
+        "BadRequestException",
+        BAD_VALIDATOR
     );
     let other = create_validator(&c, &api, "body", true, false).await;
     let up = c

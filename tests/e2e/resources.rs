@@ -1,7 +1,7 @@
 //! Resources: create rules, paths, patch, cascade delete, embed.
 
-use crate::fixtures::patch;
-use crate::harness::{err_of, new_api, Server};
+use crate::fixtures::{assert_aws_err, patch};
+use crate::harness::{new_api, Server};
 
 #[tokio::test]
 async fn lifecycle_and_rules() {
@@ -34,34 +34,24 @@ async fn lifecycle_and_rules() {
     assert_eq!(id.path(), Some("/pets/{id}"));
 
     // AWS's messages (test_apigateway_api.snapshot.json).
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_resource()
             .rest_api_id(&api)
             .parent_id(&root)
             .path_part("pets")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "ConflictException",
+        "Another resource with the same parent already has this name: pets"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "ConflictException",
-            "Another resource with the same parent already has this name: pets"
-        )
-    );
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_resource()
             .rest_api_id(&api)
             .parent_id(pets.id().unwrap())
             .path_part("{other}")
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "BadRequestException");
-    assert_eq!(
-        msg,
+            .await,
+        "BadRequestException",
         "A sibling ({id}) of this resource already has a variable path part -- only one is allowed"
     );
     let proxy = c
@@ -72,42 +62,35 @@ async fn lifecycle_and_rules() {
         .send()
         .await
         .unwrap();
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.create_resource()
             .rest_api_id(&api)
             .parent_id(proxy.id().unwrap())
             .path_part("x")
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(
-        msg,
+            .await,
+        _,
         "Cannot create a child of a resource with a greedy path variable: {proxy+}"
     );
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_resource()
             .rest_api_id(&api)
             .parent_id("nope00")
             .path_part("x")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException",
+        "Invalid Resource identifier specified"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        ("NotFoundException", "Invalid Resource identifier specified")
-    );
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.create_resource()
             .rest_api_id(&api)
             .parent_id(&root)
             .path_part("a b")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException"
     );
-    assert_eq!(code, "BadRequestException");
     assert_eq!(
         c.get_resources()
             .rest_api_id(&api)
@@ -137,46 +120,46 @@ async fn lifecycle_and_rules() {
         .await
         .unwrap();
     assert_eq!(child.path(), Some("/dogs/{id}"));
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(pets.id().unwrap())
             .patch_operations(patch("replace", "/parentId", id.id().unwrap()))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Resources cannot be cyclical."
     );
-    assert_eq!(msg, "Resources cannot be cyclical.");
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(&root)
             .patch_operations(patch("replace", "/pathPart", "x"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Root resource cannot update its pathPart."
     );
-    assert_eq!(msg, "Root resource cannot update its pathPart.");
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(pets.id().unwrap())
             .patch_operations(patch("replace", "/invalid", "x"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid patch path  '/invalid' specified for op 'replace'. Must be one of: [/parentId, /pathPart]"
     );
-    assert_eq!(msg, "Invalid patch path  '/invalid' specified for op 'replace'. Must be one of: [/parentId, /pathPart]");
-    let (_, msg) = err_of(
+    assert_aws_err!(
         c.update_resource()
             .rest_api_id(&api)
             .resource_id(pets.id().unwrap())
             .patch_operations(patch("add", "/pathPart", "x"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        _,
+        "Invalid patch path  '/pathPart' specified for op 'add'. Please choose supported operations"
     );
-    assert_eq!(msg, "Invalid patch path  '/pathPart' specified for op 'add'. Please choose supported operations");
 
     // Delete cascades to children.
     c.delete_resource()
@@ -185,15 +168,14 @@ async fn lifecycle_and_rules() {
         .send()
         .await
         .unwrap();
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.get_resource()
             .rest_api_id(&api)
             .resource_id(id.id().unwrap())
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
     let left: Vec<_> = c
         .get_resources()
         .rest_api_id(&api)

@@ -2,8 +2,8 @@
 
 use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType};
 
-use crate::fixtures::{patch, patch_opt};
-use crate::harness::{err_of, new_api, Server};
+use crate::fixtures::{assert_aws_err, patch, patch_opt};
+use crate::harness::{new_api, Server};
 
 #[tokio::test]
 async fn create_shows_aws_defaults() {
@@ -53,22 +53,12 @@ async fn create_shows_aws_defaults() {
 async fn create_validation() {
     let s = Server::start();
     let c = s.sdk();
-    let (code, msg) = err_of(
-        c.create_rest_api()
-            .name("x")
-            .description("")
-            .send()
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        c.create_rest_api().name("x").description("").send().await,
+        "BadRequestException",
+        "Description cannot be an empty string"
     );
-    assert_eq!(
-        (code.as_str(), msg.as_str()),
-        (
-            "BadRequestException",
-            "Description cannot be an empty string"
-        )
-    );
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.create_rest_api()
             .name("x")
             .endpoint_configuration(
@@ -77,20 +67,18 @@ async fn create_validation() {
                     .build(),
             )
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "ValidationException",
+        "1 validation error detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]]"
     );
-    assert_eq!(code, "ValidationException");
-    assert_eq!(msg, "1 validation error detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [PRIVATE, EDGE, REGIONAL]]");
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.create_rest_api()
             .name("x")
             .minimum_compression_size(-1)
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException"
     );
-    assert_eq!(code, "BadRequestException");
     // Nothing was created by the refused calls.
     assert_eq!(c.get_rest_apis().send().await.unwrap().items().len(), 0);
 
@@ -128,15 +116,14 @@ async fn custom_id_tag_pins_the_id() {
         api.tags().unwrap().get("_custom_id_").map(String::as_str),
         Some("myapi123")
     );
-    let (code, _) = err_of(
+    assert_aws_err!(
         c.create_rest_api()
             .name("again")
             .tags("_custom_id_", "myapi123")
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "ConflictException"
     );
-    assert_eq!(code, "ConflictException");
 }
 
 #[tokio::test]
@@ -164,32 +151,24 @@ async fn update_patch_operations() {
     assert_eq!(got.name(), Some("after"));
 
     // Refused paths and ops change nothing.
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_rest_api()
             .rest_api_id(&id)
             .patch_operations(patch("replace", "/id", "x"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "BadRequestException",
+        starts_with("Invalid patch path  '/id' specified for op 'replace'. Must be one of: [")
     );
-    assert_eq!(code, "BadRequestException");
-    assert!(
-        msg.starts_with("Invalid patch path  '/id' specified for op 'replace'. Must be one of: ["),
-        "{msg}"
-    );
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_rest_api()
             .rest_api_id(&id)
             .patch_operations(patch("replace", "/name", "changed"))
             .patch_operations(patch("wrong", "/name", "x"))
             .send()
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(code, "ValidationException");
-    assert!(
-        msg.contains("'updateRestApiInput.patchOperations.2.member.op'"),
-        "{msg}"
+            .await,
+        "ValidationException",
+        contains("'updateRestApiInput.patchOperations.2.member.op'")
     );
     assert_eq!(
         c.get_rest_api()
@@ -200,16 +179,15 @@ async fn update_patch_operations() {
             .name(),
         Some("after")
     );
-    let (code, msg) = err_of(
+    assert_aws_err!(
         c.update_rest_api()
             .rest_api_id("missing")
             .patch_operations(patch("replace", "/name", "x"))
             .send()
-            .await
-            .unwrap_err(),
+            .await,
+        "NotFoundException",
+        "Invalid API identifier specified 000000000000:missing"
     );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(msg, "Invalid API identifier specified 000000000000:missing");
 }
 
 #[tokio::test]
@@ -241,38 +219,28 @@ async fn paging_and_delete() {
     // The CLI pages by itself with --page-size.
     let all = s.aws(&["apigateway", "get-rest-apis", "--page-size", "2"]);
     assert_eq!(all["items"].as_array().unwrap().len(), 7);
-    let (code, _) = err_of(c.get_rest_apis().limit(501).send().await.unwrap_err());
-    assert_eq!(code, "ValidationException");
+    assert_aws_err!(
+        c.get_rest_apis().limit(501).send().await,
+        "ValidationException"
+    );
 
     c.delete_rest_api()
         .rest_api_id(&ids[0])
         .send()
         .await
         .unwrap();
-    let (code, _) = err_of(
-        c.get_rest_api()
-            .rest_api_id(&ids[0])
-            .send()
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        c.get_rest_api().rest_api_id(&ids[0]).send().await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
-    let (code, _) = err_of(
-        c.get_resources()
-            .rest_api_id(&ids[0])
-            .send()
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        c.get_resources().rest_api_id(&ids[0]).send().await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
-    let (code, _) = err_of(
-        c.delete_rest_api()
-            .rest_api_id(&ids[0])
-            .send()
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        c.delete_rest_api().rest_api_id(&ids[0]).send().await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
     assert_eq!(
         c.get_rest_apis()
             .limit(500)

@@ -1,18 +1,15 @@
 //! The server itself: start-up, health, reset, STS, region isolation, durability, and the
 //! answer for operations not implemented yet.
 
-use crate::fixtures::{add_resource, patch};
-use crate::harness::{err_of, new_api, Server};
+use crate::fixtures::{add_resource, assert_aws_err, patch};
+use crate::harness::{new_api, Server};
 
 #[tokio::test]
 async fn health_and_reset() {
     let s = Server::start();
     let h: serde_json::Value = s
-        .http()
-        .get(format!("{}/_apigw/health", s.url))
-        .send()
+        .http_get(format!("{}/_apigw/health", s.url))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -47,16 +44,11 @@ async fn configured_account_is_used() {
     let s = Server::start_with(&dir.path().join("db"), &["--account-id", "123456789012"]);
     let out = s.aws(&["sts", "get-caller-identity"]);
     assert_eq!(out["Account"], "123456789012");
-    let (code, msg) = err_of(
-        s.sdk()
-            .get_rest_api()
-            .rest_api_id("nope")
-            .send()
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        s.sdk().get_rest_api().rest_api_id("nope").send().await,
+        "NotFoundException",
+        "Invalid API identifier specified 123456789012:nope"
     );
-    assert_eq!(code, "NotFoundException");
-    assert_eq!(msg, "Invalid API identifier specified 123456789012:nope");
 }
 
 #[tokio::test]
@@ -66,14 +58,10 @@ async fn regions_are_isolated() {
     let west = s.sdk_in("eu-west-1");
     let (id, _) = new_api(&east, "east").await;
     assert_eq!(west.get_rest_apis().send().await.unwrap().items().len(), 0);
-    let (code, _) = err_of(
-        west.get_rest_api()
-            .rest_api_id(&id)
-            .send()
-            .await
-            .unwrap_err(),
+    assert_aws_err!(
+        west.get_rest_api().rest_api_id(&id).send().await,
+        "NotFoundException"
     );
-    assert_eq!(code, "NotFoundException");
     assert_eq!(
         east.get_rest_api()
             .rest_api_id(&id)
@@ -144,12 +132,7 @@ async fn unimplemented_operations_say_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("NotImplementedException"), "{err}");
     assert!(err.contains("GetSdkTypes"), "{err}");
-    let r = s
-        .http()
-        .get(format!("{}/no/such/operation", s.url))
-        .send()
-        .await
-        .unwrap();
+    let r = s.http_get(format!("{}/no/such/operation", s.url)).await;
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["x-amzn-errortype"], "UnknownOperationException");
 }

@@ -9,7 +9,7 @@ use chrono::{Duration, Utc};
 use serde_json::json;
 
 use crate::fixtures::{
-    api_stage, deploy, fail, key_in_plan, patch, quota, raw_get, stage_url, Route,
+    api_stage, assert_aws_err, deploy, fail, key_in_plan, patch, quota, raw_get, stage_url, Route,
 };
 use crate::harness::{err_of, new_api, Server};
 
@@ -172,34 +172,29 @@ async fn get_usage_errors() {
     };
     let today = day(0);
     // test_usage_plan_crud (AWS recordings): the plan 404.
-    assert_eq!(
-        fail(get("nosuch", &today, &today).send().await),
-        (
-            "NotFoundException".into(),
-            "Invalid Usage Plan ID specified".into()
-        )
+    assert_aws_err!(
+        get("nosuch", &today, &today).send().await,
+        "NotFoundException",
+        "Invalid Usage Plan ID specified"
     );
     // A key that does not exist, or is not in the plan (aws/aws-cli#5344 quotes AWS's text).
     let other = c.create_api_key().name("other").send().await.unwrap();
     for key in ["nosuchkey", other.id().unwrap()] {
-        assert_eq!(
-            fail(get(&plan, &today, &today).key_id(key).send().await),
-            (
-                "NotFoundException".into(),
-                "Invalid Key identifier specified".into()
-            )
+        assert_aws_err!(
+            get(&plan, &today, &today).key_id(key).send().await,
+            "NotFoundException",
+            "Invalid Key identifier specified"
         );
     }
     // Dates: our messages (AWS documents none).
-    assert_eq!(
-        fail(get(&plan, "2026-13-01", &today).send().await),
-        (
-            "BadRequestException".into(),
-            "Invalid start date specified: 2026-13-01. Dates must be given as YYYY-MM-DD".into()
-        )
+    assert_aws_err!(
+        get(&plan, "2026-13-01", &today).send().await,
+        "BadRequestException",
+        "Invalid start date specified: 2026-13-01. Dates must be given as YYYY-MM-DD"
     );
-    assert_eq!(
-        fail(get(&plan, &today, "tomorrow").send().await).1,
+    assert_aws_err!(
+        get(&plan, &today, "tomorrow").send().await,
+        _,
         "Invalid end date specified: tomorrow. Dates must be given as YYYY-MM-DD"
     );
     assert_eq!(
@@ -214,12 +209,10 @@ async fn get_usage_errors() {
     );
     // At most 90 days (AWS knowledge center "api-gateway-usage-key").
     assert!(get(&plan, &day(-90), &today).send().await.is_ok());
-    assert_eq!(
-        fail(get(&plan, &day(-91), &today).send().await),
-        (
-            "BadRequestException".into(),
-            "Invalid date range specified: the range can't exceed 90 days".into()
-        )
+    assert_aws_err!(
+        get(&plan, &day(-91), &today).send().await,
+        "BadRequestException",
+        "Invalid date range specified: the range can't exceed 90 days"
     );
     // Dates are required; the SDK insists, so ask over raw HTTP.
     let (status, body) = raw_get(&s, &format!("/usageplans/{plan}/usage?endDate={today}")).await;
@@ -229,8 +222,8 @@ async fn get_usage_errors() {
         "Invalid start date specified: null. Dates must be given as YYYY-MM-DD"
     );
     // Paging limits as every list.
-    assert_eq!(
-        fail(get(&plan, &today, &today).limit(0).send().await).0,
+    assert_aws_err!(
+        get(&plan, &today, &today).limit(0).send().await,
         "ValidationException"
     );
 }
@@ -248,20 +241,16 @@ async fn update_usage_errors() {
             .patch_operations(o)
     };
     let remaining = || patch("replace", "/remaining", "50");
-    assert_eq!(
-        fail(set("nosuch", &keys[0], remaining()).send().await),
-        (
-            "NotFoundException".into(),
-            "Invalid Usage Plan ID specified".into()
-        )
+    assert_aws_err!(
+        set("nosuch", &keys[0], remaining()).send().await,
+        "NotFoundException",
+        "Invalid Usage Plan ID specified"
     );
     // A key of another plan.
-    assert_eq!(
-        fail(set(&plan, &bare_keys[0], remaining()).send().await),
-        (
-            "NotFoundException".into(),
-            "Invalid Key identifier specified".into()
-        )
+    assert_aws_err!(
+        set(&plan, &bare_keys[0], remaining()).send().await,
+        "NotFoundException",
+        "Invalid Key identifier specified"
     );
     assert_eq!(
         fail(set(&bare, &bare_keys[0], remaining()).send().await),
@@ -270,41 +259,31 @@ async fn update_usage_errors() {
             format!("Usage plan {bare} has no quota: there is no remaining quota to update")
         )
     );
-    assert_eq!(
-        fail(set(&plan, &keys[0], patch("replace", "/quota/limit", "5")).send().await),
-        (
-            "BadRequestException".into(),
-            "Invalid patch path  '/quota/limit' specified for op 'replace'. Must be one of: [/remaining]".into()
-        )
+    assert_aws_err!(
+        set(&plan, &keys[0], patch("replace", "/quota/limit", "5")).send().await,
+        "BadRequestException",
+        "Invalid patch path  '/quota/limit' specified for op 'replace'. Must be one of: [/remaining]"
     );
     // boto/boto3#2504: AWS lists no path at all for `add`.
-    assert_eq!(
-        fail(
-            set(&plan, &keys[0], patch("add", "/remaining", "5"))
-                .send()
-                .await
-        )
-        .1,
+    assert_aws_err!(
+        set(&plan, &keys[0], patch("add", "/remaining", "5"))
+            .send()
+            .await,
+        _,
         "Invalid patch path  '/remaining' specified for op 'add'. Must be one of: []"
     );
-    assert_eq!(
-        fail(
-            set(&plan, &keys[0], patch("replace", "/remaining", "many"))
-                .send()
-                .await
-        ),
-        (
-            "BadRequestException".into(),
-            "Invalid integer value: many".into()
-        )
+    assert_aws_err!(
+        set(&plan, &keys[0], patch("replace", "/remaining", "many"))
+            .send()
+            .await,
+        "BadRequestException",
+        "Invalid integer value: many"
     );
-    assert_eq!(
-        fail(
-            set(&plan, &keys[0], patch("replace", "/remaining", "-1"))
-                .send()
-                .await
-        )
-        .1,
+    assert_aws_err!(
+        set(&plan, &keys[0], patch("replace", "/remaining", "-1"))
+            .send()
+            .await,
+        _,
         "Invalid remaining quota specified: -1. It must be 0 or more"
     );
 }
