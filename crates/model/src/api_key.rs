@@ -1,26 +1,24 @@
 //! API keys ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_ApiKey.html)).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::StringMap;
 
 /// An API key. `value` is stored always and shown only when asked for.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiKey {
     /// 10 lower-case alphanumerics.
     pub id: String,
     /// The secret; omitted unless `includeValue(s)=true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// Name (≤ 1024 characters).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// An AWS Marketplace customer id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
     /// Optional description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Disabled keys are refused on the data plane.
     pub enabled: bool,

@@ -1,8 +1,10 @@
 //! Authorizers ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_Authorizer.html)).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 /// A Lambda (TOKEN or REQUEST) or Cognito user-pool authorizer of a rest API.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Authorizer {
@@ -22,22 +24,16 @@ pub struct Authorizer {
     )]
     pub provider_arns: Option<Vec<String>>,
     /// Optional, e.g. `custom`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_type: Option<String>,
     /// The Lambda invocation URI (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorizer_uri: Option<String>,
     /// The role API Gateway assumes to invoke the authorizer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorizer_credentials: Option<String>,
     /// Where the identity comes from, e.g. `method.request.header.Authorization`
     /// (REQUEST: a comma-separated list).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_source: Option<String>,
     /// TOKEN: a regex the token must match, else 401 without calling the authorizer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity_validation_expression: Option<String>,
     /// How long a policy is cached per identity (0 disables; AWS's default is 300).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorizer_result_ttl_in_seconds: Option<i64>,
 }

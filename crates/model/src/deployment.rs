@@ -4,22 +4,22 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::{Authorizer, GatewayResponse, Model, RequestValidator, Resource, RestApi};
 
 /// A deployment as the control plane answers it.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Deployment {
     /// 6 lower-case alphanumerics.
     pub id: String,
     /// Optional description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Epoch seconds.
     pub created_date: i64,
     /// Path → method → `{authorizationType, apiKeyRequired}`; only with `embed=apisummary`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_summary: Option<BTreeMap<String, BTreeMap<String, MethodSnapshot>>>,
 }
 

@@ -3,9 +3,11 @@
 //! [RequestValidator](https://docs.aws.amazon.com/apigateway/latest/api/API_RequestValidator.html)).
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 /// A named payload schema of a rest API (a JSON Schema draft 4 document for JSON content),
 /// referenced by name from methods' `requestModels` and method responses' `responseModels`.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Model {
@@ -14,10 +16,8 @@ pub struct Model {
     /// Alphanumeric, unique in the API; what paths and methods name the model by.
     pub name: String,
     /// Omitted when none (or an empty one) was given, as AWS does.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The schema exactly as the user sent it (a JSON document in a string).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
     /// The content type the model describes, e.g. `application/json`.
     pub content_type: String,

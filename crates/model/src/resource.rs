@@ -8,20 +8,20 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::{is_empty_list, is_empty_map, StringMap};
 
 /// A path segment of an API, with its methods.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
     /// 10 characters for the root, 6 for children.
     pub id: String,
     /// Absent on the root resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// Absent on the root resource.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path_part: Option<String>,
     /// The full path, e.g. `/pets/{id}`.
     pub path: String,
@@ -31,6 +31,7 @@ pub struct Resource {
 }
 
 /// A method of a resource.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Method {
@@ -39,15 +40,12 @@ pub struct Method {
     /// `NONE`, `AWS_IAM`, `CUSTOM` or `COGNITO_USER_POOLS`.
     pub authorization_type: String,
     /// The authorizer for CUSTOM and COGNITO_USER_POOLS.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorizer_id: Option<String>,
     /// Whether an API key is required.
     pub api_key_required: bool,
     /// A request validator's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_validator_id: Option<String>,
     /// A name for SDK generation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_name: Option<String>,
     /// `method.request.{querystring,header,path}.x` → required.
     #[serde(default, skip_serializing_if = "is_empty_map")]
@@ -59,7 +57,6 @@ pub struct Method {
     #[serde(default, skip_serializing_if = "is_empty_map")]
     pub method_responses: Option<BTreeMap<String, MethodResponse>>,
     /// The integration, once put.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub method_integration: Option<Integration>,
     /// OAuth scopes for COGNITO_USER_POOLS.
     #[serde(default, skip_serializing_if = "is_empty_list")]
@@ -67,6 +64,7 @@ pub struct Method {
 }
 
 /// A response a method declares.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MethodResponse {
@@ -74,14 +72,13 @@ pub struct MethodResponse {
     pub status_code: String,
     /// `method.response.header.X` → required. AWS answers `{}` when `{}` was put, and omits
     /// the map when it was never set or its last entry was patched away.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<BTreeMap<String, bool>>,
     /// Content type → model name (empty map kept, as `response_parameters`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_models: Option<StringMap>,
 }
 
 /// The backend a method calls.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Integration {
@@ -89,19 +86,14 @@ pub struct Integration {
     #[serde(rename = "type")]
     pub integration_type: String,
     /// The method used to call the backend (`integrationHttpMethod` on input).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub http_method: Option<String>,
     /// The backend's URI (or the Lambda invocation ARN).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
     /// `INTERNET` or `VPC_LINK`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_type: Option<String>,
     /// The VPC link id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The role ARN used for AWS integrations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<String>,
     /// `integration.request.*` → source expression.
     #[serde(default, skip_serializing_if = "is_empty_map")]
@@ -110,44 +102,36 @@ pub struct Integration {
     #[serde(default, skip_serializing_if = "is_empty_map")]
     pub request_templates: Option<StringMap>,
     /// `WHEN_NO_MATCH` (default), `WHEN_NO_TEMPLATES` or `NEVER`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub passthrough_behavior: Option<String>,
     /// `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
     /// 50–29000, default 29000.
     pub timeout_in_millis: i64,
     /// Cache namespace; AWS defaults it to the resource id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_namespace: Option<String>,
     /// Parameters that form the cache key; AWS answers `[]` when none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_key_parameters: Option<Vec<String>>,
     /// Integration responses by status code.
     #[serde(default, skip_serializing_if = "is_empty_map")]
     pub integration_responses: Option<BTreeMap<String, IntegrationResponse>>,
     /// TLS settings for HTTP backends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_config: Option<serde_json::Value>,
     /// `BUFFERED` or `STREAM`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub response_transfer_mode: Option<String>,
     /// A load balancer target for VPC links.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration_target: Option<String>,
 }
 
 /// How a backend status maps onto a method response.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IntegrationResponse {
     /// The method response status this maps to.
     pub status_code: String,
     /// Regex matched against the backend status (or Lambda error message).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub selection_pattern: Option<String>,
     /// `method.response.header.X` → source expression (an empty map put stays `{}`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response_parameters: Option<StringMap>,
     /// Content type → VTL template. An empty template is kept as `""` and goes on the wire as
     /// `null`, as AWS answers it (test_put_integration_response_templates); an empty map put
@@ -160,7 +144,6 @@ pub struct IntegrationResponse {
     )]
     pub response_templates: Option<StringMap>,
     /// `CONVERT_TO_BINARY` or `CONVERT_TO_TEXT`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub content_handling: Option<String>,
 }
 

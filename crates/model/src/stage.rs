@@ -3,27 +3,26 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_with::skip_serializing_none;
 
 use crate::StringMap;
 
 /// A named reference to a deployment, with its settings.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stage {
     /// The deployment this stage serves.
     pub deployment_id: String,
     /// A client certificate for backends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_certificate_id: Option<String>,
     /// The stage's name, the first path segment of its invoke URL.
     pub stage_name: String,
     /// Optional description.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether a cache cluster is on (only recorded: apigw-local has no cache).
     pub cache_cluster_enabled: bool,
     /// Cache size in GB, as a string enum.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cache_cluster_size: Option<String>,
     /// `NOT_AVAILABLE` unless a cache is enabled.
     pub cache_cluster_status: String,
@@ -34,18 +33,14 @@ pub struct Stage {
     #[serde(default, skip_serializing_if = "crate::is_empty_map")]
     pub variables: Option<StringMap>,
     /// Documentation snapshot version.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub documentation_version: Option<String>,
     /// Where access logs go and in what format.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_log_settings: Option<AccessLogSettings>,
     /// Canary release settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canary_settings: Option<CanarySettings>,
     /// X-Ray tracing flag.
     pub tracing_enabled: bool,
     /// A WAF web ACL.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub web_acl_arn: Option<String>,
     /// Tags.
     #[serde(default, skip_serializing_if = "crate::is_empty_map")]
@@ -104,31 +99,28 @@ impl Default for MethodSetting {
 }
 
 /// Access log destination and format.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessLogSettings {
     /// A `$context` format string.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// A CloudWatch Logs log group ARN (or Firehose).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub destination_arn: Option<String>,
 }
 
 /// Canary release settings of a stage.
+#[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CanarySettings {
     /// Share of traffic (0–100) sent to the canary.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub percent_traffic: Option<f64>,
     /// The canary's deployment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment_id: Option<String>,
     /// Variables that override the stage's for canary requests.
     #[serde(default, skip_serializing_if = "crate::is_empty_map")]
     pub stage_variable_overrides: Option<StringMap>,
     /// Whether the canary uses the stage cache.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_stage_cache: Option<bool>,
 }
