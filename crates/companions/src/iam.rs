@@ -234,15 +234,7 @@ pub async fn role_exists(
 
 /// `arn:aws:iam::{account}:role{path}{name}` → (account, path, name).
 fn parse_role_arn(arn: &str) -> Option<(&str, &str, &str)> {
-    let rest = arn.strip_prefix("arn:aws:iam::")?;
-    let (account, resource) = rest.split_once(':')?;
-    let path_name = resource.strip_prefix("role")?;
-    if !path_name.starts_with('/') {
-        return None;
-    }
-    let cut = path_name.rfind('/')?;
-    let (path, name) = (&path_name[..=cut], &path_name[cut + 1..]);
-    (!name.is_empty()).then_some((account, path, name))
+    iam_resource(arn.strip_prefix("arn:aws:iam::")?, "role")
 }
 
 /// A managed policy ARN `arn:aws:iam::{account|aws}:policy{path}{name}` →
@@ -253,9 +245,14 @@ fn parse_policy_arn(arn: &str) -> Option<(&str, &str, &str)> {
     if !partition.starts_with("aws") {
         return None;
     }
-    let rest = rest.strip_prefix("iam::")?;
+    iam_resource(rest.strip_prefix("iam::")?, "policy")
+}
+
+/// The end of an IAM ARN, `{account}:{kind}{path}{name}`, → (account, path, name): the path
+/// starts and ends with `/`, and the name after it is not empty.
+fn iam_resource<'a>(rest: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a str)> {
     let (account, resource) = rest.split_once(':')?;
-    let path_name = resource.strip_prefix("policy")?;
+    let path_name = resource.strip_prefix(kind)?;
     if !path_name.starts_with('/') {
         return None;
     }
@@ -592,26 +589,15 @@ async fn delete_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
 
 /// IAM's opaque `Marker`: the sort key of the last item returned, hex-encoded.
 fn encode_marker(key: &str) -> String {
-    key.bytes().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(key)
 }
 
 fn decode_marker(marker: &str) -> IamResult<String> {
     let bad = || IamError::validation("Invalid Marker.");
-    // An odd length fails below: its last pair is incomplete.
     if marker.is_empty() {
         return Err(bad());
     }
-    let bytes: Option<Vec<u8>> = (0..marker.len())
-        .step_by(2)
-        .map(|i| {
-            marker
-                .get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    bytes
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(bad)
+    crate::hex::decode(marker).ok_or_else(bad)
 }
 
 /// Cut a page after `marker` from items sorted by `key`; returns the page's XML members,

@@ -7,6 +7,7 @@
 //! the apigateway control plane, which depends on this crate (to check the account's role),
 //! never the other way.
 
+mod hex;
 pub mod iam;
 pub mod logs;
 pub mod query_protocol;

@@ -1369,23 +1369,11 @@ async fn filter_log_events(st: &Companions, scope: &Scope, inp: Input) -> LogsRe
 /// An opaque paging token: `kind` and `payload` hex-encoded, so clients cannot mistake it for
 /// a name and a token of one operation is refused by another.
 fn encode_token(kind: &str, payload: &str) -> String {
-    let raw = format!("{kind}:{payload}");
-    raw.bytes().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&format!("{kind}:{payload}"))
 }
 
 fn decode_token(kind: &str, token: &str) -> LogsResult<String> {
-    // An odd length fails below: its last pair is incomplete.
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| {
-            token
-                .get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
-    let raw = bytes
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(LogsError::bad_token)?;
+    let raw = crate::hex::decode(token).ok_or_else(LogsError::bad_token)?;
     raw.strip_prefix(kind)
         .and_then(|r| r.strip_prefix(':'))
         .map(str::to_string)
