@@ -151,18 +151,27 @@ pub struct ReadConn {
     _held: Held,
 }
 
-impl std::ops::Deref for ReadConn {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        &self.conn
-    }
+/// Both handles deref to the connection, so that every query function takes
+/// `&mut SqliteConnection` and a read inside a write goes through the transaction.
+macro_rules! derefs_to_connection {
+    ($handle:ty, $field:ident) => {
+        impl std::ops::Deref for $handle {
+            type Target = SqliteConnection;
+            fn deref(&self) -> &SqliteConnection {
+                &self.$field
+            }
+        }
+
+        impl std::ops::DerefMut for $handle {
+            fn deref_mut(&mut self) -> &mut SqliteConnection {
+                &mut self.$field
+            }
+        }
+    };
 }
 
-impl std::ops::DerefMut for ReadConn {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.conn
-    }
-}
+derefs_to_connection!(ReadConn, conn);
+derefs_to_connection!(WriteTx, tx);
 
 impl WriteTx {
     /// Commit: when this returns `Ok`, the write is on disk.
@@ -172,19 +181,6 @@ impl WriteTx {
     pub async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
-    }
-}
-
-impl std::ops::Deref for WriteTx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        &self.tx
-    }
-}
-
-impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
     }
 }
 
