@@ -417,20 +417,11 @@ impl Parser<'_> {
                 let name: Box<str> = name.into();
                 self.pos = e;
                 let mut params = Vec::new();
-                loop {
-                    self.ws();
-                    if self.peek() == Some(b',') {
-                        self.pos += 1;
-                        self.ws();
+                while !self.list_closed() {
+                    if self.peek() != Some(b'$') {
+                        return self.err(self.pos, "expected a $parameter or ')' in #macro");
                     }
-                    match self.peek() {
-                        Some(b')') => {
-                            self.pos += 1;
-                            break;
-                        }
-                        Some(b'$') => params.push(self.simple_var("macro parameter")?),
-                        _ => return self.err(self.pos, "expected a $parameter or ')' in #macro"),
-                    }
+                    params.push(self.simple_var("macro parameter")?);
                 }
                 self.gobble();
                 let body = self.end_block("#macro", start)?;
@@ -496,21 +487,29 @@ impl Parser<'_> {
 
     fn macro_args(&mut self) -> PResult<Vec<Expr>> {
         let mut args = Vec::new();
-        loop {
-            self.ws();
-            if self.peek() == Some(b',') {
-                self.pos += 1;
-                self.ws();
+        while !self.list_closed() {
+            if self.peek().is_none() {
+                return self.err(self.pos, "unclosed macro call");
             }
-            match self.peek() {
-                Some(b')') => {
-                    self.pos += 1;
-                    return Ok(args);
-                }
-                None => return self.err(self.pos, "unclosed macro call"),
-                _ => args.push(self.expr()?),
-            }
+            args.push(self.expr()?);
         }
+        Ok(args)
+    }
+
+    /// Between the items of a `#macro` parameter list or a macro call's arguments: skips white
+    /// space and one optional comma (Velocity separates them with either), and consumes the
+    /// closing `)` when it comes, saying so.
+    fn list_closed(&mut self) -> bool {
+        self.ws();
+        if self.peek() == Some(b',') {
+            self.pos += 1;
+            self.ws();
+        }
+        let closed = self.peek() == Some(b')');
+        if closed {
+            self.pos += 1;
+        }
+        closed
     }
 
     fn if_rest(&mut self, cond: Expr, start: usize) -> PResult<Node> {

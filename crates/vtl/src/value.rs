@@ -412,30 +412,27 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
             if l.json {
                 write_json(v, out, depth);
             } else {
-                out.push('[');
-                for (k, item) in l.items.borrow().iter().enumerate() {
-                    if k > 0 {
-                        out.push_str(", ");
-                    }
+                write_joined(out, '[', ", ", ']', l.items.borrow().iter(), |item, out| {
                     write_java(item, out, depth + 1);
-                }
-                out.push(']');
+                });
             }
         }
         Value::Map(m) => {
             if m.flavor == Flavor::Context {
                 return;
             }
-            out.push('{');
-            for (k, (key, val)) in m.entries.borrow().iter().enumerate() {
-                if k > 0 {
-                    out.push_str(", ");
-                }
-                write_java(key, out, depth + 1);
-                out.push('=');
-                write_java(val, out, depth + 1);
-            }
-            out.push('}');
+            write_joined(
+                out,
+                '{',
+                ", ",
+                '}',
+                m.entries.borrow().iter(),
+                |(key, val), out| {
+                    write_java(key, out, depth + 1);
+                    out.push('=');
+                    write_java(val, out, depth + 1);
+                },
+            );
         }
         Value::Json(inst, i) => {
             if !inst.overlay.borrow().is_empty() {
@@ -455,16 +452,11 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
                 Kind::Num => doc.write_number(*i, out),
                 Kind::Arr => write_json(v, out, depth),
                 _ => {
-                    out.push('{');
-                    for (k, (key, c)) in doc.children(*i).enumerate() {
-                        if k > 0 {
-                            out.push_str(", ");
-                        }
+                    write_joined(out, '{', ", ", '}', doc.children(*i), |(key, c), out| {
                         doc.write_str(key, out);
                         out.push('=');
                         write_java(&json_child(inst, c), out, depth + 1);
-                    }
-                    out.push('}');
+                    });
                 }
             }
         }
@@ -478,6 +470,26 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
             let _ = write!(out, "foreach[index={}]", l.index.get());
         }
     }
+}
+
+/// Appends `items` between `open` and `close`, `sep` between two: how both printers (Java's
+/// `toString` and JSON) write every list and map.
+fn write_joined<T>(
+    out: &mut String,
+    open: char,
+    sep: &str,
+    close: char,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(T, &mut String),
+) {
+    out.push(open);
+    for (k, item) in items.into_iter().enumerate() {
+        if k > 0 {
+            out.push_str(sep);
+        }
+        write(item, out);
+    }
+    out.push(close);
 }
 
 /// Appends compact JSON for `v` (as `$util.toJson` and JSON arrays print).
@@ -501,26 +513,23 @@ pub(crate) fn write_json(v: &Value, out: &mut String, depth: usize) {
         }
         Value::Str(s) => json_quote(s, out),
         Value::List(l) => {
-            out.push('[');
-            for (k, item) in l.items.borrow().iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
+            write_joined(out, '[', ",", ']', l.items.borrow().iter(), |item, out| {
                 write_json(item, out, depth + 1);
-            }
-            out.push(']');
+            });
         }
         Value::Map(m) => {
-            out.push('{');
-            for (k, (key, val)) in m.entries.borrow().iter().enumerate() {
-                if k > 0 {
-                    out.push(',');
-                }
-                json_quote(&to_plain_string(key), out);
-                out.push(':');
-                write_json(val, out, depth + 1);
-            }
-            out.push('}');
+            write_joined(
+                out,
+                '{',
+                ",",
+                '}',
+                m.entries.borrow().iter(),
+                |(key, val), out| {
+                    json_quote(&to_plain_string(key), out);
+                    out.push(':');
+                    write_json(val, out, depth + 1);
+                },
+            );
         }
         Value::Json(inst, i) => {
             if inst.overlay.borrow().is_empty() {
