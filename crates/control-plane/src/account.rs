@@ -4,7 +4,6 @@
 //! One document per account and region; until it is first updated, AWS's defaults show
 //! (10,000 rps / 5,000 burst, the `UsagePlans` feature, API key version 4).
 
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -13,7 +12,7 @@ use apigw_model::{Account, ApiError};
 use apigw_store::typed;
 
 use crate::error::Result;
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::{reply, AppState};
 
@@ -27,7 +26,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/account", get(get_account).patch(update_account))
 }
 
-async fn get_account(State(st): State<AppState>, Ctx(scope): Ctx) -> Result<Response> {
+async fn get_account(Call { st, scope }: Call) -> Result<Response> {
     let mut c = st.store.read().await?;
     let mut account: Account = typed::get(&mut c, &scope, "", "")
         .await?
@@ -60,7 +59,7 @@ pub fn apply_patch(account: &mut Account, ops: &[PatchOp]) -> Result<()> {
     patch::each(ops, |op, segs| {
         match (op.op, segs) {
             (Op::Replace, ["cloudwatchRoleArn"]) => {
-                account.cloudwatch_role_arn = op.value.clone().filter(|v| !v.is_empty())
+                account.cloudwatch_role_arn = op.value_or_clear()
             }
             (Op::Add, ["features"]) => {
                 let v = op.value()?;
@@ -84,8 +83,7 @@ pub fn apply_patch(account: &mut Account, ops: &[PatchOp]) -> Result<()> {
 }
 
 async fn update_account(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateAccountInput")?;

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use apigw_store::SqliteConnection;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::get;
@@ -21,7 +21,7 @@ use apigw_model::{ids, ApiError, ApiKey, Scope, StringMap, UsagePlanKey};
 use apigw_store::typed;
 
 use crate::error::{key_not_found, Result};
-use crate::extract::{parse_json, Ctx};
+use crate::extract::{parse_json, Call};
 use crate::paging::{paginate, Page, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::Failures;
@@ -144,12 +144,7 @@ fn has_query_flag(uri: &Uri, key: &str, value: &str) -> bool {
 }
 
 /// `POST /apikeys` is CreateApiKey; `POST /apikeys?mode=import` is ImportApiKeys.
-async fn create_or_import(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    uri: Uri,
-    body: Bytes,
-) -> Result<Response> {
+async fn create_or_import(Call { st, scope }: Call, uri: Uri, body: Bytes) -> Result<Response> {
     if has_query_flag(&uri, "mode", "import") {
         return import_api_keys(st, scope, &uri, &body).await;
     }
@@ -208,9 +203,7 @@ async fn create_api_key(st: AppState, scope: Scope, input: CreateApiKeyInput) ->
         return Err(ApiError::conflict("API Key already exists").into());
     }
     typed::insert(&mut tx, &scope, "", &key.id, &key).await?;
-    tx.commit().await?;
-    // Keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::created(&view(&key, true, false)?)
 }
 
@@ -221,8 +214,7 @@ struct GetApiKeyQuery {
 }
 
 async fn get_api_key(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(id): Path<String>,
     Query(q): Query<GetApiKeyQuery>,
 ) -> Result<Response> {
@@ -244,8 +236,7 @@ struct GetApiKeysQuery {
 }
 
 async fn get_api_keys(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Query(q): Query<GetApiKeysQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
@@ -325,8 +316,7 @@ pub fn apply_patch(key: &mut ApiKey, ops: &[PatchOp]) -> Result<()> {
 }
 
 async fn update_api_key(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response> {
@@ -345,17 +335,11 @@ async fn update_api_key(
     check_stage_keys(&mut tx, &scope, &added).await?;
     key.last_updated_date = now_epoch();
     typed::update(&mut tx, &scope, "", &id, &key).await?;
-    tx.commit().await?;
-    // Keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::ok(&view(&key, false, true)?)
 }
 
-async fn delete_api_key(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn delete_api_key(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
     let mut tx = st.store.write().await?;
     if !typed::delete::<ApiKey>(&mut tx, &scope, "", &id).await? {
         return Err(key_not_found());
@@ -368,9 +352,7 @@ async fn delete_api_key(
         // Its counters go with it, as DeleteUsagePlanKey drops them.
         apigw_store::usage::delete_plan(&mut tx, &scope, plan, Some(&k.id)).await?;
     }
-    tx.commit().await?;
-    // Keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::accepted()
 }
 
@@ -607,9 +589,7 @@ async fn import_api_keys(st: AppState, scope: Scope, uri: &Uri, body: &[u8]) -> 
             imported.push(key.id);
         }
     }
-    tx.commit().await?;
-    // Keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::created(&ApiKeyIds {
         ids: imported,
         warnings,

@@ -16,9 +16,9 @@
 //! TOKEN/REQUEST, `providerARNs` for COGNITO_USER_POOLS, `identitySource` for TOKEN and
 //! COGNITO_USER_POOLS, and for REQUEST whenever caching is on; a TTL of at most 3600.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -26,7 +26,7 @@ use apigw_model::{ids, ApiError, Authorizer, Resource};
 use apigw_store::typed;
 
 use crate::error::{Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family};
 use crate::lookup;
 use crate::patch::{self, Op, PatchInput, PatchOp};
@@ -35,17 +35,14 @@ use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/restapis/{restapi_id}/authorizers",
-            get(family::list_in_api::<Authorizer>).post(create_authorizer),
-        )
-        .route(
-            "/restapis/{restapi_id}/authorizers/{authorizer_id}",
-            get(get_authorizer)
-                .patch(update_authorizer)
-                .delete(delete_authorizer),
-        )
+    family::api_routes::<Authorizer>(
+        "authorizers",
+        "authorizer_id",
+        post(create_authorizer),
+        get(get_authorizer)
+            .patch(update_authorizer)
+            .delete(delete_authorizer),
+    )
 }
 
 /// AWS's authorizer types, in botocore's order.
@@ -243,8 +240,7 @@ fn from_create(id: String, input: CreateInput) -> Authorizer {
 }
 
 async fn create_authorizer(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateInput>,
 ) -> Result<Response> {
@@ -265,8 +261,7 @@ async fn create_authorizer(
 }
 
 async fn get_authorizer(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
@@ -305,17 +300,18 @@ fn arn_of(op: &PatchOp, rest: &[&str]) -> Result<String> {
 /// `unsupported_op` for other ops), or what [`check`] refuses; the authorizer is unchanged.
 pub fn apply_patch(a: &Authorizer, ops: &[PatchOp]) -> Result<Authorizer> {
     let mut a = a.clone();
-    let keep = |op: &PatchOp| op.value.clone().filter(|v| !v.is_empty());
     patch::each(ops, |op, segs| {
         match (op.op, segs) {
             (Op::Replace, ["name"]) => a.name = op.value.clone().unwrap_or_default(),
             (Op::Replace, ["type"]) => a.authorizer_type = op.value.clone().unwrap_or_default(),
-            (Op::Replace, ["authType"]) => a.auth_type = keep(op),
-            (Op::Replace, ["authorizerUri"]) => a.authorizer_uri = keep(op),
-            (Op::Replace, ["authorizerCredentials"]) => a.authorizer_credentials = keep(op),
-            (Op::Replace, ["identitySource"]) => a.identity_source = keep(op),
+            (Op::Replace, ["authType"]) => a.auth_type = op.value_or_clear(),
+            (Op::Replace, ["authorizerUri"]) => a.authorizer_uri = op.value_or_clear(),
+            (Op::Replace, ["authorizerCredentials"]) => {
+                a.authorizer_credentials = op.value_or_clear()
+            }
+            (Op::Replace, ["identitySource"]) => a.identity_source = op.value_or_clear(),
             (Op::Replace, ["identityValidationExpression"]) => {
-                a.identity_validation_expression = keep(op)
+                a.identity_validation_expression = op.value_or_clear()
             }
             (Op::Replace, ["authorizerResultTtlInSeconds"]) => {
                 a.authorizer_result_ttl_in_seconds = match op.value.as_deref() {
@@ -354,8 +350,7 @@ pub fn apply_patch(a: &Authorizer, ops: &[PatchOp]) -> Result<Authorizer> {
 }
 
 async fn update_authorizer(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -395,8 +390,7 @@ fn first_user(resources: &[Resource], id: &str) -> Option<(String, String, Strin
 }
 
 async fn delete_authorizer(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;

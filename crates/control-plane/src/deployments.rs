@@ -8,20 +8,19 @@
 //! stage's canary at the new deployment instead.
 
 use apigw_store::SqliteConnection;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
 use apigw_model::{
-    ids, ApiDocuments, ApiError, ApiSnapshot, CanarySettings, Deployment, RestApi, Scope, Stage,
-    StringMap,
+    ids, ApiDocuments, ApiError, ApiSnapshot, Deployment, RestApi, Scope, Stage, StringMap,
 };
 use apigw_store::{docs, typed};
 
 use crate::error::Result;
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family};
 use crate::lookup;
 use crate::patch::{self, Op, PatchInput, PatchOp};
@@ -30,17 +29,14 @@ use crate::{now_epoch, reply, stages, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/restapis/{restapi_id}/deployments",
-            get(family::list_in_api::<Deployment>).post(create_deployment),
-        )
-        .route(
-            "/restapis/{restapi_id}/deployments/{deployment_id}",
-            get(get_deployment)
-                .patch(update_deployment)
-                .delete(delete_deployment),
-        )
+    family::api_routes::<Deployment>(
+        "deployments",
+        "deployment_id",
+        post(create_deployment),
+        get(get_deployment)
+            .patch(update_deployment)
+            .delete(delete_deployment),
+    )
 }
 
 impl Family for Deployment {
@@ -163,8 +159,7 @@ struct DeploymentCanarySettings {
 }
 
 async fn create_deployment(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateDeploymentInput>,
 ) -> Result<Response> {
@@ -209,15 +204,12 @@ async fn create_deployment(
         let mut stage = existing.unwrap_or_else(|| stages::new_stage(name, &deployment.id, now));
         match &input.canary_settings {
             Some(canary) => {
-                stage.canary_settings = Some(CanarySettings {
-                    percent_traffic: Some(canary.percent_traffic.unwrap_or(0.0)),
-                    deployment_id: Some(deployment.id.clone()),
-                    stage_variable_overrides: canary
-                        .stage_variable_overrides
-                        .clone()
-                        .filter(|m| !m.is_empty()),
-                    use_stage_cache: Some(canary.use_stage_cache.unwrap_or(false)),
-                })
+                stage.canary_settings = Some(stages::new_canary(
+                    deployment.id.clone(),
+                    canary.percent_traffic,
+                    canary.stage_variable_overrides.clone(),
+                    canary.use_stage_cache,
+                ))
             }
             None => stage.deployment_id = deployment.id.clone(),
         }
@@ -245,14 +237,12 @@ async fn create_deployment(
             stages::save_stage(&mut tx, &scope, &api_id, &stage).await?;
         }
     }
-    tx.commit().await?;
-    st.observer.api_changed(&scope, &api_id).await;
+    st.commit_api_change(tx, &scope, &api_id).await?;
     reply::created(&deployment)
 }
 
 async fn get_deployment(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
     uri: axum::http::Uri,
 ) -> Result<Response> {
@@ -278,9 +268,7 @@ async fn get_deployment(
 pub fn apply_patch(d: &mut Deployment, ops: &[PatchOp]) -> Result<()> {
     patch::each(ops, |op, segs| {
         match (op.op, segs) {
-            (Op::Replace, ["description"]) => {
-                d.description = op.value.clone().filter(|v| !v.is_empty())
-            }
+            (Op::Replace, ["description"]) => d.description = op.value_or_clear(),
             (Op::Replace, _) => return Err(op.invalid_path(&["/description"])),
             _ => return Err(op.unsupported_op()),
         }
@@ -290,8 +278,7 @@ pub fn apply_patch(d: &mut Deployment, ops: &[PatchOp]) -> Result<()> {
 }
 
 async fn update_deployment(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -305,8 +292,7 @@ async fn update_deployment(
 }
 
 async fn delete_deployment(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;

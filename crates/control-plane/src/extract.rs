@@ -11,16 +11,22 @@ use apigw_model::{ApiError, Scope};
 use crate::error::Error;
 use crate::AppState;
 
-/// The account and region a request acts in.
+/// What every handler starts from: the state (the store, the observers) and the account and
+/// region the request acts in, in one extractor, so that a handler's signature names only
+/// what is its own (path, query, body).
 ///
 /// The region is read from the SigV4 credential scope
 /// (`Authorization: AWS4-HMAC-SHA256 Credential=AKID/20260101/eu-west-1/apigateway/aws4_request, …`
 /// or the presigned `X-Amz-Credential` query parameter); the account is configured.
 /// Signatures are not verified.
-#[derive(Debug, Clone)]
-pub struct Ctx(pub Scope);
+pub struct Call {
+    /// The router's state.
+    pub st: AppState,
+    /// The account and region.
+    pub scope: Scope,
+}
 
-impl<S> FromRequestParts<S> for Ctx
+impl<S> FromRequestParts<S> for Call
 where
     AppState: FromRef<S>,
     S: Send + Sync,
@@ -28,14 +34,15 @@ where
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let app = AppState::from_ref(state);
+        let st = AppState::from_ref(state);
         let auth = parts
             .headers
             .get("authorization")
             .and_then(|v| v.to_str().ok());
         let region = region_from_auth(auth, parts.uri.query())
-            .unwrap_or_else(|| app.config.default_region.clone());
-        Ok(Ctx(Scope::new(app.config.account_id.clone(), region)))
+            .unwrap_or_else(|| st.config.default_region.clone());
+        let scope = Scope::new(st.config.account_id.clone(), region);
+        Ok(Call { st, scope })
     }
 }
 

@@ -3,15 +3,17 @@
 //! [`Family`] impl (its 404) and uses these rather than writing its own wrappers around the
 //! store.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
+use axum::routing::MethodRouter;
+use axum::Router;
 use serde::Serialize;
 
 use apigw_model::{ApiError, Scope};
 use apigw_store::{typed, Document, SqliteConnection, StoreError};
 
 use crate::error::{Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, PatchInput, PatchOp};
@@ -88,20 +90,34 @@ pub async fn insert_new<T: Document>(
     }
 }
 
+/// The routes of a family of an API's documents: `/restapis/{restapi_id}/{collection}` lists
+/// them ([`list_in_api`], answering the API's 404 as AWS does) and creates one with `create`;
+/// `/restapis/{restapi_id}/{collection}/{item}` serves `one` (get, update, delete).
+pub fn api_routes<T: Family>(
+    collection: &str,
+    item: &str,
+    create: MethodRouter<AppState>,
+    one: MethodRouter<AppState>,
+) -> Router<AppState> {
+    let list = format!("/restapis/{{restapi_id}}/{collection}");
+    let one_path = format!("{list}/{{{item}}}");
+    Router::new()
+        .route(&list, create.get(list_in_api::<T>))
+        .route(&one_path, one)
+}
+
 /// The handler of GetAuthorizers, GetModels, GetRequestValidators and GetDeployments: the
 /// API's 404 first, then a page of its documents in creation order.
 ///
 /// # Errors
 /// The API's 404, paging errors; store failure.
 pub async fn list_in_api<T: Family>(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let all: Vec<T> = typed::list(&mut c, &scope, &api_id).await?;
+    let all: Vec<T> = lookup::api_documents(&mut c, &scope, &api_id).await?;
     reply::ok(&paginate(all, &q)?)
 }
 
@@ -111,8 +127,7 @@ pub async fn list_in_api<T: Family>(
 /// # Errors
 /// [`Family::not_found`]; store failure.
 pub async fn get_in_api<T: Family>(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
@@ -124,8 +139,7 @@ pub async fn get_in_api<T: Family>(
 /// # Errors
 /// [`Family::not_found`], the patch's refusals; store failure.
 pub async fn update_in_api<T: Patched>(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {

@@ -9,7 +9,7 @@
 //! (test_gateway_response_put). Changes reach the data plane with the next deployment, which
 //! freezes the stored documents ([`crate::deployments::freeze`]).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -20,7 +20,7 @@ use apigw_model::{ApiError, GatewayResponse, StringMap};
 use apigw_store::typed;
 
 use crate::error::{Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
@@ -112,8 +112,7 @@ fn from_put(response_type: &str, input: PutInput) -> GatewayResponse {
 }
 
 async fn put_gateway_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, response_type)): Path<(String, String)>,
     AwsJson(input): AwsJson<PutInput>,
 ) -> Result<Response> {
@@ -127,27 +126,23 @@ async fn put_gateway_response(
 }
 
 async fn get_gateway_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, response_type)): Path<(String, String)>,
 ) -> Result<Response> {
     check_type(&response_type)?;
     let mut c = st.store.read().await?;
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let custom: Vec<GatewayResponse> = typed::list(&mut c, &scope, &api_id).await?;
+    let custom: Vec<GatewayResponse> = lookup::api_documents(&mut c, &scope, &api_id).await?;
     let g = effective(&custom, &response_type).ok_or_else(not_defined)?;
     reply::ok(&g)
 }
 
 async fn get_gateway_responses(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let custom: Vec<GatewayResponse> = typed::list(&mut c, &scope, &api_id).await?;
+    let custom: Vec<GatewayResponse> = lookup::api_documents(&mut c, &scope, &api_id).await?;
     let all: Vec<GatewayResponse> = TYPES
         .iter()
         .filter_map(|(n, _)| effective(&custom, n))
@@ -157,7 +152,7 @@ async fn get_gateway_responses(
 
 /// The value of an op that sets a map entry, or AWS's error for a null one.
 fn map_value(op: &PatchOp, member: &str) -> Result<String> {
-    op.value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
+    op.value_or_clear().ok_or_else(|| {
         ApiError::bad_request(format!("Invalid null or empty value in {member}")).into()
     })
 }
@@ -201,7 +196,7 @@ pub fn apply_patch(g: &mut GatewayResponse, ops: &[PatchOp]) -> Result<()> {
         }
         match segs {
             ["statusCode"] if op.op == Op::Replace => {
-                let v = op.value.clone().filter(|v| !v.is_empty()).ok_or_else(|| {
+                let v = op.value_or_clear().ok_or_else(|| {
                     Error::from(ApiError::bad_request(
                         "Invalid null or empty value in statusCode",
                     ))
@@ -221,8 +216,7 @@ pub fn apply_patch(g: &mut GatewayResponse, ops: &[PatchOp]) -> Result<()> {
 }
 
 async fn update_gateway_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, response_type)): Path<(String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -245,8 +239,7 @@ async fn update_gateway_response(
 }
 
 async fn delete_gateway_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, response_type)): Path<(String, String)>,
 ) -> Result<Response> {
     check_type(&response_type)?;

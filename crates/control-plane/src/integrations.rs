@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::put;
 use axum::Router;
@@ -26,9 +26,10 @@ use serde::Deserialize;
 use apigw_model::{ApiError, Integration, IntegrationResponse, Method, StringMap};
 
 use crate::error::{method_not_found, Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::methods::{
-    self, bad_op, mapping_error, method_mut, ops_with_status, read_method, ResourceWrite,
+    self, bad_op, mapping_error, method_mut, ops_with_status, read_method, remove_response,
+    response_of, ResourceWrite,
 };
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::wire;
@@ -75,10 +76,6 @@ const TARGET_LOCATIONS: &[&str] = &[
 
 fn integration_not_found() -> Error {
     ApiError::not_found("Invalid Integration identifier specified").into()
-}
-
-fn response_not_found() -> Error {
-    ApiError::not_found("Invalid Response status code specified").into()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,8 +324,7 @@ impl PutIntegrationInput {
 }
 
 async fn put_integration(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
     AwsJson(input): AwsJson<PutIntegrationInput>,
 ) -> Result<Response> {
@@ -349,8 +345,7 @@ async fn put_integration(
 }
 
 async fn get_integration(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let method = read_method(&st, &scope, &api_id, &rid, &verb).await?;
@@ -363,8 +358,7 @@ async fn get_integration(
 }
 
 async fn delete_integration(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
@@ -384,7 +378,6 @@ async fn delete_integration(
 /// AWS's BadRequest answers; the integration is left as it was.
 fn apply_integration_patch(i: &Integration, ops: &[PatchOp]) -> Result<Integration> {
     let mut i = i.clone();
-    let opt = |op: &PatchOp| op.value.clone().filter(|v| !v.is_empty());
     patch::each(ops, |op, segs| {
         match segs {
             [field @ ("uri"
@@ -403,16 +396,16 @@ fn apply_integration_patch(i: &Integration, ops: &[PatchOp]) -> Result<Integrati
                     return Err(bad_op(&["replace"]));
                 }
                 match *field {
-                    "uri" => i.uri = opt(op),
-                    "httpMethod" => i.http_method = opt(op),
+                    "uri" => i.uri = op.value_or_clear(),
+                    "httpMethod" => i.http_method = op.value_or_clear(),
                     "passthroughBehavior" => i.passthrough_behavior = Some(op.value()?.into()),
                     "timeoutInMillis" => i.timeout_in_millis = op.int_value()?,
                     "contentHandling" => i.content_handling = checked(op, CONTENT_HANDLING)?,
-                    "credentials" => i.credentials = opt(op),
-                    "cacheNamespace" => i.cache_namespace = opt(op),
+                    "credentials" => i.credentials = op.value_or_clear(),
+                    "cacheNamespace" => i.cache_namespace = op.value_or_clear(),
                     "connectionType" => i.connection_type = checked(op, CONNECTION_TYPES)?,
-                    "connectionId" => i.connection_id = opt(op),
-                    "integrationTarget" => i.integration_target = opt(op),
+                    "connectionId" => i.connection_id = op.value_or_clear(),
+                    "integrationTarget" => i.integration_target = op.value_or_clear(),
                     "responseTransferMode" => {
                         i.response_transfer_mode = checked(op, TRANSFER_MODES)?
                     }
@@ -485,8 +478,7 @@ fn map_op(map: &mut Option<StringMap>, op: &PatchOp, key: &str) -> Result<()> {
 }
 
 async fn update_integration(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -589,8 +581,7 @@ struct PutIntegrationResponseInput {
 }
 
 async fn put_integration_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
     AwsJson(input): AwsJson<PutIntegrationResponseInput>,
 ) -> Result<Response> {
@@ -640,8 +631,7 @@ async fn put_integration_response(
 }
 
 async fn get_integration_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
@@ -650,18 +640,11 @@ async fn get_integration_response(
         .method_integration
         .as_ref()
         .ok_or_else(integration_not_found)?;
-    reply::ok(
-        integ
-            .integration_responses
-            .as_ref()
-            .and_then(|r| r.get(&code))
-            .ok_or_else(response_not_found)?,
-    )
+    reply::ok(response_of(integ.integration_responses.as_ref(), &code)?)
 }
 
 async fn delete_integration_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
@@ -672,17 +655,7 @@ async fn delete_integration_response(
         .ok()
         .and_then(|m| m.method_integration.as_mut())
         .ok_or_else(integration_not_found)?;
-    let responses = integ.integration_responses.as_mut();
-    if responses.and_then(|r| r.remove(&code)).is_none() {
-        return Err(response_not_found());
-    }
-    if integ
-        .integration_responses
-        .as_ref()
-        .is_some_and(BTreeMap::is_empty)
-    {
-        integ.integration_responses = None;
-    }
+    remove_response(&mut integ.integration_responses, &code)?;
     w.commit(&scope, &api_id).await?;
     reply::no_content()
 }
@@ -740,22 +713,20 @@ fn apply_integration_response_patch(
 }
 
 async fn update_integration_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
     let ops = ops_with_status(input, "updateIntegrationResponseInput", &code)?;
     let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
     let method = method_mut(&mut w.res, &verb)?;
-    let current = method
+    let responses = method
         .method_integration
         .as_ref()
         .ok_or_else(integration_not_found)?
         .integration_responses
-        .as_ref()
-        .and_then(|r| r.get(&code))
-        .ok_or_else(response_not_found)?;
+        .as_ref();
+    let current = response_of(responses, &code)?;
     let updated = apply_integration_response_patch(current, &ops)?;
     check_integration_response(&updated, method)?;
     method

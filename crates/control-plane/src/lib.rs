@@ -39,7 +39,7 @@ use std::sync::Arc;
 use axum::Router;
 
 use apigw_model::Scope;
-use apigw_store::Store;
+use apigw_store::{Store, WriteTx};
 
 /// Settings the control plane needs from the server's configuration.
 #[derive(Debug, Clone)]
@@ -132,6 +132,36 @@ pub struct AppState {
     pub observer: Arc<dyn DeploymentObserver>,
     /// The data plane's keys, plans and counters.
     pub usage: Arc<dyn UsageMeter>,
+}
+
+impl AppState {
+    /// Commit a write that changes what an API's stages serve (a deployment, a stage, the API
+    /// itself), then republish the API. Only once committed: the publisher reads the store in
+    /// this task, and a read while the write is open is refused (`StoreError::Reentrant`).
+    ///
+    /// # Errors
+    /// The commit failed; nothing was written and nothing is republished.
+    pub async fn commit_api_change(
+        &self,
+        tx: WriteTx,
+        scope: &Scope,
+        api_id: &str,
+    ) -> error::Result<()> {
+        tx.commit().await?;
+        self.observer.api_changed(scope, api_id).await;
+        Ok(())
+    }
+
+    /// Commit a write to keys or usage plans, then republish them: they are live on the data
+    /// plane without a deployment, as on AWS (committed first, as [`Self::commit_api_change`]).
+    ///
+    /// # Errors
+    /// The commit failed; nothing was written and nothing is republished.
+    pub async fn commit_keys_change(&self, tx: WriteTx, scope: &Scope) -> error::Result<()> {
+        tx.commit().await?;
+        self.usage.keys_changed(scope).await;
+        Ok(())
+    }
 }
 
 /// The largest request body the apigateway control plane takes: 6 MiB, AWS's limit for its

@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::put;
 use axum::Router;
@@ -27,7 +27,7 @@ use apigw_store::SqliteConnection;
 use apigw_store::{typed, WriteTx};
 
 use crate::error::{method_not_found, Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family;
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::wire::{java_bool, null_member};
@@ -419,8 +419,7 @@ fn new_method(verb: &str, input: PutMethodInput, refs: &Refs) -> Result<Method> 
 }
 
 async fn put_method(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
     AwsJson(input): AwsJson<PutMethodInput>,
 ) -> Result<Response> {
@@ -442,16 +441,14 @@ async fn put_method(
 }
 
 async fn get_method(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
     reply::ok(&read_method(&st, &scope, &api_id, &rid, &verb).await?)
 }
 
 async fn delete_method(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
@@ -486,11 +483,9 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], refs: &Refs) -> Result<Method
                 }
                 match *field {
                     "authorizationType" => m.authorization_type = auth_type(op.value()?)?,
-                    "authorizerId" => authorizer_id = op.value.clone().filter(|v| !v.is_empty()),
+                    "authorizerId" => authorizer_id = op.value_or_clear(),
                     "apiKeyRequired" => m.api_key_required = java_bool(op.value.as_deref()),
-                    "operationName" => {
-                        m.operation_name = op.value.clone().filter(|v| !v.is_empty())
-                    }
+                    "operationName" => m.operation_name = op.value_or_clear(),
                     _ => {
                         m.request_validator_id =
                             check_validator(op.value.as_deref(), &refs.validators)?;
@@ -554,8 +549,7 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], refs: &Refs) -> Result<Method
 }
 
 async fn update_method(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -575,6 +569,30 @@ async fn update_method(
 
 fn response_not_found() -> Error {
     ApiError::not_found("Invalid Response status code specified").into()
+}
+
+/// The response for `code` in a method's or an integration's responses (both are keyed by
+/// status code), or AWS's 404 for the code.
+///
+/// # Errors
+/// `NotFoundException` "Invalid Response status code specified".
+pub fn response_of<'a, T>(responses: Option<&'a BTreeMap<String, T>>, code: &str) -> Result<&'a T> {
+    responses
+        .and_then(|r| r.get(code))
+        .ok_or_else(response_not_found)
+}
+
+/// Remove the response for `code` from a method's or an integration's responses; an emptied
+/// map goes too, so the member is omitted as AWS omits it.
+///
+/// # Errors
+/// `NotFoundException` "Invalid Response status code specified" when there is none.
+pub fn remove_response<T>(responses: &mut Option<BTreeMap<String, T>>, code: &str) -> Result<()> {
+    if responses.as_mut().and_then(|r| r.remove(code)).is_none() {
+        return Err(response_not_found());
+    }
+    *responses = none_if_empty(responses.take());
+    Ok(())
 }
 
 /// Check `method.response.header.{name}` keys.
@@ -600,8 +618,7 @@ struct PutMethodResponseInput {
 }
 
 async fn put_method_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
     AwsJson(input): AwsJson<PutMethodResponseInput>,
 ) -> Result<Response> {
@@ -631,37 +648,22 @@ async fn put_method_response(
 }
 
 async fn get_method_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
     let method = read_method(&st, &scope, &api_id, &rid, &verb).await?;
-    let mr = method
-        .method_responses
-        .as_ref()
-        .and_then(|r| r.get(&code))
-        .ok_or_else(response_not_found)?;
-    reply::ok(mr)
+    reply::ok(response_of(method.method_responses.as_ref(), &code)?)
 }
 
 async fn delete_method_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
     let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
     let method = method_mut(&mut w.res, &verb)?;
-    if method
-        .method_responses
-        .as_mut()
-        .and_then(|r| r.remove(&code))
-        .is_none()
-    {
-        return Err(response_not_found());
-    }
-    method.method_responses = none_if_empty(method.method_responses.take());
+    remove_response(&mut method.method_responses, &code)?;
     w.commit(&scope, &api_id).await?;
     reply::no_content()
 }
@@ -728,8 +730,7 @@ fn apply_method_response_patch(
 }
 
 async fn update_method_response(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {

@@ -16,9 +16,9 @@
 //! type); an empty description is not kept; UpdateModel replaces only `/description` and
 //! `/schema`; a model a method request uses cannot be deleted (409).
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -26,7 +26,7 @@ use apigw_model::{ids, ApiError, Model, Resource, Scope};
 use apigw_store::{typed, SqliteConnection};
 
 use crate::error::{Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family, Patched};
 use crate::lookup;
 use crate::patch::{self, Op, PatchOp};
@@ -35,20 +35,17 @@ use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/restapis/{restapi_id}/models",
-            // Recorded (test_model_validation `get-models-wrong-id`): the API's 404.
-            get(family::list_in_api::<Model>).post(create_model),
-        )
-        .route(
-            "/restapis/{restapi_id}/models/{model_name}",
-            // GetModel's `flatten` query parameter (inline the models a schema `$ref`s) is
-            // accepted and ignored: the schema is answered as stored.
-            get(family::get_in_api::<Model>)
-                .patch(family::update_in_api::<Model>)
-                .delete(delete_model),
-        )
+    // Recorded (test_model_validation `get-models-wrong-id`): the list answers the API's 404.
+    // GetModel's `flatten` query parameter (inline the models a schema `$ref`s) is accepted
+    // and ignored: the schema is answered as stored.
+    family::api_routes::<Model>(
+        "models",
+        "model_name",
+        post(create_model),
+        get(family::get_in_api::<Model>)
+            .patch(family::update_in_api::<Model>)
+            .delete(delete_model),
+    )
 }
 
 /// The schema of AWS's default `Empty` model, byte for byte as AWS stores it.
@@ -60,21 +57,24 @@ pub const ERROR_SCHEMA: &str = "{\n  \"$schema\" : \"http://json-schema.org/draf
 /// The two models AWS gives every new REST API (recorded: test_model_lifecycle `get-models`;
 /// the schema strings as AWS exports them).
 pub fn defaults() -> [Model; 2] {
+    let model = |name: &str, description: &str, schema: &str| Model {
+        id: ids::short_id(),
+        name: name.into(),
+        description: Some(description.into()),
+        schema: Some(schema.into()),
+        content_type: "application/json".into(),
+    };
     [
-        Model {
-            id: ids::short_id(),
-            name: "Empty".into(),
-            description: Some("This is a default empty schema model".into()),
-            schema: Some(EMPTY_SCHEMA.into()),
-            content_type: "application/json".into(),
-        },
-        Model {
-            id: ids::short_id(),
-            name: "Error".into(),
-            description: Some("This is a default error schema model".into()),
-            schema: Some(ERROR_SCHEMA.into()),
-            content_type: "application/json".into(),
-        },
+        model(
+            "Empty",
+            "This is a default empty schema model",
+            EMPTY_SCHEMA,
+        ),
+        model(
+            "Error",
+            "This is a default error schema model",
+            ERROR_SCHEMA,
+        ),
     ]
 }
 
@@ -186,8 +186,7 @@ fn from_create(id: String, input: CreateInput) -> Result<Model> {
 }
 
 async fn create_model(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateInput>,
 ) -> Result<Response> {
@@ -257,8 +256,7 @@ fn last_user(resources: &[Resource], name: &str) -> Option<String> {
 }
 
 async fn delete_model(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, name)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;

@@ -166,6 +166,25 @@ impl PatchOp {
         })
     }
 
+    /// The value of a replace that sets an optional member: an empty or missing value clears
+    /// it (AWS omits the member then), so both read as `None`.
+    pub fn value_or_clear(&self) -> Option<String> {
+        self.value.clone().filter(|v| !v.is_empty())
+    }
+
+    /// The value of a replace that sets a required name, or `BadRequestException` with
+    /// `refusal` for an empty one (each family words it its own way).
+    ///
+    /// # Errors
+    /// [`PatchOp::value`]'s for a missing value; `refusal` for an empty one.
+    pub fn name_value(&self, refusal: &str) -> Result<String, Error> {
+        let v = self.value()?;
+        if v.is_empty() {
+            return Err(ApiError::bad_request(refusal).into());
+        }
+        Ok(v.to_string())
+    }
+
     /// The value as a boolean (`"true"`/`"false"`, case-insensitive).
     ///
     /// # Errors

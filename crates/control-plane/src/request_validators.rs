@@ -13,9 +13,9 @@
 //! Get/Delete on an unknown API answer the validator's own 404; both flags are always shown
 //! (false by default); a replace without a value sets a flag to false.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
@@ -23,7 +23,7 @@ use apigw_model::{ids, ApiError, RequestValidator};
 use apigw_store::typed;
 
 use crate::error::{Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family, Patched};
 use crate::lookup;
 use crate::patch::{self, Op, PatchOp};
@@ -32,18 +32,15 @@ use crate::{reply, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/restapis/{restapi_id}/requestvalidators",
-            // Recorded (test_invalid_get_request_validators): the list answers the API's 404.
-            get(family::list_in_api::<RequestValidator>).post(create_request_validator),
-        )
-        .route(
-            "/restapis/{restapi_id}/requestvalidators/{requestvalidator_id}",
-            get(family::get_in_api::<RequestValidator>)
-                .patch(family::update_in_api::<RequestValidator>)
-                .delete(delete_request_validator),
-        )
+    // Recorded (test_invalid_get_request_validators): the list answers the API's 404.
+    family::api_routes::<RequestValidator>(
+        "requestvalidators",
+        "requestvalidator_id",
+        post(create_request_validator),
+        get(family::get_in_api::<RequestValidator>)
+            .patch(family::update_in_api::<RequestValidator>)
+            .delete(delete_request_validator),
+    )
 }
 
 impl Family for RequestValidator {
@@ -93,8 +90,7 @@ fn from_create(id: String, input: CreateInput) -> Result<RequestValidator> {
 }
 
 async fn create_request_validator(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateInput>,
 ) -> Result<Response> {
@@ -150,8 +146,7 @@ pub fn apply_patch(v: &RequestValidator, ops: &[PatchOp]) -> Result<RequestValid
 }
 
 async fn delete_request_validator(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use apigw_store::SqliteConnection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -18,7 +18,7 @@ use apigw_model::{ids, ApiError, Resource, Scope};
 use apigw_store::typed;
 
 use crate::error::{resource_not_found, Error, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family};
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
@@ -88,14 +88,12 @@ impl EmbedQuery {
 }
 
 async fn get_resources(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     Query(q): Query<EmbedQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let all: Vec<Resource> = typed::list(&mut c, &scope, &api_id).await?;
+    let all: Vec<Resource> = lookup::api_documents(&mut c, &scope, &api_id).await?;
     let embed = q.methods();
     let rendered = all
         .iter()
@@ -105,8 +103,7 @@ async fn get_resources(
 }
 
 async fn get_resource(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
     Query(q): Query<EmbedQuery>,
 ) -> Result<Response> {
@@ -198,8 +195,7 @@ struct CreateResourceInput {
 }
 
 async fn create_resource(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, parent_id)): Path<(String, String)>,
     AwsJson(input): AwsJson<CreateResourceInput>,
 ) -> Result<Response> {
@@ -276,8 +272,7 @@ fn rederive_paths(all: &mut [Resource]) -> Result<()> {
 }
 
 async fn update_resource(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -346,8 +341,7 @@ async fn update_resource(
 }
 
 async fn delete_resource(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;

@@ -1,7 +1,7 @@
 //! RestApis: CreateRestApi, GetRestApi, GetRestApis, UpdateRestApi, DeleteRestApi
 //! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html)).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -12,7 +12,7 @@ use apigw_store::docs::{self, Kind};
 use apigw_store::typed;
 
 use crate::error::Result;
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family;
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
@@ -128,8 +128,7 @@ fn endpoint_configuration(
 }
 
 async fn create_rest_api(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     uri: axum::http::Uri,
     AwsJson(input): AwsJson<CreateRestApiInput>,
 ) -> Result<Response> {
@@ -205,20 +204,12 @@ async fn create_rest_api(
     reply::created(&api)
 }
 
-async fn get_rest_api(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn get_rest_api(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
     let mut c = st.store.read().await?;
     reply::ok(&lookup::rest_api(&mut c, &scope, &id).await?)
 }
 
-async fn get_rest_apis(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
+async fn get_rest_apis(Call { st, scope }: Call, Query(q): Query<PageQuery>) -> Result<Response> {
     let mut c = st.store.read().await?;
     let all: Vec<RestApi> = typed::list(&mut c, &scope, "").await?;
     reply::ok(&paginate(all, &q)?)
@@ -244,18 +235,10 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
     ];
     patch::each(ops, |op, segs| {
         match (op.op, segs) {
-            (Op::Replace, ["name"]) => {
-                let v = op.value()?;
-                if v.is_empty() {
-                    return Err(ApiError::bad_request("Name cannot be empty").into());
-                }
-                api.name = v.to_string();
-            }
-            (Op::Replace, ["description"]) => {
-                api.description = op.value.clone().filter(|v| !v.is_empty())
-            }
-            (Op::Replace, ["version"]) => api.version = op.value.clone().filter(|v| !v.is_empty()),
-            (Op::Replace, ["policy"]) => api.policy = op.value.clone().filter(|v| !v.is_empty()),
+            (Op::Replace, ["name"]) => api.name = op.name_value("Name cannot be empty")?,
+            (Op::Replace, ["description"]) => api.description = op.value_or_clear(),
+            (Op::Replace, ["version"]) => api.version = op.value_or_clear(),
+            (Op::Replace, ["policy"]) => api.policy = op.value_or_clear(),
             (Op::Replace, ["apiKeySource"]) => {
                 let v = op.value()?;
                 let mut f = Failures::default();
@@ -373,8 +356,7 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
 }
 
 async fn update_rest_api(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(id): Path<String>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -398,11 +380,7 @@ pub const API_CHILDREN: &[Kind] = &[
     Kind::RequestValidator,
 ];
 
-async fn delete_rest_api(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn delete_rest_api(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
     let mut tx = st.store.write().await?;
     if !typed::delete::<RestApi>(&mut tx, &scope, "", &id).await? {
         return Err(ApiError::api_not_found(&scope.account, &id).into());
@@ -411,8 +389,7 @@ async fn delete_rest_api(
         docs::delete_children(&mut tx, &scope, *kind, &id).await?;
     }
     docs::delete_snapshots(&mut tx, &scope, &id, None).await?;
-    tx.commit().await?;
-    st.observer.api_changed(&scope, &id).await;
+    st.commit_api_change(tx, &scope, &id).await?;
     reply::accepted()
 }
 

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use apigw_store::SqliteConnection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -21,7 +21,7 @@ use apigw_model::{
 use apigw_store::typed;
 
 use crate::error::Result;
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family};
 use crate::lookup;
 use crate::patch::{self, Op, PatchInput, PatchOp};
@@ -184,6 +184,23 @@ pub async fn remove_stage(
     Ok(typed::delete::<Stage>(c, scope, api_id, name).await?)
 }
 
+/// A stage's canary as CreateStage and CreateDeployment set it: 0 % of the traffic and no
+/// stage cache unless given (test_apigateway_canary.snapshot.json,
+/// test_create_canary_deployment); empty overrides are omitted.
+pub fn new_canary(
+    deployment_id: String,
+    percent_traffic: Option<f64>,
+    stage_variable_overrides: Option<StringMap>,
+    use_stage_cache: Option<bool>,
+) -> CanarySettings {
+    CanarySettings {
+        percent_traffic: Some(percent_traffic.unwrap_or(0.0)),
+        deployment_id: Some(deployment_id),
+        stage_variable_overrides: stage_variable_overrides.filter(|m| !m.is_empty()),
+        use_stage_cache: Some(use_stage_cache.unwrap_or(false)),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CreateStageInput {
@@ -200,8 +217,7 @@ struct CreateStageInput {
 }
 
 async fn create_stage(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateStageInput>,
 ) -> Result<Response> {
@@ -258,23 +274,21 @@ async fn create_stage(
         if !lookup::deployment_exists(&mut tx, &scope, &api_id, &canary_deployment).await? {
             return Err(deployment_missing());
         }
-        stage.canary_settings = Some(CanarySettings {
-            percent_traffic: Some(canary.percent_traffic.unwrap_or(0.0)),
-            deployment_id: Some(canary_deployment),
-            stage_variable_overrides: canary.stage_variable_overrides.filter(|m| !m.is_empty()),
-            use_stage_cache: Some(canary.use_stage_cache.unwrap_or(false)),
-        });
+        stage.canary_settings = Some(new_canary(
+            canary_deployment,
+            canary.percent_traffic,
+            canary.stage_variable_overrides,
+            canary.use_stage_cache,
+        ));
     }
     check(&stage)?;
     insert_stage(&mut tx, &scope, &api_id, &stage).await?;
-    tx.commit().await?;
-    st.observer.api_changed(&scope, &api_id).await;
+    st.commit_api_change(tx, &scope, &api_id).await?;
     reply::created(&stage)
 }
 
 async fn get_stage(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, name)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
@@ -294,14 +308,12 @@ struct Stages {
 }
 
 async fn get_stages(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(api_id): Path<String>,
     Query(q): Query<StagesQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
-    lookup::rest_api(&mut c, &scope, &api_id).await?;
-    let mut item: Vec<Stage> = typed::list(&mut c, &scope, &api_id).await?;
+    let mut item: Vec<Stage> = lookup::api_documents(&mut c, &scope, &api_id).await?;
     if let Some(d) = q.deployment_id.as_deref().filter(|d| !d.is_empty()) {
         item.retain(|s| s.deployment_id == d);
     }
@@ -309,8 +321,7 @@ async fn get_stages(
 }
 
 async fn update_stage(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, name)): Path<(String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -336,14 +347,12 @@ async fn update_stage(
     check(&stage)?;
     stage.last_updated_date = now_epoch();
     save_stage(&mut tx, &scope, &api_id, &stage).await?;
-    tx.commit().await?;
-    st.observer.api_changed(&scope, &api_id).await;
+    st.commit_api_change(tx, &scope, &api_id).await?;
     reply::ok(&stage)
 }
 
 async fn delete_stage(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((api_id, name)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
@@ -351,8 +360,7 @@ async fn delete_stage(
         lookup::rest_api(&mut tx, &scope, &api_id).await?;
         return Err(Stage::not_found(&name));
     }
-    tx.commit().await?;
-    st.observer.api_changed(&scope, &api_id).await;
+    st.commit_api_change(tx, &scope, &api_id).await?;
     reply::accepted()
 }
 
@@ -627,19 +635,17 @@ pub fn apply_patch(
                 }
                 stage.deployment_id = d.to_string();
             }
-            (_, ["description"]) if set => {
-                stage.description = op.value.clone().filter(|v| !v.is_empty())
-            }
+            (_, ["description"]) if set => stage.description = op.value_or_clear(),
             (_, ["cacheClusterEnabled"]) if set => set_cache_cluster(stage, op.bool_value()?),
             (_, ["cacheClusterSize"]) if set => {
                 stage.cache_cluster_size =
                     Some(one_of(op, CACHE_CLUSTER_SIZES, "cache cluster size")?)
             }
             (_, ["clientCertificateId"]) if set => {
-                stage.client_certificate_id = op.value.clone().filter(|v| !v.is_empty())
+                stage.client_certificate_id = op.value_or_clear()
             }
             (_, ["documentationVersion"]) if set => {
-                stage.documentation_version = op.value.clone().filter(|v| !v.is_empty())
+                stage.documentation_version = op.value_or_clear()
             }
             (_, ["tracingEnabled"]) if set => stage.tracing_enabled = op.bool_value()?,
             (Op::Remove, _) => {

@@ -6,7 +6,7 @@
 //! its ARN, `arn:aws:apigateway:{region}::{path}`, sent percent-encoded as one path segment.
 
 use apigw_store::SqliteConnection;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::get;
@@ -19,7 +19,7 @@ use apigw_store::docs::{self, Kind};
 use apigw_store::typed;
 
 use crate::error::Result;
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::{reply, AppState};
 
 const MAX_KEY: usize = 128;
@@ -202,11 +202,7 @@ struct TagsOutput {
     tags: StringMap,
 }
 
-async fn get_tags(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(arn): Path<String>,
-) -> Result<Response> {
+async fn get_tags(Call { st, scope }: Call, Path(arn): Path<String>) -> Result<Response> {
     let mut c = st.store.read().await?;
     let t = load(&mut c, &scope, &arn).await?;
     reply::ok(&TagsOutput {
@@ -220,8 +216,7 @@ struct TagResourceInput {
 }
 
 async fn tag_resource(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(arn): Path<String>,
     AwsJson(input): AwsJson<TagResourceInput>,
 ) -> Result<Response> {
@@ -240,8 +235,7 @@ async fn tag_resource(
 }
 
 async fn untag_resource(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(arn): Path<String>,
     uri: Uri,
 ) -> Result<Response> {

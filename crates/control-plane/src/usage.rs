@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::{get, patch};
 use axum::Router;
@@ -25,7 +25,7 @@ use apigw_store::typed;
 use apigw_store::SqliteConnection;
 
 use crate::error::Result;
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::{reply, usage_plans, AppState};
@@ -245,8 +245,7 @@ struct GetUsageQuery {
 }
 
 async fn get_usage(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(plan_id): Path<String>,
     Query(q): Query<GetUsageQuery>,
 ) -> Result<Response> {
@@ -311,8 +310,7 @@ pub fn remaining_of(ops: &[PatchOp]) -> Result<Option<i64>> {
 }
 
 async fn update_usage(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((plan_id, key_id)): Path<(String, String)>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {

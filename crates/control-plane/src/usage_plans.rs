@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use apigw_store::SqliteConnection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -23,7 +23,7 @@ use apigw_model::{
 use apigw_store::typed;
 
 use crate::error::{plan_not_found, Result};
-use crate::extract::{AwsJson, Ctx};
+use crate::extract::{AwsJson, Call};
 use crate::family;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
@@ -159,8 +159,7 @@ async fn stage_exists(
 }
 
 async fn create_usage_plan(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     AwsJson(input): AwsJson<CreateUsagePlanInput>,
 ) -> Result<Response> {
     let name = match input.name {
@@ -212,17 +211,11 @@ async fn create_usage_plan(
         }
     }
     typed::insert(&mut tx, &scope, "", &plan.id, &plan).await?;
-    tx.commit().await?;
-    // Plans and their keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::created(&view(&plan, false)?)
 }
 
-async fn get_usage_plan(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn get_usage_plan(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
     let mut c = st.store.read().await?;
     reply::ok(&view(&load(&mut c, &scope, &id).await?, true)?)
 }
@@ -237,8 +230,7 @@ struct GetUsagePlansQuery {
 }
 
 async fn get_usage_plans(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Query(q): Query<GetUsagePlansQuery>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
@@ -313,18 +305,10 @@ pub fn apply_patch(plan: &mut UsagePlan, ops: &[PatchOp]) -> Result<Vec<StageRef
         let set = matches!(op.op, Op::Replace | Op::Add);
         match (op.op, segs) {
             (Op::Replace, ["name"]) => {
-                let v = op.value()?;
-                if v.is_empty() {
-                    return Err(ApiError::bad_request("Invalid usage plan name specified").into());
-                }
-                plan.name = v.to_string();
+                plan.name = op.name_value("Invalid usage plan name specified")?
             }
-            (Op::Replace, ["description"]) => {
-                plan.description = op.value.clone().filter(|v| !v.is_empty())
-            }
-            (Op::Replace, ["productCode"]) => {
-                plan.product_code = op.value.clone().filter(|v| !v.is_empty())
-            }
+            (Op::Replace, ["description"]) => plan.description = op.value_or_clear(),
+            (Op::Replace, ["productCode"]) => plan.product_code = op.value_or_clear(),
             (_, ["throttle", "burstLimit"]) if set => {
                 plan.throttle
                     .get_or_insert_with(Default::default)
@@ -412,8 +396,7 @@ pub fn apply_patch(plan: &mut UsagePlan, ops: &[PatchOp]) -> Result<Vec<StageRef
 }
 
 async fn update_usage_plan(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(id): Path<String>,
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
@@ -428,26 +411,18 @@ async fn update_usage_plan(
         }
     }
     typed::update(&mut tx, &scope, "", &id, &plan).await?;
-    tx.commit().await?;
-    // Plans and their keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::ok(&view(&plan, true)?)
 }
 
-async fn delete_usage_plan(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
-    Path(id): Path<String>,
-) -> Result<Response> {
+async fn delete_usage_plan(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
     let mut tx = st.store.write().await?;
     if !typed::delete::<UsagePlan>(&mut tx, &scope, "", &id).await? {
         return Err(plan_not_found());
     }
     typed::delete_children::<UsagePlanKey>(&mut tx, &scope, &id).await?;
     apigw_store::usage::delete_plan(&mut tx, &scope, &id, None).await?;
-    tx.commit().await?;
-    // Plans and their keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::accepted()
 }
 
@@ -473,8 +448,7 @@ struct CreateUsagePlanKeyInput {
 }
 
 async fn create_usage_plan_key(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(plan_id): Path<String>,
     AwsJson(input): AwsJson<CreateUsagePlanKeyInput>,
 ) -> Result<Response> {
@@ -514,15 +488,12 @@ async fn create_usage_plan_key(
     };
     let exists = format!("Usage Plan {plan_id} already contains the API Key {key_id}");
     family::insert_new(&mut tx, &scope, &plan_id, &key.id, &upk, exists).await?;
-    tx.commit().await?;
-    // Plans and their keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::created(&key_view(&key))
 }
 
 async fn get_usage_plan_key(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((plan_id, key_id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut c = st.store.read().await?;
@@ -545,8 +516,7 @@ struct GetUsagePlanKeysQuery {
 }
 
 async fn get_usage_plan_keys(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path(plan_id): Path<String>,
     Query(q): Query<GetUsagePlanKeysQuery>,
 ) -> Result<Response> {
@@ -568,8 +538,7 @@ async fn get_usage_plan_keys(
 }
 
 async fn delete_usage_plan_key(
-    State(st): State<AppState>,
-    Ctx(scope): Ctx,
+    Call { st, scope }: Call,
     Path((plan_id, key_id)): Path<(String, String)>,
 ) -> Result<Response> {
     let mut tx = st.store.write().await?;
@@ -578,9 +547,7 @@ async fn delete_usage_plan_key(
         return Err(plan_key_not_found());
     }
     apigw_store::usage::delete_plan(&mut tx, &scope, &plan_id, Some(&key_id)).await?;
-    tx.commit().await?;
-    // Plans and their keys are live on the data plane without a deployment (as on AWS).
-    st.usage.keys_changed(&scope).await;
+    st.commit_keys_change(tx, &scope).await?;
     reply::accepted()
 }
 
