@@ -569,6 +569,20 @@ mod tests {
         u
     }
 
+    /// Why `u` refuses a GET of api1's dev stage with k1's value.
+    fn refusal_of_k1(u: &Usage) -> Refusal {
+        u.admit(
+            &scope(),
+            "api1",
+            "dev",
+            "/x",
+            "GET",
+            Some("secret-1"),
+            |_| true,
+        )
+        .unwrap_err()
+    }
+
     #[test]
     fn key_checks() {
         let u = usage(true, None);
@@ -594,12 +608,7 @@ mod tests {
             Refusal::InvalidKey
         );
         let disabled = usage(false, None);
-        assert_eq!(
-            disabled
-                .admit(&s, "api1", "dev", "/x", "GET", Some("secret-1"), |_| true)
-                .unwrap_err(),
-            Refusal::InvalidKey
-        );
+        assert_eq!(refusal_of_k1(&disabled), Refusal::InvalidKey);
     }
 
     #[test]
@@ -649,19 +658,7 @@ mod tests {
             &[plan(Some(3))],
             &[("plan01".into(), "k1".into())],
         );
-        assert_eq!(
-            u.admit(
-                &scope(),
-                "api1",
-                "dev",
-                "/x",
-                "GET",
-                Some("secret-1"),
-                |_| { true }
-            )
-            .unwrap_err(),
-            Refusal::QuotaExceeded
-        );
+        assert_eq!(refusal_of_k1(&u), Refusal::QuotaExceeded);
     }
 
     #[test]
@@ -674,19 +671,7 @@ mod tests {
             &[],
         );
         assert!(u.take_dirty().is_empty());
-        assert_eq!(
-            u.admit(
-                &scope(),
-                "api1",
-                "dev",
-                "/x",
-                "GET",
-                Some("secret-1"),
-                |_| { true }
-            )
-            .unwrap_err(),
-            Refusal::InvalidKey
-        );
+        assert_eq!(refusal_of_k1(&u), Refusal::InvalidKey);
     }
 
     #[test]

@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 
-use apigw_model::IntegrationResponse;
+use apigw_model::{Integration, IntegrationResponse};
 
 use crate::deployment::templates::{select_response, Templates};
 use crate::error::GatewayError;
 use crate::pipeline::invocation::{is_constant, LazyContext};
+use crate::request::RequestInfo;
 
 /// Pick the integration response for `selector` (a status code, or an error message).
 pub fn select<'a>(
@@ -93,11 +94,7 @@ fn source_value(
         });
     }
     if let Some(name) = expr.strip_prefix("stageVariables.") {
-        return ctx
-            .stage_variables
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone());
+        return crate::pipeline::mapping::stage_variable(ctx, name);
     }
     if let Some(path) = expr.strip_prefix("context.") {
         let mut cur = ctx.context.get(path.split('.').next()?)?;
@@ -110,6 +107,39 @@ fn source_value(
         });
     }
     None
+}
+
+/// The last step of the HTTP and Lambda custom integrations: the integration response that
+/// `selector` (the backend status, or the function's error message) chooses, built with the
+/// context the request template used and the template the request's `Accept` picks. MOCK
+/// answers through [`select`] and [`build`] itself (lazy context, proxy header remapping).
+///
+/// # Errors
+/// API_CONFIGURATION_ERROR saying `unmatched` when no integration response matches;
+/// [`build`]'s errors.
+pub fn answer(
+    integration: &Integration,
+    selector: &str,
+    unmatched: &str,
+    out: &IntegrationOutput<'_>,
+    ctx: apigw_vtl::Context,
+    templates: &Templates,
+    req: &RequestInfo,
+) -> Result<Response<Body>, GatewayError> {
+    let ir = select(
+        integration.integration_responses.as_ref(),
+        selector,
+        templates,
+    )
+    .ok_or_else(|| GatewayError::config(unmatched))?;
+    build(
+        ir,
+        out,
+        &mut LazyContext::ready(ctx),
+        templates,
+        req.header("accept"),
+        &crate::headers::NON_PROXY,
+    )
 }
 
 /// Build the client's response from the chosen integration response.

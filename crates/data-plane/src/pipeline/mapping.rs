@@ -30,6 +30,15 @@ pub fn context_text(context: &serde_json::Map<String, Value>, path: &str) -> Opt
     json_path_text(first, &rest.join("."))
 }
 
+/// A `stageVariables.name` source read from a template context (the response phases have
+/// the context at hand rather than the stage's map).
+pub fn stage_variable(ctx: &apigw_vtl::Context, name: &str) -> Option<String> {
+    ctx.stage_variables
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
 /// A `method.request.{path,querystring,header,multivaluequerystring,multivalueheader}.name`
 /// value: single-valued views keep the last value, multi-valued ones join with `,`; header
 /// names match case-insensitively. Shared by integration request mappings and gateway

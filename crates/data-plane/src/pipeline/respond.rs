@@ -96,11 +96,7 @@ impl RequestContext<'_> {
             );
         }
         if let Some(name) = expr.strip_prefix("stageVariables.") {
-            return ctx
-                .stage_variables
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone());
+            return crate::pipeline::mapping::stage_variable(ctx, name);
         }
         if let Some(path) = expr.strip_prefix("context.") {
             return crate::pipeline::mapping::context_text(&ctx.context, path);

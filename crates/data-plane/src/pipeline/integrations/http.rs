@@ -15,7 +15,7 @@ use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::integration_response::{self, IntegrationOutput};
 use crate::pipeline::integrations::backends::Backends;
 use crate::pipeline::invocation::Invocation;
-use crate::pipeline::invocation::{context_object, vtl_context, LazyContext};
+use crate::pipeline::invocation::{context_object, vtl_context};
 use crate::pipeline::mapping::request_source;
 use crate::request::RequestInfo;
 
@@ -180,24 +180,19 @@ pub async fn invoke(
     )
     .await?;
     let text = String::from_utf8_lossy(&bytes);
-    let ir = integration_response::select(
-        integration.integration_responses.as_ref(),
-        &status.to_string(),
-        templates,
-    )
-    .ok_or_else(|| GatewayError::config("no integration response matches the backend status"))?;
     let out = IntegrationOutput {
         status,
         headers: &headers,
         body: &text,
     };
-    integration_response::build(
-        ir,
+    integration_response::answer(
+        integration,
+        &status.to_string(),
+        "no integration response matches the backend status",
         &out,
-        &mut LazyContext::ready(ctx),
+        ctx,
         templates,
-        req.header("accept"),
-        &crate::headers::NON_PROXY,
+        req,
     )
 }
 

@@ -16,7 +16,7 @@ use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::integration_response::{self, IntegrationOutput};
 use crate::pipeline::integrations::backends::Backends;
 use crate::pipeline::invocation::Invocation;
-use crate::pipeline::invocation::{context_object, vtl_context, LazyContext};
+use crate::pipeline::invocation::{context_object, vtl_context};
 use crate::request::RequestInfo;
 
 /// The text integration responses are selected on: the error message of a function error,
@@ -56,25 +56,20 @@ pub async fn invoke(
         );
     }
     let selector = selector(called.function_error, &called.payload);
-    let ir = integration_response::select(
-        integration.integration_responses.as_ref(),
-        &selector,
-        templates,
-    )
-    .ok_or_else(|| GatewayError::config("no integration response matches the function's answer"))?;
     let text = String::from_utf8_lossy(&called.payload);
     let out = IntegrationOutput {
         status: 200,
         headers: &[],
         body: &text,
     };
-    integration_response::build(
-        ir,
+    integration_response::answer(
+        integration,
+        &selector,
+        "no integration response matches the function's answer",
         &out,
-        &mut LazyContext::ready(ctx),
+        ctx,
         templates,
-        req.header("accept"),
-        &crate::headers::NON_PROXY,
+        req,
     )
 }
 
