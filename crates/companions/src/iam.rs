@@ -686,6 +686,8 @@ fn check_policy_arn(arn: &str) -> IamResult<(String, String)> {
     Ok((path.to_string(), name.to_string()))
 }
 
+/// The role name and policy ARN of AttachRolePolicy and DetachRolePolicy, checked; an ARN
+/// that is not a policy ARN at all is refused before the role is looked up.
 fn policy_params<'a>(p: &'a Params<'_>) -> IamResult<(&'a str, &'a str)> {
     let name = p.get("RoleName");
     let arn = p.get("PolicyArn");
@@ -696,14 +698,15 @@ fn policy_params<'a>(p: &'a Params<'_>) -> IamResult<(&'a str, &'a str)> {
         Some(a) => f.length(Some(a), "policyArn", 20, 2048),
     }
     f.finish()?;
-    Ok((name.unwrap_or_default(), arn.unwrap_or_default()))
+    let arn = arn.unwrap_or_default();
+    if parse_policy_arn(arn).is_none() {
+        check_policy_arn(arn)?;
+    }
+    Ok((name.unwrap_or_default(), arn))
 }
 
 async fn attach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
     let (name, arn) = policy_params(p)?;
-    if parse_policy_arn(arn).is_none() {
-        check_policy_arn(arn)?;
-    }
     let mut tx = store.write().await?;
     let mut role = load_role(&mut tx, account, name).await?;
     check_policy_arn(arn)?;
@@ -726,9 +729,6 @@ async fn attach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> Iam
 
 async fn detach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
     let (name, arn) = policy_params(p)?;
-    if parse_policy_arn(arn).is_none() {
-        check_policy_arn(arn)?;
-    }
     let mut tx = store.write().await?;
     let mut role = load_role(&mut tx, account, name).await?;
     let before = role.attached.len();

@@ -46,31 +46,33 @@ impl LocalGuard {
         is_loopback_host(host) || self.allowed.iter().any(|a| a.eq_ignore_ascii_case(host))
     }
 
+    /// The header's text when the host it names (read by `host_of`) is not one this server
+    /// answers to; `None` when it is. A value that is not text names no host.
+    fn refused(&self, value: &HeaderValue, host_of: fn(&str) -> Option<&str>) -> Option<String> {
+        let host = value.to_str().ok().and_then(host_of);
+        (!host.is_some_and(|h| self.host_allowed(h)))
+            .then(|| String::from_utf8_lossy(value.as_bytes()).into_owned())
+    }
+
     /// `None` when the request may reach the control plane, else the 403 to answer.
     pub fn check(&self, headers: &HeaderMap) -> Option<Response> {
-        if let Some(origin) = headers.get(ORIGIN) {
-            let host = origin.to_str().ok().and_then(origin_host);
-            if !host.is_some_and(|h| self.host_allowed(h)) {
-                let origin = String::from_utf8_lossy(origin.as_bytes());
-                tracing::warn!(%origin, "refused a cross-site control-plane request");
-                return Some(forbidden(&format!(
-                    "apigw-local refuses control-plane requests from web pages: Origin '{origin}' is not a loopback origin (SDKs and the aws CLI send no Origin; --allow-host adds a name)"
-                )));
-            }
+        let origin = headers.get(ORIGIN);
+        if let Some(origin) = origin.and_then(|v| self.refused(v, origin_host)) {
+            tracing::warn!(%origin, "refused a cross-site control-plane request");
+            return Some(forbidden(&format!(
+                "apigw-local refuses control-plane requests from web pages: Origin '{origin}' is not a loopback origin (SDKs and the aws CLI send no Origin; --allow-host adds a name)"
+            )));
         }
-        if self.check_host {
-            if let Some(host) = headers.get(HOST) {
-                let name = host.to_str().ok().map(host_part);
-                if !name.is_some_and(|h| self.host_allowed(h)) {
-                    let host = String::from_utf8_lossy(host.as_bytes());
-                    tracing::warn!(%host, "refused a control-plane request for another host name");
-                    return Some(forbidden(&format!(
-                        "apigw-local refuses control-plane requests for Host '{host}': only loopback names are accepted while it listens on a loopback address (a guard against DNS rebinding); start it with --allow-host NAME to accept another name"
-                    )));
-                }
-            }
+        if !self.check_host {
+            return None;
         }
-        None
+        let host = headers
+            .get(HOST)
+            .and_then(|v| self.refused(v, |h| Some(host_part(h))))?;
+        tracing::warn!(%host, "refused a control-plane request for another host name");
+        Some(forbidden(&format!(
+            "apigw-local refuses control-plane requests for Host '{host}': only loopback names are accepted while it listens on a loopback address (a guard against DNS rebinding); start it with --allow-host NAME to accept another name"
+        )))
     }
 }
 

@@ -412,7 +412,7 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
             if l.json {
                 write_json(v, out, depth);
             } else {
-                write_joined(out, '[', ", ", ']', l.items.borrow().iter(), |item, out| {
+                write_joined(out, JAVA_LIST, l.items.borrow().iter(), |item, out| {
                     write_java(item, out, depth + 1);
                 });
             }
@@ -421,18 +421,12 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
             if m.flavor == Flavor::Context {
                 return;
             }
-            write_joined(
-                out,
-                '{',
-                ", ",
-                '}',
-                m.entries.borrow().iter(),
-                |(key, val), out| {
-                    write_java(key, out, depth + 1);
-                    out.push('=');
-                    write_java(val, out, depth + 1);
-                },
-            );
+            let entries = m.entries.borrow();
+            write_joined(out, JAVA_MAP, entries.iter(), |(key, val), out| {
+                write_java(key, out, depth + 1);
+                out.push('=');
+                write_java(val, out, depth + 1);
+            });
         }
         Value::Json(inst, i) => {
             if !inst.overlay.borrow().is_empty() {
@@ -452,7 +446,7 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
                 Kind::Num => doc.write_number(*i, out),
                 Kind::Arr => write_json(v, out, depth),
                 _ => {
-                    write_joined(out, '{', ", ", '}', doc.children(*i), |(key, c), out| {
+                    write_joined(out, JAVA_MAP, doc.children(*i), |(key, c), out| {
                         doc.write_str(key, out);
                         out.push('=');
                         write_java(&json_child(inst, c), out, depth + 1);
@@ -472,13 +466,22 @@ pub(crate) fn write_java(v: &Value, out: &mut String, depth: usize) {
     }
 }
 
-/// Appends `items` between `open` and `close`, `sep` between two: how both printers (Java's
+/// How a printer delimits a list or a map: opening bracket, separator, closing bracket.
+pub(crate) type Delimiters = (char, &'static str, char);
+/// A list as Java's `toString` prints it.
+const JAVA_LIST: Delimiters = ('[', ", ", ']');
+/// A map as Java's `toString` prints it.
+const JAVA_MAP: Delimiters = ('{', ", ", '}');
+/// A compact JSON array.
+pub(crate) const JSON_LIST: Delimiters = ('[', ",", ']');
+/// A compact JSON object.
+const JSON_MAP: Delimiters = ('{', ",", '}');
+
+/// Appends `items` within `delimiters`, each written by `write`: how both printers (Java's
 /// `toString` and JSON) write every list and map.
-fn write_joined<T>(
+pub(crate) fn write_joined<T>(
     out: &mut String,
-    open: char,
-    sep: &str,
-    close: char,
+    (open, sep, close): Delimiters,
     items: impl IntoIterator<Item = T>,
     mut write: impl FnMut(T, &mut String),
 ) {
@@ -513,23 +516,17 @@ pub(crate) fn write_json(v: &Value, out: &mut String, depth: usize) {
         }
         Value::Str(s) => json_quote(s, out),
         Value::List(l) => {
-            write_joined(out, '[', ",", ']', l.items.borrow().iter(), |item, out| {
+            write_joined(out, JSON_LIST, l.items.borrow().iter(), |item, out| {
                 write_json(item, out, depth + 1);
             });
         }
         Value::Map(m) => {
-            write_joined(
-                out,
-                '{',
-                ",",
-                '}',
-                m.entries.borrow().iter(),
-                |(key, val), out| {
-                    json_quote(&to_plain_string(key), out);
-                    out.push(':');
-                    write_json(val, out, depth + 1);
-                },
-            );
+            let entries = m.entries.borrow();
+            write_joined(out, JSON_MAP, entries.iter(), |(key, val), out| {
+                json_quote(&to_plain_string(key), out);
+                out.push(':');
+                write_json(val, out, depth + 1);
+            });
         }
         Value::Json(inst, i) => {
             if inst.overlay.borrow().is_empty() {

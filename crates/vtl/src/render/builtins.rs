@@ -11,7 +11,10 @@ use crate::ast::Reference;
 use crate::json::JsonDoc;
 use crate::jsonpath;
 use crate::util;
-use crate::value::{json_child, to_plain_string, with_str, write_json, Flavor, JsonInst, Value};
+use crate::value::{
+    json_child, to_plain_string, with_str, write_joined, write_json, Flavor, JsonInst, Value,
+    JSON_LIST,
+};
 
 use super::{RResult, Renderer};
 
@@ -80,6 +83,18 @@ impl Renderer<'_> {
         Value::str(found.map_or("", |(_, v)| v.as_str()))
     }
 
+    /// The argument of `$input.path` and `$input.json` compiled: `None` when it is not a
+    /// string (both then answer null), a method error when it is not a JSONPath.
+    fn json_path_arg(&self, p: &Value, pos: usize) -> RResult<Option<jsonpath::JsonPath>> {
+        let Some(p) = p.as_str() else {
+            return Ok(None);
+        };
+        match jsonpath::compile(&p) {
+            Some(path) => Ok(Some(path)),
+            None => self.method_err(pos, format!("invalid JSONPath '{p}'")),
+        }
+    }
+
     pub(super) fn input_call(
         &mut self,
         name: &str,
@@ -94,11 +109,8 @@ impl Renderer<'_> {
             }),
             ("getBody", []) => Ok(Value::Str(self.body())),
             ("path", [p]) => {
-                let Some(p) = p.as_str() else {
+                let Some(path) = self.json_path_arg(p, r.pos)? else {
                     return Ok(Value::Null);
-                };
-                let Some(path) = jsonpath::compile(&p) else {
-                    return self.method_err(r.pos, format!("invalid JSONPath '{p}'"));
                 };
                 let Some(doc) = self.body_doc() else {
                     return Ok(Value::Null);
@@ -116,11 +128,8 @@ impl Renderer<'_> {
                 })
             }
             ("json", [p]) => {
-                let Some(p) = p.as_str() else {
+                let Some(path) = self.json_path_arg(p, r.pos)? else {
                     return Ok(Value::Null);
-                };
-                let Some(path) = jsonpath::compile(&p) else {
-                    return self.method_err(r.pos, format!("invalid JSONPath '{p}'"));
                 };
                 let Some(doc) = self.body_doc() else {
                     return Ok(Value::str("\"\""));
@@ -135,14 +144,7 @@ impl Renderer<'_> {
                         None => s.push_str("\"\""),
                     }
                 } else {
-                    s.push('[');
-                    for (k, &n) in found.iter().enumerate() {
-                        if k > 0 {
-                            s.push(',');
-                        }
-                        doc.write_json(n, &mut s);
-                    }
-                    s.push(']');
+                    write_joined(&mut s, JSON_LIST, &found, |&n, s| doc.write_json(n, s));
                 }
                 let v = Value::str(s.as_str());
                 self.scratch = s;
