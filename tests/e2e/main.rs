@@ -17,6 +17,7 @@ mod lambda;
 mod logs_iam;
 mod methods;
 mod models_validators;
+mod openapi;
 mod resources;
 mod rest_apis;
 mod server;

@@ -97,15 +97,31 @@ struct PutInput {
 /// Build the stored document of a PutGatewayResponse: absent members take the type's own
 /// defaults, never DEFAULT_4XX/5XX's (recorded: put-gateway-response-default-ignored).
 fn from_put(response_type: &str, input: PutInput) -> GatewayResponse {
+    customised(
+        response_type,
+        input.status_code,
+        input.response_parameters,
+        input.response_templates,
+    )
+}
+
+/// A customised response: the type's default with what was given in its place (an empty
+/// status or template map keeps the default's).
+pub(crate) fn customised(
+    response_type: &str,
+    status_code: Option<String>,
+    parameters: Option<StringMap>,
+    templates: Option<StringMap>,
+) -> GatewayResponse {
     let mut g = GatewayResponse::aws_default(response_type).unwrap_or_default();
     g.default_response = false;
-    if let Some(s) = input.status_code.filter(|s| !s.is_empty()) {
+    if let Some(s) = status_code.filter(|s| !s.is_empty()) {
         g.status_code = Some(s);
     }
-    if let Some(p) = input.response_parameters {
+    if let Some(p) = parameters {
         g.response_parameters = p;
     }
-    if let Some(t) = input.response_templates.filter(|t| !t.is_empty()) {
+    if let Some(t) = templates.filter(|t| !t.is_empty()) {
         g.response_templates = t;
     }
     g

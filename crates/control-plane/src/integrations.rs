@@ -174,7 +174,7 @@ fn check_request_parameters(params: &StringMap, method: &Method) -> Result<()> {
 ///
 /// # Errors
 /// AWS's BadRequest answers.
-fn check_integration(i: &Integration, method: &Method) -> Result<()> {
+pub(crate) fn check_integration(i: &Integration, method: &Method) -> Result<()> {
     let needs_target = i.integration_type != "MOCK";
     if needs_target {
         // AWS checks the method before the URI (recording test_put_integration_validation:
@@ -286,40 +286,29 @@ impl PutIntegrationInput {
 
     /// The integration as AWS stores it, with its defaults.
     fn into_integration(self, resource_id: &str) -> Integration {
-        let t = self.integration_type.unwrap_or_default();
-        let mock = t == "MOCK";
-        let http = t == "HTTP" || t == "HTTP_PROXY";
-        Integration {
-            // MOCK keeps neither (recordings test_put_integration_validation,
-            // test_integration_mock_with_path_param).
-            http_method: if mock { None } else { self.http_method },
-            uri: if mock { None } else { self.uri },
-            connection_type: self
-                .connection_type
-                .or_else(|| http.then(|| "INTERNET".to_string())),
+        let mut i = Integration {
+            integration_type: self.integration_type.unwrap_or_default(),
+            http_method: self.http_method,
+            uri: self.uri,
+            connection_type: self.connection_type,
             connection_id: self.connection_id,
             credentials: self.credentials,
-            request_parameters: self.request_parameters.filter(|m| !m.is_empty()),
-            request_templates: self.request_templates.filter(|m| !m.is_empty()),
-            passthrough_behavior: Some(
-                self.passthrough_behavior
-                    .unwrap_or_else(|| "WHEN_NO_MATCH".into()),
-            ),
+            request_parameters: self.request_parameters,
+            request_templates: self.request_templates,
+            passthrough_behavior: self.passthrough_behavior,
             content_handling: self.content_handling,
             timeout_in_millis: self.timeout_in_millis.unwrap_or(DEFAULT_TIMEOUT_MS),
-            cache_namespace: Some(
-                self.cache_namespace
-                    .unwrap_or_else(|| resource_id.to_string()),
-            ),
-            cache_key_parameters: Some(self.cache_key_parameters.unwrap_or_default()),
+            cache_namespace: self.cache_namespace,
+            cache_key_parameters: self.cache_key_parameters,
             integration_responses: None,
             tls_config: self
                 .tls_config
                 .map(|t| tls_value(t.insecure_skip_verification.unwrap_or(false))),
             response_transfer_mode: self.response_transfer_mode,
             integration_target: self.integration_target,
-            integration_type: t,
-        }
+        };
+        i.fill_defaults(resource_id);
+        i
     }
 }
 
@@ -509,7 +498,7 @@ fn is_content_type(ct: &str) -> bool {
 
 /// Check an integration response against its method: template content types, and response
 /// parameters that map onto headers the method response declares.
-fn check_integration_response(ir: &IntegrationResponse, method: &Method) -> Result<()> {
+pub(crate) fn check_integration_response(ir: &IntegrationResponse, method: &Method) -> Result<()> {
     for ct in ir.response_templates.iter().flat_map(|m| m.keys()) {
         if !is_content_type(ct) {
             // Recording test_integration_response_invalid_responsetemplates.

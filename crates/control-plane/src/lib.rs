@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod family;
 pub mod gateway_responses;
+pub mod import;
 pub mod integrations;
 pub mod lookup;
 pub mod methods;

@@ -418,6 +418,37 @@ fn new_method(verb: &str, input: PutMethodInput, refs: &Refs) -> Result<Method> 
     })
 }
 
+/// Check a whole method (as an import builds it) with PutMethod's and PutMethodResponse's
+/// rules.
+///
+/// # Errors
+/// The error the single operation would answer.
+pub(crate) fn check_method(m: &Method, refs: &Refs) -> Result<()> {
+    if let Some(p) = &m.request_parameters {
+        check_request_parameters(p.keys())?;
+    }
+    auth_type(&m.authorization_type)?;
+    check_authorizer(
+        &m.authorization_type,
+        m.authorizer_id.clone(),
+        &refs.authorizers,
+    )?;
+    check_validator(m.request_validator_id.as_deref(), &refs.validators)?;
+    for model in m.request_models.iter().flat_map(|m| m.values()) {
+        check_model(model, &refs.models)?;
+    }
+    for (code, r) in m.method_responses.iter().flatten() {
+        validate::status_code(code)?;
+        if let Some(p) = &r.response_parameters {
+            check_response_parameters(p.keys())?;
+        }
+        for model in r.response_models.iter().flat_map(|m| m.values()) {
+            check_model(model, &refs.models)?;
+        }
+    }
+    Ok(())
+}
+
 async fn put_method(
     Call { st, scope }: Call,
     Path((api_id, rid, verb)): Path<(String, String, String)>,

@@ -149,7 +149,7 @@ pub fn validate_path_part(part: &str) -> Result<()> {
 }
 
 /// Check that `part` may stand under `parent` among `siblings` (excluding `self_id`).
-fn check_placement(
+pub(crate) fn check_placement(
     parent: &Resource,
     part: &str,
     siblings: &[&Resource],

@@ -1,18 +1,21 @@
 //! RestApis: CreateRestApi, GetRestApi, GetRestApis, UpdateRestApi, DeleteRestApi
 //! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html)).
 
+use std::collections::HashMap;
+
+use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ids, ApiError, EndpointConfiguration, Resource, RestApi, StringMap};
+use apigw_model::{ids, ApiError, EndpointConfiguration, Resource, RestApi, Scope, StringMap};
 use apigw_store::docs::{self, Kind};
 use apigw_store::typed;
 
 use crate::error::Result;
-use crate::extract::{AwsJson, Call};
+use crate::extract::{parse_json, AwsJson, Call};
 use crate::family;
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
@@ -29,12 +32,13 @@ const MAX_COMPRESSION: i64 = 10_485_760;
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/restapis", get(get_rest_apis).post(create_rest_api))
+        .route("/restapis", get(get_rest_apis).post(post_rest_apis))
         .route(
             "/restapis/{restapi_id}",
             get(get_rest_api)
                 .patch(update_rest_api)
-                .delete(delete_rest_api),
+                .delete(delete_rest_api)
+                .put(crate::import::put_rest_api),
         )
 }
 
@@ -57,7 +61,7 @@ struct CreateRestApiInput {
     endpoint_access_mode: Option<String>,
 }
 
-fn compression_size(v: &serde_json::Value) -> Result<Option<i64>> {
+pub(crate) fn compression_size(v: &serde_json::Value) -> Result<Option<i64>> {
     match v {
         serde_json::Value::Null => Ok(None),
         serde_json::Value::Number(n)
@@ -78,7 +82,7 @@ fn compression_error() -> crate::error::Error {
 }
 
 /// Validate an endpoint configuration and fill AWS's defaults (EDGE; ipv4, dualstack for PRIVATE).
-fn endpoint_configuration(
+pub(crate) fn endpoint_configuration(
     input: Option<EndpointConfiguration>,
     at: &str,
 ) -> Result<EndpointConfiguration> {
@@ -127,17 +131,24 @@ fn endpoint_configuration(
     Ok(cfg)
 }
 
-async fn create_rest_api(
+/// `POST /restapis` is CreateRestApi, or ImportRestApi with `?mode=import` (whose body is
+/// the document, not JSON input).
+async fn post_rest_apis(
     Call { st, scope }: Call,
-    uri: axum::http::Uri,
-    AwsJson(input): AwsJson<CreateRestApiInput>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
 ) -> Result<Response> {
-    if uri
-        .query()
-        .is_some_and(|q| q.split('&').any(|kv| kv == "mode=import"))
-    {
-        return Err(ApiError::not_implemented("ImportRestApi").into());
+    if query.get("mode").is_some_and(|m| m == "import") {
+        return crate::import::import_rest_api(st, scope, &query, &body).await;
     }
+    create_rest_api(st, scope, parse_json(&body)?).await
+}
+
+async fn create_rest_api(
+    st: AppState,
+    scope: Scope,
+    input: CreateRestApiInput,
+) -> Result<Response> {
     let name = input
         .name
         .filter(|n| !n.is_empty())

@@ -122,6 +122,30 @@ pub struct Integration {
     pub integration_target: Option<String>,
 }
 
+impl Integration {
+    /// Fill what AWS fills when an integration is put: MOCK keeps neither method nor URI
+    /// (recordings test_put_integration_validation, test_integration_mock_with_path_param),
+    /// HTTP backends are reached over the INTERNET, passthrough is WHEN_NO_MATCH, the cache
+    /// namespace is the resource's id and the cache key parameters an empty list.
+    pub fn fill_defaults(&mut self, resource_id: &str) {
+        let t = self.integration_type.as_str();
+        if t == "MOCK" {
+            self.http_method = None;
+            self.uri = None;
+        }
+        if self.connection_type.is_none() && (t == "HTTP" || t == "HTTP_PROXY") {
+            self.connection_type = Some("INTERNET".into());
+        }
+        self.request_parameters = self.request_parameters.take().filter(|m| !m.is_empty());
+        self.request_templates = self.request_templates.take().filter(|m| !m.is_empty());
+        self.passthrough_behavior
+            .get_or_insert_with(|| "WHEN_NO_MATCH".into());
+        self.cache_namespace
+            .get_or_insert_with(|| resource_id.to_string());
+        self.cache_key_parameters.get_or_insert_with(Vec::new);
+    }
+}
+
 /// How a backend status maps onto a method response.
 #[skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
