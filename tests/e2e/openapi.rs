@@ -387,3 +387,155 @@ async fn put_rest_api_overwrites_or_merges() {
         .await;
     assert_aws_err!(r, "NotFoundException");
 }
+
+/// GetExport's body as JSON, with its content type and disposition.
+async fn export_json(
+    c: &Client,
+    api: &str,
+    kind: &str,
+    extensions: Option<&str>,
+) -> (Value, String, String) {
+    let mut req = c
+        .get_export()
+        .rest_api_id(api)
+        .stage_name("local")
+        .export_type(kind);
+    if let Some(e) = extensions {
+        req = req.parameters("extensions", e);
+    }
+    let out = req.send().await.expect("get_export");
+    let body = serde_json::from_slice(out.body().unwrap().as_ref()).expect("JSON export");
+    (
+        body,
+        out.content_type().unwrap_or_default().to_string(),
+        out.content_disposition().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn export_writes_the_deployed_api_and_imports_back() {
+    let s = Server::start();
+    let c = s.sdk();
+    let api = import(&c, PETSTORE).await;
+    let id = api.id().unwrap().to_string();
+    deploy(&c, &id, "local").await;
+
+    // Headers as recorded (test_export_swagger_openapi): a download named after the type
+    // and the API's version.
+    let (doc, content_type, disposition) = export_json(&c, &id, "swagger", None).await;
+    assert_eq!(content_type, "application/octet-stream");
+    assert_eq!(disposition, "attachment; filename=\"swagger_1.0.json\"");
+    assert_eq!(doc["swagger"], "2.0");
+    assert_eq!(doc["info"]["title"], "PetStore");
+    assert_eq!(doc["basePath"], "/local");
+    assert!(doc["host"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{id}.execute-api.")));
+    assert_eq!(
+        doc["paths"]["/pets/{petId}"]["get"]["parameters"][0],
+        serde_json::json!({"name": "petId", "in": "path", "required": true, "type": "string"})
+    );
+    assert!(doc["paths"]["/pets"]["get"]
+        .get("x-amazon-apigateway-integration")
+        .is_none());
+
+    // The stage serves its deployment: a later edit is not exported until redeployed.
+    let root = c.get_resources().rest_api_id(&id).send().await.unwrap();
+    let root_id = root
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/"))
+        .and_then(|r| r.id())
+        .unwrap()
+        .to_string();
+    c.create_resource()
+        .rest_api_id(&id)
+        .parent_id(&root_id)
+        .path_part("later")
+        .send()
+        .await
+        .unwrap();
+
+    // Round trip: the full export imports to an API whose own export is the same document.
+    let (full, _, _) = export_json(&c, &id, "oas30", Some("apigateway")).await;
+    assert_eq!(full["openapi"], "3.0.1");
+    assert!(full["paths"].get("/later").is_none());
+    let integration = &full["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"];
+    assert_eq!(integration["type"], "http");
+    let copy = import(&c, &full.to_string()).await;
+    let copy_id = copy.id().unwrap().to_string();
+    deploy(&c, &copy_id, "local").await;
+    let (again, _, _) = export_json(&c, &copy_id, "oas30", Some("apigateway")).await;
+    let strip = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("servers");
+        v
+    };
+    assert_eq!(strip(again), strip(full));
+}
+
+#[tokio::test]
+async fn export_as_yaml_through_the_cli_and_its_refusals() {
+    let s = Server::start();
+    let c = s.sdk();
+    let id = import(&c, MOCK_YAML).await.id().unwrap().to_string();
+    deploy(&c, &id, "local").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("api.yaml");
+    let out = s.aws(&[
+        "apigateway",
+        "get-export",
+        "--rest-api-id",
+        &id,
+        "--stage-name",
+        "local",
+        "--export-type",
+        "oas30",
+        "--accepts",
+        "application/yaml",
+        "--parameters",
+        "extensions=integrations",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out["contentType"], "application/octet-stream");
+    assert_eq!(
+        out["contentDisposition"],
+        "attachment; filename=\"oas30_2.0.yaml\""
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("openapi: 3.0.1"), "{text}");
+    // The YAML export is a document the import takes.
+    let again = s.aws(&[
+        "apigateway",
+        "import-rest-api",
+        "--body",
+        &format!("fileb://{}", file.display()),
+    ]);
+    assert_eq!(again["name"], "Mock greetings");
+
+    let r = c
+        .get_export()
+        .rest_api_id(&id)
+        .stage_name("nope")
+        .export_type("oas30")
+        .send()
+        .await;
+    assert_aws_err!(r, "NotFoundException", "Invalid Stage identifier specified");
+    let r = c
+        .get_export()
+        .rest_api_id(&id)
+        .stage_name("local")
+        .export_type("raml")
+        .send()
+        .await;
+    assert_aws_err!(r, "BadRequestException", contains("raml"));
+    let r = c
+        .get_export()
+        .rest_api_id(&id)
+        .stage_name("local")
+        .export_type("swagger")
+        .parameters("extensions", "postman")
+        .send()
+        .await;
+    assert_aws_err!(r, "BadRequestException", contains("postman"));
+}

@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod authorizers;
 pub mod deployments;
 pub mod error;
+pub mod exports;
 pub mod extract;
 pub mod family;
 pub mod gateway_responses;
@@ -178,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .merge(integrations::routes())
         .merge(deployments::routes())
         .merge(stages::routes())
+        .merge(exports::routes())
         .merge(api_keys::routes())
         .merge(usage_plans::routes())
         .merge(usage::routes())

@@ -13,6 +13,7 @@
 
 mod build;
 mod document;
+pub mod export;
 mod extensions;
 mod operations;
 mod plan;
@@ -26,6 +27,8 @@ use apigw_model::{
 };
 
 pub use build::Built;
+pub use document::Dialect;
+pub use export::{export, ExportOptions, Extensions, Format};
 pub use plan::plan;
 pub use source::read;
 
