@@ -986,3 +986,30 @@ async fn deployment_snapshot_carries_models_and_validators() {
         serde_json::json!([{"id": vid, "name": "body", "validateRequestBody": true, "validateRequestParameters": false}])
     );
 }
+
+#[tokio::test]
+async fn model_template_copies_the_payload_into_the_model() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, _) = new_api(&c, "templates").await;
+    // The default Error model: one string property, in the layout of AWS's documented
+    // GetModelTemplate sample.
+    let t = c
+        .get_model_template()
+        .rest_api_id(&api)
+        .model_name("Error")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        t.value(),
+        Some("#set($inputRoot = $input.path('$'))\n{\n  \"message\" : \"$inputRoot.message\"\n}")
+    );
+    let r = c
+        .get_model_template()
+        .rest_api_id(&api)
+        .model_name("Nope")
+        .send()
+        .await;
+    assert_aws_err!(r, "NotFoundException", "Invalid model name specified: Nope");
+}

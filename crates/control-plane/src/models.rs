@@ -6,7 +6,7 @@
 //! Every new API starts with AWS's two default models, `Empty` and `Error`
 //! ([`defaults`], created by [`crate::rest_apis`]). The data plane sees the models of a
 //! deployment through the snapshot ([`crate::deployments::freeze`], `documents.models`).
-//! GetModelTemplate is not implemented (it stays NotImplemented).
+//! GetModelTemplate answers the mapping template `apigw_openapi::model_template` generates.
 //!
 //! AWS's answers followed here are recorded in `test_apigateway_api.snapshot.json`
 //! (`TestApiGatewayApiModels`, `TestApiGatewayApiMethod::test_put_method_model`): CreateModel
@@ -46,6 +46,34 @@ pub fn routes() -> Router<AppState> {
             .patch(family::update_in_api::<Model>)
             .delete(delete_model),
     )
+    .route(
+        "/restapis/{restapi_id}/models/{model_name}/default_template",
+        get(get_model_template),
+    )
+}
+
+/// GetModelTemplate: a mapping template that copies a payload into the model's shape,
+/// following `$ref`s to the API's other models.
+async fn get_model_template(
+    Call { st, scope }: Call,
+    Path((api_id, name)): Path<(String, String)>,
+) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    let model: Model = family::load_in_api(&mut c, &scope, &api_id, &name).await?;
+    let models: Vec<Model> = lookup::api_documents(&mut c, &scope, &api_id).await?;
+    drop(c);
+    let parse = |m: &Model| {
+        m.schema
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+    };
+    let schemas = models
+        .iter()
+        .filter_map(|m| Some((m.name.clone(), parse(m)?)))
+        .collect();
+    let schema = parse(&model).unwrap_or_default();
+    let value = apigw_openapi::model_template(&schema, &schemas);
+    reply::ok(&serde_json::json!({ "value": value }))
 }
 
 /// The schema of AWS's default `Empty` model, byte for byte as AWS stores it.

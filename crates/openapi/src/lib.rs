@@ -19,6 +19,7 @@ mod operations;
 mod plan;
 mod security;
 mod source;
+mod template;
 
 use std::collections::BTreeMap;
 
@@ -31,6 +32,7 @@ pub use document::Dialect;
 pub use export::{export, ExportOptions, Extensions, Format};
 pub use plan::plan;
 pub use source::read;
+pub use template::model_template;
 
 /// Why a document could not be imported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
