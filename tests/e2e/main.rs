@@ -10,6 +10,7 @@ mod authorizers;
 mod cli_walkthrough;
 mod data_plane;
 mod deployments;
+mod documentation;
 mod gateway_responses;
 mod hardening;
 mod keys_plans;

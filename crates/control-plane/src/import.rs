@@ -25,8 +25,8 @@ use crate::error::Result;
 use crate::extract::Call;
 use crate::methods::{self, Refs};
 use crate::{
-    authorizers, family, gateway_responses, integrations, lookup, models, now_epoch, reply,
-    resources, rest_apis, AppState,
+    authorizers, documentation, family, gateway_responses, integrations, lookup, models, now_epoch,
+    reply, resources, rest_apis, AppState,
 };
 
 /// The query of both operations (botocore's `parameters` map travels as query members).
@@ -36,6 +36,8 @@ struct ImportQuery {
     endpoint_types: Option<Vec<String>>,
     /// PutRestApi: `merge` or `overwrite` (the default).
     merge: bool,
+    /// `x-amazon-apigateway-documentation` is read unless `ignore=documentation`.
+    documentation: bool,
 }
 
 impl ImportQuery {
@@ -69,6 +71,7 @@ impl ImportQuery {
                     .collect()
             }),
             merge,
+            documentation: q.get("ignore").is_none_or(|v| v != "documentation"),
         })
     }
 }
@@ -105,6 +108,10 @@ pub async fn import_rest_api(
     let exists = format!("A REST API with id {id} already exists");
     family::insert_new(&mut tx, &scope, "", &id, &api, exists).await?;
     write(&mut tx, &scope, &id, &built).await?;
+    if q.documentation {
+        let (parts, _) = documentation::parts_of_document(body)?;
+        documentation::store_parts(&mut tx, &scope, &id, parts, true).await?;
+    }
     tx.commit().await?;
     reply::created(&api)
 }
@@ -129,6 +136,10 @@ pub async fn put_rest_api(
     // Overwrite replaces every part; merge rewrites the parts it read back above.
     clear(&mut tx, &scope, &id).await?;
     write(&mut tx, &scope, &id, &built).await?;
+    if q.documentation {
+        let (parts, _) = documentation::parts_of_document(&body)?;
+        documentation::store_parts(&mut tx, &scope, &id, parts, !q.merge).await?;
+    }
     api.tags.get_or_insert_with(Default::default);
     typed::update(&mut tx, &scope, "", &id, &api).await?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ pub mod account;
 pub mod api_keys;
 pub mod authorizers;
 pub mod deployments;
+pub mod documentation;
 pub mod error;
 pub mod exports;
 pub mod extract;
@@ -180,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .merge(deployments::routes())
         .merge(stages::routes())
         .merge(exports::routes())
+        .merge(documentation::routes())
         .merge(api_keys::routes())
         .merge(usage_plans::routes())
         .merge(usage::routes())

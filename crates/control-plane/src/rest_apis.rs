@@ -389,6 +389,8 @@ pub const API_CHILDREN: &[Kind] = &[
     Kind::Authorizer,
     Kind::Model,
     Kind::RequestValidator,
+    Kind::DocumentationPart,
+    Kind::DocumentationVersion,
 ];
 
 async fn delete_rest_api(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {

@@ -39,6 +39,10 @@ pub enum Kind {
     Model,
     /// A request validator (parent: the API id; id: the validator id).
     RequestValidator,
+    /// A documentation part (parent: the API id; id: the part id).
+    DocumentationPart,
+    /// A documentation version (parent: the API id; id: the version name).
+    DocumentationVersion,
 }
 
 impl Kind {
@@ -58,6 +62,8 @@ impl Kind {
             Self::IamRole => "iamrole",
             Self::Model => "model",
             Self::RequestValidator => "requestvalidator",
+            Self::DocumentationPart => "documentationpart",
+            Self::DocumentationVersion => "documentationversion",
         }
     }
 }

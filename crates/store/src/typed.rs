@@ -7,8 +7,9 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use apigw_model::{
-    Account, ApiKey, Authorizer, Deployment, GatewayResponse, Model, RequestValidator, Resource,
-    RestApi, Scope, Stage, UsagePlan, UsagePlanKey,
+    Account, ApiKey, Authorizer, Deployment, DocumentationPart, DocumentationVersion,
+    GatewayResponse, Model, RequestValidator, Resource, RestApi, Scope, Stage, UsagePlan,
+    UsagePlanKey,
 };
 
 use crate::docs::{self, Kind};
@@ -42,6 +43,8 @@ documents! {
     Authorizer => Authorizer,
     Model => Model,
     RequestValidator => RequestValidator,
+    DocumentationPart => DocumentationPart,
+    DocumentationVersion => DocumentationVersion,
 }
 
 // Each function is its namesake in `docs` with the kind taken from `T`.
