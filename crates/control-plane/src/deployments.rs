@@ -138,8 +138,9 @@ pub async fn remove_deployment(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateDeploymentInput {
-    stage_name: Option<String>,
+pub struct CreateDeploymentInput {
+    /// The stage to create or point at the new deployment.
+    pub stage_name: Option<String>,
     stage_description: Option<String>,
     description: Option<String>,
     cache_cluster_enabled: Option<bool>,
@@ -147,6 +148,16 @@ struct CreateDeploymentInput {
     variables: Option<StringMap>,
     canary_settings: Option<DeploymentCanarySettings>,
     tracing_enabled: Option<bool>,
+}
+
+impl CreateDeploymentInput {
+    /// A deployment to the stage `name` with nothing else set.
+    pub fn to_stage(name: &str) -> Self {
+        Self {
+            stage_name: Some(name.to_string()),
+            ..Self::default()
+        }
+    }
 }
 
 /// `DeploymentCanarySettings`: a canary deployment names no deployment, it *is* the new one.
@@ -163,6 +174,21 @@ async fn create_deployment(
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateDeploymentInput>,
 ) -> Result<Response> {
+    reply::created(&deploy(&st, &scope, &api_id, input).await?)
+}
+
+/// CreateDeployment: freeze the API and, when the input names a stage, point it there (also
+/// used to deploy an API imported at start-up).
+///
+/// # Errors
+/// AWS's refusals (unknown API, nothing to deploy, bad stage); store failure.
+pub async fn deploy(
+    st: &AppState,
+    scope: &Scope,
+    api_id: &str,
+    input: CreateDeploymentInput,
+) -> Result<Deployment> {
+    let (scope, api_id) = (scope.clone(), api_id.to_string());
     let mut tx = st.store.write().await?;
     let api = lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let mut failures = Failures::default();
@@ -238,7 +264,7 @@ async fn create_deployment(
         }
     }
     st.commit_api_change(tx, &scope, &api_id).await?;
-    reply::created(&deployment)
+    Ok(deployment)
 }
 
 async fn get_deployment(

@@ -92,6 +92,20 @@ pub async fn import_rest_api(
     query: &HashMap<String, String>,
     body: &[u8],
 ) -> Result<Response> {
+    reply::created(&import_api(&st, &scope, query, body).await?)
+}
+
+/// Import an OpenAPI document as a new API (ImportRestApi; also `--init` at start-up).
+///
+/// # Errors
+/// AWS's import errors ("Invalid OpenAPI input.", "Errors found during import: …"); store
+/// failure. Nothing is written when it fails.
+pub async fn import_api(
+    st: &AppState,
+    scope: &Scope,
+    query: &HashMap<String, String>,
+    body: &[u8],
+) -> Result<RestApi> {
     let q = ImportQuery::parse(query)?;
     let plan = read_plan(body, &q.options)?;
     let id = ids::long_id();
@@ -106,14 +120,14 @@ pub async fn import_rest_api(
     let built = build(plan, &api)?;
     let mut tx = st.store.write().await?;
     let exists = format!("A REST API with id {id} already exists");
-    family::insert_new(&mut tx, &scope, "", &id, &api, exists).await?;
-    write(&mut tx, &scope, &id, &built).await?;
+    family::insert_new(&mut tx, scope, "", &id, &api, exists).await?;
+    write(&mut tx, scope, &id, &built).await?;
     if q.documentation {
         let (parts, _) = documentation::parts_of_document(body)?;
-        documentation::store_parts(&mut tx, &scope, &id, parts, true).await?;
+        documentation::store_parts(&mut tx, scope, &id, parts, true).await?;
     }
     tx.commit().await?;
-    reply::created(&api)
+    Ok(api)
 }
 
 /// PutRestApi.

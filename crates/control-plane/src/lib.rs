@@ -23,6 +23,7 @@ pub mod methods;
 pub mod models;
 pub mod paging;
 pub mod patch;
+pub mod preload;
 pub mod reply;
 pub mod request_validators;
 pub mod resources;
