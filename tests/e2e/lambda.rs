@@ -517,3 +517,40 @@ async fn lambda_authorizers() {
     assert_eq!(event["headers"]["x-user"], "ann");
     assert_eq!(get("/r", None).await, unauthorized);
 }
+
+#[tokio::test]
+async fn a_sam_style_openapi_definition_is_served_through_lambda() {
+    let (lambda, seen) = fake_lambda().await;
+    let s = Server::start_args(&["--lambda-endpoint", &lambda]);
+    let c = s.sdk();
+    let doc = include_str!("documents/sam-api.yaml");
+    let api = c
+        .import_rest_api()
+        .body(aws_sdk_apigateway::primitives::Blob::new(doc.as_bytes()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.name(), Some("items-service"));
+    let api = api.id().unwrap().to_string();
+    deploy(&c, &api, "prod").await;
+    let base = stage_url(&s, &api, "prod");
+
+    // The anchored preflight serves both paths.
+    for path in ["items/1", "health"] {
+        let r = s
+            .http()
+            .request(reqwest::Method::OPTIONS, format!("{base}/{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["access-control-allow-methods"], "GET,OPTIONS");
+    }
+    let r = s.http_get(format!("{base}/health")).await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(seen.lock().unwrap()[0].2["resource"], "/health");
+    // `security: api_key` made the method need a key.
+    let r = s.http_get(format!("{base}/items/1")).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
