@@ -13,6 +13,8 @@ use apigw_store::SqliteConnection;
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::response::Response;
+use axum::routing::{post, put};
+use axum::Router;
 
 use apigw_model::{
     ids, ApiError, Authorizer, EndpointConfiguration, GatewayResponse, Model, RequestValidator,
@@ -22,7 +24,7 @@ use apigw_openapi::{BasePath, Built, ImportError, Options, Plan};
 use apigw_store::typed;
 
 use crate::error::Result;
-use crate::extract::Call;
+use crate::extract::{parse_json, Call};
 use crate::methods::{self, Refs};
 use crate::{
     authorizers, documentation, family, gateway_responses, integrations, lookup, models, now_epoch,
@@ -76,6 +78,25 @@ impl ImportQuery {
     }
 }
 
+/// Routes: `POST /restapis` (CreateRestApi, or ImportRestApi with `?mode=import`, whose body
+/// is the document rather than JSON input) and `PUT /restapis/{id}` (PutRestApi).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/restapis", post(post_rest_apis))
+        .route("/restapis/{restapi_id}", put(put_rest_api))
+}
+
+async fn post_rest_apis(
+    Call { st, scope }: Call,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Response> {
+    if query.get("mode").is_some_and(|m| m == "import") {
+        return import_rest_api(st, scope, &query, &body).await;
+    }
+    rest_apis::create_rest_api(st, scope, parse_json(&body)?).await
+}
+
 fn read_plan(body: &[u8], options: &Options) -> Result<Plan> {
     let doc = apigw_openapi::read(body).map_err(import_error)?;
     apigw_openapi::plan(&doc, options).map_err(import_error)
@@ -86,7 +107,7 @@ fn import_error(e: ImportError) -> crate::error::Error {
 }
 
 /// ImportRestApi.
-pub async fn import_rest_api(
+async fn import_rest_api(
     st: AppState,
     scope: Scope,
     query: &HashMap<String, String>,

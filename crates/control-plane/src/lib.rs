@@ -176,6 +176,7 @@ pub const MAX_BODY: usize = 6 * 1024 * 1024;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(rest_apis::routes())
+        .merge(import::routes())
         .merge(resources::routes())
         .merge(methods::routes())
         .merge(integrations::routes())

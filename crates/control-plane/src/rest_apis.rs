@@ -1,9 +1,6 @@
 //! RestApis: CreateRestApi, GetRestApi, GetRestApis, UpdateRestApi, DeleteRestApi
 //! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html)).
 
-use std::collections::HashMap;
-
-use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
@@ -15,7 +12,7 @@ use apigw_store::docs::{self, Kind};
 use apigw_store::typed;
 
 use crate::error::Result;
-use crate::extract::{parse_json, AwsJson, Call};
+use crate::extract::{AwsJson, Call};
 use crate::family;
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
@@ -29,22 +26,20 @@ const ENDPOINT_TYPES: &[&str] = &["PRIVATE", "EDGE", "REGIONAL"];
 const IP_ADDRESS_TYPES: &[&str] = &["ipv4", "dualstack"];
 const MAX_COMPRESSION: i64 = 10_485_760;
 
-/// Routes of this family.
+/// Routes of this family. `POST /restapis` and `PUT /restapis/{id}` carry OpenAPI documents
+/// too, so [`crate::import`] routes them (and calls [`create_rest_api`] for a plain create).
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/restapis", get(get_rest_apis).post(post_rest_apis))
-        .route(
-            "/restapis/{restapi_id}",
-            get(get_rest_api)
-                .patch(update_rest_api)
-                .delete(delete_rest_api)
-                .put(crate::import::put_rest_api),
-        )
+    Router::new().route("/restapis", get(get_rest_apis)).route(
+        "/restapis/{restapi_id}",
+        get(get_rest_api)
+            .patch(update_rest_api)
+            .delete(delete_rest_api),
+    )
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateRestApiInput {
+pub struct CreateRestApiInput {
     name: Option<String>,
     description: Option<String>,
     version: Option<String>,
@@ -131,20 +126,11 @@ pub(crate) fn endpoint_configuration(
     Ok(cfg)
 }
 
-/// `POST /restapis` is CreateRestApi, or ImportRestApi with `?mode=import` (whose body is
-/// the document, not JSON input).
-async fn post_rest_apis(
-    Call { st, scope }: Call,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
-) -> Result<Response> {
-    if query.get("mode").is_some_and(|m| m == "import") {
-        return crate::import::import_rest_api(st, scope, &query, &body).await;
-    }
-    create_rest_api(st, scope, parse_json(&body)?).await
-}
-
-async fn create_rest_api(
+/// CreateRestApi.
+///
+/// # Errors
+/// AWS's refusals of the input; store failure.
+pub async fn create_rest_api(
     st: AppState,
     scope: Scope,
     input: CreateRestApiInput,

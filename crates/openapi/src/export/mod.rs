@@ -8,6 +8,7 @@
 //! `x-amazon-apigateway-*` extensions only when asked for. What the import reads, the export
 //! writes, so an export imports back to the same API.
 
+mod context;
 mod operation;
 mod security;
 
@@ -95,7 +96,7 @@ pub fn export(snapshot: &ApiSnapshot, opts: &ExportOptions) -> Value {
             info.insert("version".into(), version(snapshot, opts).into());
         }
     }
-    let ctx = operation::Context::new(snapshot, opts);
+    let ctx = context::Context::new(snapshot, opts);
     let paths = operation::paths(&ctx);
     let schemes = security::schemes(&ctx);
     let models = models(&snapshot.documents.models, &ctx);
@@ -200,7 +201,7 @@ fn api_extensions(snapshot: &ApiSnapshot, doc: &mut Map<String, Value>) {
 
 /// The models as `definitions` / `components.schemas`, their `$ref`s to AWS's model URLs
 /// turned back into references inside the document.
-fn models(models: &[Model], ctx: &operation::Context<'_>) -> Map<String, Value> {
+fn models(models: &[Model], ctx: &context::Context<'_>) -> Map<String, Value> {
     models
         .iter()
         .map(|m| {

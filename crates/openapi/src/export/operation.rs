@@ -5,88 +5,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
-use apigw_model::{ApiSnapshot, Integration, Method};
+use apigw_model::{Integration, Method};
 
-use super::{insert_some, ExportOptions};
+use super::context::Context;
+use super::insert_some;
 use crate::document::Dialect;
 use crate::extensions::PREFIX;
 
 /// AWS's integration timeout; the export leaves it out at this value.
 const DEFAULT_TIMEOUT_MS: i64 = 29_000;
-
-/// What every part of the export reads: the snapshot, the options and the lookups by id.
-pub struct Context<'a> {
-    pub snapshot: &'a ApiSnapshot,
-    pub opts: &'a ExportOptions,
-    authorizers: BTreeMap<&'a str, &'a str>,
-    validators: BTreeMap<&'a str, &'a str>,
-}
-
-impl<'a> Context<'a> {
-    pub fn new(snapshot: &'a ApiSnapshot, opts: &'a ExportOptions) -> Self {
-        let docs = &snapshot.documents;
-        Self {
-            snapshot,
-            opts,
-            authorizers: docs
-                .authorizers
-                .iter()
-                .map(|a| (a.id.as_str(), a.name.as_str()))
-                .collect(),
-            validators: docs
-                .request_validators
-                .iter()
-                .map(|v| (v.id.as_str(), v.name.as_str()))
-                .collect(),
-        }
-    }
-
-    pub fn dialect(&self) -> Dialect {
-        self.opts.dialect
-    }
-
-    /// A reference to a model inside the document.
-    pub fn model_ref(&self, name: &str) -> Value {
-        let prefix = match self.dialect() {
-            Dialect::Swagger2 => "#/definitions/",
-            Dialect::OpenApi3 => "#/components/schemas/",
-        };
-        json!({ "$ref": format!("{prefix}{name}") })
-    }
-
-    /// `schema` with every `$ref` to an AWS model URL
-    /// (`https://apigateway.amazonaws.com/restapis/{id}/models/{name}`) made local.
-    pub fn local_refs(&self, schema: Value) -> Value {
-        match schema {
-            Value::Object(o) => Value::Object(
-                o.into_iter()
-                    .map(|(k, v)| {
-                        let v = match (k.as_str(), v) {
-                            ("$ref", Value::String(r)) => match aws_model_name(&r) {
-                                Some(name) => self.model_ref(name)["$ref"].clone(),
-                                None => Value::String(r),
-                            },
-                            (_, v) => self.local_refs(v),
-                        };
-                        (k, v)
-                    })
-                    .collect(),
-            ),
-            Value::Array(a) => Value::Array(a.into_iter().map(|v| self.local_refs(v)).collect()),
-            other => other,
-        }
-    }
-
-    pub fn authorizer_name(&self, id: Option<&str>) -> Option<&'a str> {
-        self.authorizers.get(id?).copied()
-    }
-}
-
-fn aws_model_name(r: &str) -> Option<&str> {
-    let rest = r.strip_prefix("https://apigateway.amazonaws.com/restapis/")?;
-    let (_, name) = rest.split_once("/models/")?;
-    (!name.is_empty() && !name.contains('/')).then_some(name)
-}
 
 /// The key a verb is written under.
 fn verb_key(verb: &str) -> String {

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use apigw_model::{Authorizer, Method};
 
-use super::operation::Context;
+use super::context::Context;
 use crate::extensions::PREFIX;
 
 const API_KEY: &str = "api_key";
