@@ -203,7 +203,11 @@ pub async fn create_rest_api(
 
 async fn get_rest_api(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
     let mut c = st.store.read().await?;
-    reply::ok(&lookup::rest_api(&mut c, &scope, &id).await?)
+    let mut api = lookup::rest_api(&mut c, &scope, &id).await?;
+    // GetRestApi always shows `tags` (`{}` when there are none), unlike CreateRestApi
+    // (recorded: test_put_rest_api_mode_binary_media_types, get-rest-api).
+    api.tags.get_or_insert_with(Default::default);
+    reply::ok(&api)
 }
 
 async fn get_rest_apis(Call { st, scope }: Call, Query(q): Query<PageQuery>) -> Result<Response> {

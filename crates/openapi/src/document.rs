@@ -160,6 +160,18 @@ impl<'a> Document<'a> {
             }
             None => url,
         };
+        // A server whose URL has no path may give the base path as a `basePath` variable
+        // alone (AWS reads it so: test_import_rest_api_with_base_path_oas30, recorded).
+        if after_scheme.trim_matches('/').is_empty() {
+            let var = server
+                .get("variables")
+                .and_then(|v| v.get("basePath"))
+                .and_then(|v| v.get("default"))
+                .and_then(Value::as_str);
+            if let Some(v) = var {
+                return Some(v.to_string());
+            }
+        }
         Some(after_scheme)
     }
 }
@@ -193,6 +205,15 @@ mod tests {
         for d in &bad {
             assert!(Document::new(d).is_err(), "{d}");
         }
+    }
+
+    #[test]
+    fn a_base_path_variable_alone_is_the_base_path() {
+        let doc = json!({"openapi": "3.0.1", "servers": [{"url": "https://testdomain.com",
+            "variables": {"basePath": {"default": "/base-var"}}}]});
+        let d = Document::new(&doc).unwrap();
+        assert_eq!(d.base_path(BasePath::Prepend), ["base-var"]);
+        assert!(d.base_path(BasePath::Split).is_empty());
     }
 
     #[test]

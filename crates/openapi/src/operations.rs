@@ -35,7 +35,19 @@ pub fn method(
     warnings: &mut Vec<String>,
 ) -> PlannedMethod {
     let auth = security::authorization(doc, op);
-    let (request_parameters, body_models) = parameters(doc, item, op);
+    let (mut request_parameters, body_models) = parameters(doc, item, op);
+    // Every variable of the path is a required path parameter, declared or not (recorded:
+    // swagger-mock-cors.json's `/product/{product_id}`, test_import_with_global_api_key_authorizer).
+    for var in at
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+    {
+        let name = var.trim_end_matches('+');
+        request_parameters
+            .entry(format!("method.request.path.{name}"))
+            .or_insert(true);
+    }
     let request_models = match doc.dialect {
         Dialect::Swagger2 => body_models,
         Dialect::OpenApi3 => op
@@ -278,6 +290,21 @@ mod tests {
         assert_eq!(
             pm.method.method_integration.unwrap().integration_type,
             "MOCK"
+        );
+    }
+
+    #[test]
+    fn path_variables_are_parameters_even_undeclared() {
+        let doc = json!({"swagger": "2.0", "paths": {"/product/{product_id}/{proxy+}": {
+            "options": {"responses": {}}}}});
+        let pm = one(&doc, "/product/{product_id}/{proxy+}", "OPTIONS");
+        let p = pm.method.request_parameters.unwrap();
+        assert_eq!(
+            p.into_iter().collect::<Vec<_>>(),
+            [
+                ("method.request.path.product_id".to_string(), true),
+                ("method.request.path.proxy".to_string(), true)
+            ]
         );
     }
 }

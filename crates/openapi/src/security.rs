@@ -58,7 +58,9 @@ fn authorizer(name: &str, s: &Map<String, Value>) -> Option<Authorizer> {
         .and_then(text)
         .unwrap_or_else(|| "token".into())
         .to_ascii_uppercase();
-    let field = |k: &str| a.get(k).and_then(text);
+    // An empty string is no value (AWS imports `identitySource: ""` as none given; recorded:
+    // test_import_rest_api with openapi.spec.pulumi.json).
+    let field = |k: &str| a.get(k).and_then(text).filter(|v| !v.is_empty());
     // TOKEN and Cognito authorizers read the header the scheme names unless told otherwise.
     let header_source = s
         .get("name")
@@ -197,6 +199,21 @@ mod tests {
         assert_eq!(a[1].authorizer_type, "TOKEN");
         assert_eq!(a[1].auth_type.as_deref(), Some("oauth2"));
         assert_eq!(a[1].authorizer_result_ttl_in_seconds, Some(60));
+    }
+
+    #[test]
+    fn empty_strings_are_no_values() {
+        let d = json!({"swagger": "2.0", "securityDefinitions": {"Auth0": {
+            "type": "apiKey", "name": "Authorization", "in": "header",
+            "x-amazon-apigateway-authorizer": {"type": "token", "identitySource": "",
+                "authorizerCredentials": "", "authorizerUri": "arn:x"}}}});
+        let d = Document::new(&d).unwrap();
+        let a = &authorizers(&d)[0];
+        assert_eq!(
+            a.identity_source.as_deref(),
+            Some("method.request.header.Authorization")
+        );
+        assert_eq!(a.authorizer_credentials, None);
     }
 
     #[test]
