@@ -386,6 +386,42 @@ async fn put_rest_api_overwrites_or_merges() {
         .send()
         .await;
     assert_aws_err!(r, "NotFoundException");
+    // The document is read first (recorded: test_import_api_bad_file, put-rest-api-bad-*).
+    let r = c
+        .put_rest_api()
+        .rest_api_id("nosuchapi0")
+        .body(Blob::new(&b"not: [valid"[..]))
+        .send()
+        .await;
+    assert_aws_err!(r, "BadRequestException", INVALID);
+
+    // An overwrite keeps the id of a resource whose path it keeps (recorded:
+    // test_import_rest_api_with_base_path_oas30).
+    let api = import(&c, doc).await;
+    let id = api.id().unwrap();
+    let before = resource_id(&c, id, "/new").await;
+    c.put_rest_api()
+        .rest_api_id(id)
+        .mode("overwrite".into())
+        .body(Blob::new(doc.as_bytes()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resource_id(&c, id, "/new").await, before);
+}
+
+async fn resource_id(c: &Client, api: &str, path: &str) -> String {
+    c.get_resources()
+        .rest_api_id(api)
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .find(|r| r.path() == Some(path))
+        .and_then(|r| r.id())
+        .unwrap()
+        .to_string()
 }
 
 /// GetExport's body as JSON, with its content type and disposition.
