@@ -21,9 +21,9 @@ use apigw_store::{docs, typed};
 
 use crate::error::Result;
 use crate::extract::{AwsJson, Call};
-use crate::family::{self, Family};
+use crate::family::{self, Family, Patched};
 use crate::lookup;
-use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::patch::{self, Op, PatchOp};
 use crate::validate::Failures;
 use crate::{now_epoch, reply, stages, AppState};
 
@@ -34,7 +34,7 @@ pub fn routes() -> Router<AppState> {
         "deployment_id",
         post(create_deployment),
         get(get_deployment)
-            .patch(update_deployment)
+            .patch(family::update_in_api::<Deployment>)
             .delete(delete_deployment),
     )
 }
@@ -43,6 +43,16 @@ impl Family for Deployment {
     /// AWS's 404 for an unknown deployment of a known API.
     fn not_found(_: &str) -> crate::error::Error {
         ApiError::not_found("Invalid Deployment identifier specified").into()
+    }
+}
+
+impl Patched for Deployment {
+    const UPDATE_INPUT: &'static str = "updateDeploymentInput";
+    const API_404_FIRST: bool = true;
+    fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
+        let mut d = self.clone();
+        apply_patch(&mut d, ops)?;
+        Ok(d)
     }
 }
 
@@ -303,20 +313,6 @@ pub fn apply_patch(d: &mut Deployment, ops: &[PatchOp]) -> Result<()> {
     Ok(())
 }
 
-async fn update_deployment(
-    Call { st, scope }: Call,
-    Path((api_id, id)): Path<(String, String)>,
-    AwsJson(input): AwsJson<PatchInput>,
-) -> Result<Response> {
-    let ops = patch::parse(input, "updateDeploymentInput")?;
-    let mut tx = st.store.write().await?;
-    let mut deployment: Deployment = family::load_in_api(&mut tx, &scope, &api_id, &id).await?;
-    apply_patch(&mut deployment, &ops)?;
-    typed::update(&mut tx, &scope, &api_id, &id, &deployment).await?;
-    tx.commit().await?;
-    reply::ok(&deployment)
-}
-
 async fn delete_deployment(
     Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
@@ -346,7 +342,7 @@ async fn delete_deployment(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::patch::RawPatchOp;
+    use crate::patch::{PatchInput, RawPatchOp};
     use apigw_model::{Integration, Method, Resource};
 
     fn api_with(methods: Option<Vec<(&str, bool)>>) -> ApiSnapshot {

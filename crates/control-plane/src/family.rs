@@ -24,6 +24,9 @@ use crate::{reply, AppState};
 pub trait Patched: Family + Clone {
     /// The input AWS's validation errors name (`updateModelInput`).
     const UPDATE_INPUT: &'static str;
+    /// Whether an unknown API answers the API's 404 ([`load_in_api`], UpdateDeployment) rather
+    /// than the family's ([`load`], UpdateModel, UpdateRequestValidator).
+    const API_404_FIRST: bool = false;
     /// The document with `ops` applied.
     ///
     /// # Errors
@@ -134,7 +137,7 @@ pub async fn get_in_api<T: Family>(
     reply::ok(&load::<T>(&mut c, &scope, &api_id, &id).await?)
 }
 
-/// The handler of UpdateModel and UpdateRequestValidator ([`Patched`]).
+/// The handler of UpdateModel, UpdateRequestValidator and UpdateDeployment ([`Patched`]).
 ///
 /// # Errors
 /// [`Family::not_found`], the patch's refusals; store failure.
@@ -145,7 +148,11 @@ pub async fn update_in_api<T: Patched>(
 ) -> Result<Response> {
     let ops = patch::parse(input, T::UPDATE_INPUT)?;
     let mut tx = st.store.write().await?;
-    let current: T = load(&mut tx, &scope, &api_id, &id).await?;
+    let current: T = if T::API_404_FIRST {
+        load_in_api(&mut tx, &scope, &api_id, &id).await?
+    } else {
+        load(&mut tx, &scope, &api_id, &id).await?
+    };
     let new = current.patched(&ops)?;
     typed::update(&mut tx, &scope, &api_id, &id, &new).await?;
     tx.commit().await?;

@@ -174,7 +174,7 @@ fn map_value(op: &PatchOp, member: &str) -> Result<String> {
 }
 
 fn invalid_parameter() -> Error {
-    ApiError::not_found("Invalid parameter name specified").into()
+    ApiError::not_found(patch::MISSING_PARAMETER).into()
 }
 
 /// Apply one op to a map member (`responseParameters` / `responseTemplates`): `add` sets,

@@ -152,15 +152,7 @@ fn check_request_parameters(params: &StringMap, method: &Method) -> Result<()> {
             continue;
         }
         if methods::request_parameter_name(source).is_some() {
-            let declared = method
-                .request_parameters
-                .as_ref()
-                .is_some_and(|p| p.contains_key(source));
-            if !declared {
-                return Err(mapping_error(&format!(
-                    "Invalid mapping expression parameter specified: {source}"
-                )));
-            }
+            require_declared(method.request_parameters.as_ref(), source)?;
             continue;
         }
         return Err(mapping_error(&format!(
@@ -541,17 +533,19 @@ pub(crate) fn check_integration_response(ir: &IntegrationResponse, method: &Meth
         return Err(mapping_error("No method response exists for method."));
     };
     for key in params.keys() {
-        let declared = mr
-            .response_parameters
-            .as_ref()
-            .is_some_and(|p| p.contains_key(key));
-        if !declared {
-            return Err(mapping_error(&format!(
-                "Invalid mapping expression parameter specified: {key}"
-            )));
-        }
+        require_declared(mr.response_parameters.as_ref(), key)?;
     }
     Ok(())
+}
+
+/// A mapping may only name a parameter the method (or method response) declares.
+fn require_declared<V>(declared: Option<&BTreeMap<String, V>>, name: &str) -> Result<()> {
+    if declared.is_some_and(|p| p.contains_key(name)) {
+        return Ok(());
+    }
+    Err(mapping_error(&format!(
+        "Invalid mapping expression parameter specified: {name}"
+    )))
 }
 
 /// Whether a selection pattern is the default (none).
@@ -673,23 +667,13 @@ fn apply_integration_response_patch(
                 ir.content_handling = checked(op, CONTENT_HANDLING)?;
             }
             ["responseParameters", name] => {
-                let present = ir
-                    .response_parameters
-                    .as_ref()
-                    .is_some_and(|m| m.contains_key(*name));
-                if matches!(op.op, Op::Replace | Op::Remove) && !present {
-                    return Err(ApiError::not_found("Invalid parameter name specified").into());
-                }
+                let params = ir.response_parameters.as_ref();
+                patch::require_entry(params, op, name, patch::MISSING_PARAMETER)?;
                 map_op(&mut ir.response_parameters, op, name)?;
             }
             ["responseTemplates", content_type] => {
-                let present = ir
-                    .response_templates
-                    .as_ref()
-                    .is_some_and(|m| m.contains_key(*content_type));
-                if matches!(op.op, Op::Replace | Op::Remove) && !present {
-                    return Err(ApiError::not_found("Content-Type specified was not found").into());
-                }
+                let templates = ir.response_templates.as_ref();
+                patch::require_entry(templates, op, content_type, patch::MISSING_CONTENT_TYPE)?;
                 map_op(&mut ir.response_templates, op, content_type)?;
             }
             _ => return Err(op.invalid_path_short()),

@@ -713,14 +713,13 @@ fn apply_method_response_patch(
     patch::each(ops, |op, segs| {
         match segs {
             ["responseParameters", name] => {
+                let missing = patch::MISSING_PARAMETER;
+                patch::require_entry(mr.response_parameters.as_ref(), op, name, missing)?;
                 let params = mr.response_parameters.get_or_insert_with(Default::default);
                 match op.op {
                     Op::Add => {
                         check_response_parameters([&name.to_string()])?;
                         params.insert(name.to_string(), java_bool(op.value.as_deref()));
-                    }
-                    Op::Replace | Op::Remove if !params.contains_key(*name) => {
-                        return Err(ApiError::not_found("Invalid parameter name specified").into())
                     }
                     Op::Replace => {
                         params.insert(name.to_string(), java_bool(op.value.as_deref()));
@@ -732,13 +731,10 @@ fn apply_method_response_patch(
                 }
             }
             ["responseModels", content_type] => {
+                let missing = patch::MISSING_CONTENT_TYPE;
+                patch::require_entry(mr.response_models.as_ref(), op, content_type, missing)?;
                 let models = mr.response_models.get_or_insert_with(Default::default);
                 match op.op {
-                    Op::Replace | Op::Remove if !models.contains_key(*content_type) => {
-                        return Err(
-                            ApiError::not_found("Content-Type specified was not found").into()
-                        )
-                    }
                     Op::Add | Op::Replace => {
                         let model = op.value()?;
                         check_model(model, known_models)?;

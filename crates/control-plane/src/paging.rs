@@ -28,6 +28,16 @@ pub struct Page<T> {
     pub position: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The whole list as one page (no `position`): GetStages, which AWS never pages.
+    pub fn whole(item: Vec<T>) -> Self {
+        Page {
+            item,
+            position: None,
+        }
+    }
+}
+
 const DEFAULT_LIMIT: usize = 25;
 const MAX_LIMIT: usize = 500;
 

@@ -5,6 +5,8 @@
 //! and ops are allowed differs per resource, so each resource module matches on the parsed
 //! segments and uses the error helpers here for AWS's exact messages.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use apigw_model::ApiError;
@@ -149,6 +151,30 @@ pub fn each(
     }
     Ok(())
 }
+
+/// AWS's 404 for a `replace` or `remove` of a map entry the document does not have; `add`
+/// and the other ops pass. `missing` is the family's wording ([`MISSING_PARAMETER`],
+/// [`MISSING_CONTENT_TYPE`]).
+///
+/// # Errors
+/// `NotFoundException` with `missing`.
+pub fn require_entry<V>(
+    map: Option<&BTreeMap<String, V>>,
+    op: &PatchOp,
+    key: &str,
+    missing: &str,
+) -> Result<(), Error> {
+    let present = map.is_some_and(|m| m.contains_key(key));
+    if matches!(op.op, Op::Replace | Op::Remove) && !present {
+        return Err(ApiError::not_found(missing).into());
+    }
+    Ok(())
+}
+
+/// The 404 of a missing `responseParameters` (or `requestParameters`) entry.
+pub const MISSING_PARAMETER: &str = "Invalid parameter name specified";
+/// The 404 of a missing `responseTemplates` / `responseModels` entry.
+pub const MISSING_CONTENT_TYPE: &str = "Content-Type specified was not found";
 
 impl PatchOp {
     /// The value, or AWS's error for a missing one.

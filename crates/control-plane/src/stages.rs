@@ -13,7 +13,7 @@ use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use apigw_model::{
     AccessLogSettings, ApiError, CanarySettings, Deployment, MethodSetting, Scope, Stage, StringMap,
@@ -24,6 +24,7 @@ use crate::error::Result;
 use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family};
 use crate::lookup;
+use crate::paging::Page;
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::validate::{self, Failures};
 use crate::{now_epoch, reply, AppState};
@@ -301,12 +302,6 @@ struct StagesQuery {
     deployment_id: Option<String>,
 }
 
-/// botocore's `Stages`: a bare `item` list, never paged.
-#[derive(Debug, Serialize)]
-struct Stages {
-    item: Vec<Stage>,
-}
-
 async fn get_stages(
     Call { st, scope }: Call,
     Path(api_id): Path<String>,
@@ -317,7 +312,8 @@ async fn get_stages(
     if let Some(d) = q.deployment_id.as_deref().filter(|d| !d.is_empty()) {
         item.retain(|s| s.deployment_id == d);
     }
-    reply::ok(&Stages { item })
+    // botocore's `Stages`: a bare `item` list, never paged.
+    reply::ok(&Page::whole(item))
 }
 
 async fn update_stage(

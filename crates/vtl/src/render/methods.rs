@@ -190,21 +190,15 @@ impl Renderer<'_> {
             ("isEmpty", []) => return Ok(Value::Bool(read(v).is_empty())),
             ("get", [i]) => return self.index(v, i, r).map(|x| x.resolve()),
             ("contains", [x]) => return Ok(Value::Bool(read(v).iter().any(|y| java_equals(y, x)))),
-            ("indexOf", [x]) => {
-                return Ok(Value::Int(
-                    read(v)
-                        .iter()
-                        .position(|y| java_equals(y, x))
-                        .map_or(-1, |p| p as i64),
-                ))
-            }
-            ("lastIndexOf", [x]) => {
-                return Ok(Value::Int(
-                    read(v)
-                        .iter()
-                        .rposition(|y| java_equals(y, x))
-                        .map_or(-1, |p| p as i64),
-                ))
+            ("indexOf" | "lastIndexOf", [x]) => {
+                let items = read(v);
+                let mut equal = items.iter().map(|y| java_equals(y, x));
+                let found = if name == "indexOf" {
+                    equal.position(|e| e)
+                } else {
+                    equal.rposition(|e| e)
+                };
+                return Ok(Value::Int(found.map_or(-1, |p| p as i64)));
             }
             ("subList", [a, b]) => {
                 let items = read(v);

@@ -214,6 +214,7 @@ fn collections_print_as_java() {
         ("#set($m = {'a': 1})$m.containsKey('a') $m.containsKey('b') $m.size() $m.get('a') $m.isEmpty()", "true false 1 1 false"),
         ("#set($m = {'a': 1})$m.remove('a')$m", "1{}"),
         ("#set($l = [1, 2, 3])$l.contains(2) $l.indexOf(3) $l.subList(1, 3) $l.remove(0) $l", "true 2 [2, 3] 1 [2, 3]"),
+        ("#set($l = [1, 'a', 1])$l.indexOf(1) $l.lastIndexOf(1) $l.indexOf(5) $l.lastIndexOf(5)", "0 2 -1 -1"),
         ("#set($l = [1])#set($d = $l.addAll([2, 3]))$l $l.set(0, 9) $l", "[1, 2, 3] 1 [9, 2, 3]"),
         ("#set($r = [1..3])$r", "[1, 2, 3]"),
         ("#set($m = {1: 'int key'})$m.get(1)", "int key"),
