@@ -23,7 +23,7 @@ use crate::error::Result;
 use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family, Patched};
 use crate::lookup;
-use crate::patch::{self, Op, PatchOp};
+use crate::patch::{self, PatchOp};
 use crate::validate::Failures;
 use crate::{now_epoch, reply, stages, AppState};
 
@@ -302,15 +302,10 @@ async fn get_deployment(
 /// # Errors
 /// AWS's `BadRequestException` for another path or op.
 pub fn apply_patch(d: &mut Deployment, ops: &[PatchOp]) -> Result<()> {
-    patch::each(ops, |op, segs| {
-        match (op.op, segs) {
-            (Op::Replace, ["description"]) => d.description = op.value_or_clear(),
-            (Op::Replace, _) => return Err(op.invalid_path(&["/description"])),
-            _ => return Err(op.unsupported_op()),
-        }
+    patch::replace_only(ops, "/description", |op| {
+        d.description = op.value_or_clear();
         Ok(())
-    })?;
-    Ok(())
+    })
 }
 
 async fn delete_deployment(

@@ -36,7 +36,7 @@ use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family, Patched};
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
-use crate::patch::{self, Op, PatchOp};
+use crate::patch::{self, PatchOp};
 use crate::validate::Failures;
 use crate::{now_epoch, reply, AppState};
 
@@ -91,13 +91,9 @@ impl Patched for DocumentationPart {
     const UPDATE_INPUT: &'static str = "updateDocumentationPartInput";
     fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
         let mut part = self.clone();
-        patch::each(ops, |op, _| match (op.op, op.path.as_str()) {
-            (Op::Replace, "/properties") => {
-                part.properties = properties(op.value()?)?;
-                Ok(())
-            }
-            (Op::Replace, _) => Err(op.invalid_path(&["/properties"])),
-            _ => Err(op.unsupported_op()),
+        patch::replace_only(ops, "/properties", |op| {
+            part.properties = properties(op.value()?)?;
+            Ok(())
         })?;
         Ok(part)
     }
@@ -114,13 +110,9 @@ impl Patched for DocumentationVersion {
     const UPDATE_INPUT: &'static str = "updateDocumentationVersionInput";
     fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
         let mut v = self.clone();
-        patch::each(ops, |op, _| match (op.op, op.path.as_str()) {
-            (Op::Replace, "/description") => {
-                v.description = op.value_or_clear();
-                Ok(())
-            }
-            (Op::Replace, _) => Err(op.invalid_path(&["/description"])),
-            _ => Err(op.unsupported_op()),
+        patch::replace_only(ops, "/description", |op| {
+            v.description = op.value_or_clear();
+            Ok(())
         })?;
         Ok(v)
     }

@@ -176,6 +176,24 @@ pub const MISSING_PARAMETER: &str = "Invalid parameter name specified";
 /// The 404 of a missing `responseTemplates` / `responseModels` entry.
 pub const MISSING_CONTENT_TYPE: &str = "Content-Type specified was not found";
 
+/// Apply the operations of a document with one patchable member, `path` (UpdateDeployment's
+/// `/description`, a documentation part's `/properties`): a replace there calls `set`;
+/// another path or op gets AWS's refusal.
+///
+/// # Errors
+/// The refusal, or `set`'s.
+pub fn replace_only(
+    ops: &[PatchOp],
+    path: &str,
+    mut set: impl FnMut(&PatchOp) -> Result<(), Error>,
+) -> Result<(), Error> {
+    each(ops, |op, _| match op.op {
+        Op::Replace if op.path == path => set(op),
+        Op::Replace => Err(op.invalid_path(&[path])),
+        _ => Err(op.unsupported_op()),
+    })
+}
+
 impl PatchOp {
     /// The value, or AWS's error for a missing one.
     ///
