@@ -246,6 +246,7 @@ async fn unknown_routes_and_stages() {
 
 #[tokio::test]
 async fn deployments_are_frozen_until_redeployed() {
+    // The binary: it ends with a SIGTERM and a restart on the same file.
     let s = Server::spawn_binary_file();
     let c = s.sdk();
     let up = upstream().await;

@@ -222,6 +222,7 @@ async fn workers_run_under_the_scheduling_policy_asked_for() {
 /// sharing the port (the kernel would split connections between two states).
 #[test]
 fn a_second_instance_on_a_taken_port_fails() {
+    // Two processes, as a user would run them.
     let s = Server::spawn_binary_args(&["--workers", "2"]);
     let addr = s.url.trim_start_matches("http://");
     let dir = tempfile::tempdir().unwrap();
