@@ -246,7 +246,8 @@ async fn unknown_routes_and_stages() {
 
 #[tokio::test]
 async fn deployments_are_frozen_until_redeployed() {
-    let s = Server::start_file();
+    // The binary: it ends with a SIGTERM and a restart on the same file.
+    let s = Server::spawn_binary_file();
     let c = s.sdk();
     let up = upstream().await;
     let api = proxy_api(&c, &up.url, None).await;
@@ -313,7 +314,7 @@ async fn deployments_are_frozen_until_redeployed() {
     // A restart serves the same deployments.
     let db = s.db.clone();
     let dir = s.stop();
-    let s = Server::start_on(&db);
+    let s = Server::spawn_binary_on(&db);
     let r = s
         .http_get(format!("{}/_aws/execute-api/{api}/dev/anything", s.url))
         .await;

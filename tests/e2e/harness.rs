@@ -1,11 +1,18 @@
-//! Start the real `apigw-local` binary on an ephemeral port with its own database, and give
-//! tests real clients for it: the Rust `aws-sdk-apigateway`, the `aws` CLI and plain HTTP.
+//! Start `apigw-local` on an ephemeral port with its own database, and give tests real clients
+//! for it: the Rust `aws-sdk-apigateway`, the `aws` CLI and plain HTTP.
+//!
+//! Servers run in this test process by default (`Server::start*`): parsed from the same flags as
+//! the binary and started the way it starts (`apigw_server::spawn`), without a process start
+//! per test. `Server::spawn_binary*` starts the real binary, for tests whose subject is the
+//! process: signals, a kill and a restart, its threads in `/proc`, its port and exit code.
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use aws_sdk_apigateway::config::{BehaviorVersion, Credentials, Region};
+use clap::Parser;
 
 /// Whether the suite runs on in-memory databases (`APIGW_E2E_DB=memory`, as
 /// `scripts/test.sh` runs it the second time) rather than files.
@@ -13,9 +20,30 @@ pub fn memory_mode() -> bool {
     std::env::var("APIGW_E2E_DB").is_ok_and(|v| v == "memory")
 }
 
-/// A running server process. Dropping it kills the process.
+const IN_PROCESS: &str =
+    "an in-process server has no process of its own: use Server::spawn_binary*";
+
+/// Where a test's server runs.
+#[derive(Clone, Copy)]
+enum How {
+    InProcess,
+    Binary,
+}
+
+/// The running server.
+enum Running {
+    /// Held for its drop, which shuts the server down and waits for it.
+    InProcess {
+        _handle: apigw_server::Handle,
+    },
+    Binary(Child),
+}
+
+/// A running server, in this process or a child one. Dropping it stops an in-process server
+/// (and waits for it) and kills a child process.
 pub struct Server {
-    child: Child,
+    // Dropped before `_dir`: the server stops before its folder goes.
+    running: Running,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     /// The database file the server uses (`:memory:` in memory mode).
@@ -33,10 +61,7 @@ impl Server {
 
     /// Start on a fresh database (as [`Server::start`]), with extra command-line arguments.
     pub fn start_args(extra: &[&str]) -> Server {
-        if memory_mode() {
-            return Server::start_with(Path::new(":memory:"), extra);
-        }
-        Server::start_file_args(extra)
+        Server::fresh(How::InProcess, extra)
     }
 
     /// Start on a fresh database file in a temporary folder, in either mode: for tests whose
@@ -47,62 +72,98 @@ impl Server {
 
     /// [`Server::start_file`] with extra command-line arguments.
     pub fn start_file_args(extra: &[&str]) -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut s = Server::start_with(&dir.path().join("state.db"), extra);
-        s._dir = Some(dir);
-        s
+        Server::in_folder(How::InProcess, extra)
     }
 
-    /// Start a server on the given database file (to test restarts), keeping no folder.
+    /// Start a server on the given database file, keeping no folder.
     pub fn start_on(db: &Path) -> Server {
         Self::start_with(db, &[])
     }
 
     /// Start with extra command-line arguments.
     pub fn start_with(db: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_apigw-local"))
-            .args(["--listen", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn apigw-local");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read start-up line");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in start-up line: {line:?}"))
-            .to_string();
+        Server::launch(How::InProcess, db, extra)
+    }
+
+    /// The real binary on a fresh database, as [`Server::start`].
+    pub fn spawn_binary() -> Server {
+        Server::spawn_binary_args(&[])
+    }
+
+    /// The real binary on a fresh database, with extra command-line arguments.
+    pub fn spawn_binary_args(extra: &[&str]) -> Server {
+        Server::fresh(How::Binary, extra)
+    }
+
+    /// The real binary on a fresh database file in a temporary folder, in either mode (to
+    /// stop, kill and restart it on the file).
+    pub fn spawn_binary_file() -> Server {
+        Server::in_folder(How::Binary, &[])
+    }
+
+    /// The real binary on the given database file (a restart), keeping no folder.
+    pub fn spawn_binary_on(db: &Path) -> Server {
+        Server::launch(How::Binary, db, &[])
+    }
+
+    fn fresh(how: How, extra: &[&str]) -> Server {
+        if memory_mode() {
+            return Server::launch(how, Path::new(":memory:"), extra);
+        }
+        Server::in_folder(how, extra)
+    }
+
+    fn in_folder(how: How, extra: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut s = Server::launch(how, &dir.path().join("state.db"), extra);
+        s._dir = Some(dir);
+        s
+    }
+
+    fn launch(how: How, db: &Path, extra: &[&str]) -> Server {
+        let mut args: Vec<OsString> = vec!["--listen".into(), "127.0.0.1:0".into(), "--db".into()];
+        args.push(db.into());
+        args.extend(extra.iter().map(OsString::from));
+        let (running, url) = match how {
+            How::InProcess => in_process(args),
+            How::Binary => binary(args),
+        };
         Server {
-            child,
+            running,
             url,
             db: db.to_path_buf(),
             _dir: None,
         }
     }
 
-    /// The process id.
+    /// The process id of a server started with `spawn_binary*`.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        match &self.running {
+            Running::Binary(child) => child.id(),
+            Running::InProcess { .. } => panic!("{IN_PROCESS}"),
+        }
     }
 
-    /// Stop with SIGTERM and wait (graceful shutdown).
+    /// Stop gracefully and wait: SIGTERM to the binary, the same shutdown in process.
     pub fn stop(mut self) -> Option<tempfile::TempDir> {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let _ = self.child.wait();
-        self._dir.take()
+        if let Running::Binary(child) = &mut self.running {
+            let pid = child.id().to_string();
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            let _ = child.wait();
+        }
+        let dir = self._dir.take();
+        // An in-process server shuts down as its handle drops.
+        drop(self);
+        dir
     }
 
-    /// Kill with SIGKILL (a crash) and wait.
+    /// Kill a `spawn_binary*` server with SIGKILL (a crash) and wait.
     pub fn kill(mut self) -> Option<tempfile::TempDir> {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let Running::Binary(child) = &mut self.running else {
+            panic!("{IN_PROCESS}");
+        };
+        let _ = child.kill();
+        let _ = child.wait();
         self._dir.take()
     }
 
@@ -205,9 +266,46 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Running::Binary(child) = &mut self.running {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
+}
+
+/// Parse `args` as the binary would and start the server in this process.
+fn in_process(args: Vec<OsString>) -> (Running, String) {
+    // Log lines go to stderr, as the binary's do; the subscriber is process-wide, set once.
+    static TRACING: std::sync::Once = std::sync::Once::new();
+    let config = apigw_server::Config::try_parse_from(
+        std::iter::once(OsString::from("apigw-local")).chain(args),
+    )
+    .unwrap_or_else(|e| panic!("apigw-local arguments: {e}"));
+    TRACING.call_once(|| apigw_server::init_tracing(config.log_format));
+    let handle = apigw_server::spawn(config).expect("start apigw-local in process");
+    let url = handle.url();
+    (Running::InProcess { _handle: handle }, url)
+}
+
+/// Start the real binary with `args`, reading its URL from its start-up line.
+fn binary(args: Vec<OsString>) -> (Running, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_apigw-local"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn apigw-local");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read start-up line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in start-up line: {line:?}"))
+        .to_string();
+    (Running::Binary(child), url)
 }
 
 /// The AWS error code and message of an SDK error, for asserting error cases.

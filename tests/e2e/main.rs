@@ -1,6 +1,7 @@
-//! End-to-end tests: the real `apigw-local` binary on an ephemeral port, driven by real
-//! clients (the Rust `aws-sdk-apigateway`, the `aws` CLI, plain HTTP). One test binary, one
-//! module per resource family; every test starts its own server and database.
+//! End-to-end tests: `apigw-local` on an ephemeral port, driven by real clients (the Rust
+//! `aws-sdk-apigateway`, the `aws` CLI, plain HTTP). One test binary, one module per resource
+//! family; every test starts its own server and database, in this process unless the process
+//! itself is under test (see `harness`).
 
 mod fixtures;
 mod harness;

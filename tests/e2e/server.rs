@@ -75,14 +75,14 @@ async fn regions_are_isolated() {
 
 #[tokio::test]
 async fn state_survives_restart_and_kill() {
-    let s = Server::start_file();
+    let s = Server::spawn_binary_file();
     let db = s.db.clone();
     let c = s.sdk();
     let (id, root) = new_api(&c, "durable").await;
     let child = add_resource(&c, &id, &root, "pets").await;
     // A graceful stop, then a start on the same file.
     let dir = s.stop();
-    let s = Server::start_on(&db);
+    let s = Server::spawn_binary_on(&db);
     let c = s.sdk();
     assert_eq!(
         c.get_rest_api()
@@ -101,7 +101,7 @@ async fn state_survives_restart_and_kill() {
         .await
         .unwrap();
     s.kill();
-    let s = Server::start_on(&db);
+    let s = Server::spawn_binary_on(&db);
     let c = s.sdk();
     assert_eq!(
         c.get_rest_api()
@@ -209,12 +209,12 @@ async fn workers_run_under_the_scheduling_policy_asked_for() {
     // A server started under `nice` keeps the kernel's default: that is the rule for batch.
     let own = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
     let batch = if stat_field(&own, 19) == 0 { 3 } else { 0 };
-    let s = Server::start_args(&["--workers", "2"]);
+    let s = Server::spawn_binary_args(&["--workers", "2"]);
     assert_eq!(worker_policies(s.pid(), 2, batch).await, vec![batch; 2]);
     // The main thread (the control plane's runtime) is not touched.
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", s.pid())).unwrap();
     assert_eq!(stat_field(&stat, 41), 0);
-    let s = Server::start_args(&["--workers", "2", "--worker-policy", "normal"]);
+    let s = Server::spawn_binary_args(&["--workers", "2", "--worker-policy", "normal"]);
     assert_eq!(worker_policies(s.pid(), 2, 0).await, vec![0; 2]);
 }
 
@@ -222,7 +222,8 @@ async fn workers_run_under_the_scheduling_policy_asked_for() {
 /// sharing the port (the kernel would split connections between two states).
 #[test]
 fn a_second_instance_on_a_taken_port_fails() {
-    let s = Server::start_args(&["--workers", "2"]);
+    // Two processes, as a user would run them.
+    let s = Server::spawn_binary_args(&["--workers", "2"]);
     let addr = s.url.trim_start_matches("http://");
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_apigw-local"))

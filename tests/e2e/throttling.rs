@@ -360,7 +360,7 @@ async fn a_zero_limit_blocks_every_request() {
 
 #[tokio::test]
 async fn quota_is_enforced_and_survives_restarts() {
-    let s = Server::start_file();
+    let s = Server::spawn_binary_file();
     let (api, base) = mock_api(&s, true).await;
     let url = format!("{base}/pets");
     // A restarted server listens on another port.
@@ -379,12 +379,12 @@ async fn quota_is_enforced_and_survives_restarts() {
     // A graceful restart flushes the counters.
     let db = s.db.clone();
     let dir = s.stop();
-    let s = Server::start_on(&db);
+    let s = Server::spawn_binary_on(&db);
     assert_eq!(call(&s, &url_of(&s), Some(&key)).await, limited);
     // A crash loses at most the last second: wait past a flush, then kill -9.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     s.kill();
-    let s = Server::start_on(&db);
+    let s = Server::spawn_binary_on(&db);
     assert_eq!(call(&s, &url_of(&s), Some(&key)).await, limited);
     drop(dir);
 }

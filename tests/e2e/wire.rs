@@ -452,7 +452,7 @@ async fn request_ids_replace_backend_headers_of_their_names() {
 /// than waiting out the 10 s grace period that requests in progress get.
 #[tokio::test]
 async fn shutdown_closes_idle_connections() {
-    let s = Server::start();
+    let s = Server::spawn_binary();
     let (backend, _seen) = raw_backend(script).await;
     let stage = api(&s, &backend).await;
     let mut fast = Client::connect(&s.url).await;
@@ -476,7 +476,7 @@ async fn shutdown_closes_idle_connections() {
 /// connection that never sent anything is closed at once.
 #[tokio::test]
 async fn shutdown_finishes_the_request_in_progress() {
-    let s = Server::start();
+    let s = Server::spawn_binary();
     // A backend that answers half a second after the request reached it.
     let (backend, mut seen) = backend(|mut sock, tx| async move {
         let mut got = Vec::new();

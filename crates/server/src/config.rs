@@ -96,6 +96,12 @@ fn parse_function_endpoint(s: &str) -> Result<(String, String), String> {
 }
 
 impl Config {
+    /// How many workers serve: `--workers`, or one per core.
+    pub fn worker_count(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
     /// The connection timeouts.
     pub fn timeouts(&self) -> crate::h1::Timeouts {
         crate::h1::Timeouts {

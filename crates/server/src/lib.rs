@@ -1,9 +1,10 @@
 //! apigw-local: the server that wires the control plane, the store and (later) the data plane
 //! onto one listening port.
 //!
-//! [`run`] takes an already-bound listener and a shutdown future, so tests can start the real
-//! server on an ephemeral port; the binary (`main.rs`) only parses the configuration and waits
-//! for SIGINT/SIGTERM.
+//! [`spawn`] binds, starts the server on threads of its own and returns a [`Handle`] once it
+//! listens: the binary (`main.rs`) starts it so and waits for SIGINT/SIGTERM, the end-to-end
+//! tests start most of their servers the same way, in their own process. [`run`] serves on
+//! listeners bound beforehand until a shutdown future resolves.
 
 pub mod access_log;
 pub mod balance;
@@ -33,9 +34,107 @@ pub enum ServerError {
     /// The database could not be opened or migrated.
     #[error("cannot open state at {0}: {1}")]
     Store(String, StoreError),
+    /// The address could not be bound (another process listens there).
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, #[source] std::io::Error),
     /// The socket failed.
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// A server started by [`spawn`]. Dropping it stops the server, as [`Handle::shutdown`] does.
+pub struct Handle {
+    addr: SocketAddr,
+    /// Dropping it resolves the server's shutdown future.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), ServerError>>>,
+}
+
+impl Handle {
+    /// Where the server listens (the real port when `--listen` asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, as the start-up line gives it.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stop as on SIGTERM (idle connections close at once, requests in progress get up to
+    /// 10 s), save the usage counters, close the store, and wait for all of it. Blocks the
+    /// calling thread.
+    ///
+    /// # Errors
+    /// A worker failed or panicked.
+    pub fn shutdown(mut self) -> Result<(), ServerError> {
+        self.stop_and_wait()
+    }
+
+    fn stop_and_wait(&mut self) -> Result<(), ServerError> {
+        drop(self.stop.take());
+        match self.thread.take() {
+            Some(thread) => thread.join().unwrap_or_else(|_| Err(panicked())),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        // Nobody is left to hear an error; the port and threads are released either way.
+        let _ = self.stop_and_wait();
+    }
+}
+
+fn panicked() -> ServerError {
+    ServerError::Io(std::io::Error::other("server thread panicked"))
+}
+
+/// Bind `config.listen` for [`Config::worker_count`] workers and start the server on a thread
+/// with its own single-threaded runtime (the workers get threads of their own, see [`run`]).
+/// Returns once the server listens and has printed its start-up line. Needs no runtime of the
+/// caller's.
+///
+/// # Errors
+/// The address cannot be bound, or the store cannot be opened.
+pub fn spawn(config: Config) -> Result<Handle, ServerError> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("apigw-server".into())
+        .spawn(move || -> Result<(), ServerError> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async move {
+                let listeners = bind_listeners(config.listen, config.worker_count())
+                    .map_err(|e| ServerError::Listen(config.listen, e))?;
+                let shutdown = async move {
+                    // A sent value or a dropped sender: both mean stop.
+                    let _ = stop_rx.await;
+                };
+                serve(config, listeners, shutdown, move |addr| {
+                    let _ = ready_tx.send(addr);
+                })
+                .await
+            })
+        })?;
+    match ready_rx.recv() {
+        Ok(addr) => Ok(Handle {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }),
+        // The sender is gone without a word: the server failed to start, its result says why.
+        Err(_) => Err(match thread.join() {
+            Ok(Err(e)) => e,
+            Ok(Ok(())) => {
+                ServerError::Io(std::io::Error::other("server stopped before it listened"))
+            }
+            Err(_) => panicked(),
+        }),
+    }
 }
 
 /// Set up tracing to stderr in the configured format (`RUST_LOG` overrides the level).
@@ -91,6 +190,16 @@ pub async fn run(
     config: Config,
     listeners: Vec<std::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    serve(config, listeners, shutdown, |_| {}).await
+}
+
+/// [`run`], calling `ready` with the address once it listens (after the start-up line).
+async fn serve(
+    config: Config,
+    listeners: Vec<std::net::TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
     let store = Store::open(&config.db)
         .await
@@ -193,6 +302,7 @@ pub async fn run(
     if let Some(warning) = exposure_warning(addr) {
         tracing::warn!(%addr, "{warning}");
     }
+    ready(addr);
     shutdown.await;
     let _ = stop_tx.send(true);
     let joined = tokio::task::spawn_blocking(move || {
@@ -223,31 +333,79 @@ pub fn exposure_warning(addr: SocketAddr) -> Option<&'static str> {
     )
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// A future that resolves on SIGINT or SIGTERM. The handlers are installed by this call, not
+/// at the first poll, so a signal sent as soon as the start-up line is read stops the server
+/// gracefully rather than killing it. Call it inside a tokio runtime.
+///
+/// # Errors
+/// A handler cannot be installed.
+#[cfg(unix)]
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    })
+}
+
+/// A future that resolves on Ctrl-C. Call it inside a tokio runtime.
+///
+/// # Errors
+/// None here; the signature is the one of the Unix version.
+#[cfg(not(unix))]
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn config(listen: &str) -> Config {
+        use clap::Parser;
+        Config::try_parse_from([
+            "apigw-local",
+            "--listen",
+            listen,
+            "--db",
+            ":memory:",
+            "--workers",
+            "2",
+        ])
+        .unwrap()
+    }
+
+    /// A spawned server answers on its port, keeps a second one off it, and gives the port up
+    /// when shut down.
+    #[test]
+    fn spawned_server_serves_until_shut_down() {
+        use std::io::{Read, Write};
+        let server = spawn(config("127.0.0.1:0")).unwrap();
+        let addr = server.addr();
+        assert_ne!(addr.port(), 0);
+        assert_eq!(server.url(), format!("http://{addr}"));
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        conn.write_all(
+            b"GET /_apigw/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains(r#""status":"running""#), "{answer}");
+        match spawn(config(&addr.to_string())).err() {
+            Some(ServerError::Listen(at, _)) => assert_eq!(at, addr),
+            other => panic!("a second server on {addr}: {other:?}"),
+        }
+        server.shutdown().unwrap();
+        spawn(config(&addr.to_string())).unwrap();
+    }
 
     #[test]
     fn warns_off_loopback_only() {

@@ -1,30 +1,47 @@
-//! The `apigw-local` binary: parse the configuration, bind, serve until SIGINT/SIGTERM.
+//! The `apigw-local` binary: parse the configuration, start the server, serve until
+//! SIGINT/SIGTERM.
 
 use clap::Parser;
 
-use apigw_server::{bind_listeners, init_tracing, run, shutdown_signal, Config};
+use apigw_server::{init_tracing, shutdown_signal, spawn, Config};
 
 /// Small per-request allocations dominate the data plane's allocator use: mimalloc serves them
 /// from thread-local free lists (a quarter of the instructions per request went to glibc).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-// The main thread only opens the store and waits for a signal; worker threads serve.
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> std::process::ExitCode {
+// The main thread only waits for a signal; the server runs on threads of its own, started by
+// `spawn` as the end-to-end tests start theirs.
+fn main() -> std::process::ExitCode {
     let config = Config::parse();
     init_tracing(config.log_format);
-    let workers = config
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let listeners = match bind_listeners(config.listen, workers) {
-        Ok(l) => l,
+    let signal = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .and_then(|rt| {
+            // Installed before the start-up line is printed (see `shutdown_signal`).
+            let signal = {
+                let _inside = rt.enter();
+                shutdown_signal()?
+            };
+            Ok((rt, signal))
+        });
+    let (rt, signal) = match signal {
+        Ok(s) => s,
         Err(e) => {
-            eprintln!("apigw-local: cannot listen on {}: {e}", config.listen);
+            eprintln!("apigw-local: cannot wait for signals: {e}");
             return std::process::ExitCode::FAILURE;
         }
     };
-    match run(config, listeners, shutdown_signal()).await {
+    let server = match spawn(config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("apigw-local: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(signal);
+    match server.shutdown() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("apigw-local: {e}");
