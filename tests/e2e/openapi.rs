@@ -575,3 +575,62 @@ async fn export_as_yaml_through_the_cli_and_its_refusals() {
         .await;
     assert_aws_err!(r, "BadRequestException", contains("postman"));
 }
+
+#[tokio::test]
+async fn init_imports_and_deploys_at_start_up_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.db");
+    let db = if crate::harness::memory_mode() {
+        std::path::PathBuf::from(":memory:")
+    } else {
+        db
+    };
+    let file = documents_dir().join("mock-api.yaml");
+    let init = ["--init", file.to_str().unwrap(), "--init-stage", "dev"];
+    let s = Server::start_with(&db, &init);
+    let c = s.sdk();
+    let apis = c.get_rest_apis().send().await.unwrap();
+    assert_eq!(apis.items().len(), 1);
+    let id = apis.items()[0].id().unwrap().to_string();
+    assert_eq!(apis.items()[0].name(), Some("Mock greetings"));
+    let r = s
+        .http_get(format!("{}/greetings/ada", stage_url(&s, &id, "dev")))
+        .await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body, serde_json::json!({"hello": "ada", "stage": "dev"}));
+    drop(s);
+    if !crate::harness::memory_mode() {
+        // A kept state is not imported into again.
+        let again = Server::start_with(&db, &init);
+        let apis = again.sdk().get_rest_apis().send().await.unwrap();
+        assert_eq!(apis.items().len(), 1);
+    }
+
+    // A folder: each document, by name; a bad one stops start-up with its name and
+    // AWS's error.
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("a.json"), PETSTORE).unwrap();
+    std::fs::write(folder.path().join("b.yaml"), MOCK_YAML).unwrap();
+    std::fs::write(folder.path().join("notes.txt"), "not a document").unwrap();
+    let s = Server::start_args(&["--init", folder.path().to_str().unwrap()]);
+    let apis = s.sdk().get_rest_apis().send().await.unwrap();
+    let mut names: Vec<&str> = apis.items().iter().filter_map(|a| a.name()).collect();
+    names.sort();
+    assert_eq!(names, ["Mock greetings", "PetStore"]);
+    std::fs::write(folder.path().join("c.yml"), "openapi: 3.0.1\npaths: [1]\n").unwrap();
+    let config = <apigw_server::Config as clap::Parser>::try_parse_from([
+        "apigw-local",
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        ":memory:",
+        "--init",
+        folder.path().to_str().unwrap(),
+    ])
+    .unwrap();
+    let err = apigw_server::spawn(config).err().expect("start-up refused");
+    let text = err.to_string();
+    assert!(text.contains("c.yml"), "{text}");
+    assert!(text.contains("Invalid OpenAPI input."), "{text}");
+}

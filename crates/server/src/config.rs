@@ -72,6 +72,18 @@ pub struct Config {
     /// unless this is given.
     #[arg(long = "allow-host", env = "APIGW_ALLOW_HOSTS", value_delimiter = ',')]
     pub allow_hosts: Vec<String>,
+    /// An OpenAPI file, or a folder of them (`.json`, `.yaml`, `.yml`), imported at start-up
+    /// when the state has no API yet; a file that fails stops start-up.
+    #[arg(long = "init", env = "APIGW_INIT", value_name = "PATH")]
+    pub init: Option<std::path::PathBuf>,
+    /// Deploy each API `--init` imports to this stage.
+    #[arg(
+        long = "init-stage",
+        env = "APIGW_INIT_STAGE",
+        value_name = "NAME",
+        requires = "init"
+    )]
+    pub init_stage: Option<String>,
 }
 
 /// A positive number of seconds, fractions allowed (`0.5`).

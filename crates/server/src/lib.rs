@@ -40,6 +40,9 @@ pub enum ServerError {
     /// The socket failed.
     #[error("network error: {0}")]
     Io(#[from] std::io::Error),
+    /// A `--init` file could not be imported or deployed.
+    #[error("{0}")]
+    Init(#[from] apigw_control::preload::PreloadError),
 }
 
 /// A server started by [`spawn`]. Dropping it stops the server, as [`Handle::shutdown`] does.
@@ -226,6 +229,13 @@ async fn serve(
         observer: publisher.clone(),
         usage: publisher.clone(),
     };
+    if let Some(path) = &config.init {
+        let scope = apigw_model::Scope::new(config.account_id.clone(), config.region.clone());
+        let stage = config.init_stage.as_deref();
+        for line in apigw_control::preload::preload(&state, &scope, path, stage).await? {
+            eprintln!("apigw-local: {line}");
+        }
+    }
     let companions = apigw_companions::Companions {
         store: store.clone(),
         account_id: config.account_id.clone(),
