@@ -180,7 +180,7 @@ pub async fn invoke(
 
 /// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
 /// skipped as the head is written; the backend's target goes beside them, the parts' URI is
-/// not read), and both bodies go through this thread's backend connection pool (`pool.rs`)
+/// not read), and both bodies go through this thread's backend connection pool (`apigw_http1::client`)
 /// without copies.
 async fn via_pool(
     mut parts: axum::http::request::Parts,
@@ -191,18 +191,18 @@ async fn via_pool(
 ) -> Result<Response<Body>, GatewayError> {
     let invalid = || GatewayError::config("integration URI is not a valid URL");
     let parsed: axum::http::Uri;
-    let target = match super::pool::Target::parse(&url) {
+    let target = match apigw_http1::client::Target::parse(&url) {
         Some(t) => t,
         None => {
             parsed = url.parse().map_err(|_| invalid())?;
-            super::pool::Target::from_uri(&parsed).map_err(|_| invalid())?
+            apigw_http1::client::Target::from_uri(&parsed).map_err(|_| invalid())?
         }
     };
     parts.method = method;
     parts.version = axum::http::Version::HTTP_11;
     let upstream = match crate::deadline::within(
         timeout,
-        super::pool::send(target, parts, body, backend_header, is_hop_by_hop),
+        apigw_http1::client::send(target, parts, body, backend_header, is_hop_by_hop),
     )
     .await
     {
