@@ -58,27 +58,8 @@ fn target<'a>(name: &HeaderName, names: &'a [Remap]) -> Option<&'a HeaderName> {
     names.iter().find(|(n, _)| n == name).map(|(_, t)| t)
 }
 
-/// The comma-separated elements of a header value, trimmed (`Connection`,
-/// `Transfer-Encoding`, `Content-Length` lists).
-pub fn elements(value: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
-    value.split(|b| *b == b',').map(<[u8]>::trim_ascii)
-}
-
-/// Whether a `Transfer-Encoding` value's last coding is `chunked` (RFC 9112 §6.3: only then
-/// is the body chunked); `None` when the value names no coding.
-pub fn chunked_last(value: &[u8]) -> Option<bool> {
-    elements(value)
-        .rfind(|t| !t.is_empty())
-        .map(|t| t.eq_ignore_ascii_case(b"chunked"))
-}
-
-/// A `Content-Length` number: ASCII digits only (hyper's rule), no overflow.
-pub fn content_length(value: &[u8]) -> Option<u64> {
-    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(value).ok()?.parse().ok()
-}
+// The framing readers live with the transport; re-exported for the data plane's own uses.
+pub use apigw_http1::field::{chunked_last, content_length, elements};
 
 /// Move each of `names` present in `headers` to its `x-amzn-Remapped-{name}` (every value,
 /// in place).
@@ -126,15 +107,5 @@ mod tests {
         remap(&mut h, &NON_PROXY);
         assert_eq!(h["x-amzn-remapped-www-authenticate"], "Basic");
         assert!(h.get("www-authenticate").is_none());
-    }
-
-    #[test]
-    fn only_a_last_chunked_coding_frames_a_body_as_chunked() {
-        assert_eq!(chunked_last(b"chunked"), Some(true));
-        assert_eq!(chunked_last(b"gzip, Chunked"), Some(true));
-        assert_eq!(chunked_last(b"chunked, gzip"), Some(false));
-        assert_eq!(chunked_last(b"xchunked"), Some(false));
-        assert_eq!(chunked_last(b"gzip, chunked ,"), Some(true));
-        assert_eq!(chunked_last(b" , "), None);
     }
 }

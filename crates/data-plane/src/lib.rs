@@ -11,7 +11,8 @@
 //! ([`deployment`]); the request phases ([`pipeline`]); and [`gateway`], which runs them.
 
 pub mod addressing;
-pub mod deadline;
+// Integration timeouts share the transport's per-thread timer.
+pub use apigw_http1::deadline;
 pub mod deployment;
 pub mod error;
 pub mod gateway;

@@ -9,51 +9,8 @@ use crate::error::{GatewayError, ResponseType};
 /// Request body limit of API Gateway (10 MB); a larger body answers 413.
 pub const MAX_BODY: u64 = 10 * 1024 * 1024;
 
-/// A request's header names as the client spelled them, in the order sent: set by the server
-/// (hyper keeps only lower-case names).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OriginalHeaderNames(Names);
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Names {
-    /// One name per line.
-    Lines(String),
-    /// The raw HTTP/1.1 request head, read when a name is asked for. The server's fast path
-    /// keeps the head it parsed (its header values point into it anyway) instead of copying
-    /// the names out for every request, when few requests ever need them.
-    Head(bytes::Bytes),
-}
-
-impl OriginalHeaderNames {
-    /// Names given one per line.
-    pub fn from_lines(names: String) -> Self {
-        Self(Names::Lines(names))
-    }
-
-    /// The names of a raw request head (request line, header lines, blank line) that httparse
-    /// accepted: lines end in CRLF or LF, and none is folded.
-    pub fn from_head(head: bytes::Bytes) -> Self {
-        Self(Names::Head(head))
-    }
-
-    /// The names, in order.
-    pub fn names(&self) -> Vec<&str> {
-        match &self.0 {
-            Names::Lines(text) => text.split('\n').filter(|n| !n.is_empty()).collect(),
-            Names::Head(head) => head
-                .split(|b| *b == b'\n')
-                .skip(1)
-                .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-                .take_while(|line| !line.is_empty())
-                .map(|line| {
-                    let name = line.split(|b| *b == b':').next().unwrap_or_default();
-                    // Names are tokens (ASCII), as httparse checked.
-                    std::str::from_utf8(name).unwrap_or_default()
-                })
-                .collect(),
-        }
-    }
-}
+/// A request's header names as the client spelled them (the transport records them).
+pub use apigw_http1::HeaderNames as OriginalHeaderNames;
 
 /// The connection a request came on, as the server passes it beside the request: the client's
 /// address and, when known, its spelling of the header names. (Not in the request's

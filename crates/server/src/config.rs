@@ -38,7 +38,7 @@ pub struct Config {
     /// preempt the client or backend sharing its core, so each runs its batch; faster when
     /// they share the cores) or `normal` (the kernel's default).
     #[arg(long, env = "APIGW_WORKER_POLICY", value_enum, default_value = "batch")]
-    pub worker_policy: crate::sched::WorkerPolicy,
+    pub worker_policy: apigw_http1::sched::WorkerPolicy,
     /// The account-level throttle, per account and region: `aws` (AWS's default, 10,000
     /// requests per second with a burst of 5,000), `off` (none, for load tests through the
     /// emulator), or `RATE/BURST` (e.g. `100/50`). Usage-plan and stage throttles always apply.
@@ -115,8 +115,8 @@ impl Config {
     }
 
     /// The connection timeouts.
-    pub fn timeouts(&self) -> crate::h1::Timeouts {
-        crate::h1::Timeouts {
+    pub fn timeouts(&self) -> apigw_http1::Timeouts {
+        apigw_http1::Timeouts {
             header: self.header_timeout,
             idle: self.idle_timeout,
         }

@@ -90,9 +90,91 @@ impl Reply {
     }
 }
 
+/// The data plane's request ids, written ahead of its response's own headers.
+pub struct Ids(Option<[(axum::http::HeaderName, String); 2]>);
+
+impl AsRef<[(axum::http::HeaderName, String)]> for Ids {
+    fn as_ref(&self) -> &[(axum::http::HeaderName, String)] {
+        match &self.0 {
+            Some(ids) => ids,
+            None => &[],
+        }
+    }
+}
+
+impl apigw_http1::Reply for Reply {
+    type Body = Body;
+    type Leading = Ids;
+
+    fn into_parts(self) -> (Response, Ids) {
+        match self {
+            Reply::Plain(res) => (res, Ids(None)),
+            // Generated ids (letters, digits, `-`, `=`): valid header values as they are.
+            Reply::Gateway(a) => (
+                a.response,
+                Ids(Some([
+                    (apigw_data::headers::X_AMZN_REQUEST_ID, a.request_id),
+                    (apigw_data::headers::X_AMZ_APIGW_ID, a.extended_request_id),
+                ])),
+            ),
+        }
+    }
+
+    fn into_response(self) -> Response {
+        Reply::into_response(self)
+    }
+}
+
+/// The transport's request body as the application's: the same variants as the transport
+/// would have made (no box for an empty body).
+fn body_of(body: apigw_http1::RequestBody) -> Body {
+    match body {
+        apigw_http1::RequestBody::Empty => Body::empty(),
+        apigw_http1::RequestBody::Full(bytes) => Body::from(bytes),
+        streaming @ apigw_http1::RequestBody::Streaming(_) => Body::new(streaming),
+    }
+}
+
+impl apigw_http1::Handler for App {
+    type Reply = Reply;
+
+    fn call(
+        &self,
+        req: axum::http::Request<apigw_http1::RequestBody>,
+        peer: apigw_http1::Peer,
+    ) -> impl std::future::Future<Output = Reply> + Send {
+        let client = Client {
+            addr: peer.addr,
+            header_names: peer.header_names,
+        };
+        async move { self.answer(req.map(body_of), Some(&client)).await }
+    }
+}
+
+/// The gateway as a `tower::Service`, for servers other than apigw-http1's (the connection's
+/// address is not known there: source IPs read as unknown).
+impl tower::Service<Request> for App {
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Self::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let app = self.clone();
+        Box::pin(async move { Ok(app.answer(req, None).await.into_response()) })
+    }
+}
+
 impl App {
     /// Answer one request; `client` is the connection it came on, when the server knows it.
-    pub async fn call(&self, req: Request, client: Option<&Client>) -> Reply {
+    pub async fn answer(&self, req: Request, client: Option<&Client>) -> Reply {
         // Cheap clones (reference-counted bytes), so the target can borrow while `req` moves.
         let uri = req.uri().clone();
         let host = req.headers().get(HOST).cloned();

@@ -7,14 +7,10 @@
 //! listeners bound beforehand until a shutdown future resolves.
 
 pub mod access_log;
-pub mod balance;
 pub mod config;
-pub mod conn;
 pub mod dispatch;
 pub mod guard;
-pub mod h1;
 pub mod publisher;
-pub mod sched;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -26,6 +22,7 @@ use tokio::net::{TcpListener, TcpSocket};
 pub use config::{Config, LogFormat};
 
 use apigw_control::{AppState, ControlConfig};
+use apigw_http1::{balance, sched};
 use apigw_store::{Store, StoreError};
 
 /// Why the server could not start or stopped with an error.
@@ -287,14 +284,14 @@ async fn serve(
                     .build()?;
                 rt.block_on(async move {
                     // Integration timeouts on this worker share one timer.
-                    tokio::spawn(apigw_data::deadline::watchdog());
+                    tokio::spawn(apigw_http1::deadline::watchdog());
                     let listener = TcpListener::from_std(listener)?;
-                    let me = conn::Worker {
+                    let me = apigw_http1::Worker {
                         index: i,
                         balance,
                         inbox,
                     };
-                    conn::serve(listener, me, app, stop, limits).await
+                    apigw_http1::serve(listener, me, app, stop, limits).await
                 })
             })?;
         workers.push(worker);

@@ -154,21 +154,42 @@ pub async fn invoke(
     if url.starts_with("http://") {
         return via_pool(parts, body, url, method, timeout).await;
     }
-    let mut builder = backends.client_for(integration).request(method, &url);
+    let client = backends.client_for(integration);
+    via_reqwest(client, parts, body, url, method, timeout).await
+}
+
+/// Everything else (HTTPS, HTTP/2 by ALPN) through reqwest. The headers go out and come back
+/// through the same two rules as on the pooled path ([`is_hop_by_hop`], [`backend_header`]),
+/// and a body of known length goes with its `content-length` as there (reqwest would chunk a
+/// stream). One difference is reqwest's own: it adds `accept: */*` when the client sent no
+/// `Accept`, and offers no way to stop it.
+async fn via_reqwest(
+    client: &reqwest::Client,
+    parts: axum::http::request::Parts,
+    body: Body,
+    url: String,
+    method: axum::http::Method,
+    timeout: Duration,
+) -> Result<Response<Body>, GatewayError> {
+    let mut builder = client.request(method, &url);
     for (name, value) in &parts.headers {
         if !is_hop_by_hop(name) {
             builder = builder.header(name, value);
         }
     }
-    parts.headers.clear();
-    builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    let exact = http_body::Body::size_hint(&body).exact();
+    if let Some(n) = exact.filter(|_| !http_body::Body::is_end_stream(&body)) {
+        builder = builder.header(axum::http::header::CONTENT_LENGTH, n);
+    }
+    if !http_body::Body::is_end_stream(&body) {
+        builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+    }
     let upstream = super::within(timeout, builder.send(), |e| {
         tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
         GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
     })
     .await?;
     let mut res = Response::builder().status(upstream.status());
-    // The same rule as the pooled path's, applied as the head is copied.
     for (name, value) in upstream.headers() {
         if let Some(name) = backend_header(name.clone()) {
             res = res.header(name, value);
@@ -180,7 +201,7 @@ pub async fn invoke(
 
 /// The plain-HTTP fast path: the client's request parts are reused (hop-by-hop headers
 /// skipped as the head is written; the backend's target goes beside them, the parts' URI is
-/// not read), and both bodies go through this thread's backend connection pool (`pool.rs`)
+/// not read), and both bodies go through this thread's backend connection pool (`apigw_http1::client`)
 /// without copies.
 async fn via_pool(
     mut parts: axum::http::request::Parts,
@@ -191,18 +212,18 @@ async fn via_pool(
 ) -> Result<Response<Body>, GatewayError> {
     let invalid = || GatewayError::config("integration URI is not a valid URL");
     let parsed: axum::http::Uri;
-    let target = match super::pool::Target::parse(&url) {
+    let target = match apigw_http1::client::Target::parse(&url) {
         Some(t) => t,
         None => {
             parsed = url.parse().map_err(|_| invalid())?;
-            super::pool::Target::from_uri(&parsed).map_err(|_| invalid())?
+            apigw_http1::client::Target::from_uri(&parsed).map_err(|_| invalid())?
         }
     };
     parts.method = method;
     parts.version = axum::http::Version::HTTP_11;
     let upstream = match crate::deadline::within(
         timeout,
-        super::pool::send(target, parts, body, backend_header, is_hop_by_hop),
+        apigw_http1::client::send(target, parts, body, backend_header, is_hop_by_hop),
     )
     .await
     {
@@ -241,6 +262,148 @@ mod tests {
             request_parameters: mapping
                 .map(|(k, v)| [(k.to_string(), v.to_string())].into_iter().collect()),
             ..Default::default()
+        }
+    }
+
+    /// A backend that records each request (head lines, lower-cased names, sorted; then the
+    /// body) and answers with a head full of headers of every kind.
+    async fn recording_backend() -> (String, tokio::sync::mpsc::UnboundedReceiver<Vec<String>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let (mut s, _) = listener.accept().await.unwrap();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let end = loop {
+                            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                            match s.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8(buf.drain(..end).collect()).unwrap();
+                        let mut lines: Vec<String> = head
+                            .split("\r\n")
+                            .skip(1)
+                            .filter(|l| !l.is_empty())
+                            .map(|l| {
+                                let (n, v) = l.split_once(':').unwrap();
+                                format!("{}: {}", n.to_ascii_lowercase(), v.trim())
+                            })
+                            .collect();
+                        lines.sort();
+                        let length = lines
+                            .iter()
+                            .find_map(|l| l.strip_prefix("content-length: "))
+                            .map_or(0, |n| n.parse::<usize>().unwrap());
+                        while buf.len() < length {
+                            match s.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        lines.push(String::from_utf8(buf.drain(..length).collect()).unwrap());
+                        let _ = tx.send(lines);
+                        let answer = b"HTTP/1.1 201 Created\r\nServer: up\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nWWW-Authenticate: Basic\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nX-Custom: 1\r\nx-custom: 2\r\nContent-MD5: abc\r\n\r\n2\r\nok\r\n0\r\n\r\n";
+                        if s.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (format!("http://{addr}/p?q=1"), rx)
+    }
+
+    fn request(method: &str, body: &'static str) -> (axum::http::request::Parts, Body) {
+        let req = Request::builder()
+            .method(method)
+            .uri("/ignored")
+            .header("Host", "client.example")
+            .header("X-Api-Key", "k")
+            .header("Accept", "text/plain")
+            .header("X-Multi", "1")
+            .header("X-Multi", "2")
+            .header("Connection", "keep-alive, x-multi")
+            .header("Keep-Alive", "timeout=9")
+            .header("Content-MD5", "m")
+            .header("Max-Forwards", "3")
+            .header("Expect", "100-continue")
+            .header("Proxy-Authorization", "p")
+            .header("TE", "trailers")
+            .header("Content-Length", body.len())
+            .body(())
+            .unwrap();
+        let body = if body.is_empty() {
+            Body::empty()
+        } else {
+            Body::from(body)
+        };
+        (req.into_parts().0, body)
+    }
+
+    async fn answer_of(res: Response<Body>) -> (u16, Vec<String>, Vec<u8>) {
+        let status = res.status().as_u16();
+        let mut headers: Vec<String> = res
+            .headers()
+            .iter()
+            .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+            .collect();
+        headers.sort();
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        (status, headers, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn both_client_paths_forward_and_return_the_same_headers() {
+        let (url, mut seen) = recording_backend().await;
+        let client = reqwest::Client::builder().build().unwrap();
+        let timeout = Duration::from_secs(30);
+        for (method, body) in [("POST", "abc"), ("GET", ""), ("PUT", "")] {
+            let (parts, b) = request(method, body);
+            let m: axum::http::Method = method.parse().unwrap();
+            let pooled = answer_of(
+                via_pool(parts, b, url.clone(), m.clone(), timeout)
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let pooled_request = seen.recv().await.unwrap();
+            let (parts, b) = request(method, body);
+            let other = answer_of(
+                via_reqwest(&client, parts, b, url.clone(), m, timeout)
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            let other_request = seen.recv().await.unwrap();
+            assert_eq!(pooled_request, other_request, "{method}");
+            assert_eq!(pooled, other, "{method}");
+            let host = format!(
+                "host: {}",
+                &url["http://".len()..url.len() - "/p?q=1".len()]
+            );
+            assert!(pooled_request.contains(&host), "{pooled_request:?}");
+            assert!(pooled_request.contains(&"x-api-key: k".to_string()));
+            assert!(!pooled_request.iter().any(|l| l.starts_with("content-md5")
+                || l.starts_with("max-forwards")
+                || l.starts_with("keep-alive")
+                || l.starts_with("proxy-authorization")
+                || l.starts_with("expect")));
+            assert_eq!(pooled.0, 201);
+            assert_eq!(pooled.2, b"ok");
+            assert!(!pooled
+                .1
+                .iter()
+                .any(|h| h.starts_with("transfer-encoding") || h.starts_with("keep-alive")));
         }
     }
 

@@ -6,7 +6,6 @@ pub mod http_proxy;
 pub mod lambda;
 pub mod lambda_custom;
 pub mod mock;
-pub mod pool;
 
 /// The integration's `timeoutInMillis` (AWS accepts 50 ms to 29 s; more after a quota raise).
 pub fn timeout_of(integration: &apigw_model::Integration) -> std::time::Duration {

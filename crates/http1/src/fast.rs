@@ -9,7 +9,7 @@
 //! hyper cannot. The first request that is anything else (HTTP/1.0, `HEAD`, `CONNECT`,
 //! chunked bodies, `Expect`, upgrades, HTTP/2, a head httparse rejects or a very long one)
 //! moves the connection, with the bytes already read, to hyper for the rest of its life
-//! (`conn::serve_hyper`), so those cases keep hyper's answers.
+//! (`server::serve_hyper`), so those cases keep hyper's answers.
 //!
 //! Responses are written as hyper writes them: `HTTP/1.1 {code} {reason}`, lower-case header
 //! names, `content-length` when the body's length is known (else chunked), a `date` header
@@ -24,20 +24,17 @@ use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{Method, Request, StatusCode, Uri};
 use bytes::{Bytes, BytesMut};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, StatusCode, Uri};
 use http_body::Body as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-use apigw_data::deadline::{within, Alarm, Elapsed};
-use apigw_data::headers;
-use apigw_data::request::{Client, OriginalHeaderNames};
 use tokio::time::Instant;
 
-use crate::dispatch::{App, Reply};
+use crate::deadline::{within, Alarm, Elapsed};
+use crate::field as headers;
+use crate::{Handler, HeaderNames, Peer, Reply, RequestBody};
 
 /// The most header lines a fast-path request may have; more go to hyper (which answers 431
 /// past its own limit).
@@ -53,7 +50,7 @@ const READ_SIZE: usize = 8 * 1024;
 const COALESCE: usize = 16 * 1024;
 
 /// How a connection's fast path ended.
-pub enum End {
+pub(crate) enum End {
     /// The connection is finished (closed by either side, or the server is stopping).
     Closed,
     /// A request the fast path does not handle: serve the rest with hyper, starting with these
@@ -88,7 +85,7 @@ enum Parsed {
 /// close. Flags rather than a stop channel polled beside every idle read: that poll (a waiter
 /// list behind a lock) and the `select!` around it cost ~300 instructions a request.
 #[derive(Debug, Clone)]
-pub struct Stop {
+pub(crate) struct Stop {
     /// The worker is stopping (one flag per worker).
     pub stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// This connection waits for a request with nothing read. True from the start: a
@@ -110,10 +107,10 @@ pub struct Timeouts {
 
 /// Serve `stream` until it closes, the worker stops (between requests), or a request needs
 /// hyper.
-pub async fn serve(
+pub(crate) async fn serve<H: Handler>(
     mut stream: TcpStream,
     addr: SocketAddr,
-    app: &App,
+    app: &H,
     stop: &Stop,
     limits: Timeouts,
 ) -> End {
@@ -208,7 +205,7 @@ pub async fn serve(
             return End::Closed;
         };
         drop(head_bytes);
-        let res = app.call(req, Some(&client)).await;
+        let res = app.call(req, client).await;
         match respond(&mut stream, &mut out, res, close).await {
             Ok(true) if !stop.stopping.load(Relaxed) => {}
             // The answer's last bytes are followed by a FIN, not left to the drop.
@@ -312,15 +309,15 @@ fn parse(buf: &[u8], fields: &mut Vec<Field>) -> Parsed {
     })
 }
 
-/// Build the request the application sees, headers lower-cased in the map, and its [`Client`]
-/// with the client's spelling of the names in [`OriginalHeaderNames`].
+/// Build the request the application sees, headers lower-cased in the map, and its [`Peer`]
+/// with the client's spelling of the names in [`HeaderNames`].
 fn request(
     head: &Head,
     fields: &[Field],
     bytes: &Bytes,
     body: Bytes,
     addr: SocketAddr,
-) -> Option<(Request<Body>, Client)> {
+) -> Option<(Request<RequestBody>, Peer)> {
     let uri = Uri::from_maybe_shared(bytes.slice(head.path.clone())).ok()?;
     let mut headers = HeaderMap::with_capacity(fields.len());
     for (name, value) in fields {
@@ -330,17 +327,17 @@ fn request(
         );
     }
     let mut req = Request::new(if body.is_empty() {
-        Body::empty()
+        RequestBody::Empty
     } else {
-        Body::from(body)
+        RequestBody::Full(body)
     });
     *req.method_mut() = head.method.clone();
     *req.uri_mut() = uri;
     *req.headers_mut() = headers;
-    let client = Client {
+    let client = Peer {
         addr,
         // The names as sent are read from the head if anything asks for them.
-        header_names: Some(OriginalHeaderNames::from_head(bytes.clone())),
+        header_names: Some(HeaderNames::from_head(bytes.clone())),
     };
     Some((req, client))
 }
@@ -353,22 +350,14 @@ enum Framing {
 }
 
 /// Write `res`; `Ok(true)` when the connection stays open for another request.
-async fn respond(
+async fn respond<R: Reply>(
     stream: &mut TcpStream,
     out: &mut Vec<u8>,
-    reply: Reply,
+    reply: R,
     mut close: bool,
 ) -> io::Result<bool> {
-    let (res, ids) = match reply {
-        Reply::Plain(res) => (res, None),
-        Reply::Gateway(a) => (
-            a.response,
-            Some([
-                (headers::X_AMZN_REQUEST_ID, a.request_id),
-                (headers::X_AMZ_APIGW_ID, a.extended_request_id),
-            ]),
-        ),
-    };
+    let (res, leading) = reply.into_parts();
+    let leading = leading.as_ref();
     let (parts, mut body) = res.into_parts();
     let status = parts.status;
     out.clear();
@@ -384,20 +373,16 @@ async fn respond(
     let mut declared: Option<u64> = None;
     let mut wrote_date = false;
     let mut wrote_close = false;
-    if let Some(ids) = &ids {
-        // Generated ids (letters, digits, `-`, `=`): nothing to check or escape. They replace
-        // any headers of their names (below).
-        for (name, value) in ids {
-            out.extend_from_slice(name.as_str().as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value.as_bytes());
-            out.extend_from_slice(b"\r\n");
-        }
+    // Generated values (see `Reply`): nothing to check or escape. They replace any headers of
+    // their names (below).
+    for (name, value) in leading {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
     for (name, value) in &parts.headers {
-        if ids.is_some()
-            && (*name == headers::X_AMZN_REQUEST_ID || *name == headers::X_AMZ_APIGW_ID)
-        {
+        if !leading.is_empty() && leading.iter().any(|(n, _)| n == name) {
             continue;
         }
         if *name == header::CONTENT_LENGTH {
@@ -587,7 +572,7 @@ mod tests {
         assert_eq!(req.uri().query(), Some("b=1"));
         assert_eq!(req.headers()["x-api-key"], "k");
         assert_eq!(
-            Client::header_names(Some(&client)).unwrap().names(),
+            client.header_names.unwrap().names(),
             ["Host", "Content-Length", "X-Api-Key"]
         );
         assert!(head(b"GET / HTTP/1.1\r\nConnection: keep-alive, Close\r\n\r\n").close);

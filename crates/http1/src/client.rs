@@ -27,11 +27,13 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use axum::body::Body;
-use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use axum::http::{Method, Response, StatusCode, Uri, Version};
 use bytes::{Bytes, BytesMut};
-use http_body::{Body as _, Frame, SizeHint};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Response, StatusCode, Uri, Version};
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::BodyExt;
+
+use crate::BoxError;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -213,7 +215,7 @@ pub enum PoolError {
     Malformed(&'static str),
     /// The request body failed while it was being sent.
     #[error("request body: {0}")]
-    Body(axum::Error),
+    Body(BoxError),
 }
 
 /// Why an exchange failed, and whether the request may go out again on a new connection.
@@ -242,13 +244,13 @@ impl From<io::Error> for Failed {
 }
 
 /// The request body as it goes out.
-enum Outgoing {
+enum Outgoing<B> {
     /// No body: no `Content-Length`, as hyper sends an empty body.
     Empty,
     /// Read whole before sending (known and small length): can be sent again.
     Buffered(Bytes),
     /// Streamed, chunked or with the length it announced.
-    Stream(Body, Option<u64>),
+    Stream(B, Option<u64>),
 }
 
 /// Send a request to `target`: it goes out in origin form with `Host` set to the backend's
@@ -258,19 +260,26 @@ enum Outgoing {
 ///
 /// # Errors
 /// The backend cannot be reached, or the exchange fails.
-pub async fn send(
+pub async fn send<B>(
     target: Target<'_>,
-    parts: axum::http::request::Parts,
-    body: Body,
+    parts: http::request::Parts,
+    body: B,
     rename: Rename,
     skip: fn(&HeaderName) -> bool,
-) -> Result<Response<PooledBody>, PoolError> {
+) -> Result<Response<PooledBody>, PoolError>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
     let mut outgoing = match body.size_hint().exact() {
         _ if body.is_end_stream() => Outgoing::Empty,
+        // Limited to the announced length: a body longer than it said is not sent.
         Some(n) if n <= MAX_BUFFERED => Outgoing::Buffered(
-            axum::body::to_bytes(body, usize::try_from(n).unwrap_or(usize::MAX))
+            http_body_util::Limited::new(body, usize::try_from(n).unwrap_or(usize::MAX))
+                .collect()
                 .await
-                .map_err(PoolError::Body)?,
+                .map_err(PoolError::Body)?
+                .to_bytes(),
         ),
         // GET and HEAD bodies of unknown length are not sent, as hyper does not send them.
         None if parts.method == Method::GET || parts.method == Method::HEAD => Outgoing::Empty,
@@ -319,14 +328,14 @@ fn idempotent(method: &Method) -> bool {
 /// first here; `content-length` for a known body, chunked for a streamed one of unknown
 /// length except on GET and HEAD, nothing for an empty body). Headers `skip` names are left
 /// out.
-fn encode_head(
+fn encode_head<B>(
     out: &mut Vec<u8>,
     method: &Method,
     path: &str,
     authority: &str,
     headers: &HeaderMap,
     skip: fn(&HeaderName) -> bool,
-    body: &Outgoing,
+    body: &Outgoing<B>,
 ) {
     out.extend_from_slice(method.as_str().as_bytes());
     out.push(b' ');
@@ -388,13 +397,17 @@ impl Answer {
 }
 
 /// Write the request on `conn` and read the response head.
-async fn exchange(
+async fn exchange<B>(
     conn: &mut Conn,
     head: &mut Vec<u8>,
-    body: &mut Outgoing,
+    body: &mut Outgoing<B>,
     head_request: bool,
     rename: Rename,
-) -> Result<Answer, Failed> {
+) -> Result<Answer, Failed>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
     let closed = |e: io::Error| Failed {
         before_answer: true,
         unsent: true,
@@ -422,17 +435,21 @@ async fn exchange(
 }
 
 /// Send a streamed request body: as chunks when its length is unknown.
-async fn stream_body(
+async fn stream_body<B>(
     stream: &mut TcpStream,
-    body: &mut Body,
+    body: &mut B,
     length: Option<u64>,
-) -> Result<(), Failed> {
+) -> Result<(), Failed>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
     let mut left = length;
     loop {
         let frame = std::future::poll_fn(|cx| Pin::new(&mut *body).poll_frame(cx)).await;
         let data = match frame {
             None => break,
-            Some(Err(e)) => return Err(PoolError::Body(e).into()),
+            Some(Err(e)) => return Err(PoolError::Body(e.into()).into()),
             Some(Ok(f)) => match f.into_data() {
                 Ok(d) if !d.is_empty() => d,
                 _ => continue,
@@ -519,7 +536,7 @@ impl Framed {
         let mut f = Self::default();
         for h in headers {
             let name = h.name.as_bytes();
-            let values = crate::headers::elements(h.value);
+            let values = crate::field::elements(h.value);
             if name.eq_ignore_ascii_case(b"connection") {
                 for t in values {
                     f.connection_close |= t.eq_ignore_ascii_case(b"close");
@@ -527,12 +544,12 @@ impl Framed {
                 }
             } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
                 f.transfer_encoding = true;
-                if let Some(chunked) = crate::headers::chunked_last(h.value) {
+                if let Some(chunked) = crate::field::chunked_last(h.value) {
                     f.chunked_last = chunked;
                 }
             } else if name.eq_ignore_ascii_case(b"content-length") {
                 for part in values {
-                    match crate::headers::content_length(part) {
+                    match crate::field::content_length(part) {
                         Some(n) if f.length.is_none_or(|l| l == n) => f.length = Some(n),
                         _ => f.bad_length = true,
                     }
@@ -827,7 +844,7 @@ impl PooledBody {
     }
 }
 
-impl http_body::Body for PooledBody {
+impl Body for PooledBody {
     type Data = Bytes;
     type Error = io::Error;
 
@@ -1059,7 +1076,7 @@ mod tests {
             "b:9",
             &headers,
             |n| n.as_str() == "x-skipped",
-            &Outgoing::Buffered(Bytes::from_static(b"xy")),
+            &Outgoing::<http_body_util::Empty<Bytes>>::Buffered(Bytes::from_static(b"xy")),
         );
         assert_eq!(
             out,
@@ -1073,7 +1090,7 @@ mod tests {
             "b",
             &HeaderMap::new(),
             |_| false,
-            &Outgoing::Empty,
+            &Outgoing::<http_body_util::Empty<Bytes>>::Empty,
         );
         assert_eq!(out, b"GET / HTTP/1.1\r\nhost: b\r\n\r\n");
         out.clear();
@@ -1084,7 +1101,7 @@ mod tests {
             "b",
             &HeaderMap::new(),
             |_| false,
-            &Outgoing::Stream(Body::empty(), None),
+            &Outgoing::Stream(http_body_util::Empty::<Bytes>::new(), None),
         );
         assert_eq!(
             out,

@@ -13,7 +13,8 @@
 //! An idle core still runs a woken worker at once: only a contended machine sees a difference.
 
 /// The scheduling policy of the worker threads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum WorkerPolicy {
     /// `SCHED_BATCH`: woken workers do not preempt other threads.
     Batch,

@@ -1,4 +1,4 @@
-//! The accept loop. Each connection starts on the fast HTTP/1.1 path ([`crate::h1`]); the
+//! The accept loop. Each connection starts on the fast HTTP/1.1 path ([`crate::fast`]); the
 //! first request that path does not handle moves the connection to hyper, through a byte tap
 //! that keeps the case of request header names.
 //!
@@ -6,9 +6,9 @@
 //! shows templates and Lambda proxy events the names as the client spelled them
 //! (`Content-Type`, `X-Api-Key`). So on hyper's connections each read passes through [`Tap`],
 //! which follows the HTTP/1.1 framing (head, then a `Content-Length` or chunked body) and
-//! records each request head's names in order; the service hands them to the request as
-//! [`OriginalHeaderNames`]. The data plane uses them only when they match the request's
-//! headers case-insensitively, so a tap that lost track (an upgrade, HTTP/2) changes nothing.
+//! records each request head's names in order; the service hands them to the handler as
+//! [`HeaderNames`]. The gateway uses them only when they match the request's headers
+//! case-insensitively, so a tap that lost track (an upgrade, HTTP/2) changes nothing.
 
 use std::collections::HashMap;
 use std::collections::VecDeque;
@@ -20,9 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use apigw_data::request::{Client, OriginalHeaderNames};
-
-use crate::dispatch::App;
+use crate::{Handler, HeaderNames, Peer, Reply, RequestBody, Streaming};
 use bytes::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -33,7 +31,7 @@ use tokio::net::{TcpListener, TcpStream};
 const MAX_HEAD: usize = 64 * 1024;
 
 /// Heads parsed on a connection, waiting for their requests to reach the service.
-type Queue = Arc<Mutex<VecDeque<OriginalHeaderNames>>>;
+type Queue = Arc<Mutex<VecDeque<HeaderNames>>>;
 
 /// Where the tap is in the request stream.
 #[derive(Debug)]
@@ -191,9 +189,9 @@ impl Framing {
             // Checked ASCII just above.
             names.push_str(std::str::from_utf8(name).unwrap_or_default());
             if name.eq_ignore_ascii_case(b"content-length") {
-                length = apigw_data::headers::content_length(value);
+                length = crate::field::content_length(value);
             } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
-                if let Some(last) = apigw_data::headers::chunked_last(value) {
+                if let Some(last) = crate::field::chunked_last(value) {
                     chunked = last;
                 }
             } else if name.eq_ignore_ascii_case(b"upgrade") {
@@ -201,7 +199,7 @@ impl Framing {
             }
         }
         if let Ok(mut q) = self.queue.lock() {
-            q.push_back(OriginalHeaderNames::from_lines(names));
+            q.push_back(HeaderNames::from_lines(names));
         }
         match (upgrade, chunked, length) {
             (true, _, _) => State::Off,
@@ -297,11 +295,12 @@ fn start_answering(slot: &AnsweringSlot, activity: &Arc<Activity>) {
     }
 }
 
-/// A request body that marks the request busy once it has all arrived.
-struct Receiving {
+/// A request body that marks the request busy once it has all arrived (a body already
+/// complete when the request came has nothing to mark: no activity).
+pub(crate) struct Receiving {
     inner: hyper::body::Incoming,
     activity: Option<Arc<Activity>>,
-    slot: AnsweringSlot,
+    slot: Option<AnsweringSlot>,
 }
 
 impl http_body::Body for Receiving {
@@ -316,8 +315,8 @@ impl http_body::Body for Receiving {
         let frame = Pin::new(&mut this.inner).poll_frame(cx);
         let ended = matches!(frame, Poll::Ready(None)) || this.inner.is_end_stream();
         if ended {
-            if let Some(activity) = this.activity.take() {
-                start_answering(&this.slot, &activity);
+            if let (Some(activity), Some(slot)) = (this.activity.take(), &this.slot) {
+                start_answering(slot, &activity);
             }
         }
         frame
@@ -408,16 +407,16 @@ pub struct Worker {
 /// Serve `app` on `listener` until `stop` says so, then let open connections finish their
 /// requests (for at most 10 s). A connection accepted while another worker serves fewer goes
 /// to that one ([`crate::balance`]).
-pub async fn serve(
+pub async fn serve<H: Handler>(
     listener: TcpListener,
     mut me: Worker,
-    app: App,
+    app: H,
     mut stop: tokio::sync::watch::Receiver<bool>,
-    limits: crate::h1::Timeouts,
+    limits: crate::fast::Timeouts,
 ) -> io::Result<()> {
     let mut connections = tokio::task::JoinSet::new();
     // The fast path's connections, by task, with the flag saying which wait idle: those are
-    // dropped when the worker stops (`h1::Stop`).
+    // dropped when the worker stops (`fast::Stop`).
     let mut fast: HashMap<tokio::task::Id, (tokio::task::AbortHandle, Arc<AtomicBool>)> =
         HashMap::new();
     let stopping = Arc::new(AtomicBool::new(false));
@@ -468,15 +467,15 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let hyper_stop = local_stop.clone();
-        let stop = crate::h1::Stop {
+        let stop = crate::fast::Stop {
             stopping: stopping.clone(),
             idle: Arc::new(AtomicBool::new(true)),
         };
         let idle = stop.idle.clone();
         let task = connections.spawn(async move {
             let _live = live;
-            if let crate::h1::End::Handover(stream, read) =
-                crate::h1::serve(stream, addr, &app, &stop, limits).await
+            if let crate::fast::End::Handover(stream, read) =
+                crate::fast::serve(stream, addr, &app, &stop, limits).await
             {
                 serve_hyper(stream, read, addr, app, hyper_stop, limits).await;
             }
@@ -506,13 +505,13 @@ pub async fn serve(
 /// fast path already took from it. A stopping server lets the request in progress finish;
 /// so does a connection idle past `limits.idle` (no bytes moved, and no request whose body has
 /// arrived waiting for its answer: a stalled body counts as idle), which is then closed.
-async fn serve_hyper(
+async fn serve_hyper<H: Handler>(
     stream: TcpStream,
     read: Bytes,
     addr: SocketAddr,
-    app: App,
+    app: H,
     mut stop: tokio::sync::watch::Receiver<bool>,
-    limits: crate::h1::Timeouts,
+    limits: crate::fast::Timeouts,
 ) {
     let queue: Queue = Arc::default();
     let activity = Arc::new(Activity::new());
@@ -525,25 +524,31 @@ async fn serve_hyper(
     let seen = activity.clone();
     let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
         let header_names = queue.lock().ok().and_then(|mut q| q.pop_front());
-        let client = Client { addr, header_names };
+        let client = Peer { addr, header_names };
         let app = app.clone();
         let slot = AnsweringSlot::default();
         let req = if http_body::Body::is_end_stream(req.body()) {
             start_answering(&slot, &seen);
-            req.map(axum::body::Body::new)
+            req.map(|inner| {
+                RequestBody::Streaming(Streaming(Receiving {
+                    inner,
+                    activity: None,
+                    slot: None,
+                }))
+            })
         } else {
             let activity = Some(seen.clone());
-            let slot = slot.clone();
+            let slot = Some(slot.clone());
             req.map(|inner| {
-                axum::body::Body::new(Receiving {
+                RequestBody::Streaming(Streaming(Receiving {
                     inner,
                     activity,
                     slot,
-                })
+                }))
             })
         };
         async move {
-            let res = app.call(req, Some(&client)).await.into_response();
+            let res = app.call(req, client).await.into_response();
             if let Ok(mut a) = slot.lock() {
                 a.answered = true;
                 a.busy = None;
