@@ -105,6 +105,8 @@ impl<'a> Writer<'a> {
                 self.out.push('"');
             }
             Kind::Scalar => self.out.push_str(&src.vtl),
+            // A model that is an object without members (AWS's `Empty`) maps to `{}`.
+            Kind::Object(_) if depth == 0 && self.stack.len() <= 1 => self.out.push_str("{}"),
             Kind::Object(_) | Kind::Any => self.out.push_str(&src.whole()),
         }
         if model.is_some() {
@@ -231,6 +233,12 @@ mod tests {
         let input = json!({"name": "rex", "price": 1.5, "ok": true, "first-name": "r",
             "pet": {"id": 3, "kind": "dog"}, "tags": ["a", "b"], "extra": {"any": [1]}});
         assert_eq!(render(&t, &input), input);
+    }
+
+    #[test]
+    fn an_object_without_members_maps_to_an_empty_object() {
+        let t = model_template(&json!({"type": "object"}), &BTreeMap::new());
+        assert_eq!(t, "#set($inputRoot = $input.path('$'))\n{}");
     }
 
     #[test]
