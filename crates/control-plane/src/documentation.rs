@@ -37,7 +37,7 @@ use crate::family::{self, Family, Patched};
 use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, PatchOp};
-use crate::validate::Failures;
+use crate::validate::{self, Failures};
 use crate::{now_epoch, reply, AppState};
 
 /// The location types, in the order AWS lists them in its enum error (recorded:
@@ -289,7 +289,7 @@ async fn delete_part(
 /// # Errors
 /// "Unable to build importer with provided input." for a body that is not an OpenAPI
 /// document (recorded: test_import_documentation_parts_bad_file).
-pub fn parts_of_document(body: &[u8]) -> Result<(Vec<DocumentationPart>, Vec<String>)> {
+fn parts_of_document(body: &[u8]) -> Result<(Vec<DocumentationPart>, Vec<String>)> {
     let unusable = || {
         Error::from(ApiError::bad_request(
             "Unable to build importer with provided input.",
@@ -303,20 +303,20 @@ pub fn parts_of_document(body: &[u8]) -> Result<(Vec<DocumentationPart>, Vec<Str
     Ok(parts_in(&doc))
 }
 
-fn parts_in(doc: &Value) -> (Vec<DocumentationPart>, Vec<String>) {
+/// The parts of `x-amazon-apigateway-documentation` in a document already read, with a
+/// warning for each one that cannot be stored.
+pub fn parts_in(doc: &Value) -> (Vec<DocumentationPart>, Vec<String>) {
     let list = doc
         .get("x-amazon-apigateway-documentation")
         .and_then(|d| d.get("documentationParts"))
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .map_or(&[][..], Vec::as_slice);
     let mut parts = Vec::new();
     let mut warnings = Vec::new();
     for (i, p) in list.iter().enumerate() {
         let location = p
             .get("location")
-            .cloned()
-            .and_then(|l| serde_json::from_value::<DocumentationPartLocation>(l).ok());
+            .and_then(|l| DocumentationPartLocation::deserialize(l).ok());
         let props = p.get("properties").filter(|v| v.is_object());
         let checked = match (location, props) {
             (Some(l), Some(props)) if TYPES.contains(&l.part_type.as_str()) => {
@@ -349,12 +349,12 @@ pub async fn store_parts(
     parts: Vec<DocumentationPart>,
     overwrite: bool,
 ) -> Result<Vec<String>> {
-    let mut existing: Vec<DocumentationPart> = typed::list(c, scope, api_id).await?;
-    if overwrite {
-        for p in existing.drain(..) {
-            typed::delete::<DocumentationPart>(c, scope, api_id, &p.id).await?;
-        }
-    }
+    let existing: Vec<DocumentationPart> = if overwrite {
+        typed::delete_children::<DocumentationPart>(c, scope, api_id).await?;
+        Vec::new()
+    } else {
+        typed::list(c, scope, api_id).await?
+    };
     let mut ids = Vec::new();
     for mut part in parts {
         if let Some(old) = existing.iter().find(|e| e.location == part.location) {
@@ -372,25 +372,14 @@ async fn import_parts(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response> {
-    let overwrite = match q.get("mode").map(String::as_str) {
-        None | Some("merge") => false,
-        Some("overwrite") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(format!(
-                "Invalid mode specified: {other}. Valid options are: merge, overwrite"
-            ))
-            .into())
-        }
-    };
+    // ImportDocumentationParts merges unless told to overwrite.
+    let overwrite = !validate::merge_mode(q.get("mode").map(String::as_str))?.unwrap_or(true);
     let mut tx = st.store.write().await?;
     lookup::rest_api(&mut tx, &scope, &api_id).await?;
     let (parts, warnings) = parts_of_document(&body)?;
     if !warnings.is_empty() && q.get("failonwarnings").is_some_and(|v| v == "true") {
-        return Err(ApiError::bad_request(format!(
-            "Warnings found during import:\n\t{}",
-            warnings.join("\n\t")
-        ))
-        .into());
+        let refusal = apigw_openapi::ImportError::Warnings(warnings).to_string();
+        return Err(ApiError::bad_request(refusal).into());
     }
     let ids = store_parts(&mut tx, &scope, &api_id, parts, overwrite).await?;
     tx.commit().await?;

@@ -22,13 +22,14 @@ use apigw_model::{
 };
 use apigw_openapi::{BasePath, Built, ImportError, Options, Plan};
 use apigw_store::typed;
+use serde_json::Value;
 
 use crate::error::Result;
 use crate::extract::{parse_json, Call};
 use crate::methods::{self, Refs};
 use crate::{
     authorizers, documentation, family, gateway_responses, integrations, lookup, models, now_epoch,
-    reply, resources, rest_apis, AppState,
+    reply, resources, rest_apis, validate, AppState,
 };
 
 /// The query of both operations (botocore's `parameters` map travels as query members).
@@ -52,15 +53,10 @@ impl ImportQuery {
                 ))
             })?,
         };
+        // `mode=import` marks ImportRestApi; PutRestApi overwrites unless told to merge.
         let merge = match q.get("mode").map(String::as_str) {
-            None | Some("overwrite") | Some("import") => false,
-            Some("merge") => true,
-            Some(other) => {
-                return Err(ApiError::bad_request(format!(
-                    "Invalid mode specified: {other}. Valid options are: merge, overwrite"
-                ))
-                .into())
-            }
+            Some("import") => false,
+            mode => validate::merge_mode(mode)?.unwrap_or(false),
         };
         Ok(Self {
             options: Options {
@@ -97,9 +93,12 @@ async fn post_rest_apis(
     rest_apis::create_rest_api(st, scope, parse_json(&body)?).await
 }
 
-fn read_plan(body: &[u8], options: &Options) -> Result<Plan> {
+/// The document (read once: the plan and its documentation parts both come from it) and
+/// its plan.
+fn read_plan(body: &[u8], options: &Options) -> Result<(Value, Plan)> {
     let doc = apigw_openapi::read(body).map_err(import_error)?;
-    apigw_openapi::plan(&doc, options).map_err(import_error)
+    let plan = apigw_openapi::plan(&doc, options).map_err(import_error)?;
+    Ok((doc, plan))
 }
 
 fn import_error(e: ImportError) -> crate::error::Error {
@@ -128,7 +127,7 @@ pub async fn import_api(
     body: &[u8],
 ) -> Result<RestApi> {
     let q = ImportQuery::parse(query)?;
-    let plan = read_plan(body, &q.options)?;
+    let (doc, plan) = read_plan(body, &q.options)?;
     let id = ids::long_id();
     let mut api = RestApi {
         id: id.clone(),
@@ -144,7 +143,7 @@ pub async fn import_api(
     family::insert_new(&mut tx, scope, "", &id, &api, exists).await?;
     write(&mut tx, scope, &id, &built).await?;
     if q.documentation {
-        let (parts, _) = documentation::parts_of_document(body)?;
+        let (parts, _) = documentation::parts_in(&doc);
         documentation::store_parts(&mut tx, scope, &id, parts, true).await?;
     }
     tx.commit().await?;
@@ -161,7 +160,7 @@ pub async fn put_rest_api(
     let q = ImportQuery::parse(&query)?;
     // AWS reads the document before it looks the API up (recorded: test_import_api_bad_file,
     // put-rest-api-bad-*-file on an unknown id answer "Invalid OpenAPI input.").
-    let plan = read_plan(&body, &q.options)?;
+    let (doc, plan) = read_plan(&body, &q.options)?;
     let mut tx = st.store.write().await?;
     let mut api = lookup::rest_api(&mut tx, &scope, &id).await?;
     settle(&mut api, &plan, q.endpoint_types.clone(), q.merge)?;
@@ -177,7 +176,7 @@ pub async fn put_rest_api(
     clear(&mut tx, &scope, &id).await?;
     write(&mut tx, &scope, &id, &built).await?;
     if q.documentation {
-        let (parts, _) = documentation::parts_of_document(&body)?;
+        let (parts, _) = documentation::parts_in(&doc);
         documentation::store_parts(&mut tx, &scope, &id, parts, !q.merge).await?;
     }
     api.tags.get_or_insert_with(Default::default);

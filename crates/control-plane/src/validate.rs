@@ -47,6 +47,23 @@ impl Failures {
     }
 }
 
+/// The `mode` query parameter of PutRestApi and ImportDocumentationParts: `Some(true)` for
+/// `merge`, `Some(false)` for `overwrite`, `None` when absent (each operation has its own
+/// default).
+///
+/// # Errors
+/// AWS's `BadRequestException` for another value.
+pub fn merge_mode(mode: Option<&str>) -> Result<Option<bool>, ApiError> {
+    match mode {
+        None => Ok(None),
+        Some("merge") => Ok(Some(true)),
+        Some("overwrite") => Ok(Some(false)),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "Invalid mode specified: {other}. Valid options are: merge, overwrite"
+        ))),
+    }
+}
+
 /// The statusCode pattern AWS checks: `[1-5]\d\d`.
 ///
 /// # Errors
