@@ -18,7 +18,7 @@ use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput};
 use crate::validate::Failures;
-use crate::{now_epoch, reply, AppState};
+use crate::{now_epoch, reply, wire, AppState};
 
 /// The tag that pins a new API's id (as other local emulators allow).
 pub const CUSTOM_ID_TAG: &str = "_custom_id_";
@@ -203,11 +203,10 @@ pub async fn create_rest_api(
 
 async fn get_rest_api(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
     let mut c = st.store.read().await?;
-    let mut api = lookup::rest_api(&mut c, &scope, &id).await?;
+    let api = lookup::rest_api(&mut c, &scope, &id).await?;
     // GetRestApi always shows `tags` (`{}` when there are none), unlike CreateRestApi
     // (recorded: test_put_rest_api_mode_binary_media_types, get-rest-api).
-    api.tags.get_or_insert_with(Default::default);
-    reply::ok(&api)
+    reply::ok(&wire::with_tags(&api, true)?)
 }
 
 async fn get_rest_apis(Call { st, scope }: Call, Query(q): Query<PageQuery>) -> Result<Response> {
