@@ -25,9 +25,17 @@ pub struct Built {
     pub gateway_responses: Vec<GatewayResponse>,
 }
 
+const MODEL_URLS: &str = "https://apigateway.amazonaws.com/restapis/";
+
 /// The URL AWS writes for a reference to another model of the API.
 pub fn model_url(api_id: &str, name: &str) -> String {
-    format!("https://apigateway.amazonaws.com/restapis/{api_id}/models/{name}")
+    format!("{MODEL_URLS}{api_id}/models/{name}")
+}
+
+/// The model a [`model_url`] names.
+pub fn model_of_url(url: &str) -> Option<&str> {
+    let (_, name) = url.strip_prefix(MODEL_URLS)?.split_once("/models/")?;
+    (!name.is_empty() && !name.contains('/')).then_some(name)
 }
 
 impl Plan {
@@ -221,6 +229,13 @@ mod tests {
             house["items"]["$ref"],
             "https://apigateway.amazonaws.com/restapis/api1/models/Person"
         );
+    }
+
+    #[test]
+    fn model_urls_name_their_model() {
+        assert_eq!(model_of_url(&model_url("api1", "Pet")), Some("Pet"));
+        assert_eq!(model_of_url("#/definitions/Pet"), None);
+        assert_eq!(model_of_url(&model_url("api1", "")), None);
     }
 
     #[test]

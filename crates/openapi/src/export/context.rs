@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use apigw_model::ApiSnapshot;
 
 use super::ExportOptions;
+use crate::build::model_of_url;
 use crate::document::Dialect;
 
 /// What every part of the export reads: the snapshot, the options and the lookups by id.
@@ -40,13 +41,18 @@ impl<'a> Context<'a> {
         self.opts.dialect
     }
 
-    /// A reference to a model inside the document.
+    /// A reference to a model inside the document: `{"$ref": …}`.
     pub fn model_ref(&self, name: &str) -> Value {
+        json!({ "$ref": self.model_pointer(name) })
+    }
+
+    /// Where a model stands in the document (`#/definitions/Pet`, `#/components/schemas/Pet`).
+    fn model_pointer(&self, name: &str) -> String {
         let prefix = match self.dialect() {
             Dialect::Swagger2 => "#/definitions/",
             Dialect::OpenApi3 => "#/components/schemas/",
         };
-        json!({ "$ref": format!("{prefix}{name}") })
+        format!("{prefix}{name}")
     }
 
     /// `schema` with every `$ref` to an AWS model URL
@@ -57,8 +63,8 @@ impl<'a> Context<'a> {
                 o.into_iter()
                     .map(|(k, v)| {
                         let v = match (k.as_str(), v) {
-                            ("$ref", Value::String(r)) => match aws_model_name(&r) {
-                                Some(name) => self.model_ref(name)["$ref"].clone(),
+                            ("$ref", Value::String(r)) => match model_of_url(&r) {
+                                Some(name) => Value::String(self.model_pointer(name)),
                                 None => Value::String(r),
                             },
                             (_, v) => self.local_refs(v),
@@ -75,10 +81,4 @@ impl<'a> Context<'a> {
     pub fn authorizer_name(&self, id: Option<&str>) -> Option<&'a str> {
         self.authorizers.get(id?).copied()
     }
-}
-
-fn aws_model_name(r: &str) -> Option<&str> {
-    let rest = r.strip_prefix("https://apigateway.amazonaws.com/restapis/")?;
-    let (_, name) = rest.split_once("/models/")?;
-    (!name.is_empty() && !name.contains('/')).then_some(name)
 }

@@ -83,19 +83,11 @@ pub fn version(snapshot: &ApiSnapshot, opts: &ExportOptions) -> String {
 /// The document for `snapshot`.
 pub fn export(snapshot: &ApiSnapshot, opts: &ExportOptions) -> Value {
     let api = &snapshot.rest_api;
+    // JSON objects are written in key order (serde_json's map), whatever the insertion order.
     let mut info = Map::new();
-    match opts.dialect {
-        Dialect::Swagger2 => {
-            insert_some(&mut info, "description", api.description.as_deref());
-            info.insert("version".into(), version(snapshot, opts).into());
-            info.insert("title".into(), api.name.clone().into());
-        }
-        Dialect::OpenApi3 => {
-            info.insert("title".into(), api.name.clone().into());
-            insert_some(&mut info, "description", api.description.as_deref());
-            info.insert("version".into(), version(snapshot, opts).into());
-        }
-    }
+    info.insert("title".into(), api.name.clone().into());
+    insert_some(&mut info, "description", api.description.as_deref());
+    info.insert("version".into(), version(snapshot, opts).into());
     let ctx = context::Context::new(snapshot, opts);
     let paths = operation::paths(&ctx);
     let schemes = security::schemes(&ctx);

@@ -86,12 +86,7 @@ fn operation(ctx: &Context<'_>, path: &str, resource_id: &str, m: &Method) -> Va
         );
     }
     if !parameters.is_empty() {
-        // Keep `parameters` before `requestBody`/`responses` where the map keeps order.
-        let body = op.remove("requestBody");
         op.insert("parameters".into(), parameters.into());
-        if let Some(b) = body {
-            op.insert("requestBody".into(), b);
-        }
     }
     op.insert("responses".into(), responses(ctx, m).into());
     let security = super::security::requirements(ctx, m);
