@@ -29,14 +29,19 @@ async fn import(
         .expect("import_rest_api")
 }
 
-async fn paths(c: &Client, api: &str) -> Vec<String> {
-    let mut p: Vec<String> = c
-        .get_resources()
+async fn resources(c: &Client, api: &str) -> Vec<aws_sdk_apigateway::types::Resource> {
+    c.get_resources()
         .rest_api_id(api)
         .send()
         .await
         .unwrap()
         .items()
+        .to_vec()
+}
+
+async fn paths(c: &Client, api: &str) -> Vec<String> {
+    let mut p: Vec<String> = resources(c, api)
+        .await
         .iter()
         .map(|r| r.path().unwrap().to_string())
         .collect();
@@ -99,14 +104,8 @@ async fn swagger_petstore_imports_as_aws_builds_it() {
     );
 
     // GET /pets as recorded (`method-pets-get`).
-    let res = c.get_resources().rest_api_id(id).send().await.unwrap();
-    let pets_id = res
-        .items()
-        .iter()
-        .find(|r| r.path() == Some("/pets"))
-        .unwrap()
-        .id()
-        .unwrap();
+    let pets_id = resource_id(&c, id, "/pets").await;
+    let pets_id = pets_id.as_str();
     let m = c
         .get_method()
         .rest_api_id(id)
@@ -411,12 +410,8 @@ async fn put_rest_api_overwrites_or_merges() {
 }
 
 async fn resource_id(c: &Client, api: &str, path: &str) -> String {
-    c.get_resources()
-        .rest_api_id(api)
-        .send()
+    resources(c, api)
         .await
-        .unwrap()
-        .items()
         .iter()
         .find(|r| r.path() == Some(path))
         .and_then(|r| r.id())
@@ -477,14 +472,7 @@ async fn export_writes_the_deployed_api_and_imports_back() {
         .is_none());
 
     // The stage serves its deployment: a later edit is not exported until redeployed.
-    let root = c.get_resources().rest_api_id(&id).send().await.unwrap();
-    let root_id = root
-        .items()
-        .iter()
-        .find(|r| r.path() == Some("/"))
-        .and_then(|r| r.id())
-        .unwrap()
-        .to_string();
+    let root_id = resource_id(&c, &id, "/").await;
     c.create_resource()
         .rest_api_id(&id)
         .parent_id(&root_id)
