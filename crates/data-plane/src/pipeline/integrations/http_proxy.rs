@@ -177,11 +177,10 @@ async fn via_reqwest(
             builder = builder.header(name, value);
         }
     }
-    let exact = http_body::Body::size_hint(&body).exact();
-    if let Some(n) = exact.filter(|_| !http_body::Body::is_end_stream(&body)) {
-        builder = builder.header(axum::http::header::CONTENT_LENGTH, n);
-    }
     if !http_body::Body::is_end_stream(&body) {
+        if let Some(n) = http_body::Body::size_hint(&body).exact() {
+            builder = builder.header(axum::http::header::CONTENT_LENGTH, n);
+        }
         builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
     }
     let upstream = super::within(timeout, builder.send(), |e| {
