@@ -470,6 +470,17 @@ async fn export_writes_the_deployed_api_and_imports_back() {
     assert!(doc["paths"]["/pets"]["get"]
         .get("x-amazon-apigateway-integration")
         .is_none());
+    // Query parameters in the order the document declares them, as AWS exports them
+    // (recorded: test_export_oas30_openapi[TEST_IMPORT_PETSTORE_SWAGGER] lists type, page).
+    let names = |doc: &Value| -> Vec<String> {
+        doc["paths"]["/pets"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&doc), ["type", "page"]);
 
     // The stage serves its deployment: a later edit is not exported until redeployed.
     let root_id = resource_id(&c, &id, "/").await;
@@ -484,6 +495,7 @@ async fn export_writes_the_deployed_api_and_imports_back() {
     // Round trip: the full export imports to an API whose own export is the same document.
     let (full, _, _) = export_json(&c, &id, "oas30", Some("apigateway")).await;
     assert_eq!(full["openapi"], "3.0.1");
+    assert_eq!(names(&full), ["type", "page"]);
     assert!(full["paths"].get("/later").is_none());
     let integration = &full["paths"]["/pets"]["get"]["x-amazon-apigateway-integration"];
     assert_eq!(integration["type"], "http");

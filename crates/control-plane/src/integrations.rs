@@ -152,7 +152,13 @@ fn check_request_parameters(params: &StringMap, method: &Method) -> Result<()> {
             continue;
         }
         if methods::request_parameter_name(source).is_some() {
-            require_declared(method.request_parameters.as_ref(), source)?;
+            require_declared(
+                method
+                    .request_parameters
+                    .as_ref()
+                    .is_some_and(|p| p.contains_key(source)),
+                source,
+            )?;
             continue;
         }
         return Err(mapping_error(&format!(
@@ -533,14 +539,20 @@ pub(crate) fn check_integration_response(ir: &IntegrationResponse, method: &Meth
         return Err(mapping_error("No method response exists for method."));
     };
     for key in params.keys() {
-        require_declared(mr.response_parameters.as_ref(), key)?;
+        require_declared(
+            mr.response_parameters
+                .as_ref()
+                .is_some_and(|p| p.contains_key(key)),
+            key,
+        )?;
     }
     Ok(())
 }
 
 /// A mapping may only name a parameter the method (or method response) declares.
-fn require_declared<V>(declared: Option<&BTreeMap<String, V>>, name: &str) -> Result<()> {
-    if declared.is_some_and(|p| p.contains_key(name)) {
+/// `declared`: whether the method (or method response) declares `name`.
+fn require_declared(declared: bool, name: &str) -> Result<()> {
+    if declared {
         return Ok(());
     }
     Err(mapping_error(&format!(

@@ -21,7 +21,8 @@ use axum::Router;
 use serde::Deserialize;
 
 use apigw_model::{
-    ApiError, Authorizer, Method, MethodResponse, RequestValidator, Resource, Scope, StringMap,
+    ApiError, Authorizer, Method, MethodResponse, ParamMap, RequestValidator, Resource, Scope,
+    StringMap,
 };
 use apigw_store::SqliteConnection;
 use apigw_store::{typed, WriteTx};
@@ -269,6 +270,10 @@ fn none_if_empty<V>(m: Option<BTreeMap<String, V>>) -> Option<BTreeMap<String, V
     m.filter(|m| !m.is_empty())
 }
 
+fn no_empty_params(m: Option<ParamMap>) -> Option<ParamMap> {
+    m.filter(|m| !m.is_empty())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Methods
 // ---------------------------------------------------------------------------------------------
@@ -385,7 +390,7 @@ struct PutMethodInput {
     authorizer_id: Option<String>,
     api_key_required: Option<bool>,
     operation_name: Option<String>,
-    request_parameters: Option<BTreeMap<String, bool>>,
+    request_parameters: Option<ParamMap>,
     request_models: Option<StringMap>,
     request_validator_id: Option<String>,
     authorization_scopes: Option<Vec<String>>,
@@ -410,7 +415,7 @@ fn new_method(verb: &str, input: PutMethodInput, refs: &Refs) -> Result<Method> 
         api_key_required: input.api_key_required.unwrap_or(false),
         request_validator_id,
         operation_name: input.operation_name,
-        request_parameters: none_if_empty(input.request_parameters),
+        request_parameters: no_empty_params(input.request_parameters),
         request_models: none_if_empty(input.request_models),
         method_responses: None,
         method_integration: None,
@@ -548,7 +553,7 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], refs: &Refs) -> Result<Method
                 }
                 Op::Remove => {
                     if let Some(p) = m.request_parameters.as_mut() {
-                        p.remove(*name);
+                        p.shift_remove(*name);
                     }
                 }
                 _ => return Err(bad_op(&["add", "remove", "replace"])),
@@ -573,7 +578,7 @@ fn apply_method_patch(m: &Method, ops: &[PatchOp], refs: &Refs) -> Result<Method
         Ok(())
     })?;
     m.authorizer_id = check_authorizer(&m.authorization_type, authorizer_id, &refs.authorizers)?;
-    m.request_parameters = none_if_empty(m.request_parameters);
+    m.request_parameters = no_empty_params(m.request_parameters);
     m.request_models = none_if_empty(m.request_models);
     m.authorization_scopes = m.authorization_scopes.filter(|s| !s.is_empty());
     Ok(m)

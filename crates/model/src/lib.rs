@@ -40,8 +40,17 @@ pub use usage_plan::{
 /// A JSON object with ordered keys, as the wire maps (`tags`, `variables`, …) are.
 pub type StringMap = std::collections::BTreeMap<String, String>;
 
+/// A method's request parameters (`method.request.{querystring,header,path}.x` → required),
+/// in the order they were declared: AWS lists them so in exports.
+pub type ParamMap = indexmap::IndexMap<String, bool>;
+
 /// `true` when an optional map is absent or empty: AWS omits empty maps from its answers.
 pub fn is_empty_map<V>(m: &Option<std::collections::BTreeMap<String, V>>) -> bool {
+    m.as_ref().is_none_or(|m| m.is_empty())
+}
+
+/// `true` when optional request parameters are absent or empty.
+pub fn is_empty_params(m: &Option<ParamMap>) -> bool {
     m.as_ref().is_none_or(|m| m.is_empty())
 }
 

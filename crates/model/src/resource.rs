@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_with::skip_serializing_none;
 
-use crate::{is_empty_list, is_empty_map, StringMap};
+use crate::{is_empty_list, is_empty_map, is_empty_params, ParamMap, StringMap};
 
 /// A path segment of an API, with its methods.
 #[skip_serializing_none]
@@ -48,8 +48,8 @@ pub struct Method {
     /// A name for SDK generation.
     pub operation_name: Option<String>,
     /// `method.request.{querystring,header,path}.x` → required.
-    #[serde(default, skip_serializing_if = "is_empty_map")]
-    pub request_parameters: Option<BTreeMap<String, bool>>,
+    #[serde(default, skip_serializing_if = "is_empty_params")]
+    pub request_parameters: Option<ParamMap>,
     /// Content type → model name.
     #[serde(default, skip_serializing_if = "is_empty_map")]
     pub request_models: Option<StringMap>,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use apigw_model::{Method, MethodResponse, StringMap};
+use apigw_model::{Method, MethodResponse, ParamMap, StringMap};
 
 use crate::document::{model_name, Dialect, Document};
 use crate::extensions::{self, ext, At};
@@ -89,8 +89,8 @@ fn parameters(
     doc: &Document<'_>,
     item: &Map<String, Value>,
     op: &Map<String, Value>,
-) -> (BTreeMap<String, bool>, StringMap) {
-    let mut params = BTreeMap::new();
+) -> (ParamMap, StringMap) {
+    let mut params = ParamMap::new();
     let mut models = StringMap::new();
     let all = [item.get("parameters"), op.get("parameters")];
     for p in all

@@ -170,9 +170,8 @@ impl Validators {
     }
 }
 
-/// The required parameters the request lacks, in the order of the method's declaration
-/// (`header`, `multivalueheader`, `multivaluequerystring`, `path`, `querystring`: sorted, as
-/// AWS lists them).
+/// The required parameters the request lacks, sorted by their declaration key (`header`,
+/// `multivalueheader`, `multivaluequerystring`, `path`, `querystring`), as AWS lists them.
 fn missing_parameters(
     method: &Method,
     path_params: &[(String, String)],
@@ -186,7 +185,7 @@ fn missing_parameters(
         .query()
         .map(crate::request::percent_pairs)
         .unwrap_or_default();
-    params
+    let mut missing: Vec<(&String, &str)> = params
         .iter()
         .filter(|(_, required)| **required)
         .filter_map(|(key, _)| {
@@ -198,8 +197,14 @@ fn missing_parameters(
                 "path" => path_params.iter().any(|(k, v)| k == name && !v.is_empty()),
                 _ => true,
             };
-            (!present).then(|| name.to_string())
+            (!present).then_some((key, name))
         })
+        .collect();
+    // Declaration order is kept for exports; AWS's message lists the keys sorted.
+    missing.sort_unstable();
+    missing
+        .into_iter()
+        .map(|(_, name)| name.to_string())
         .collect()
 }
 
