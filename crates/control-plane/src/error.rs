@@ -66,3 +66,15 @@ pub fn key_not_found() -> Error {
 pub fn plan_not_found() -> Error {
     ApiError::not_found("Invalid Usage Plan ID specified").into()
 }
+
+/// AWS's 404 for an unknown VPC link (recorded: test_apigateway_api.snapshot.json,
+/// test_get_vpc_link_invalid_id, test_update_vpc_link_invalid_id, test_delete_vpc_link_invalid_id).
+pub fn vpc_link_not_found() -> Error {
+    ApiError::not_found("Invalid Vpc Link identifier specified").into()
+}
+
+/// The 404 for an unknown client certificate. AWS's wording is not recorded: this follows the
+/// recorded pattern of its other 404s ("Invalid Vpc Link identifier specified").
+pub fn client_certificate_not_found() -> Error {
+    ApiError::not_found("Invalid Client Certificate identifier specified").into()
+}

@@ -9,6 +9,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod authorizers;
+pub mod client_certificates;
 pub mod deployments;
 pub mod documentation;
 pub mod error;
@@ -193,6 +194,8 @@ pub fn router(state: AppState) -> Router {
         .merge(authorizers::routes())
         .merge(models::routes())
         .merge(request_validators::routes())
+        .merge(vpc_links::routes())
+        .merge(client_certificates::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

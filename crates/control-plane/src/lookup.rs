@@ -45,3 +45,23 @@ pub async fn deployment_exists(
 ) -> Result<bool> {
     Ok(typed::exists::<apigw_model::Deployment>(c, scope, api_id, id).await?)
 }
+
+/// Whether a VPC link exists (integrations name one as `connectionId`).
+///
+/// # Errors
+/// Store failure.
+pub async fn vpc_link_exists(c: &mut SqliteConnection, scope: &Scope, id: &str) -> Result<bool> {
+    Ok(typed::exists::<apigw_model::VpcLink>(c, scope, "", id).await?)
+}
+
+/// Whether a client certificate exists (stages name one as `clientCertificateId`).
+///
+/// # Errors
+/// Store failure.
+pub async fn client_certificate_exists(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    id: &str,
+) -> Result<bool> {
+    Ok(typed::exists::<apigw_model::ClientCertificate>(c, scope, "", id).await?)
+}

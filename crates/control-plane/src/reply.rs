@@ -35,6 +35,14 @@ pub fn accepted() -> Result<Response> {
     Ok(StatusCode::ACCEPTED.into_response())
 }
 
+/// 202 with a JSON body (CreateVpcLink, whose link is still being provisioned).
+///
+/// # Errors
+/// Serialisation failed (a bug).
+pub fn accepted_with(body: &impl Serialize) -> Result<Response> {
+    json(StatusCode::ACCEPTED, body)
+}
+
 /// 204 with no body (DeleteMethod, DeleteIntegration, TagResource, …).
 pub fn no_content() -> Result<Response> {
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -2,7 +2,7 @@
 //! ([AWS reference](https://docs.aws.amazon.com/apigateway/latest/api/API_TagResource.html)).
 //!
 //! Tags are not stored apart: they are the `tags` member of the tagged document (RestApi,
-//! Stage, ApiKey, UsagePlan), so GetRestApi and the like show them. The resource is named by
+//! Stage, ApiKey, UsagePlan, VpcLink, ClientCertificate), so GetRestApi and the like show them. The resource is named by
 //! its ARN, `arn:aws:apigateway:{region}::{path}`, sent percent-encoded as one path segment.
 
 use apigw_store::SqliteConnection;
@@ -73,6 +73,10 @@ pub enum Target {
     ApiKey(String),
     /// `/usageplans/{id}`.
     UsagePlan(String),
+    /// `/vpclinks/{id}`.
+    VpcLink(String),
+    /// `/clientcertificates/{id}`.
+    ClientCertificate(String),
 }
 
 /// Parse `arn:{partition}:apigateway:{region}::{path}` into its region and resource.
@@ -104,6 +108,8 @@ pub fn parse_arn(arn: &str) -> Result<(String, Target)> {
         }
         ["apikeys", id] if !id.is_empty() => Target::ApiKey((*id).into()),
         ["usageplans", id] if !id.is_empty() => Target::UsagePlan((*id).into()),
+        ["vpclinks", id] if !id.is_empty() => Target::VpcLink((*id).into()),
+        ["clientcertificates", id] if !id.is_empty() => Target::ClientCertificate((*id).into()),
         _ => {
             return Err(ApiError::not_found(format!(
                 "Invalid resource identifier specified: {path}"
@@ -140,6 +146,18 @@ fn locate(scope: &Scope, t: &Target) -> (Kind, String, String, crate::error::Err
             String::new(),
             id.clone(),
             crate::error::plan_not_found(),
+        ),
+        Target::VpcLink(id) => (
+            Kind::VpcLink,
+            String::new(),
+            id.clone(),
+            crate::error::vpc_link_not_found(),
+        ),
+        Target::ClientCertificate(id) => (
+            Kind::ClientCertificate,
+            String::new(),
+            id.clone(),
+            crate::error::client_certificate_not_found(),
         ),
     }
 }

@@ -20,6 +20,7 @@ pub mod rest_api;
 pub mod scope;
 pub mod stage;
 pub mod usage_plan;
+pub mod vpc_link;
 
 pub use account::Account;
 pub use api_key::ApiKey;
@@ -36,6 +37,7 @@ pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
 pub use usage_plan::{
     ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey,
 };
+pub use vpc_link::{ClientCertificate, VpcLink};
 
 /// A JSON object with ordered keys, as the wire maps (`tags`, `variables`, …) are.
 pub type StringMap = std::collections::BTreeMap<String, String>;

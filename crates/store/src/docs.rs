@@ -43,6 +43,10 @@ pub enum Kind {
     DocumentationPart,
     /// A documentation version (parent: the API id; id: the version name).
     DocumentationVersion,
+    /// A VPC link (parent: empty; id: the link id).
+    VpcLink,
+    /// A client certificate (parent: empty; id: the certificate id).
+    ClientCertificate,
 }
 
 impl Kind {
@@ -64,6 +68,8 @@ impl Kind {
             Self::RequestValidator => "requestvalidator",
             Self::DocumentationPart => "documentationpart",
             Self::DocumentationVersion => "documentationversion",
+            Self::VpcLink => "vpclink",
+            Self::ClientCertificate => "clientcertificate",
         }
     }
 }

@@ -11,6 +11,7 @@ use apigw_model::{
     GatewayResponse, Model, RequestValidator, Resource, RestApi, Scope, Stage, UsagePlan,
     UsagePlanKey,
 };
+use apigw_model::{ClientCertificate, VpcLink};
 
 use crate::docs::{self, Kind};
 use crate::StoreResult;
@@ -45,6 +46,8 @@ documents! {
     RequestValidator => RequestValidator,
     DocumentationPart => DocumentationPart,
     DocumentationVersion => DocumentationVersion,
+    VpcLink => VpcLink,
+    ClientCertificate => ClientCertificate,
 }
 
 // Each function is its namesake in `docs` with the kind taken from `T`.
