@@ -35,6 +35,7 @@ pub mod unimplemented;
 pub mod usage;
 pub mod usage_plans;
 pub mod validate;
+pub mod vpc_links;
 pub mod wire;
 
 use std::future::Future;

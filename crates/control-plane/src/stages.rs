@@ -329,7 +329,18 @@ async fn update_stage(
         .into_iter()
         .map(|d| d.id)
         .collect();
+    let cert_before = stage.client_certificate_id.clone();
     apply_patch(&mut stage, &ops, &known)?;
+    // A stage names a certificate that exists (CreateStage has no such member in botocore's
+    // model; only UpdateStage sets it). AWS's answer to an unknown id is not recorded: this is
+    // the certificate's own 404.
+    if let Some(cert) = stage.client_certificate_id.as_deref() {
+        if stage.client_certificate_id != cert_before
+            && !lookup::client_certificate_exists(&mut tx, &scope, cert).await?
+        {
+            return Err(crate::error::client_certificate_not_found());
+        }
+    }
     if ops.iter().any(enables_logging) {
         let account: Option<apigw_model::Account> =
             typed::get::<apigw_model::Account>(&mut tx, &scope, "", "").await?;
