@@ -26,4 +26,5 @@ mod server;
 mod throttling;
 mod usage;
 mod validation;
+mod vpc_links;
 mod wire;

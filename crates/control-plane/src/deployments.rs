@@ -84,6 +84,11 @@ pub async fn freeze(c: &mut SqliteConnection, scope: &Scope, api: &RestApi) -> R
         authorizers: typed::list(c, scope, &api.id).await?,
         models: typed::list(c, scope, &api.id).await?,
         request_validators: typed::list(c, scope, &api.id).await?,
+        vpc_link_targets: typed::list::<apigw_model::VpcLink>(c, scope, "")
+            .await?
+            .into_iter()
+            .filter_map(|l| Some((l.id.clone(), l.local_target()?.to_string())))
+            .collect(),
     };
     Ok(ApiSnapshot {
         rest_api: api.clone(),

@@ -34,7 +34,7 @@ use crate::methods::{
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::wire;
 use crate::wire::null_member;
-use crate::{reply, validate, AppState};
+use crate::{lookup, reply, validate, AppState};
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
@@ -219,6 +219,33 @@ pub(crate) fn check_integration(i: &Integration, method: &Method) -> Result<()> 
     Ok(())
 }
 
+/// A `VPC_LINK` connection names a link: a `${stageVariables.x}` reference is taken as it is
+/// (AWS stores it so: recorded test_create_integration_with_vpc_link), a literal id must name
+/// an existing VPC link.
+///
+/// # Errors
+/// `BadRequestException` when the id is missing, the link's 404 when it names none. AWS's
+/// answers to either are not recorded: the 404 is GetVpcLink's recorded one.
+async fn check_connection(
+    c: &mut apigw_store::SqliteConnection,
+    scope: &apigw_model::Scope,
+    i: &Integration,
+) -> Result<()> {
+    if i.connection_type.as_deref() != Some("VPC_LINK") {
+        return Ok(());
+    }
+    let Some(id) = i.connection_id.as_deref().filter(|id| !id.is_empty()) else {
+        return Err(ApiError::bad_request(
+            "connectionId must be specified for connectionType VPC_LINK",
+        )
+        .into());
+    };
+    if !id.contains("${stageVariables.") && !lookup::vpc_link_exists(c, scope, id).await? {
+        return Err(crate::error::vpc_link_not_found());
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Integrations
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +347,7 @@ async fn put_integration(
     let method = method_mut(&mut w.res, &verb)?;
     let mut integ = input.into_integration(&rid);
     check_integration(&integ, method)?;
+    check_connection(&mut w.tx, &scope, &integ).await?;
     // Putting over an existing integration replaces its settings; its integration responses
     // are kept (AWS's exact behaviour here is not recorded; keeping them loses nothing).
     integ.integration_responses = method
@@ -478,6 +506,7 @@ async fn update_integration(
         .ok_or_else(integration_not_found)?;
     let updated = apply_integration_patch(current, &ops)?;
     check_integration(&updated, method)?;
+    check_connection(&mut w.tx, &scope, &updated).await?;
     method.method_integration = Some(updated.clone());
     w.commit(&scope, &api_id).await?;
     reply::ok(&updated)

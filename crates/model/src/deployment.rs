@@ -67,6 +67,11 @@ pub struct ApiDocuments {
     /// The API's request validators.
     #[serde(default)]
     pub request_validators: Vec<RequestValidator>,
+    /// VPC link id → the local backend its `apigw-local:target` tag names, for every link of
+    /// the account and region when the deployment was made: where `VPC_LINK` integrations
+    /// connect.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vpc_link_targets: BTreeMap<String, String>,
 }
 
 impl ApiSnapshot {

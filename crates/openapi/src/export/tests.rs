@@ -105,6 +105,7 @@ fn snapshot(doc: &Value) -> ApiSnapshot {
             authorizers: b.authorizers,
             models: b.models,
             request_validators: b.validators,
+            ..Default::default()
         },
     }
 }

@@ -133,7 +133,7 @@ pub async fn invoke(
         integration.uri.as_deref().unwrap_or_default(),
         inv.stage.stage.variables.as_ref(),
     );
-    let url = build_url(&uri, &mapped);
+    let url = super::through_vpc_link(build_url(&uri, &mapped), integration, inv.stage);
     let method = match integration.http_method.as_deref() {
         Some("ANY") | None => req
             .method

@@ -144,6 +144,7 @@ pub async fn invoke(
         inv.stage.stage.variables.as_ref(),
         parts.uri.query(),
     );
+    let url = super::through_vpc_link(url, integration, inv.stage);
     let method = match integration.http_method.as_deref() {
         Some("ANY") | None => parts.method.clone(),
         Some(m) => m

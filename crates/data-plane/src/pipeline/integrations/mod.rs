@@ -28,6 +28,39 @@ pub async fn within<T>(
     }
 }
 
+/// Where an integration through a VPC link connects. On AWS a `VPC_LINK` integration reaches
+/// the network load balancer of its link (`connectionId`, stage variables allowed) and its
+/// `uri` only sets the Host header and TLS name
+/// ([set up a private integration](https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-api-with-vpclink-cli.html)).
+/// Here the link's `apigw-local:target` tag, frozen into the deployment, stands for that load
+/// balancer: its scheme and authority replace the URL's, the path and query stay. A link
+/// without the tag (or an integration not through a link) connects to the URL as written.
+pub fn through_vpc_link(
+    url: String,
+    integration: &apigw_model::Integration,
+    stage: &crate::deployment::DeployedStage,
+) -> String {
+    if integration.connection_type.as_deref() != Some("VPC_LINK") {
+        return url;
+    }
+    let Some(id) = integration.connection_id.as_deref() else {
+        return url;
+    };
+    let id = stage_variables(id, stage.stage.variables.as_ref());
+    let targets = &stage.deployment.snapshot.documents.vpc_link_targets;
+    let Some(target) = targets.get(&id) else {
+        return url;
+    };
+    retarget(&url, target)
+}
+
+/// `url` with its scheme and authority replaced by `target`'s (`http://127.0.0.1:8080`).
+fn retarget(url: &str, target: &str) -> String {
+    let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
+    let path_at = rest.find(['/', '?']).unwrap_or(rest.len());
+    format!("{}{}", target.trim_end_matches('/'), &rest[path_at..])
+}
+
 /// Substitute `${stageVariables.name}` in an integration URI or value.
 pub fn stage_variables(text: &str, vars: Option<&apigw_model::StringMap>) -> String {
     if !text.contains("${stageVariables.") {
@@ -59,6 +92,22 @@ pub fn stage_variables(text: &str, vars: Option<&apigw_model::StringMap>) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retargets_to_the_link_backend() {
+        assert_eq!(
+            retarget(
+                "http://nlb.example.com/pets/1?a=b",
+                "http://127.0.0.1:8080/"
+            ),
+            "http://127.0.0.1:8080/pets/1?a=b"
+        );
+        assert_eq!(
+            retarget("https://nlb.example.com:8443", "http://127.0.0.1:9"),
+            "http://127.0.0.1:9"
+        );
+        assert_eq!(retarget("http://h?x=1", "http://l:1"), "http://l:1?x=1");
+    }
 
     #[test]
     fn substitutes_stage_variables() {
