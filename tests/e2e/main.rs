@@ -12,6 +12,7 @@ mod cli_walkthrough;
 mod data_plane;
 mod deployments;
 mod documentation;
+mod domain_names;
 mod gateway_responses;
 mod hardening;
 mod keys_plans;

@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod authorizers;
 pub mod deployments;
 pub mod documentation;
+pub mod domain_names;
 pub mod error;
 pub mod exports;
 pub mod extract;
@@ -67,6 +68,11 @@ pub trait DeploymentObserver: Send + Sync {
         scope: &'a Scope,
         api_id: &'a str,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+    /// Reload every custom domain name's base path mappings (they are live, not deployed).
+    fn domains_changed(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// An observer that does nothing (a control plane without a data plane, e.g. in unit tests).
@@ -166,6 +172,18 @@ impl AppState {
         self.usage.keys_changed(scope).await;
         Ok(())
     }
+
+    /// Commit a write to domain names or base path mappings, then have the data plane reload
+    /// them: mappings route requests at once, as on AWS (committed first, as
+    /// [`Self::commit_api_change`]).
+    ///
+    /// # Errors
+    /// The commit failed; nothing was written and nothing is reloaded.
+    pub async fn commit_domains_change(&self, tx: WriteTx) -> error::Result<()> {
+        tx.commit().await?;
+        self.observer.domains_changed().await;
+        Ok(())
+    }
 }
 
 /// The largest request body the apigateway control plane takes: 6 MiB, AWS's limit for its
@@ -193,6 +211,7 @@ pub fn router(state: AppState) -> Router {
         .merge(authorizers::routes())
         .merge(models::routes())
         .merge(request_validators::routes())
+        .merge(domain_names::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

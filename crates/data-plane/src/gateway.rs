@@ -24,6 +24,7 @@ use crate::deployment::access_log::{Entry, Record, Sink, StageAccessLog};
 use crate::deployment::authorizers::Authorized;
 use crate::deployment::methods::IntegrationKind;
 use crate::deployment::{CompiledDeployment, DeployedApi, DeployedStage};
+use crate::domains::Domains;
 use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::authorize::authorize;
 use crate::pipeline::context::RequestContext;
@@ -74,6 +75,8 @@ pub struct Gateway {
     pub usage: Usage,
     account_throttle: AccountThrottle,
     access_logs: Option<Sink>,
+    /// Custom domain names' base path mappings (live, republished on each change).
+    pub domains: Domains,
 }
 
 /// How the data plane is set up.
@@ -117,6 +120,7 @@ impl Gateway {
             usage: Usage::default(),
             account_throttle: options.account_throttle,
             access_logs: options.access_log_sink,
+            domains: Domains::default(),
         }
     }
 
@@ -206,6 +210,7 @@ impl Gateway {
     pub fn clear(&self) {
         self.apis.store(Arc::new(HashMap::default()));
         self.usage.clear();
+        self.domains.clear();
     }
 
     /// The deployed API for an id (case-insensitive), preferring the region the host names.
@@ -329,6 +334,10 @@ impl Gateway {
     ) -> Result<Response<Body>, GatewayError> {
         // Phase 1: which API and stage.
         let api = api.ok_or_else(|| {
+            if target.custom_domain {
+                // A domain name none of whose mappings matches the path.
+                return GatewayError::new(ResponseType::InvalidApiKey, "Forbidden");
+            }
             GatewayError::new(
                 ResponseType::ResourceNotFound,
                 format!("No deployed API with id '{}'", target.api_id),
@@ -339,11 +348,14 @@ impl Gateway {
             .stages
             .get(target.stage)
             .ok_or_else(|| GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"))?;
-        if stage
-            .deployment
-            .snapshot
-            .rest_api
-            .disable_execute_api_endpoint
+        // Disabling the default endpoint leaves custom domain names serving (AWS's guide:
+        // "Disable the default endpoint for REST APIs").
+        if !target.custom_domain
+            && stage
+                .deployment
+                .snapshot
+                .rest_api
+                .disable_execute_api_endpoint
         {
             return Err(GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"));
         }

@@ -14,6 +14,7 @@ pub mod addressing;
 // Integration timeouts share the transport's per-thread timer.
 pub use apigw_http1::deadline;
 pub mod deployment;
+pub mod domains;
 pub mod error;
 pub mod gateway;
 pub mod headers;

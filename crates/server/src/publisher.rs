@@ -13,9 +13,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use apigw_control::{BoxFuture, DeploymentObserver, UsageMeter};
+use apigw_data::domains::Mapping;
 use apigw_data::usage::CounterRecord;
 use apigw_data::{CompiledDeployment, DeployedApi, Gateway};
-use apigw_model::{ApiKey, ApiSnapshot, Scope, Stage, UsagePlan, UsagePlanKey};
+use apigw_model::{
+    ApiKey, ApiSnapshot, BasePathMapping, DomainName, Scope, Stage, UsagePlan, UsagePlanKey,
+    NO_BASE_PATH,
+};
 use apigw_store::docs::{self, Kind};
 use apigw_store::usage::{self as counts, DayCount, QuotaCount};
 use apigw_store::{Store, StoreResult};
@@ -65,6 +69,36 @@ impl Publisher {
         for scope in scopes {
             self.publish_keys(&scope).await?;
         }
+        self.publish_domains().await
+    }
+
+    /// Reload every custom domain name's base path mappings and publish them.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn publish_domains(&self) -> StoreResult<()> {
+        let mut c = self.store.read().await?;
+        let mut table: HashMap<String, Vec<Mapping>> = HashMap::new();
+        for (scope, _) in docs::parents_of(&mut c, Kind::DomainName).await? {
+            let names: Vec<DomainName> = docs::list(&mut c, &scope, Kind::DomainName, "").await?;
+            for d in names {
+                let mappings: Vec<BasePathMapping> =
+                    docs::list(&mut c, &scope, Kind::BasePathMapping, &d.domain_name).await?;
+                let routes = mappings.into_iter().map(|m| Mapping {
+                    base_path: if m.base_path == NO_BASE_PATH {
+                        String::new()
+                    } else {
+                        m.base_path
+                    },
+                    api_id: m.rest_api_id,
+                    stage: m.stage,
+                    region: scope.region.clone(),
+                });
+                table.entry(d.domain_name).or_default().extend(routes);
+            }
+        }
+        drop(c);
+        self.gateway.domains.publish(table);
         Ok(())
     }
 
@@ -166,6 +200,14 @@ impl DeploymentObserver for Publisher {
         Box::pin(async move {
             if let Err(e) = self.publish_api(scope, api_id).await {
                 tracing::error!(error = %e, api_id, "could not republish deployed stages");
+            }
+        })
+    }
+
+    fn domains_changed(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.publish_domains().await {
+                tracing::error!(error = %e, "could not republish base path mappings");
             }
         })
     }

@@ -43,6 +43,10 @@ pub enum Kind {
     DocumentationPart,
     /// A documentation version (parent: the API id; id: the version name).
     DocumentationVersion,
+    /// A custom domain name (parent: empty; id: the lower-cased name).
+    DomainName,
+    /// A base path mapping (parent: the domain name; id: the base path, `(none)` for none).
+    BasePathMapping,
 }
 
 impl Kind {
@@ -64,6 +68,8 @@ impl Kind {
             Self::RequestValidator => "requestvalidator",
             Self::DocumentationPart => "documentationpart",
             Self::DocumentationVersion => "documentationversion",
+            Self::DomainName => "domainname",
+            Self::BasePathMapping => "basepathmapping",
         }
     }
 }

@@ -7,9 +7,9 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use apigw_model::{
-    Account, ApiKey, Authorizer, Deployment, DocumentationPart, DocumentationVersion,
-    GatewayResponse, Model, RequestValidator, Resource, RestApi, Scope, Stage, UsagePlan,
-    UsagePlanKey,
+    Account, ApiKey, Authorizer, BasePathMapping, Deployment, DocumentationPart,
+    DocumentationVersion, DomainName, GatewayResponse, Model, RequestValidator, Resource, RestApi,
+    Scope, Stage, UsagePlan, UsagePlanKey,
 };
 
 use crate::docs::{self, Kind};
@@ -45,6 +45,8 @@ documents! {
     RequestValidator => RequestValidator,
     DocumentationPart => DocumentationPart,
     DocumentationVersion => DocumentationVersion,
+    DomainName => DomainName,
+    BasePathMapping => BasePathMapping,
 }
 
 // Each function is its namesake in `docs` with the kind taken from `T`.
