@@ -333,3 +333,104 @@ async fn mappings_survive_a_restart() {
     let (status, body) = via_host(&s, DOMAIN, "/v1/pets").await;
     assert_eq!((status, body["api"].as_str()), (200, Some("a")));
 }
+
+#[tokio::test]
+async fn access_associations_of_private_names() {
+    let s = Server::start();
+    let c = s.sdk();
+    let private = c
+        .create_domain_name()
+        .domain_name("private.example.com")
+        .endpoint_configuration(
+            aws_sdk_apigateway::types::EndpointConfiguration::builder()
+                .types(aws_sdk_apigateway::types::EndpointType::Private)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = private.domain_name_id().unwrap();
+    let arn = private.domain_name_arn().unwrap().to_string();
+    assert_eq!(
+        arn,
+        format!("arn:aws:apigateway:us-east-1:000000000000:/domainnames/private.example.com+{id}")
+    );
+    let public = c
+        .create_domain_name()
+        .domain_name("public.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert!(public.domain_name_id().is_none());
+
+    let create = |domain_arn: String, source: &str| {
+        c.create_domain_name_access_association()
+            .domain_name_arn(domain_arn)
+            .access_association_source_type(
+                aws_sdk_apigateway::types::AccessAssociationSourceType::Vpce,
+            )
+            .access_association_source(source)
+            .send()
+    };
+    // Only a private name takes associations; the source is a VPC endpoint.
+    assert_aws_err!(
+        create(public.domain_name_arn().unwrap().to_string(), "vpce-1").await,
+        "NotFoundException"
+    );
+    assert_aws_err!(create(arn.clone(), "sg-1").await, "BadRequestException");
+    let a = create(arn.clone(), "vpce-0abc").await.unwrap();
+    let a_arn = a.domain_name_access_association_arn().unwrap().to_string();
+    assert!(a_arn.ends_with(&format!(
+        "/domainname/private.example.com+{id}/vpcesource/vpce-0abc"
+    )));
+    assert_aws_err!(create(arn.clone(), "vpce-0abc").await, "ConflictException");
+
+    let list = s.aws(&["apigateway", "get-domain-name-access-associations"]);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let others = s.aws(&[
+        "apigateway",
+        "get-domain-name-access-associations",
+        "--resource-owner",
+        "OTHER_ACCOUNTS",
+    ]);
+    assert!(others
+        .get("items")
+        .is_none_or(|i| i.as_array().unwrap().is_empty()));
+
+    // Reject names the domain too; then the association is gone.
+    assert_aws_err!(
+        c.reject_domain_name_access_association()
+            .domain_name_access_association_arn(&a_arn)
+            .domain_name_arn("arn:aws:apigateway:us-east-1:000000000000:/domainnames/x+y")
+            .send()
+            .await,
+        "NotFoundException"
+    );
+    c.reject_domain_name_access_association()
+        .domain_name_access_association_arn(&a_arn)
+        .domain_name_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_aws_err!(
+        c.delete_domain_name_access_association()
+            .domain_name_access_association_arn(&a_arn)
+            .send()
+            .await,
+        "NotFoundException"
+    );
+    // Deleting a private name takes its associations.
+    let b = create(arn.clone(), "vpce-0def").await.unwrap();
+    c.delete_domain_name()
+        .domain_name("private.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_aws_err!(
+        c.delete_domain_name_access_association()
+            .domain_name_access_association_arn(b.domain_name_access_association_arn().unwrap())
+            .send()
+            .await,
+        "NotFoundException"
+    );
+}

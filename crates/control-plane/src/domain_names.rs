@@ -27,8 +27,8 @@ use axum::Router;
 use serde::Deserialize;
 
 use apigw_model::{
-    ids, ApiError, BasePathMapping, DomainName, EndpointConfiguration, MutualTlsAuthentication,
-    RestApi, Scope, Stage, StringMap, NO_BASE_PATH,
+    ids, ApiError, BasePathMapping, DomainName, DomainNameAccessAssociation, EndpointConfiguration,
+    MutualTlsAuthentication, RestApi, Scope, Stage, StringMap, NO_BASE_PATH,
 };
 use apigw_store::{typed, SqliteConnection};
 
@@ -243,11 +243,19 @@ async fn create_domain_name(
     let has_certificate = input.certificate_arn.is_some()
         || input.certificate_body.is_some()
         || input.regional_certificate_arn.is_some();
+    // A private name has an id, and its ARN names the account and the id (botocore's model:
+    // `domainNameId` "supported only for private custom domain names").
+    let domain_name_id = (kind == "PRIVATE").then(ids::long_id);
+    let domain_name_arn = match &domain_name_id {
+        Some(id) => format!(
+            "arn:aws:apigateway:{}:{}:/domainnames/{name}+{id}",
+            scope.region, scope.account
+        ),
+        None => format!("arn:aws:apigateway:{}::/domainnames/{name}", scope.region),
+    };
     let mut d = DomainName {
-        domain_name_arn: Some(format!(
-            "arn:aws:apigateway:{}::/domainnames/{name}",
-            scope.region
-        )),
+        domain_name_arn: Some(domain_name_arn),
+        domain_name_id,
         domain_name: name.clone(),
         certificate_name: input.certificate_name,
         certificate_arn: input.certificate_arn,
@@ -394,11 +402,23 @@ async fn delete_domain_name(
 ) -> Result<Response> {
     let name = name.to_ascii_lowercase();
     let mut tx = st.store.write().await?;
-    if !typed::delete::<DomainName>(&mut tx, &scope, "", &name).await? {
-        return Err(DomainName::not_found(&name));
-    }
-    // Its mappings go with it.
+    let d: DomainName = family::load(&mut tx, &scope, "", &name).await?;
+    typed::delete::<DomainName>(&mut tx, &scope, "", &name).await?;
+    // Its mappings and access associations go with it.
     typed::delete_children::<BasePathMapping>(&mut tx, &scope, &name).await?;
+    let associations: Vec<DomainNameAccessAssociation> = typed::list(&mut tx, &scope, "").await?;
+    for a in associations
+        .iter()
+        .filter(|a| Some(&a.domain_name_arn) == d.domain_name_arn.as_ref())
+    {
+        typed::delete::<DomainNameAccessAssociation>(
+            &mut tx,
+            &scope,
+            "",
+            &a.domain_name_access_association_arn,
+        )
+        .await?;
+    }
     st.commit_domains_change(tx).await?;
     reply::accepted()
 }

@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod authorizers;
 pub mod deployments;
 pub mod documentation;
+pub mod domain_access;
 pub mod domain_names;
 pub mod error;
 pub mod exports;
@@ -212,6 +213,7 @@ pub fn router(state: AppState) -> Router {
         .merge(models::routes())
         .merge(request_validators::routes())
         .merge(domain_names::routes())
+        .merge(domain_access::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

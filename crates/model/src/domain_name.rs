@@ -15,7 +15,10 @@ use crate::{EndpointConfiguration, StringMap};
 pub struct DomainName {
     /// The name as created (lower-cased: DNS names are case-insensitive).
     pub domain_name: String,
-    /// `arn:aws:apigateway:{region}::/domainnames/{name}`.
+    /// A private name's id (10 lower-case alphanumerics); absent for public names.
+    pub domain_name_id: Option<String>,
+    /// `arn:aws:apigateway:{region}::/domainnames/{name}`, or for a private name
+    /// `arn:aws:apigateway:{region}:{account}:/domainnames/{name}+{id}`.
     pub domain_name_arn: Option<String>,
     /// An edge-optimized name's certificate name.
     pub certificate_name: Option<String>,
@@ -82,3 +85,21 @@ pub struct BasePathMapping {
 
 /// The base path AWS shows (and addresses in URIs) for the empty one.
 pub const NO_BASE_PATH: &str = "(none)";
+
+/// A domain name access association: a VPC endpoint allowed to call a private domain name.
+#[skip_serializing_none]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainNameAccessAssociation {
+    /// `arn:aws:apigateway:{region}:{account}:/domainnameaccessassociations/domainname/{name}+{id}/vpcesource/{vpce}`.
+    pub domain_name_access_association_arn: String,
+    /// The private domain name's ARN.
+    pub domain_name_arn: String,
+    /// `VPCE`.
+    pub access_association_source_type: String,
+    /// The VPC endpoint id.
+    pub access_association_source: String,
+    /// Tags.
+    #[serde(default, skip_serializing_if = "crate::is_empty_map")]
+    pub tags: Option<StringMap>,
+}

@@ -27,7 +27,9 @@ pub use api_key::ApiKey;
 pub use authorizer::Authorizer;
 pub use deployment::{ApiDocuments, ApiSnapshot, Deployment};
 pub use documentation::{DocumentationPart, DocumentationPartLocation, DocumentationVersion};
-pub use domain_name::{BasePathMapping, DomainName, MutualTlsAuthentication, NO_BASE_PATH};
+pub use domain_name::{
+    BasePathMapping, DomainName, DomainNameAccessAssociation, MutualTlsAuthentication, NO_BASE_PATH,
+};
 pub use error::{ApiError, ErrorKind};
 pub use gateway_response::GatewayResponse;
 pub use model::{Model, RequestValidator};

@@ -47,6 +47,8 @@ pub enum Kind {
     DomainName,
     /// A base path mapping (parent: the domain name; id: the base path, `(none)` for none).
     BasePathMapping,
+    /// A domain name access association (parent: empty; id: its ARN).
+    DomainNameAccessAssociation,
 }
 
 impl Kind {
@@ -70,6 +72,7 @@ impl Kind {
             Self::DocumentationVersion => "documentationversion",
             Self::DomainName => "domainname",
             Self::BasePathMapping => "basepathmapping",
+            Self::DomainNameAccessAssociation => "domainnameaccessassociation",
         }
     }
 }

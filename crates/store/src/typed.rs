@@ -8,8 +8,8 @@ use sqlx::SqliteConnection;
 
 use apigw_model::{
     Account, ApiKey, Authorizer, BasePathMapping, Deployment, DocumentationPart,
-    DocumentationVersion, DomainName, GatewayResponse, Model, RequestValidator, Resource, RestApi,
-    Scope, Stage, UsagePlan, UsagePlanKey,
+    DocumentationVersion, DomainName, DomainNameAccessAssociation, GatewayResponse, Model,
+    RequestValidator, Resource, RestApi, Scope, Stage, UsagePlan, UsagePlanKey,
 };
 
 use crate::docs::{self, Kind};
@@ -47,6 +47,7 @@ documents! {
     DocumentationVersion => DocumentationVersion,
     DomainName => DomainName,
     BasePathMapping => BasePathMapping,
+    DomainNameAccessAssociation => DomainNameAccessAssociation,
 }
 
 // Each function is its namesake in `docs` with the kind taken from `T`.
