@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::fixtures::{add_resource, deploy, deploy_with, stage_url, Route};
+use crate::fixtures::{add_resource, assert_aws_err, deploy, deploy_with, stage_url, Route};
 use crate::harness::{new_api, Server};
 
 /// What the fake Lambda service saw: (function name, invocation type header, event).
@@ -464,6 +464,34 @@ async fn lambda_authorizers() {
     );
     assert_eq!(get("/t", Some(("Authorization", "allow"))).await.0, 200);
     assert_eq!(calls(), 1, "the second call used the cached policy");
+    // FlushStageAuthorizersCache empties the cache: the next call asks the function again.
+    c.flush_stage_authorizers_cache()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get("/t", Some(("Authorization", "allow"))).await.0, 200);
+    assert_eq!(calls(), 2, "the flushed cache was asked again");
+    assert_eq!(get("/t", Some(("Authorization", "allow"))).await.0, 200);
+    assert_eq!(calls(), 2);
+    s.aws(&[
+        "apigateway",
+        "flush-stage-cache",
+        "--rest-api-id",
+        &api,
+        "--stage-name",
+        "dev",
+    ]);
+    assert_aws_err!(
+        c.flush_stage_authorizers_cache()
+            .rest_api_id(&api)
+            .stage_name("nope")
+            .send()
+            .await,
+        "NotFoundException",
+        "Invalid Stage identifier specified"
+    );
 
     // No token, or one the validation expression refuses: 401 without calling the function.
     let unauthorized = (
@@ -476,7 +504,7 @@ async fn lambda_authorizers() {
         get("/t", Some(("Authorization", "Not-Valid!"))).await,
         unauthorized
     );
-    assert_eq!(calls(), 1);
+    assert_eq!(calls(), 2);
     // The function says "Unauthorized".
     assert_eq!(
         get("/t", Some(("Authorization", "nobody"))).await,

@@ -30,6 +30,7 @@ pub mod reply;
 pub mod request_validators;
 pub mod resources;
 pub mod rest_apis;
+pub mod stage_caches;
 pub mod stages;
 pub mod tags;
 pub mod unimplemented;
@@ -72,6 +73,16 @@ pub trait DeploymentObserver: Send + Sync {
 
     /// Reload every custom domain name's base path mappings (they are live, not deployed).
     fn domains_changed(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
+    /// Forget the authorizer policies a deployed stage has cached.
+    fn flush_authorizers<'a>(
+        &'a self,
+        _scope: &'a Scope,
+        _api_id: &'a str,
+        _stage: &'a str,
+    ) -> BoxFuture<'a, ()> {
         Box::pin(async {})
     }
 }
@@ -201,6 +212,7 @@ pub fn router(state: AppState) -> Router {
         .merge(integrations::routes())
         .merge(deployments::routes())
         .merge(stages::routes())
+        .merge(stage_caches::routes())
         .merge(exports::routes())
         .merge(documentation::routes())
         .merge(api_keys::routes())

@@ -206,6 +206,20 @@ impl Gateway {
         });
     }
 
+    /// Empty the authorizer caches of a deployed stage; `false` when it is not deployed. The
+    /// caches belong to the stage's compiled deployment, so stages serving the same deployment
+    /// are flushed together.
+    pub fn flush_authorizers(&self, scope: &Scope, api_id: &str, stage: &str) -> bool {
+        let Some(api) = self.lookup(api_id, Some(&scope.region)) else {
+            return false;
+        };
+        let Some(s) = api.stages.get(stage) else {
+            return false;
+        };
+        s.deployment.authorizers.flush();
+        true
+    }
+
     /// Drop every deployed stage, key and counter (the emulator's reset).
     pub fn clear(&self) {
         self.apis.store(Arc::new(HashMap::default()));

@@ -204,6 +204,17 @@ impl DeploymentObserver for Publisher {
         })
     }
 
+    fn flush_authorizers<'a>(
+        &'a self,
+        scope: &'a Scope,
+        api_id: &'a str,
+        stage: &'a str,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            self.gateway.flush_authorizers(scope, api_id, stage);
+        })
+    }
+
     fn domains_changed(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             if let Err(e) = self.publish_domains().await {

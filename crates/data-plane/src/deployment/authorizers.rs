@@ -99,6 +99,13 @@ impl Authorizers {
     pub fn get(&self, id: &str) -> Option<&CompiledAuthorizer> {
         self.by_id.get(id)
     }
+
+    /// Forget every cached policy (FlushStageAuthorizersCache).
+    pub fn flush(&self) {
+        for a in self.by_id.values() {
+            a.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
 }
 
 impl CompiledAuthorizer {
