@@ -24,6 +24,7 @@ mod openapi;
 mod resources;
 mod rest_apis;
 mod server;
+mod test_invoke;
 mod throttling;
 mod usage;
 mod validation;

@@ -33,6 +33,7 @@ pub mod rest_apis;
 pub mod stage_caches;
 pub mod stages;
 pub mod tags;
+pub mod test_invoke;
 pub mod unimplemented;
 pub mod usage;
 pub mod usage_plans;
@@ -74,6 +75,17 @@ pub trait DeploymentObserver: Send + Sync {
     /// Reload every custom domain name's base path mappings (they are live, not deployed).
     fn domains_changed(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
+    }
+
+    /// Run one method of `snapshot` (the API as it stands) for TestInvokeMethod; `None` when
+    /// there is no data plane to run it.
+    fn test_invoke<'a>(
+        &'a self,
+        _scope: &'a Scope,
+        _snapshot: apigw_model::ApiSnapshot,
+        _request: apigw_model::TestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::TestOutcome>> {
+        Box::pin(async { None })
     }
 
     /// Forget the authorizer policies a deployed stage has cached.
@@ -213,6 +225,7 @@ pub fn router(state: AppState) -> Router {
         .merge(deployments::routes())
         .merge(stages::routes())
         .merge(stage_caches::routes())
+        .merge(test_invoke::routes())
         .merge(exports::routes())
         .merge(documentation::routes())
         .merge(api_keys::routes())

@@ -257,7 +257,9 @@ impl Gateway {
         // Looked up here, outside the context, which borrows from it.
         let api = self.lookup(target.api_id, region_hint);
         let mut ctx = RequestContext::new(&request_id, &extended, client);
-        let result = self.execute(&target, api.as_deref(), req, &mut ctx).await;
+        let result = self
+            .execute(&target, api.as_deref(), req, &mut ctx, None)
+            .await;
         let res = match result {
             Ok(r) => r,
             // Through the deployment's gateway responses once the stage is known.
@@ -338,13 +340,16 @@ impl Gateway {
         });
     }
 
-    /// The phases, each recording in `ctx` what it learned.
-    async fn execute<'a>(
+    /// The phases, each recording in `ctx` what it learned. `pinned` (TestInvokeMethod) names
+    /// the resource to run whatever the path, and skips the authorizer, API key and throttles,
+    /// which AWS's test invocations bypass.
+    pub(crate) async fn execute<'a>(
         &self,
         target: &Target<'_>,
         api: Option<&'a DeployedApi>,
         req: Request<Body>,
         ctx: &mut RequestContext<'a>,
+        pinned: Option<&str>,
     ) -> Result<Response<Body>, GatewayError> {
         // Phase 1: which API and stage.
         let api = api.ok_or_else(|| {
@@ -379,16 +384,22 @@ impl Gateway {
         }
         // Phase 2: route and method.
         let deployment = &stage.deployment;
-        let m = deployment
-            .routes
-            .match_path(target.path)
-            .ok_or_else(GatewayError::missing_token)?;
-        let resource = &deployment.snapshot.resources[m.resource];
+        let (index, params) = match pinned {
+            None => {
+                let m = deployment
+                    .routes
+                    .match_path(target.path)
+                    .ok_or_else(GatewayError::missing_token)?;
+                (m.resource, m.params)
+            }
+            Some(id) => pinned_route(deployment, id, target.path)?,
+        };
+        let resource = &deployment.snapshot.resources[index];
         ctx.resource = Some(resource);
-        ctx.route_params = m.params;
+        ctx.route_params = params;
         let compiled = deployment
             .methods
-            .select(m.resource, req.method().as_str())
+            .select(index, req.method().as_str())
             .ok_or_else(GatewayError::missing_token)?;
         let method = &compiled.method;
         let inv = ctx.inv.insert(Invocation {
@@ -405,7 +416,7 @@ impl Gateway {
             client: ctx.client,
         });
         // Phase 3: the authorizer.
-        if compiled.runs_authorizer {
+        if compiled.runs_authorizer && pinned.is_none() {
             let authorizer = method
                 .authorizer_id
                 .as_deref()
@@ -418,7 +429,10 @@ impl Gateway {
                 Some(Box::pin(authorize(authorizer, &self.backends, inv, &head)).await?);
         }
         // Phase 4: API key and usage plan, stage and account throttles, quota.
-        inv.api_key = self.admit(api, stage, resource, method, &req, inv.authorizer.as_ref())?;
+        if pinned.is_none() {
+            inv.api_key =
+                self.admit(api, stage, resource, method, &req, inv.authorizer.as_ref())?;
+        }
         // Phase 4b: the method's request validator.
         let req = deployment
             .validators
@@ -552,6 +566,28 @@ impl Gateway {
                 }
             })
     }
+}
+
+/// The resource a test invocation names, with the path parameters `path` gives it when it
+/// matches the resource's template (none otherwise, as AWS's test invocations answer).
+fn pinned_route(
+    deployment: &CompiledDeployment,
+    resource_id: &str,
+    path: &str,
+) -> Result<(usize, Vec<(String, String)>), GatewayError> {
+    let index = deployment
+        .snapshot
+        .resources
+        .iter()
+        .position(|r| r.id == resource_id)
+        .ok_or_else(GatewayError::missing_token)?;
+    let params = deployment
+        .routes
+        .match_path(path)
+        .filter(|m| m.resource == index)
+        .map(|m| m.params)
+        .unwrap_or_default();
+    Ok((index, params))
 }
 
 fn throttled() -> GatewayError {

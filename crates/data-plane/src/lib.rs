@@ -21,6 +21,7 @@ pub mod headers;
 pub mod ids;
 pub mod pipeline;
 pub mod request;
+pub mod test_invoke;
 pub mod throttle;
 pub mod usage;
 

@@ -20,6 +20,7 @@ pub mod resource;
 pub mod rest_api;
 pub mod scope;
 pub mod stage;
+pub mod test_invoke;
 pub mod usage_plan;
 
 pub use account::Account;
@@ -37,6 +38,7 @@ pub use resource::{Integration, IntegrationResponse, Method, MethodResponse, Res
 pub use rest_api::{EndpointConfiguration, RestApi};
 pub use scope::Scope;
 pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
+pub use test_invoke::{TestOutcome, TestRequest};
 pub use usage_plan::{
     ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey,
 };

@@ -204,6 +204,15 @@ impl DeploymentObserver for Publisher {
         })
     }
 
+    fn test_invoke<'a>(
+        &'a self,
+        scope: &'a Scope,
+        snapshot: ApiSnapshot,
+        request: apigw_model::TestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::TestOutcome>> {
+        Box::pin(async move { Some(self.gateway.test_invoke(scope, snapshot, request).await) })
+    }
+
     fn flush_authorizers<'a>(
         &'a self,
         scope: &'a Scope,
