@@ -88,6 +88,17 @@ pub trait DeploymentObserver: Send + Sync {
         Box::pin(async { None })
     }
 
+    /// Run a Lambda authorizer of `snapshot` for TestInvokeAuthorizer; `None` when there is no
+    /// data plane to run it.
+    fn test_invoke_authorizer<'a>(
+        &'a self,
+        _scope: &'a Scope,
+        _snapshot: apigw_model::ApiSnapshot,
+        _request: apigw_model::AuthorizerTestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::AuthorizerTestOutcome>> {
+        Box::pin(async { None })
+    }
+
     /// Forget the authorizer policies a deployed stage has cached.
     fn flush_authorizers<'a>(
         &'a self,

@@ -70,7 +70,7 @@ type Table = HashMap<String, Vec<Arc<DeployedApi>>>;
 pub struct Gateway {
     apis: ArcSwap<Table>,
     /// What integrations call out through (HTTP client pools, Lambda endpoints).
-    backends: Backends,
+    pub(crate) backends: Backends,
     /// API keys, usage plans, their buckets and counters.
     pub usage: Usage,
     account_throttle: AccountThrottle,

@@ -38,7 +38,7 @@ pub use resource::{Integration, IntegrationResponse, Method, MethodResponse, Res
 pub use rest_api::{EndpointConfiguration, RestApi};
 pub use scope::Scope;
 pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
-pub use test_invoke::{TestOutcome, TestRequest};
+pub use test_invoke::{AuthorizerTestOutcome, AuthorizerTestRequest, TestOutcome, TestRequest};
 pub use usage_plan::{
     ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey,
 };

@@ -34,3 +34,36 @@ pub struct TestOutcome {
     /// Milliseconds taken.
     pub latency_ms: i64,
 }
+
+/// One test invocation of a Lambda authorizer (TestInvokeAuthorizer).
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizerTestRequest {
+    /// The authorizer to run.
+    pub authorizer_id: String,
+    /// `pathWithQueryString`; `/` when absent.
+    pub path_with_query: Option<String>,
+    /// Request headers (multi-valued ones repeated), where identity sources are read.
+    pub headers: Vec<(String, String)>,
+    /// The request body.
+    pub body: Vec<u8>,
+    /// `stageVariables`.
+    pub stage_variables: BTreeMap<String, String>,
+}
+
+/// What the authorizer decided, with a log.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizerTestOutcome {
+    /// 200 when the policy allows the test method, else the status a request would get
+    /// (401, 403, 500).
+    pub client_status: u16,
+    /// The policy's `principalId`.
+    pub principal_id: Option<String>,
+    /// The policy document as JSON text.
+    pub policy: Option<String>,
+    /// The policy's `context`.
+    pub context: BTreeMap<String, String>,
+    /// The execution log.
+    pub log: String,
+    /// Milliseconds taken.
+    pub latency_ms: i64,
+}

@@ -213,6 +213,21 @@ impl DeploymentObserver for Publisher {
         Box::pin(async move { Some(self.gateway.test_invoke(scope, snapshot, request).await) })
     }
 
+    fn test_invoke_authorizer<'a>(
+        &'a self,
+        scope: &'a Scope,
+        snapshot: ApiSnapshot,
+        request: apigw_model::AuthorizerTestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::AuthorizerTestOutcome>> {
+        Box::pin(async move {
+            Some(
+                self.gateway
+                    .test_invoke_authorizer(scope, snapshot, request)
+                    .await,
+            )
+        })
+    }
+
     fn flush_authorizers<'a>(
         &'a self,
         scope: &'a Scope,

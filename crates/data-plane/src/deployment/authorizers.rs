@@ -33,6 +33,8 @@ pub struct Policy {
     pub context: Map<String, Value>,
     /// `usageIdentifierKey`: the API key when the API's key source is AUTHORIZER.
     pub usage_identifier_key: Option<String>,
+    /// `policyDocument` as the function answered it (TestInvokeAuthorizer shows it).
+    pub document: Value,
 }
 
 /// An authorizer's verdict on one request.
@@ -203,6 +205,7 @@ pub fn parse_policy(bytes: &[u8]) -> Result<Policy, String> {
         Some(_) => return Err("context is not an object".into()),
     };
     Ok(Policy {
+        document: Value::Object(doc.clone()),
         principal_id: out.get("principalId").cloned().unwrap_or(Value::Null),
         statements,
         context,
