@@ -23,6 +23,7 @@ mod models_validators;
 mod openapi;
 mod resources;
 mod rest_apis;
+mod sdks;
 mod server;
 mod test_invoke;
 mod throttling;

@@ -30,6 +30,8 @@ pub mod reply;
 pub mod request_validators;
 pub mod resources;
 pub mod rest_apis;
+pub mod sdk_js;
+pub mod sdks;
 pub mod stage_caches;
 pub mod stages;
 pub mod tags;
@@ -237,6 +239,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stages::routes())
         .merge(stage_caches::routes())
         .merge(test_invoke::routes())
+        .merge(sdks::routes())
         .merge(exports::routes())
         .merge(documentation::routes())
         .merge(api_keys::routes())
