@@ -23,7 +23,7 @@ use crate::addressing::Target;
 use crate::deployment::access_log::{Entry, Record, Sink, StageAccessLog};
 use crate::deployment::authorizers::Authorized;
 use crate::deployment::methods::IntegrationKind;
-use crate::deployment::{CompiledDeployment, DeployedApi, DeployedStage};
+use crate::deployment::{Canary, CompiledDeployment, DeployedApi, DeployedStage};
 use crate::domains::Domains;
 use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::authorize::authorize;
@@ -132,13 +132,33 @@ impl Gateway {
     /// A stage ready to serve, with the method throttles its `methodSettings` set: a specific
     /// `{resourcePath}/{httpMethod}` entry, else `*/*`, each method with its own bucket.
     /// Buckets outlive republishing (a stage update does not refill them).
+    ///
+    /// `canary` is the compiled deployment `canarySettings.deploymentId` names: canary
+    /// requests see it with the stage's variables overridden by `stageVariableOverrides`.
     pub fn deployed_stage(
         &self,
         scope: &Scope,
         api_id: &str,
         stage: Stage,
         deployment: Arc<CompiledDeployment>,
+        canary: Option<Arc<CompiledDeployment>>,
     ) -> Arc<DeployedStage> {
+        let canary = canary.and_then(|d| {
+            let settings = stage.canary_settings.as_ref()?;
+            let mut view = stage.clone();
+            view.canary_settings = None;
+            if let Some(overrides) = &settings.stage_variable_overrides {
+                let vars = view.variables.get_or_insert_with(Default::default);
+                vars.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            let mut canary_stage =
+                Arc::into_inner(self.deployed_stage(scope, api_id, view, d, None))?;
+            canary_stage.is_canary = true;
+            Some(Canary::new(
+                Arc::new(canary_stage),
+                settings.percent_traffic.unwrap_or(0.0),
+            ))
+        });
         let mut throttles: HashMap<String, Vec<(String, Throttle)>> = HashMap::default();
         let settings = &stage.method_settings;
         if !settings.is_empty() {
@@ -175,6 +195,8 @@ impl Gateway {
             deployment,
             throttles,
             access_log,
+            canary,
+            is_canary: false,
         })
     }
 
@@ -367,6 +389,11 @@ impl Gateway {
             .stages
             .get(target.stage)
             .ok_or_else(|| GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"))?;
+        // A canary release takes its share of the stage's requests.
+        let stage = match &stage.canary {
+            Some(c) if c.pick() => &*c.stage,
+            _ => stage,
+        };
         // Disabling the default endpoint leaves custom domain names serving (AWS's guide:
         // "Disable the default endpoint for REST APIs").
         if !target.custom_domain

@@ -56,7 +56,7 @@ impl Gateway {
             variables: Some(t.stage_variables.clone()).filter(|v| !v.is_empty()),
             ..Stage::default()
         };
-        let stage = self.deployed_stage(scope, &api_id, stage, deployment);
+        let stage = self.deployed_stage(scope, &api_id, stage, deployment, None);
         let api = DeployedApi {
             scope: scope.clone(),
             api_id: api_id.clone(),
@@ -175,7 +175,7 @@ impl Gateway {
             variables: Some(t.stage_variables.clone()).filter(|v| !v.is_empty()),
             ..Stage::default()
         };
-        let stage = self.deployed_stage(scope, &api_id, stage, deployment);
+        let stage = self.deployed_stage(scope, &api_id, stage, deployment, None);
         let request_id = crate::ids::request_id();
         let extended = crate::ids::extended_request_id();
         let mut log = Log::new(&request_id);

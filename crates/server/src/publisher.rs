@@ -156,29 +156,24 @@ impl Publisher {
         let mut compiled: HashMap<String, Arc<CompiledDeployment>> = HashMap::new();
         let mut served = HashMap::default();
         for stage in stages {
-            let deployment = match compiled.get(&stage.deployment_id) {
-                Some(d) => d.clone(),
-                None => {
-                    let Some(snapshot) = docs::get_snapshot::<ApiSnapshot>(
-                        &mut c,
-                        scope,
-                        api_id,
-                        &stage.deployment_id,
-                    )
-                    .await?
-                    else {
-                        tracing::warn!(api_id, stage = %stage.stage_name, "stage points at a deployment without a snapshot");
-                        continue;
-                    };
-                    let d = CompiledDeployment::compile(stage.deployment_id.clone(), snapshot);
-                    compiled.insert(stage.deployment_id.clone(), d.clone());
-                    d
-                }
+            let Some(deployment) =
+                compiled_once(&mut c, scope, api_id, &stage.deployment_id, &mut compiled).await?
+            else {
+                tracing::warn!(api_id, stage = %stage.stage_name, "stage points at a deployment without a snapshot");
+                continue;
+            };
+            let canary_id = stage
+                .canary_settings
+                .as_ref()
+                .and_then(|c| c.deployment_id.clone());
+            let canary = match canary_id {
+                Some(id) => compiled_once(&mut c, scope, api_id, &id, &mut compiled).await?,
+                None => None,
             };
             served.insert(
                 stage.stage_name.clone(),
                 self.gateway
-                    .deployed_stage(scope, api_id, stage, deployment),
+                    .deployed_stage(scope, api_id, stage, deployment, canary),
             );
         }
         self.gateway.publish(DeployedApi {
@@ -282,6 +277,27 @@ impl UsageMeter for Publisher {
             self.flush().await;
         })
     }
+}
+
+/// A deployment compiled once for all the stages (and canaries) that serve it; `None` when it
+/// has no snapshot.
+async fn compiled_once(
+    c: &mut apigw_store::SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    deployment_id: &str,
+    compiled: &mut HashMap<String, Arc<CompiledDeployment>>,
+) -> StoreResult<Option<Arc<CompiledDeployment>>> {
+    if let Some(d) = compiled.get(deployment_id) {
+        return Ok(Some(d.clone()));
+    }
+    let Some(snapshot) = docs::get_snapshot::<ApiSnapshot>(c, scope, api_id, deployment_id).await?
+    else {
+        return Ok(None);
+    };
+    let d = CompiledDeployment::compile(deployment_id.to_string(), snapshot);
+    compiled.insert(deployment_id.to_string(), d.clone());
+    Ok(Some(d))
 }
 
 fn day_text(d: NaiveDate) -> String {
