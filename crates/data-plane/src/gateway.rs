@@ -413,9 +413,12 @@ impl Gateway {
         let deployment = &stage.deployment;
         let (index, params) = match pinned {
             None => {
+                let verb = req.method().as_str();
                 let m = deployment
                     .routes
-                    .match_path(target.path)
+                    .match_request(target.path, |i| {
+                        deployment.methods.select(i, verb).is_some()
+                    })
                     .ok_or_else(GatewayError::missing_token)?;
                 (m.resource, m.params)
             }
