@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Run the whole test suite; the end-to-end tests run twice, on database files, then in memory.
 # They drive the real binary with the aws CLI (awscli v1) as well as the Rust SDK, so install the CLI first when it is missing; the HTTPS
-# backend test runs `openssl s_server`, so the openssl tool too.
+# backend test runs `openssl s_server`, so the openssl tool too, and the GetSdk test Node.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v aws >/dev/null 2>&1; then
   echo "installing the aws CLI (pip install awscli)" >&2
   python3 -m pip install --quiet awscli
   hash -r
+fi
+# The GetSdk test runs the generated JavaScript client with Node.js (18+, for fetch).
+if ! command -v node >/dev/null 2>&1; then
+  echo "installing Node.js (apt-get install nodejs)" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null
 fi
 if ! command -v openssl >/dev/null 2>&1; then
   echo "installing openssl (apt-get install openssl)" >&2

@@ -791,3 +791,42 @@ async fn backends_that_close_connections_are_not_reused() {
         }
     }
 }
+
+/// A resource that matches the path but lacks the verb gives way to a less specific sibling
+/// that has it (measured on AWS: floci-io/floci#3399, ministackorg/ministack#1423).
+#[tokio::test]
+async fn a_resource_without_the_verb_falls_back_to_its_proxy_sibling() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "fallback").await;
+    let test = add_resource(&c, &api, &root, "test").await;
+    let post = Route::new(&c, &api, &test, "POST");
+    post.method().await;
+    post.mock_json(r#"{"served": "test"}"#).await;
+    let proxy = add_resource(&c, &api, &root, "{proxy+}").await;
+    let any = Route::new(&c, &api, &proxy, "ANY");
+    any.method().await;
+    any.mock_json(r#"{"served": "proxy", "proxy": "$input.params('proxy')"}"#)
+        .await;
+    deploy(&c, &api, "dev").await;
+    let url = format!("{}/test", stage_url(&s, &api, "dev"));
+    let http = s.http();
+    let served = |method: reqwest::Method| {
+        let req = http.request(method, &url);
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    assert_eq!(
+        served(reqwest::Method::POST).await,
+        (200, serde_json::json!({"served": "test"}))
+    );
+    for verb in [reqwest::Method::GET, reqwest::Method::OPTIONS] {
+        assert_eq!(
+            served(verb).await,
+            (200, serde_json::json!({"served": "proxy", "proxy": "test"}))
+        );
+    }
+}

@@ -744,3 +744,77 @@ async fn cli_create_deployment_and_get_stage() {
     let stages = s.aws(&["apigateway", "get-stages", "--rest-api-id", &api]);
     assert_eq!(stages["item"].as_array().unwrap().len(), 1);
 }
+
+/// A canary release serves its share of the stage's requests from the canary deployment, with
+/// the stage variables overridden and `$context.isCanaryRequest` true; the share is exact over
+/// any run of requests (the canary takes the n-th request when floor(n·p/100) grows).
+#[tokio::test]
+async fn canary_releases_take_their_share_of_requests() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "canary").await;
+    let r = Route::new(&c, &api, &root, "GET");
+    r.method().await;
+    let template = |which: &str| {
+        format!(
+            r#"{{"which": "{which}", "v": "$stageVariables.v", "canary": "$context.isCanaryRequest"}}"#
+        )
+    };
+    r.mock_json(&template("base")).await;
+    crate::fixtures::deploy_with(&c, &api, Some("dev"), &[("v", "stage")]).await;
+    let url = crate::fixtures::stage_url(&s, &api, "dev");
+    let http = s.http();
+    let get = || async {
+        let v: serde_json::Value = http.get(&url).send().await.unwrap().json().await.unwrap();
+        v
+    };
+    // No canary: no isCanaryRequest (present only with a canary).
+    assert_eq!(
+        get().await,
+        serde_json::json!({"which": "base", "v": "stage", "canary": ""})
+    );
+
+    r.put_integration_response("200")
+        .response_templates("application/json", template("canary"))
+        .send()
+        .await
+        .unwrap();
+    c.create_deployment()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .canary_settings(
+            DeploymentCanarySettings::builder()
+                .percent_traffic(25.0)
+                .stage_variable_overrides("v", "override")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut canary = 0;
+    for _ in 0..200 {
+        let v = get().await;
+        if v["which"] == "canary" {
+            canary += 1;
+            assert_eq!(v["v"], "override");
+            assert_eq!(v["canary"], "true");
+        } else {
+            assert_eq!(v["v"], "stage");
+            assert_eq!(v["canary"], "false");
+        }
+    }
+    assert_eq!(canary, 50, "25% of 200 requests");
+
+    // At 100% every request is the canary's; at 0%, none.
+    for (percent, expected) in [("100.0", "canary"), ("0.0", "base")] {
+        patch_stage(
+            &c,
+            &api,
+            vec![patch("replace", "/canarySettings/percentTraffic", percent)],
+        )
+        .await;
+        for _ in 0..20 {
+            assert_eq!(get().await["which"], expected, "at {percent}%");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
 
-use crate::fixtures::{add_resource, deploy, deploy_with, stage_url, Route};
+use crate::fixtures::{add_resource, assert_aws_err, deploy, deploy_with, stage_url, Route};
 use crate::harness::{new_api, Server};
 
 /// What the fake Lambda service saw: (function name, invocation type header, event).
@@ -464,6 +464,34 @@ async fn lambda_authorizers() {
     );
     assert_eq!(get("/t", Some(("Authorization", "allow"))).await.0, 200);
     assert_eq!(calls(), 1, "the second call used the cached policy");
+    // FlushStageAuthorizersCache empties the cache: the next call asks the function again.
+    c.flush_stage_authorizers_cache()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get("/t", Some(("Authorization", "allow"))).await.0, 200);
+    assert_eq!(calls(), 2, "the flushed cache was asked again");
+    assert_eq!(get("/t", Some(("Authorization", "allow"))).await.0, 200);
+    assert_eq!(calls(), 2);
+    s.aws(&[
+        "apigateway",
+        "flush-stage-cache",
+        "--rest-api-id",
+        &api,
+        "--stage-name",
+        "dev",
+    ]);
+    assert_aws_err!(
+        c.flush_stage_authorizers_cache()
+            .rest_api_id(&api)
+            .stage_name("nope")
+            .send()
+            .await,
+        "NotFoundException",
+        "Invalid Stage identifier specified"
+    );
 
     // No token, or one the validation expression refuses: 401 without calling the function.
     let unauthorized = (
@@ -476,7 +504,7 @@ async fn lambda_authorizers() {
         get("/t", Some(("Authorization", "Not-Valid!"))).await,
         unauthorized
     );
-    assert_eq!(calls(), 1);
+    assert_eq!(calls(), 2);
     // The function says "Unauthorized".
     assert_eq!(
         get("/t", Some(("Authorization", "nobody"))).await,
@@ -553,4 +581,81 @@ async fn a_sam_style_openapi_definition_is_served_through_lambda() {
     let r = s.http_get(format!("{base}/items/1")).await;
     assert_eq!(r.status(), 403);
     assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+/// TestInvokeAuthorizer runs the authorizer as it stands (nothing deployed, nothing cached)
+/// and answers its verdict: the client status a request would get, the principal and policy.
+/// Two worker threads: the blocking CLI call must not stall the fake Lambda on this runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_invoke_authorizer_answers_the_verdict() {
+    let (lambda, seen) = fake_lambda().await;
+    let s = Server::start_args(&["--lambda-endpoint", &lambda]);
+    let c = s.sdk();
+    let (api, _) = new_api(&c, "authorized").await;
+    let token = c
+        .create_authorizer()
+        .rest_api_id(&api)
+        .name("token")
+        .r#type(aws_sdk_apigateway::types::AuthorizerType::Token)
+        .authorizer_uri(function_uri("auth"))
+        .identity_source("method.request.header.Authorization")
+        .send()
+        .await
+        .unwrap();
+    let id = token.id().unwrap();
+    let test = |value: Option<&str>| {
+        let mut call = c
+            .test_invoke_authorizer()
+            .rest_api_id(&api)
+            .authorizer_id(id);
+        if let Some(v) = value {
+            call = call.headers("Authorization", v);
+        }
+        call.send()
+    };
+    let allowed = test(Some("allow")).await.unwrap();
+    assert_eq!(allowed.client_status(), 200);
+    assert_eq!(allowed.principal_id(), Some("user-allow"));
+    let policy: Value = serde_json::from_str(allowed.policy().unwrap()).unwrap();
+    assert_eq!(policy["Statement"][0]["Effect"], "Allow");
+    assert!(allowed
+        .log()
+        .unwrap()
+        .contains(&format!("Starting authorizer: {id}")));
+    let event = seen.lock().unwrap()[0].2.clone();
+    assert_eq!(event["type"], "TOKEN");
+    assert_eq!(
+        event["methodArn"],
+        format!("arn:aws:execute-api:us-east-1:000000000000:{api}/test-invoke-stage/GET/")
+    );
+    // Not cached: a second test asks the function again.
+    test(Some("allow")).await.unwrap();
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    // A deny answers 403 with the policy; no token, or "Unauthorized", 401.
+    let denied = test(Some("deny")).await.unwrap();
+    assert_eq!(denied.client_status(), 403);
+    assert!(denied.policy().is_some());
+    assert_eq!(test(None).await.unwrap().client_status(), 401);
+    assert_eq!(test(Some("nobody")).await.unwrap().client_status(), 401);
+    assert_aws_err!(
+        c.test_invoke_authorizer()
+            .rest_api_id(&api)
+            .authorizer_id("nope")
+            .send()
+            .await,
+        "NotFoundException"
+    );
+    // The CLI's spelling of the same call.
+    let out = s.aws(&[
+        "apigateway",
+        "test-invoke-authorizer",
+        "--rest-api-id",
+        &api,
+        "--authorizer-id",
+        id,
+        "--headers",
+        "Authorization=allow",
+    ]);
+    assert_eq!(out["clientStatus"], 200);
+    assert_eq!(out["principalId"], "user-allow");
 }

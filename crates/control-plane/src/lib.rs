@@ -12,6 +12,8 @@ pub mod authorizers;
 pub mod client_certificates;
 pub mod deployments;
 pub mod documentation;
+pub mod domain_access;
+pub mod domain_names;
 pub mod error;
 pub mod exports;
 pub mod extract;
@@ -29,8 +31,12 @@ pub mod reply;
 pub mod request_validators;
 pub mod resources;
 pub mod rest_apis;
+pub mod sdk_js;
+pub mod sdks;
+pub mod stage_caches;
 pub mod stages;
 pub mod tags;
+pub mod test_invoke;
 pub mod unimplemented;
 pub mod usage;
 pub mod usage_plans;
@@ -69,6 +75,43 @@ pub trait DeploymentObserver: Send + Sync {
         scope: &'a Scope,
         api_id: &'a str,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+    /// Reload every custom domain name's base path mappings (they are live, not deployed).
+    fn domains_changed(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
+    /// Run one method of `snapshot` (the API as it stands) for TestInvokeMethod; `None` when
+    /// there is no data plane to run it.
+    fn test_invoke<'a>(
+        &'a self,
+        _scope: &'a Scope,
+        _snapshot: apigw_model::ApiSnapshot,
+        _request: apigw_model::TestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::TestOutcome>> {
+        Box::pin(async { None })
+    }
+
+    /// Run a Lambda authorizer of `snapshot` for TestInvokeAuthorizer; `None` when there is no
+    /// data plane to run it.
+    fn test_invoke_authorizer<'a>(
+        &'a self,
+        _scope: &'a Scope,
+        _snapshot: apigw_model::ApiSnapshot,
+        _request: apigw_model::AuthorizerTestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::AuthorizerTestOutcome>> {
+        Box::pin(async { None })
+    }
+
+    /// Forget the authorizer policies a deployed stage has cached.
+    fn flush_authorizers<'a>(
+        &'a self,
+        _scope: &'a Scope,
+        _api_id: &'a str,
+        _stage: &'a str,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// An observer that does nothing (a control plane without a data plane, e.g. in unit tests).
@@ -168,6 +211,18 @@ impl AppState {
         self.usage.keys_changed(scope).await;
         Ok(())
     }
+
+    /// Commit a write to domain names or base path mappings, then have the data plane reload
+    /// them: mappings route requests at once, as on AWS (committed first, as
+    /// [`Self::commit_api_change`]).
+    ///
+    /// # Errors
+    /// The commit failed; nothing was written and nothing is reloaded.
+    pub async fn commit_domains_change(&self, tx: WriteTx) -> error::Result<()> {
+        tx.commit().await?;
+        self.observer.domains_changed().await;
+        Ok(())
+    }
 }
 
 /// The largest request body the apigateway control plane takes: 6 MiB, AWS's limit for its
@@ -184,6 +239,9 @@ pub fn router(state: AppState) -> Router {
         .merge(integrations::routes())
         .merge(deployments::routes())
         .merge(stages::routes())
+        .merge(stage_caches::routes())
+        .merge(test_invoke::routes())
+        .merge(sdks::routes())
         .merge(exports::routes())
         .merge(documentation::routes())
         .merge(api_keys::routes())
@@ -197,6 +255,8 @@ pub fn router(state: AppState) -> Router {
         .merge(request_validators::routes())
         .merge(vpc_links::routes())
         .merge(client_certificates::routes())
+        .merge(domain_names::routes())
+        .merge(domain_access::routes())
         .fallback(unimplemented::fallback)
         .method_not_allowed_fallback(unimplemented::fallback)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))

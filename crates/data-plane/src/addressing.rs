@@ -15,6 +15,10 @@ pub struct Target<'a> {
     pub stage: &'a str,
     /// The resource path, starting with `/` (`/` for the stage root). Not yet decoded.
     pub path: &'a str,
+    /// Reached through a custom domain name ([`crate::domains`]) rather than an
+    /// execute-api form: `disableExecuteApiEndpoint` does not apply, and a request no
+    /// mapping matches is AWS's 403.
+    pub custom_domain: bool,
 }
 
 /// The api id of an execute-api host name (`abc123.execute-api.localhost:4566` → `abc123`).
@@ -54,11 +58,13 @@ pub fn resolve<'a>(host: Option<&'a str>, path: &'a str) -> Option<Target<'a>> {
                 api_id: id,
                 stage,
                 path,
+                custom_domain: false,
             },
             None => Target {
                 api_id: id,
                 stage: "",
                 path: "/",
+                custom_domain: false,
             },
         });
     }
@@ -70,17 +76,20 @@ pub fn resolve<'a>(host: Option<&'a str>, path: &'a str) -> Option<Target<'a>> {
                     api_id: &rest[..i],
                     stage,
                     path,
+                    custom_domain: false,
                 },
                 None => Target {
                     api_id: &rest[..i],
                     stage: "",
                     path: "/",
+                    custom_domain: false,
                 },
             },
             None => Target {
                 api_id: rest,
                 stage: "",
                 path: "/",
+                custom_domain: false,
             },
         });
     }
@@ -97,6 +106,7 @@ pub fn resolve<'a>(host: Option<&'a str>, path: &'a str) -> Option<Target<'a>> {
             api_id: id,
             stage,
             path: if tail.is_empty() { "/" } else { path },
+            custom_domain: false,
         });
     }
     None
@@ -111,6 +121,7 @@ mod tests {
             api_id,
             stage,
             path,
+            custom_domain: false,
         })
     }
 

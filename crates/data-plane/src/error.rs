@@ -187,6 +187,9 @@ pub struct GatewayError {
     /// The status this failure answers unless a customisation sets one, when it is not the
     /// type's default (a Lambda proxy failure is an INTEGRATION_FAILURE answered with 502).
     pub status: Option<u16>,
+    /// Why a configuration error happened (the caller sees only "Internal server error");
+    /// TestInvokeMethod's log shows it.
+    pub reason: Option<Box<str>>,
 }
 
 impl GatewayError {
@@ -196,6 +199,7 @@ impl GatewayError {
             kind,
             message: message.into(),
             status: None,
+            reason: None,
         }
     }
 
@@ -249,7 +253,9 @@ impl GatewayError {
     /// 500 "Internal server error" for a configuration error.
     pub fn config(reason: &str) -> Self {
         tracing::warn!(reason, "API configuration error");
-        Self::new(ResponseType::ApiConfigurationError, "Internal server error")
+        let mut e = Self::new(ResponseType::ApiConfigurationError, "Internal server error");
+        e.reason = Some(reason.into());
+        e
     }
 
     /// Render AWS's default gateway response for this error (what every type answers when

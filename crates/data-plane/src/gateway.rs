@@ -23,7 +23,8 @@ use crate::addressing::Target;
 use crate::deployment::access_log::{Entry, Record, Sink, StageAccessLog};
 use crate::deployment::authorizers::Authorized;
 use crate::deployment::methods::IntegrationKind;
-use crate::deployment::{CompiledDeployment, DeployedApi, DeployedStage};
+use crate::deployment::{Canary, CompiledDeployment, DeployedApi, DeployedStage};
+use crate::domains::Domains;
 use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::authorize::authorize;
 use crate::pipeline::context::RequestContext;
@@ -69,11 +70,13 @@ type Table = HashMap<String, Vec<Arc<DeployedApi>>>;
 pub struct Gateway {
     apis: ArcSwap<Table>,
     /// What integrations call out through (HTTP client pools, Lambda endpoints).
-    backends: Backends,
+    pub(crate) backends: Backends,
     /// API keys, usage plans, their buckets and counters.
     pub usage: Usage,
     account_throttle: AccountThrottle,
     access_logs: Option<Sink>,
+    /// Custom domain names' base path mappings (live, republished on each change).
+    pub domains: Domains,
 }
 
 /// How the data plane is set up.
@@ -117,6 +120,7 @@ impl Gateway {
             usage: Usage::default(),
             account_throttle: options.account_throttle,
             access_logs: options.access_log_sink,
+            domains: Domains::default(),
         }
     }
 
@@ -128,13 +132,33 @@ impl Gateway {
     /// A stage ready to serve, with the method throttles its `methodSettings` set: a specific
     /// `{resourcePath}/{httpMethod}` entry, else `*/*`, each method with its own bucket.
     /// Buckets outlive republishing (a stage update does not refill them).
+    ///
+    /// `canary` is the compiled deployment `canarySettings.deploymentId` names: canary
+    /// requests see it with the stage's variables overridden by `stageVariableOverrides`.
     pub fn deployed_stage(
         &self,
         scope: &Scope,
         api_id: &str,
         stage: Stage,
         deployment: Arc<CompiledDeployment>,
+        canary: Option<Arc<CompiledDeployment>>,
     ) -> Arc<DeployedStage> {
+        let canary = canary.and_then(|d| {
+            let settings = stage.canary_settings.as_ref()?;
+            let mut view = stage.clone();
+            view.canary_settings = None;
+            if let Some(overrides) = &settings.stage_variable_overrides {
+                let vars = view.variables.get_or_insert_with(Default::default);
+                vars.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            let mut canary_stage =
+                Arc::into_inner(self.deployed_stage(scope, api_id, view, d, None))?;
+            canary_stage.is_canary = true;
+            Some(Canary::new(
+                Arc::new(canary_stage),
+                settings.percent_traffic.unwrap_or(0.0),
+            ))
+        });
         let mut throttles: HashMap<String, Vec<(String, Throttle)>> = HashMap::default();
         let settings = &stage.method_settings;
         if !settings.is_empty() {
@@ -171,6 +195,8 @@ impl Gateway {
             deployment,
             throttles,
             access_log,
+            canary,
+            is_canary: false,
         })
     }
 
@@ -202,10 +228,25 @@ impl Gateway {
         });
     }
 
+    /// Empty the authorizer caches of a deployed stage; `false` when it is not deployed. The
+    /// caches belong to the stage's compiled deployment, so stages serving the same deployment
+    /// are flushed together.
+    pub fn flush_authorizers(&self, scope: &Scope, api_id: &str, stage: &str) -> bool {
+        let Some(api) = self.lookup(api_id, Some(&scope.region)) else {
+            return false;
+        };
+        let Some(s) = api.stages.get(stage) else {
+            return false;
+        };
+        s.deployment.authorizers.flush();
+        true
+    }
+
     /// Drop every deployed stage, key and counter (the emulator's reset).
     pub fn clear(&self) {
         self.apis.store(Arc::new(HashMap::default()));
         self.usage.clear();
+        self.domains.clear();
     }
 
     /// The deployed API for an id (case-insensitive), preferring the region the host names.
@@ -238,7 +279,9 @@ impl Gateway {
         // Looked up here, outside the context, which borrows from it.
         let api = self.lookup(target.api_id, region_hint);
         let mut ctx = RequestContext::new(&request_id, &extended, client);
-        let result = self.execute(&target, api.as_deref(), req, &mut ctx).await;
+        let result = self
+            .execute(&target, api.as_deref(), req, &mut ctx, None)
+            .await;
         let res = match result {
             Ok(r) => r,
             // Through the deployment's gateway responses once the stage is known.
@@ -319,16 +362,23 @@ impl Gateway {
         });
     }
 
-    /// The phases, each recording in `ctx` what it learned.
-    async fn execute<'a>(
+    /// The phases, each recording in `ctx` what it learned. `pinned` (TestInvokeMethod) names
+    /// the resource to run whatever the path, and skips the authorizer, API key and throttles,
+    /// which AWS's test invocations bypass.
+    pub(crate) async fn execute<'a>(
         &self,
         target: &Target<'_>,
         api: Option<&'a DeployedApi>,
         req: Request<Body>,
         ctx: &mut RequestContext<'a>,
+        pinned: Option<&str>,
     ) -> Result<Response<Body>, GatewayError> {
         // Phase 1: which API and stage.
         let api = api.ok_or_else(|| {
+            if target.custom_domain {
+                // A domain name none of whose mappings matches the path.
+                return GatewayError::new(ResponseType::InvalidApiKey, "Forbidden");
+            }
             GatewayError::new(
                 ResponseType::ResourceNotFound,
                 format!("No deployed API with id '{}'", target.api_id),
@@ -339,11 +389,19 @@ impl Gateway {
             .stages
             .get(target.stage)
             .ok_or_else(|| GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"))?;
-        if stage
-            .deployment
-            .snapshot
-            .rest_api
-            .disable_execute_api_endpoint
+        // A canary release takes its share of the stage's requests.
+        let stage = match &stage.canary {
+            Some(c) if c.pick() => &*c.stage,
+            _ => stage,
+        };
+        // Disabling the default endpoint leaves custom domain names serving (AWS's guide:
+        // "Disable the default endpoint for REST APIs").
+        if !target.custom_domain
+            && stage
+                .deployment
+                .snapshot
+                .rest_api
+                .disable_execute_api_endpoint
         {
             return Err(GatewayError::new(ResponseType::InvalidApiKey, "Forbidden"));
         }
@@ -353,16 +411,25 @@ impl Gateway {
         }
         // Phase 2: route and method.
         let deployment = &stage.deployment;
-        let m = deployment
-            .routes
-            .match_path(target.path)
-            .ok_or_else(GatewayError::missing_token)?;
-        let resource = &deployment.snapshot.resources[m.resource];
+        let (index, params) = match pinned {
+            None => {
+                let verb = req.method().as_str();
+                let m = deployment
+                    .routes
+                    .match_request(target.path, |i| {
+                        deployment.methods.select(i, verb).is_some()
+                    })
+                    .ok_or_else(GatewayError::missing_token)?;
+                (m.resource, m.params)
+            }
+            Some(id) => pinned_route(deployment, id, target.path)?,
+        };
+        let resource = &deployment.snapshot.resources[index];
         ctx.resource = Some(resource);
-        ctx.route_params = m.params;
+        ctx.route_params = params;
         let compiled = deployment
             .methods
-            .select(m.resource, req.method().as_str())
+            .select(index, req.method().as_str())
             .ok_or_else(GatewayError::missing_token)?;
         let method = &compiled.method;
         let inv = ctx.inv.insert(Invocation {
@@ -379,7 +446,7 @@ impl Gateway {
             client: ctx.client,
         });
         // Phase 3: the authorizer.
-        if compiled.runs_authorizer {
+        if compiled.runs_authorizer && pinned.is_none() {
             let authorizer = method
                 .authorizer_id
                 .as_deref()
@@ -392,7 +459,10 @@ impl Gateway {
                 Some(Box::pin(authorize(authorizer, &self.backends, inv, &head)).await?);
         }
         // Phase 4: API key and usage plan, stage and account throttles, quota.
-        inv.api_key = self.admit(api, stage, resource, method, &req, inv.authorizer.as_ref())?;
+        if pinned.is_none() {
+            inv.api_key =
+                self.admit(api, stage, resource, method, &req, inv.authorizer.as_ref())?;
+        }
         // Phase 4b: the method's request validator.
         let req = deployment
             .validators
@@ -526,6 +596,28 @@ impl Gateway {
                 }
             })
     }
+}
+
+/// The resource a test invocation names, with the path parameters `path` gives it when it
+/// matches the resource's template (none otherwise, as AWS's test invocations answer).
+fn pinned_route(
+    deployment: &CompiledDeployment,
+    resource_id: &str,
+    path: &str,
+) -> Result<(usize, Vec<(String, String)>), GatewayError> {
+    let index = deployment
+        .snapshot
+        .resources
+        .iter()
+        .position(|r| r.id == resource_id)
+        .ok_or_else(GatewayError::missing_token)?;
+    let params = deployment
+        .routes
+        .match_path(path)
+        .filter(|m| m.resource == index)
+        .map(|m| m.params)
+        .unwrap_or_default();
+    Ok((index, params))
 }
 
 fn throttled() -> GatewayError {

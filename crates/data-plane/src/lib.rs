@@ -14,12 +14,14 @@ pub mod addressing;
 // Integration timeouts share the transport's per-thread timer.
 pub use apigw_http1::deadline;
 pub mod deployment;
+pub mod domains;
 pub mod error;
 pub mod gateway;
 pub mod headers;
 pub mod ids;
 pub mod pipeline;
 pub mod request;
+pub mod test_invoke;
 pub mod throttle;
 pub mod usage;
 

@@ -11,6 +11,7 @@ pub mod api_key;
 pub mod authorizer;
 pub mod deployment;
 pub mod documentation;
+pub mod domain_name;
 pub mod error;
 pub mod gateway_response;
 pub mod ids;
@@ -19,6 +20,7 @@ pub mod resource;
 pub mod rest_api;
 pub mod scope;
 pub mod stage;
+pub mod test_invoke;
 pub mod usage_plan;
 pub mod vpc_link;
 
@@ -27,6 +29,9 @@ pub use api_key::ApiKey;
 pub use authorizer::Authorizer;
 pub use deployment::{ApiDocuments, ApiSnapshot, Deployment};
 pub use documentation::{DocumentationPart, DocumentationPartLocation, DocumentationVersion};
+pub use domain_name::{
+    BasePathMapping, DomainName, DomainNameAccessAssociation, MutualTlsAuthentication, NO_BASE_PATH,
+};
 pub use error::{ApiError, ErrorKind};
 pub use gateway_response::GatewayResponse;
 pub use model::{Model, RequestValidator};
@@ -34,6 +39,7 @@ pub use resource::{Integration, IntegrationResponse, Method, MethodResponse, Res
 pub use rest_api::{EndpointConfiguration, RestApi};
 pub use scope::Scope;
 pub use stage::{AccessLogSettings, CanarySettings, MethodSetting, Stage};
+pub use test_invoke::{AuthorizerTestOutcome, AuthorizerTestRequest, TestOutcome, TestRequest};
 pub use usage_plan::{
     ApiStage, QuotaPeriod, QuotaSettings, ThrottleSettings, UsagePlan, UsagePlanKey,
 };

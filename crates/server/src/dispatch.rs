@@ -186,6 +186,11 @@ impl App {
                 .and_then(region_of_host);
             return Reply::Gateway(self.gateway.handle(target, region, req, client).await);
         }
+        if let Some(routed) = self.gateway.domains.route(host, uri.path()) {
+            let region = Some(routed.region.as_str()).filter(|r| !r.is_empty());
+            let target = routed.target();
+            return Reply::Gateway(self.gateway.handle(target, region, req, client).await);
+        }
         if let Some(refused) = self.guard.check(req.headers()) {
             return Reply::Plain(refused);
         }

@@ -13,9 +13,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use apigw_control::{BoxFuture, DeploymentObserver, UsageMeter};
+use apigw_data::domains::Mapping;
 use apigw_data::usage::CounterRecord;
 use apigw_data::{CompiledDeployment, DeployedApi, Gateway};
-use apigw_model::{ApiKey, ApiSnapshot, Scope, Stage, UsagePlan, UsagePlanKey};
+use apigw_model::{
+    ApiKey, ApiSnapshot, BasePathMapping, DomainName, Scope, Stage, UsagePlan, UsagePlanKey,
+    NO_BASE_PATH,
+};
 use apigw_store::docs::{self, Kind};
 use apigw_store::usage::{self as counts, DayCount, QuotaCount};
 use apigw_store::{Store, StoreResult};
@@ -65,6 +69,36 @@ impl Publisher {
         for scope in scopes {
             self.publish_keys(&scope).await?;
         }
+        self.publish_domains().await
+    }
+
+    /// Reload every custom domain name's base path mappings and publish them.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn publish_domains(&self) -> StoreResult<()> {
+        let mut c = self.store.read().await?;
+        let mut table: HashMap<String, Vec<Mapping>> = HashMap::new();
+        for (scope, _) in docs::parents_of(&mut c, Kind::DomainName).await? {
+            let names: Vec<DomainName> = docs::list(&mut c, &scope, Kind::DomainName, "").await?;
+            for d in names {
+                let mappings: Vec<BasePathMapping> =
+                    docs::list(&mut c, &scope, Kind::BasePathMapping, &d.domain_name).await?;
+                let routes = mappings.into_iter().map(|m| Mapping {
+                    base_path: if m.base_path == NO_BASE_PATH {
+                        String::new()
+                    } else {
+                        m.base_path
+                    },
+                    api_id: m.rest_api_id,
+                    stage: m.stage,
+                    region: scope.region.clone(),
+                });
+                table.entry(d.domain_name).or_default().extend(routes);
+            }
+        }
+        drop(c);
+        self.gateway.domains.publish(table);
         Ok(())
     }
 
@@ -122,29 +156,24 @@ impl Publisher {
         let mut compiled: HashMap<String, Arc<CompiledDeployment>> = HashMap::new();
         let mut served = HashMap::default();
         for stage in stages {
-            let deployment = match compiled.get(&stage.deployment_id) {
-                Some(d) => d.clone(),
-                None => {
-                    let Some(snapshot) = docs::get_snapshot::<ApiSnapshot>(
-                        &mut c,
-                        scope,
-                        api_id,
-                        &stage.deployment_id,
-                    )
-                    .await?
-                    else {
-                        tracing::warn!(api_id, stage = %stage.stage_name, "stage points at a deployment without a snapshot");
-                        continue;
-                    };
-                    let d = CompiledDeployment::compile(stage.deployment_id.clone(), snapshot);
-                    compiled.insert(stage.deployment_id.clone(), d.clone());
-                    d
-                }
+            let Some(deployment) =
+                compiled_once(&mut c, scope, api_id, &stage.deployment_id, &mut compiled).await?
+            else {
+                tracing::warn!(api_id, stage = %stage.stage_name, "stage points at a deployment without a snapshot");
+                continue;
+            };
+            let canary_id = stage
+                .canary_settings
+                .as_ref()
+                .and_then(|c| c.deployment_id.clone());
+            let canary = match canary_id {
+                Some(id) => compiled_once(&mut c, scope, api_id, &id, &mut compiled).await?,
+                None => None,
             };
             served.insert(
                 stage.stage_name.clone(),
                 self.gateway
-                    .deployed_stage(scope, api_id, stage, deployment),
+                    .deployed_stage(scope, api_id, stage, deployment, canary),
             );
         }
         self.gateway.publish(DeployedApi {
@@ -166,6 +195,49 @@ impl DeploymentObserver for Publisher {
         Box::pin(async move {
             if let Err(e) = self.publish_api(scope, api_id).await {
                 tracing::error!(error = %e, api_id, "could not republish deployed stages");
+            }
+        })
+    }
+
+    fn test_invoke<'a>(
+        &'a self,
+        scope: &'a Scope,
+        snapshot: ApiSnapshot,
+        request: apigw_model::TestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::TestOutcome>> {
+        Box::pin(async move { Some(self.gateway.test_invoke(scope, snapshot, request).await) })
+    }
+
+    fn test_invoke_authorizer<'a>(
+        &'a self,
+        scope: &'a Scope,
+        snapshot: ApiSnapshot,
+        request: apigw_model::AuthorizerTestRequest,
+    ) -> BoxFuture<'a, Option<apigw_model::AuthorizerTestOutcome>> {
+        Box::pin(async move {
+            Some(
+                self.gateway
+                    .test_invoke_authorizer(scope, snapshot, request)
+                    .await,
+            )
+        })
+    }
+
+    fn flush_authorizers<'a>(
+        &'a self,
+        scope: &'a Scope,
+        api_id: &'a str,
+        stage: &'a str,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            self.gateway.flush_authorizers(scope, api_id, stage);
+        })
+    }
+
+    fn domains_changed(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.publish_domains().await {
+                tracing::error!(error = %e, "could not republish base path mappings");
             }
         })
     }
@@ -205,6 +277,27 @@ impl UsageMeter for Publisher {
             self.flush().await;
         })
     }
+}
+
+/// A deployment compiled once for all the stages (and canaries) that serve it; `None` when it
+/// has no snapshot.
+async fn compiled_once(
+    c: &mut apigw_store::SqliteConnection,
+    scope: &Scope,
+    api_id: &str,
+    deployment_id: &str,
+    compiled: &mut HashMap<String, Arc<CompiledDeployment>>,
+) -> StoreResult<Option<Arc<CompiledDeployment>>> {
+    if let Some(d) = compiled.get(deployment_id) {
+        return Ok(Some(d.clone()));
+    }
+    let Some(snapshot) = docs::get_snapshot::<ApiSnapshot>(c, scope, api_id, deployment_id).await?
+    else {
+        return Ok(None);
+    };
+    let d = CompiledDeployment::compile(deployment_id.to_string(), snapshot);
+    compiled.insert(deployment_id.to_string(), d.clone());
+    Ok(Some(d))
 }
 
 fn day_text(d: NaiveDate) -> String {

@@ -47,6 +47,12 @@ pub enum Kind {
     VpcLink,
     /// A client certificate (parent: empty; id: the certificate id).
     ClientCertificate,
+    /// A custom domain name (parent: empty; id: the lower-cased name).
+    DomainName,
+    /// A base path mapping (parent: the domain name; id: the base path, `(none)` for none).
+    BasePathMapping,
+    /// A domain name access association (parent: empty; id: its ARN).
+    DomainNameAccessAssociation,
 }
 
 impl Kind {
@@ -70,6 +76,9 @@ impl Kind {
             Self::DocumentationVersion => "documentationversion",
             Self::VpcLink => "vpclink",
             Self::ClientCertificate => "clientcertificate",
+            Self::DomainName => "domainname",
+            Self::BasePathMapping => "basepathmapping",
+            Self::DomainNameAccessAssociation => "domainnameaccessassociation",
         }
     }
 }

@@ -7,9 +7,9 @@ use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use apigw_model::{
-    Account, ApiKey, Authorizer, Deployment, DocumentationPart, DocumentationVersion,
-    GatewayResponse, Model, RequestValidator, Resource, RestApi, Scope, Stage, UsagePlan,
-    UsagePlanKey,
+    Account, ApiKey, Authorizer, BasePathMapping, Deployment, DocumentationPart,
+    DocumentationVersion, DomainName, DomainNameAccessAssociation, GatewayResponse, Model,
+    RequestValidator, Resource, RestApi, Scope, Stage, UsagePlan, UsagePlanKey,
 };
 use apigw_model::{ClientCertificate, VpcLink};
 
@@ -48,6 +48,9 @@ documents! {
     DocumentationVersion => DocumentationVersion,
     VpcLink => VpcLink,
     ClientCertificate => ClientCertificate,
+    DomainName => DomainName,
+    BasePathMapping => BasePathMapping,
+    DomainNameAccessAssociation => DomainNameAccessAssociation,
 }
 
 // Each function is its namesake in `docs` with the kind taken from `T`.

@@ -33,6 +33,8 @@ pub struct Policy {
     pub context: Map<String, Value>,
     /// `usageIdentifierKey`: the API key when the API's key source is AUTHORIZER.
     pub usage_identifier_key: Option<String>,
+    /// `policyDocument` as the function answered it (TestInvokeAuthorizer shows it).
+    pub document: Value,
 }
 
 /// An authorizer's verdict on one request.
@@ -98,6 +100,13 @@ impl Authorizers {
     /// The authorizer with this id.
     pub fn get(&self, id: &str) -> Option<&CompiledAuthorizer> {
         self.by_id.get(id)
+    }
+
+    /// Forget every cached policy (FlushStageAuthorizersCache).
+    pub fn flush(&self) {
+        for a in self.by_id.values() {
+            a.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
     }
 }
 
@@ -196,6 +205,7 @@ pub fn parse_policy(bytes: &[u8]) -> Result<Policy, String> {
         Some(_) => return Err("context is not an object".into()),
     };
     Ok(Policy {
+        document: Value::Object(doc.clone()),
         principal_id: out.get("principalId").cloned().unwrap_or(Value::Null),
         statements,
         context,

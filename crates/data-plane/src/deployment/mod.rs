@@ -99,6 +99,43 @@ pub struct DeployedStage {
     pub throttles: HashMap<String, Vec<(String, Throttle)>>,
     /// The stage's access logging, when its settings name a format and a log group.
     pub access_log: Option<crate::deployment::access_log::StageAccessLog>,
+    /// The canary release, when `canarySettings` name a deployment.
+    pub canary: Option<Canary>,
+    /// Whether this is a canary's view of its stage (`$context.isCanaryRequest`).
+    pub is_canary: bool,
+}
+
+/// A stage's canary: the canary deployment with the stage's variables overridden, and the
+/// share of requests it takes.
+#[derive(Debug)]
+pub struct Canary {
+    /// The stage as canary requests see it.
+    pub stage: Arc<DeployedStage>,
+    /// `percentTraffic` (0–100).
+    percent: f64,
+    /// Requests the stage has taken since it was published.
+    served: std::sync::atomic::AtomicU64,
+}
+
+impl Canary {
+    /// A canary taking `percent` of the stage's requests.
+    pub fn new(stage: Arc<DeployedStage>, percent: f64) -> Self {
+        Self {
+            stage,
+            percent: percent.clamp(0.0, 100.0),
+            served: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Whether the next request goes to the canary. The n-th request does when
+    /// `floor(n·p/100)` grows, so every run of requests sends the canary its share to within
+    /// one request (AWS picks at random; a count keeps tests exact and costs one atomic add).
+    pub fn pick(&self) -> bool {
+        let n = self
+            .served
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed) as f64;
+        ((n + 1.0) * self.percent / 100.0).floor() > (n * self.percent / 100.0).floor()
+    }
 }
 
 impl DeployedStage {

@@ -3,9 +3,15 @@
 //! Compiled once per deployment into a tree of path segments. At each level a literal segment
 //! beats a `{param}`, which beats a greedy `{proxy+}`; when a more specific branch cannot
 //! match the rest of the path, the next kind is tried. A greedy part takes one or more
-//! segments. Trailing slashes are ignored; path parameters are percent-decoded. The method is
-//! chosen on the matched resource only: the exact verb, else `ANY`; `HEAD` never matches
-//! `GET`. No match, or no such method, is AWS's 403 "Missing Authentication Token".
+//! segments. Trailing slashes are ignored; path parameters are percent-decoded.
+//!
+//! A request matches a resource and a method together ([`RouteTable::match_request`]): the most
+//! specific resource that matches the path *and* has the verb (or `ANY`; `HEAD` never matches
+//! `GET`) wins, so a literal resource without the verb gives way to a `{param}` or `{proxy+}`
+//! sibling that has it. This was measured on AWS (floci-io/floci#3399: `GET /roles/provision`
+//! served by `/roles/{roleId}` when `/roles/provision` has only POST; ministackorg/ministack#1423:
+//! a method-less or OPTIONS-only node falls through to `/{proxy+}` ANY). No resource with the
+//! verb is AWS's 403 "Missing Authentication Token".
 
 // Fx hashing: these maps are looked up on every request with short keys (ids, names) the
 // emulator's own user chose; SipHash's flooding resistance buys nothing here and cost ~300
@@ -71,10 +77,17 @@ impl RouteTable {
         Self { root }
     }
 
-    /// Match a request path (not yet percent-decoded, without the stage).
+    /// Match a request path (not yet percent-decoded, without the stage) to the most specific
+    /// resource, whatever its methods.
     pub fn match_path(&self, path: &str) -> Option<RouteMatch> {
+        self.match_request(path, |_| true)
+    }
+
+    /// Match a request: the most specific resource matching `path` for which `serves` (does
+    /// the resource at this index have the request's verb?) holds.
+    pub fn match_request(&self, path: &str, serves: impl Fn(usize) -> bool) -> Option<RouteMatch> {
         let mut params = Vec::new();
-        let resource = walk(&self.root, path, &mut params)?;
+        let resource = walk(&self.root, path, &mut params, &serves)?;
         Some(RouteMatch { resource, params })
     }
 }
@@ -89,26 +102,31 @@ fn split_segment(path: &str) -> Option<(&str, &str)> {
     Some(path.split_once('/').unwrap_or((path, "")))
 }
 
-fn walk(node: &Node, path: &str, params: &mut Vec<(String, String)>) -> Option<usize> {
+fn walk(
+    node: &Node,
+    path: &str,
+    params: &mut Vec<(String, String)>,
+    serves: &impl Fn(usize) -> bool,
+) -> Option<usize> {
     let Some((first, rest)) = split_segment(path) else {
-        return node.resource;
+        return node.resource.filter(|r| serves(*r));
     };
     // Borrowed unless the segment has escapes: most segments need no copy to be looked up.
     let decoded = percent_encoding::percent_decode_str(first).decode_utf8_lossy();
     if let Some(child) = node.literals.get(&*decoded) {
-        if let Some(r) = walk(child, rest, params) {
+        if let Some(r) = walk(child, rest, params, serves) {
             return Some(r);
         }
     }
     if let Some((name, child)) = &node.param {
         let mark = params.len();
         params.push((name.clone(), decoded.into_owned()));
-        if let Some(r) = walk(child, rest, params) {
+        if let Some(r) = walk(child, rest, params, serves) {
             return Some(r);
         }
         params.truncate(mark);
     }
-    if let Some((name, r)) = &node.greedy {
+    if let Some((name, r)) = node.greedy.as_ref().filter(|(_, r)| serves(*r)) {
         // The rest of the path, each segment decoded, joined by single slashes: built in one
         // string (collecting the segments first cost two allocations more).
         let mut value = String::with_capacity(path.len());
@@ -168,6 +186,75 @@ mod tests {
 
     fn path_of(list: &[Resource], t: &RouteTable, p: &str) -> Option<String> {
         t.match_path(p).map(|m| list[m.resource].path.clone())
+    }
+
+    /// The resources of `list` that have `verb` (or ANY), as the gateway asks.
+    fn with_verb<'a>(list: &'a [Resource], verb: &'a str) -> impl Fn(usize) -> bool + 'a {
+        move |i| {
+            list[i]
+                .resource_methods
+                .as_ref()
+                .is_some_and(|m| m.contains_key(verb) || m.contains_key("ANY"))
+        }
+    }
+
+    #[test]
+    fn a_resource_without_the_verb_gives_way() {
+        // The shapes measured on AWS (floci-io/floci#3399, ministackorg/ministack#1423).
+        let list = vec![
+            res("/users/me", &["PATCH"]),
+            res("/users/{userId}", &["GET"]),
+            res("/roles/provision", &["POST"]),
+            res("/roles/{roleId}", &["GET"]),
+            res("/things/real", &["GET"]),
+            res("/things/{proxy+}", &["ANY"]),
+            res("/jobs", &[]),
+            res("/jobs/{op}", &["GET"]),
+            res("/cors_only", &["OPTIONS"]),
+            res("/{proxy+}", &["ANY"]),
+        ];
+        let t = RouteTable::compile(&list);
+        let served = |verb: &str, path: &str| {
+            t.match_request(path, with_verb(&list, verb))
+                .map(|m| list[m.resource].path.clone())
+        };
+        assert_eq!(
+            served("GET", "/users/me").as_deref(),
+            Some("/users/{userId}")
+        );
+        assert_eq!(served("PATCH", "/users/me").as_deref(), Some("/users/me"));
+        // Nothing under /users has POST, but the root greedy takes any verb.
+        assert_eq!(served("POST", "/users/me").as_deref(), Some("/{proxy+}"));
+        assert_eq!(
+            served("POST", "/roles/provision").as_deref(),
+            Some("/roles/provision")
+        );
+        assert_eq!(
+            served("GET", "/roles/provision").as_deref(),
+            Some("/roles/{roleId}")
+        );
+        assert_eq!(
+            served("POST", "/things/real").as_deref(),
+            Some("/things/{proxy+}")
+        );
+        assert_eq!(served("GET", "/jobs").as_deref(), Some("/{proxy+}"));
+        assert_eq!(served("POST", "/jobs/reboot").as_deref(), Some("/{proxy+}"));
+        assert_eq!(served("GET", "/jobs/reboot").as_deref(), Some("/jobs/{op}"));
+        assert_eq!(served("GET", "/cors_only").as_deref(), Some("/{proxy+}"));
+        // Without a greedy catch-all, a verb nobody has matches nothing.
+        let list = vec![
+            res("/users/me", &["PATCH"]),
+            res("/users/{userId}", &["GET"]),
+        ];
+        let t = RouteTable::compile(&list);
+        assert!(t
+            .match_request("/users/me", with_verb(&list, "POST"))
+            .is_none());
+        // The fall-back keeps only the parameters of the resource that serves.
+        let m = t
+            .match_request("/users/me", with_verb(&list, "GET"))
+            .unwrap();
+        assert_eq!(m.params, vec![("userId".to_string(), "me".to_string())]);
     }
 
     #[test]

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 
 use apigw_model::Integration;
 
-use crate::deployment::authorizers::{evaluate, parse_policy, Authorized, CompiledAuthorizer};
+use crate::deployment::authorizers::{
+    evaluate, parse_policy, Authorized, CompiledAuthorizer, Policy,
+};
 use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::integrations::backends::Backends;
 use crate::pipeline::invocation::Invocation;
@@ -80,6 +82,23 @@ pub async fn authorize(
     req: &RequestInfo,
 ) -> Result<Authorized, GatewayError> {
     let arn = method_arn(inv, req);
+    let policy = decide(a, backends, inv, req, &arn).await?;
+    evaluate(&policy, &arn)?;
+    Ok(Authorized { policy })
+}
+
+/// The policy the authorizer answers for the request's identity (cached, or asked of the
+/// function), not yet evaluated against `arn`.
+///
+/// # Errors
+/// 401 (no identity, a refused token, "Unauthorized") or 500 as AWS answers them.
+pub async fn decide(
+    a: &CompiledAuthorizer,
+    backends: &Backends,
+    inv: &Invocation<'_>,
+    req: &RequestInfo,
+    arn: &str,
+) -> Result<Arc<Policy>, GatewayError> {
     let sources: Vec<&str> = a
         .authorizer
         .identity_source
@@ -130,8 +149,7 @@ pub async fn authorize(
     let cache_key = identity.join("\u{1}");
     let caching = !ttl.is_zero() && !identity.is_empty();
     if let Some(policy) = caching.then(|| a.cached(&cache_key, ttl)).flatten() {
-        evaluate(&policy, &arn)?;
-        return Ok(Authorized { policy });
+        return Ok(policy);
     }
     let integration = Integration {
         uri: a.authorizer.authorizer_uri.clone(),
@@ -166,6 +184,5 @@ pub async fn authorize(
     if caching {
         a.remember(cache_key, policy.clone());
     }
-    evaluate(&policy, &arn)?;
-    Ok(Authorized { policy })
+    Ok(policy)
 }

@@ -78,7 +78,13 @@ pub fn context_object(
         "stage": stage,
     });
     match v {
-        Value::Object(m) => m,
+        Value::Object(mut m) => {
+            // Present only on a stage with a canary (AWS's $context reference).
+            if inv.stage.is_canary || inv.stage.canary.is_some() {
+                m.insert("isCanaryRequest".into(), Value::Bool(inv.stage.is_canary));
+            }
+            m
+        }
         _ => Map::new(),
     }
 }
