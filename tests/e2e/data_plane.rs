@@ -632,9 +632,9 @@ async fn request_bodies_over_10_mb_answer_413() {
 
 /// `openssl s_server -www` on a free loopback port with a fresh self-signed certificate: an
 /// HTTPS backend no public CA vouches for. Killed on drop.
-struct TlsBackend {
+pub(crate) struct TlsBackend {
     child: std::process::Child,
-    url: String,
+    pub(crate) url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -646,6 +646,12 @@ impl Drop for TlsBackend {
 }
 
 fn tls_backend() -> TlsBackend {
+    tls_backend_args(&[])
+}
+
+/// [`tls_backend`] with more `openssl s_server` arguments (e.g. `-Verify 1 -CAfile F`, which
+/// requires a client certificate that `F` vouches for).
+pub(crate) fn tls_backend_args(extra: &[&std::ffi::OsStr]) -> TlsBackend {
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
@@ -674,6 +680,7 @@ fn tls_backend() -> TlsBackend {
         .arg(&cert)
         .arg("-key")
         .arg(&key)
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

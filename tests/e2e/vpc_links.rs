@@ -476,3 +476,61 @@ async fn client_certificates_through_the_cli() {
     let all = s.aws(&["apigateway", "get-client-certificates"]);
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
 }
+
+/// A stage that names a client certificate presents it to its HTTPS backends, as AWS does
+/// ("API Gateway uses the certificate for all calls to HTTP integrations in your API"); a
+/// backend that requires it refuses the stage that names none.
+#[tokio::test]
+async fn stages_present_their_client_certificate_to_https_backends() {
+    let s = Server::start();
+    let c = s.sdk();
+    let cert = c.generate_client_certificate().send().await.unwrap();
+    let pem = cert.pem_encoded_certificate().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("apig-cert.pem");
+    std::fs::write(&ca, &pem).unwrap();
+    let backend = crate::data_plane::tls_backend_args(&[
+        "-Verify".as_ref(),
+        "1".as_ref(),
+        "-CAfile".as_ref(),
+        ca.as_os_str(),
+    ]);
+    let (api, root) = new_api(&c, "mtls").await;
+    let route = Route::new(&c, &api, &root, "GET");
+    route.method().await;
+    route
+        .put_http_proxy(&backend.url)
+        .tls_config(
+            aws_sdk_apigateway::types::TlsConfig::builder()
+                .insecure_skip_verification(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    deploy(&c, &api, "dev").await;
+    let r = s.http_get(format!("{}/", stage_url(&s, &api, "dev"))).await;
+    // No certificate, no handshake: an integration failure.
+    assert_eq!(
+        r.headers()["x-amzn-errortype"],
+        "InternalServerErrorException"
+    );
+
+    c.update_stage()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .patch_operations(patch(
+            "replace",
+            "/clientCertificateId",
+            cert.client_certificate_id().unwrap(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let r = s.http_get(format!("{}/", stage_url(&s, &api, "dev"))).await;
+    assert_eq!(r.status(), 200);
+    // `s_server -www` prints the client certificate it was shown.
+    let page = r.text().await.unwrap();
+    let body_line = pem.lines().nth(1).unwrap();
+    assert!(page.contains(body_line), "{page}");
+}

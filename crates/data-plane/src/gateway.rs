@@ -197,6 +197,7 @@ impl Gateway {
             access_log,
             canary,
             is_canary: false,
+            client_tls: None,
         })
     }
 

@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod request;
 pub mod test_invoke;
 pub mod throttle;
+pub mod tls;
 pub mod usage;
 
 pub use deployment::{CompiledDeployment, DeployedApi, DeployedStage};

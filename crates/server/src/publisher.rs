@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use apigw_control::{BoxFuture, DeploymentObserver, UsageMeter};
 use apigw_data::domains::Mapping;
+use apigw_data::tls::ClientTls;
 use apigw_data::usage::CounterRecord;
-use apigw_data::{CompiledDeployment, DeployedApi, Gateway};
+use apigw_data::{CompiledDeployment, DeployedApi, DeployedStage, Gateway};
 use apigw_model::{
     ApiKey, ApiSnapshot, BasePathMapping, DomainName, Scope, Stage, UsagePlan, UsagePlanKey,
     NO_BASE_PATH,
@@ -170,11 +171,18 @@ impl Publisher {
                 Some(id) => compiled_once(&mut c, scope, api_id, &id, &mut compiled).await?,
                 None => None,
             };
-            served.insert(
-                stage.stage_name.clone(),
-                self.gateway
-                    .deployed_stage(scope, api_id, stage, deployment, canary),
-            );
+            let cert: Option<apigw_model::ClientCertificate> =
+                match stage.client_certificate_id.as_deref() {
+                    Some(id) => docs::get(&mut c, scope, Kind::ClientCertificate, "", id).await?,
+                    None => None,
+                };
+            let mut deployed = self
+                .gateway
+                .deployed_stage(scope, api_id, stage, deployment, canary);
+            if let Some(cert) = cert {
+                with_client_certificate(&mut deployed, &cert);
+            }
+            served.insert(deployed.stage.stage_name.clone(), deployed);
         }
         self.gateway.publish(DeployedApi {
             scope: scope.clone(),
@@ -183,6 +191,24 @@ impl Publisher {
             account: None,
         });
         Ok(())
+    }
+}
+
+/// Give a freshly built stage (and its canary) the client certificate it names, as the TLS
+/// client identity of its HTTP integrations.
+fn with_client_certificate(stage: &mut Arc<DeployedStage>, cert: &apigw_model::ClientCertificate) {
+    let Some(key) = cert.private_key_pem.as_deref() else {
+        return;
+    };
+    let Some(tls) = ClientTls::new(&cert.pem_encoded_certificate, key).map(Arc::new) else {
+        tracing::warn!(id = %cert.client_certificate_id, "client certificate does not load");
+        return;
+    };
+    if let Some(s) = Arc::get_mut(stage) {
+        if let Some(canary) = s.canary.as_mut().and_then(|c| Arc::get_mut(&mut c.stage)) {
+            canary.client_tls = Some(tls.clone());
+        }
+        s.client_tls = Some(tls);
     }
 }
 

@@ -103,6 +103,9 @@ pub struct DeployedStage {
     pub canary: Option<Canary>,
     /// Whether this is a canary's view of its stage (`$context.isCanaryRequest`).
     pub is_canary: bool,
+    /// The client certificate the stage presents to HTTP backends, set by the server when the
+    /// stage names one (`clientCertificateId`).
+    pub client_tls: Option<std::sync::Arc<crate::tls::ClientTls>>,
 }
 
 /// A stage's canary: the canary deployment with the stage's variables overridden, and the

@@ -16,6 +16,16 @@ pub struct LambdaConfig {
     pub pass_arn: bool,
 }
 
+/// Whether an integration's `tlsConfig.insecureSkipVerification` is set.
+fn skips_verification(integration: &Integration) -> bool {
+    integration
+        .tls_config
+        .as_ref()
+        .and_then(|t| t.get("insecureSkipVerification"))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
 /// The backends every integration shares.
 #[derive(Debug)]
 pub struct Backends {
@@ -32,11 +42,7 @@ pub struct Backends {
 impl Backends {
     /// The client pools, and Lambda as `lambda` says.
     pub fn new(lambda: LambdaConfig) -> Self {
-        let builder = || {
-            reqwest::Client::builder()
-                .pool_max_idle_per_host(256)
-                .redirect(reqwest::redirect::Policy::none())
-        };
+        let builder = crate::tls::pool_builder;
         Self {
             client: builder().build().unwrap_or_default(),
             insecure_client: builder()
@@ -50,16 +56,23 @@ impl Backends {
     /// The HTTP client pool for an integration: verifying certificates unless its
     /// `tlsConfig.insecureSkipVerification` says not to.
     pub fn client_for(&self, integration: &Integration) -> &reqwest::Client {
-        let skip = integration
-            .tls_config
-            .as_ref()
-            .and_then(|t| t.get("insecureSkipVerification"))
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
-        if skip {
+        if skips_verification(integration) {
             &self.insecure_client
         } else {
             &self.client
+        }
+    }
+
+    /// The pool for an HTTP integration of a stage: [`Self::client_for`], or the stage's
+    /// pools presenting its client certificate when it names one.
+    pub fn client_in<'a>(
+        &'a self,
+        integration: &Integration,
+        stage: &'a crate::deployment::DeployedStage,
+    ) -> &'a reqwest::Client {
+        match &stage.client_tls {
+            Some(tls) => tls.client(skips_verification(integration)),
+            None => self.client_for(integration),
         }
     }
 }

@@ -143,7 +143,9 @@ pub async fn invoke(
             .parse()
             .map_err(|_| GatewayError::config("bad integration method"))?,
     };
-    let mut builder = backends.client_for(integration).request(method, &url);
+    let mut builder = backends
+        .client_in(integration, inv.stage)
+        .request(method, &url);
     let content_type = req
         .header("content-type")
         .unwrap_or("application/json")

@@ -155,7 +155,7 @@ pub async fn invoke(
     if url.starts_with("http://") {
         return via_pool(parts, body, url, method, timeout).await;
     }
-    let client = backends.client_for(integration);
+    let client = backends.client_in(integration, inv.stage);
     via_reqwest(client, parts, body, url, method, timeout).await
 }
 
