@@ -830,3 +830,30 @@ async fn a_resource_without_the_verb_falls_back_to_its_proxy_sibling() {
         );
     }
 }
+
+/// `$context.responseOverride` set by a MOCK's request template decides the answer when the
+/// integration response has no template (recorded: test_integration_mock_with_response
+/// _override_in_request_template[False]: 444 and an empty body).
+#[tokio::test]
+async fn a_request_template_override_applies_without_a_response_template() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "override").await;
+    let r = Route::new(&c, &api, &root, "GET");
+    r.method().await;
+    r.put_method_response("200").send().await.unwrap();
+    r.put_mock()
+        .request_templates(
+            "application/json",
+            "#set($context.responseOverride.status = 444)\n#set($context.responseOverride.header.foo = \"bar\")\n{\"statusCode\": 200}",
+        )
+        .send()
+        .await
+        .unwrap();
+    r.put_integration_response("200").send().await.unwrap();
+    deploy(&c, &api, "dev").await;
+    let res = s.http_get(stage_url(&s, &api, "dev")).await;
+    assert_eq!(res.status(), 444);
+    assert_eq!(res.headers()["foo"], "bar");
+    assert_eq!(res.text().await.unwrap(), "");
+}
