@@ -857,3 +857,49 @@ async fn a_request_template_override_applies_without_a_response_template() {
     assert_eq!(res.headers()["foo"], "bar");
     assert_eq!(res.text().await.unwrap(), "");
 }
+
+/// An integration mapping a header AWS will not send answers 500 and calls nothing
+/// (recorded: TestApiGatewayHeaderRemapping, `content-length` and `transfer-encoding`).
+#[tokio::test]
+async fn mapping_a_framing_header_is_a_configuration_error() {
+    let up = upstream().await;
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "remap").await;
+    let cases = [
+        ("cl", IntegrationType::HttpProxy, "Content-Length"),
+        ("te", IntegrationType::Http, "Transfer-Encoding"),
+        ("ok", IntegrationType::Http, "X-Fine"),
+    ];
+    for (part, kind, header) in &cases {
+        let rid = add_resource(&c, &api, &root, part).await;
+        let r = Route::new(&c, &api, &rid, "GET");
+        r.method().await;
+        r.put_method_response("200").send().await.unwrap();
+        r.put_integration()
+            .r#type(kind.clone())
+            .integration_http_method("GET")
+            .uri(format!("{}/{part}", up.url))
+            .request_parameters(format!("integration.request.header.{header}"), "'0'")
+            .send()
+            .await
+            .unwrap();
+        r.put_integration_response("200").send().await.unwrap();
+    }
+    deploy(&c, &api, "dev").await;
+    let base = stage_url(&s, &api, "dev");
+    for part in ["cl", "te"] {
+        let res = s.http_get(format!("{base}/{part}")).await;
+        assert_eq!(res.status(), 500, "{part}");
+        assert_eq!(
+            res.headers()["x-amzn-errortype"],
+            "InternalServerErrorException"
+        );
+        assert_eq!(res.text().await.unwrap(), r#"{"message":"Internal server error"}"#);
+    }
+    assert_eq!(s.http_get(format!("{base}/ok")).await.status(), 200);
+    // Only the allowed mapping reached the upstream.
+    let seen = up.seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].headers["x-fine"], "0");
+}
