@@ -859,7 +859,8 @@ async fn a_request_template_override_applies_without_a_response_template() {
 }
 
 /// An integration mapping a header AWS will not send answers 500 and calls nothing
-/// (recorded: TestApiGatewayHeaderRemapping, `content-length` and `transfer-encoding`).
+/// (recorded: TestApiGatewayHeaderRemapping, `content-length` and `transfer-encoding`); an
+/// HTTP_PROXY integration's other header mappings reach the backend.
 #[tokio::test]
 async fn mapping_a_framing_header_is_a_configuration_error() {
     let up = upstream().await;
@@ -869,7 +870,7 @@ async fn mapping_a_framing_header_is_a_configuration_error() {
     let cases = [
         ("cl", IntegrationType::HttpProxy, "Content-Length"),
         ("te", IntegrationType::Http, "Transfer-Encoding"),
-        ("ok", IntegrationType::Http, "X-Fine"),
+        ("ok", IntegrationType::HttpProxy, "X-Fine"),
     ];
     for (part, kind, header) in &cases {
         let rid = add_resource(&c, &api, &root, part).await;
@@ -895,11 +896,52 @@ async fn mapping_a_framing_header_is_a_configuration_error() {
             res.headers()["x-amzn-errortype"],
             "InternalServerErrorException"
         );
-        assert_eq!(res.text().await.unwrap(), r#"{"message":"Internal server error"}"#);
+        assert_eq!(
+            res.text().await.unwrap(),
+            r#"{"message":"Internal server error"}"#
+        );
     }
     assert_eq!(s.http_get(format!("{base}/ok")).await.status(), 200);
     // Only the allowed mapping reached the upstream.
     let seen = up.seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].headers["x-fine"], "0");
+}
+
+/// HTTP_PROXY applies header and query string mappings on top of what the client sent
+/// (the recorded `full-integration` case of TestApiGatewayHeaderRemapping[HTTP_PROXY] maps
+/// headers the same way).
+#[tokio::test]
+async fn http_proxy_maps_headers_and_query_strings() {
+    let up = upstream().await;
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "proxy-map").await;
+    let r = Route::new(&c, &api, &root, "GET");
+    r.put_method()
+        .request_parameters("method.request.header.x-in", false)
+        .send()
+        .await
+        .unwrap();
+    r.put_http_proxy(format!("{}/json/p", up.url))
+        .request_parameters("integration.request.header.x-from", "method.request.header.x-in")
+        .request_parameters("integration.request.header.x-static", "'fixed'")
+        .request_parameters("integration.request.querystring.stage", "context.stage")
+        .send()
+        .await
+        .unwrap();
+    deploy(&c, &api, "dev").await;
+    let res = s
+        .http()
+        .get(format!("{}/?a=1", stage_url(&s, &api, "dev")))
+        .header("x-in", "client")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let seen = up.seen.lock().unwrap();
+    assert_eq!(seen[0].headers["x-from"], "client");
+    assert_eq!(seen[0].headers["x-static"], "fixed");
+    assert_eq!(seen[0].headers["x-in"], "client");
+    assert_eq!(seen[0].uri, "/json/p?a=1&stage=dev");
 }

@@ -498,7 +498,8 @@ impl Gateway {
     ) -> Result<Response<Body>, GatewayError> {
         match kind {
             IntegrationKind::HttpProxy => {
-                integrations::http_proxy::invoke(&self.backends, inv, integration, req).await
+                integrations::http_proxy::invoke(&self.backends, inv, integration, req, target.path)
+                    .await
             }
             IntegrationKind::Mock => {
                 let (parts, body) = req.into_parts();
