@@ -837,3 +837,118 @@ async fn a_resource_without_the_verb_falls_back_to_its_proxy_sibling() {
         );
     }
 }
+
+/// `$context.responseOverride` set by a MOCK's request template decides the answer when the
+/// integration response has no template (recorded: test_integration_mock_with_response
+/// _override_in_request_template[False]: 444 and an empty body).
+#[tokio::test]
+async fn a_request_template_override_applies_without_a_response_template() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "override").await;
+    let r = Route::new(&c, &api, &root, "GET");
+    r.method().await;
+    r.put_method_response("200").send().await.unwrap();
+    r.put_mock()
+        .request_templates(
+            "application/json",
+            "#set($context.responseOverride.status = 444)\n#set($context.responseOverride.header.foo = \"bar\")\n{\"statusCode\": 200}",
+        )
+        .send()
+        .await
+        .unwrap();
+    r.put_integration_response("200").send().await.unwrap();
+    deploy(&c, &api, "dev").await;
+    let res = s.http_get(stage_url(&s, &api, "dev")).await;
+    assert_eq!(res.status(), 444);
+    assert_eq!(res.headers()["foo"], "bar");
+    assert_eq!(res.text().await.unwrap(), "");
+}
+
+/// An integration mapping a header AWS will not send answers 500 and calls nothing
+/// (recorded: TestApiGatewayHeaderRemapping, `content-length` and `transfer-encoding`); an
+/// HTTP_PROXY integration's other header mappings reach the backend.
+#[tokio::test]
+async fn mapping_a_framing_header_is_a_configuration_error() {
+    let up = upstream().await;
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "remap").await;
+    let cases = [
+        ("cl", IntegrationType::HttpProxy, "Content-Length"),
+        ("te", IntegrationType::Http, "Transfer-Encoding"),
+        ("ok", IntegrationType::HttpProxy, "X-Fine"),
+    ];
+    for (part, kind, header) in &cases {
+        let rid = add_resource(&c, &api, &root, part).await;
+        let r = Route::new(&c, &api, &rid, "GET");
+        r.method().await;
+        r.put_method_response("200").send().await.unwrap();
+        r.put_integration()
+            .r#type(kind.clone())
+            .integration_http_method("GET")
+            .uri(format!("{}/{part}", up.url))
+            .request_parameters(format!("integration.request.header.{header}"), "'0'")
+            .send()
+            .await
+            .unwrap();
+        r.put_integration_response("200").send().await.unwrap();
+    }
+    deploy(&c, &api, "dev").await;
+    let base = stage_url(&s, &api, "dev");
+    for part in ["cl", "te"] {
+        let res = s.http_get(format!("{base}/{part}")).await;
+        assert_eq!(res.status(), 500, "{part}");
+        assert_eq!(
+            res.headers()["x-amzn-errortype"],
+            "InternalServerErrorException"
+        );
+        assert_eq!(
+            res.text().await.unwrap(),
+            r#"{"message":"Internal server error"}"#
+        );
+    }
+    assert_eq!(s.http_get(format!("{base}/ok")).await.status(), 200);
+    // Only the allowed mapping reached the upstream.
+    let seen = up.seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].headers["x-fine"], "0");
+}
+
+/// HTTP_PROXY applies header and query string mappings on top of what the client sent
+/// (the recorded `full-integration` case of TestApiGatewayHeaderRemapping[HTTP_PROXY] maps
+/// headers the same way).
+#[tokio::test]
+async fn http_proxy_maps_headers_and_query_strings() {
+    let up = upstream().await;
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "proxy-map").await;
+    let r = Route::new(&c, &api, &root, "GET");
+    r.put_method()
+        .request_parameters("method.request.header.x-in", false)
+        .send()
+        .await
+        .unwrap();
+    r.put_http_proxy(format!("{}/json/p", up.url))
+        .request_parameters("integration.request.header.x-from", "method.request.header.x-in")
+        .request_parameters("integration.request.header.x-static", "'fixed'")
+        .request_parameters("integration.request.querystring.stage", "context.stage")
+        .send()
+        .await
+        .unwrap();
+    deploy(&c, &api, "dev").await;
+    let res = s
+        .http()
+        .get(format!("{}/?a=1", stage_url(&s, &api, "dev")))
+        .header("x-in", "client")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let seen = up.seen.lock().unwrap();
+    assert_eq!(seen[0].headers["x-from"], "client");
+    assert_eq!(seen[0].headers["x-static"], "fixed");
+    assert_eq!(seen[0].headers["x-in"], "client");
+    assert_eq!(seen[0].uri, "/json/p?a=1&stage=dev");
+}

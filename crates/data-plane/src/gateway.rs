@@ -474,6 +474,11 @@ impl Gateway {
         else {
             return Err(GatewayError::config("method has no integration"));
         };
+        if let Some(name) = &compiled.refused_header {
+            return Err(GatewayError::config(&format!(
+                "the integration maps the header {name}, which API Gateway does not send"
+            )));
+        }
         let integration_started = std::time::Instant::now();
         let answer = self.integrate(target, inv, integration, kind, req).await;
         if ctx.wants_details() {
@@ -494,7 +499,8 @@ impl Gateway {
     ) -> Result<Response<Body>, GatewayError> {
         match kind {
             IntegrationKind::HttpProxy => {
-                integrations::http_proxy::invoke(&self.backends, inv, integration, req).await
+                integrations::http_proxy::invoke(&self.backends, inv, integration, req, target.path)
+                    .await
             }
             IntegrationKind::Mock => {
                 let (parts, body) = req.into_parts();

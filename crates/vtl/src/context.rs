@@ -105,6 +105,30 @@ fn pairs(obj: Option<&J>, key: &str) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+impl ResponseOverride {
+    /// The typed form of a raw `responseOverride` value.
+    fn from_value(response: &J) -> Self {
+        let status = response.get("status").and_then(|s| match s {
+            J::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+            J::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
+        Self {
+            status,
+            header: pairs(Some(response), "header"),
+        }
+    }
+
+    /// The `responseOverride` an earlier template of the request left in `ctx` (through
+    /// [`Context::carry_overrides`]); empty when none did.
+    pub fn carried(ctx: &Context) -> Self {
+        ctx.context
+            .get("responseOverride")
+            .map(Self::from_value)
+            .unwrap_or_default()
+    }
+}
+
 impl Rendered {
     /// Builds the typed overrides from the raw `requestOverride` / `responseOverride` values.
     pub(crate) fn new(output: String, request: J, response: J) -> Self {
@@ -113,15 +137,7 @@ impl Rendered {
             querystring: pairs(Some(&request), "querystring"),
             path: pairs(Some(&request), "path"),
         };
-        let status = response.get("status").and_then(|s| match s {
-            J::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
-            J::String(s) => s.trim().parse().ok(),
-            _ => None,
-        });
-        let response_override = ResponseOverride {
-            status,
-            header: pairs(Some(&response), "header"),
-        };
+        let response_override = ResponseOverride::from_value(&response);
         let mut context_overrides = Map::new();
         context_overrides.insert("requestOverride".into(), request);
         context_overrides.insert("responseOverride".into(), response);

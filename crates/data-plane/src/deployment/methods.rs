@@ -51,6 +51,39 @@ pub struct CompiledMethod {
     pub integration: Option<IntegrationKind>,
     /// Whether a Lambda or Cognito authorizer runs first (`CUSTOM`, `COGNITO_USER_POOLS`).
     pub runs_authorizer: bool,
+    /// A header the integration's `requestParameters` map that AWS refuses to send for this
+    /// integration type: every request to the method is a 500 configuration error.
+    pub refused_header: Option<String>,
+}
+
+/// Headers a parameter mapping may not set, by integration kind. Measured on AWS (localstack's
+/// validated `TestApiGatewayHeaderRemapping`, recorded in test_apigateway_integrations
+/// .snapshot.json: each answers 500 "Internal server error"): `Content-Length` and
+/// `Transfer-Encoding` for HTTP and HTTP_PROXY; those and `Authorization`, `Connection`,
+/// `Expect`, `Proxy-Authenticate` and `TE` for AWS and AWS_PROXY.
+fn refused_header(kind: IntegrationKind, integration: &Integration) -> Option<String> {
+    const HTTP: &[&str] = &["content-length", "transfer-encoding"];
+    const AWS: &[&str] = &[
+        "content-length",
+        "transfer-encoding",
+        "authorization",
+        "connection",
+        "expect",
+        "proxy-authenticate",
+        "te",
+    ];
+    let refused = match kind {
+        IntegrationKind::Http | IntegrationKind::HttpProxy => HTTP,
+        IntegrationKind::AwsLambda | IntegrationKind::AwsProxy => AWS,
+        IntegrationKind::Mock | IntegrationKind::Unsupported => return None,
+    };
+    integration
+        .request_parameters
+        .iter()
+        .flatten()
+        .filter_map(|(target, _)| target.strip_prefix("integration.request.header."))
+        .find(|name| refused.iter().any(|r| r.eq_ignore_ascii_case(name)))
+        .map(str::to_string)
 }
 
 /// The methods of every resource, in the order of the snapshot's resources.
@@ -69,13 +102,17 @@ impl MethodTable {
                     .iter()
                     .flatten()
                     .map(|(verb, m)| {
+                        let integration = m.method_integration.as_ref().map(IntegrationKind::of);
                         let compiled = CompiledMethod {
                             method: m.clone(),
-                            integration: m.method_integration.as_ref().map(IntegrationKind::of),
+                            integration,
                             runs_authorizer: matches!(
                                 m.authorization_type.as_str(),
                                 "CUSTOM" | "COGNITO_USER_POOLS"
                             ),
+                            refused_header: integration
+                                .zip(m.method_integration.as_ref())
+                                .and_then(|(kind, i)| refused_header(kind, i)),
                         };
                         (verb.clone(), compiled)
                     })

@@ -11,6 +11,7 @@ use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 
 use apigw_model::{Integration, IntegrationResponse};
+use apigw_vtl::ResponseOverride;
 
 use crate::deployment::templates::{select_response, Templates};
 use crate::error::GatewayError;
@@ -178,16 +179,18 @@ pub fn build(
             let rendered = template
                 .render(ctx)
                 .map_err(|e| GatewayError::config(&e.to_string()))?;
-            if let Some(s) = rendered.response_override.status {
-                status = s;
-            }
-            for (k, v) in &rendered.response_override.header {
-                headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
-                headers.push((k.clone(), v.clone()));
-            }
+            apply_override(&rendered.response_override, &mut status, &mut headers);
             (ct, rendered.output)
         }
-        None => ("application/json", out.body.to_string()),
+        None => {
+            // No response template runs: the request template's `$context.responseOverride`
+            // still has the last word (recorded: test_integration_mock_with_response_override
+            // _in_request_template[False], 444 with an empty body).
+            if let Some(c) = ctx.existing() {
+                apply_override(&ResponseOverride::carried(c), &mut status, &mut headers);
+            }
+            ("application/json", out.body.to_string())
+        }
     };
     let mut res = Response::new(Body::from(body));
     *res.status_mut() =
@@ -207,6 +210,17 @@ pub fn build(
     }
     crate::headers::remap(h, remapped);
     Ok(res)
+}
+
+/// A template's `$context.responseOverride`: its status, and its headers over the mapped ones.
+fn apply_override(o: &ResponseOverride, status: &mut u16, headers: &mut Vec<(String, String)>) {
+    if let Some(s) = o.status {
+        *status = s;
+    }
+    for (k, v) in &o.header {
+        headers.retain(|(h, _)| !h.eq_ignore_ascii_case(k));
+        headers.push((k.clone(), v.clone()));
+    }
 }
 
 #[cfg(test)]

@@ -138,6 +138,11 @@ impl<'a> LazyContext<'a> {
         }
     }
 
+    /// The context, if a template made it already.
+    pub fn existing(&self) -> Option<&apigw_vtl::Context> {
+        self.ctx.as_ref()
+    }
+
     /// The context, made now if it was not yet.
     pub fn get(&mut self) -> &mut apigw_vtl::Context {
         let Self { ctx, make } = self;

@@ -6,6 +6,9 @@
 
 use serde_json::Value;
 
+use apigw_model::Integration;
+
+use crate::pipeline::invocation::Invocation;
 use crate::request::RequestInfo;
 
 /// Walk `a.b.c` into a JSON value and give its text (strings unquoted).
@@ -111,6 +114,85 @@ pub fn request_source(
         return stage_variables.and_then(|m| m.get(name)).cloned();
     }
     None
+}
+
+/// The parameters a request mapping produces, by location.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Mapped {
+    /// `integration.request.path.x`.
+    pub path: Vec<(String, String)>,
+    /// `integration.request.querystring.x` (and multivalue, comma-split).
+    pub querystring: Vec<(String, String)>,
+    /// `integration.request.header.x` (and multivalue).
+    pub header: Vec<(String, String)>,
+}
+
+impl Mapped {
+    /// The mapped query string parameters, percent-encoded (`a=1&b=x%20y`).
+    pub fn query_string(&self) -> String {
+        let enc = |s: &str| {
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+        };
+        let pairs: Vec<String> = self
+            .querystring
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect();
+        pairs.join("&")
+    }
+}
+
+/// Whether an integration maps headers or query strings (path mappings aside): an HTTP_PROXY
+/// integration builds the request view for [`map_parameters`] only then.
+pub fn maps_headers_or_query(integration: &Integration) -> bool {
+    integration
+        .request_parameters
+        .iter()
+        .flatten()
+        .any(|(k, _)| {
+            let kind = k
+                .strip_prefix("integration.request.")
+                .and_then(|r| r.split_once('.'))
+                .map(|(kind, _)| kind);
+            !matches!(kind, Some("path") | None)
+        })
+}
+
+/// Apply `requestParameters`.
+pub fn map_parameters(
+    integration: &Integration,
+    inv: &Invocation<'_>,
+    req: &RequestInfo,
+    ctx: &serde_json::Map<String, serde_json::Value>,
+) -> Mapped {
+    let mut m = Mapped::default();
+    for (target, expr) in integration.request_parameters.iter().flat_map(|p| p.iter()) {
+        let Some(rest) = target.strip_prefix("integration.request.") else {
+            continue;
+        };
+        let Some((kind, name)) = rest.split_once('.') else {
+            continue;
+        };
+        let Some(value) = request_source(
+            expr,
+            req,
+            &inv.path_params,
+            ctx,
+            inv.stage.stage.variables.as_ref(),
+        ) else {
+            continue;
+        };
+        match kind {
+            "path" => m.path.push((name.to_string(), value)),
+            "querystring" => m.querystring.push((name.to_string(), value)),
+            "multivaluequerystring" => m
+                .querystring
+                .extend(value.split(',').map(|v| (name.to_string(), v.to_string()))),
+            "header" | "multivalueheader" => m.header.push((name.to_string(), value)),
+            _ => {}
+        }
+    }
+    m
 }
 
 #[cfg(test)]

@@ -16,56 +16,8 @@ use crate::pipeline::integration_response::{self, IntegrationOutput};
 use crate::pipeline::integrations::backends::Backends;
 use crate::pipeline::invocation::Invocation;
 use crate::pipeline::invocation::{context_object, vtl_context};
-use crate::pipeline::mapping::request_source;
+use crate::pipeline::mapping::{map_parameters, Mapped};
 use crate::request::RequestInfo;
-
-/// The parameters a request mapping produces, by location.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct Mapped {
-    /// `integration.request.path.x`.
-    pub path: Vec<(String, String)>,
-    /// `integration.request.querystring.x` (and multivalue, comma-split).
-    pub querystring: Vec<(String, String)>,
-    /// `integration.request.header.x` (and multivalue).
-    pub header: Vec<(String, String)>,
-}
-
-/// Apply `requestParameters`.
-pub fn map_parameters(
-    integration: &Integration,
-    inv: &Invocation<'_>,
-    req: &RequestInfo,
-    ctx: &serde_json::Map<String, serde_json::Value>,
-) -> Mapped {
-    let mut m = Mapped::default();
-    for (target, expr) in integration.request_parameters.iter().flat_map(|p| p.iter()) {
-        let Some(rest) = target.strip_prefix("integration.request.") else {
-            continue;
-        };
-        let Some((kind, name)) = rest.split_once('.') else {
-            continue;
-        };
-        let Some(value) = request_source(
-            expr,
-            req,
-            &inv.path_params,
-            ctx,
-            inv.stage.stage.variables.as_ref(),
-        ) else {
-            continue;
-        };
-        match kind {
-            "path" => m.path.push((name.to_string(), value)),
-            "querystring" => m.querystring.push((name.to_string(), value)),
-            "multivaluequerystring" => m
-                .querystring
-                .extend(value.split(',').map(|v| (name.to_string(), v.to_string()))),
-            "header" | "multivalueheader" => m.header.push((name.to_string(), value)),
-            _ => {}
-        }
-    }
-    m
-}
 
 fn replace_all(
     list: &mut Vec<(String, String)>,
@@ -95,19 +47,8 @@ pub fn build_url(uri: &str, mapped: &Mapped) -> String {
             .replace(&format!("{{{k}+}}"), v);
     }
     if !mapped.querystring.is_empty() {
-        let q: Vec<String> = mapped
-            .querystring
-            .iter()
-            .map(|(k, v)| {
-                let enc = |s: &str| {
-                    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
-                        .to_string()
-                };
-                format!("{}={}", enc(k), enc(v))
-            })
-            .collect();
         url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(&q.join("&"));
+        url.push_str(&mapped.query_string());
     }
     url
 }

@@ -7,14 +7,15 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{HeaderName, Request, Response};
+use axum::http::{HeaderName, HeaderValue, Request, Response};
 
 use apigw_model::Integration;
 
 use crate::error::{GatewayError, ResponseType};
 use crate::pipeline::integrations::backends::Backends;
-use crate::pipeline::invocation::Invocation;
-use crate::request::MAX_BODY;
+use crate::pipeline::invocation::{context_object, Invocation};
+use crate::pipeline::mapping::{map_parameters, maps_headers_or_query};
+use crate::request::{request_head, MAX_BODY};
 
 /// Headers never forwarded: those that describe one connection, and those AWS drops from every
 /// request before any integration sees it (Content-MD5, Max-Forwards, Server,
@@ -109,12 +110,13 @@ fn encode_path(v: &str) -> percent_encoding::PercentEncode<'_> {
     percent_encoding::utf8_percent_encode(v, SET)
 }
 
-/// Call the backend.
+/// Call the backend; `path` is the resource path the request asked for (`$context` reads it).
 pub async fn invoke(
     backends: &Backends,
     inv: &Invocation<'_>,
     integration: &Integration,
     req: Request<Body>,
+    path: &str,
 ) -> Result<Response<Body>, GatewayError> {
     let (mut parts, mut body) = req.into_parts();
     let too_large = || GatewayError::new(ResponseType::RequestTooLarge, "Request Too Long");
@@ -138,11 +140,36 @@ pub async fn invoke(
         }
         None => {}
     }
+    // Header and query string mappings add to (or replace) what the client sent; path
+    // mappings go through `backend_url`. A proxy that maps neither builds no request view.
+    let mut query = parts.uri.query().map(str::to_string);
+    if maps_headers_or_query(integration) {
+        let head = Request::from_parts(parts, ());
+        let info = request_head(path, &head, inv.client, Vec::new());
+        let context = context_object(inv, &info, chrono::Utc::now());
+        let mapped = map_parameters(integration, inv, &info, &context);
+        parts = head.into_parts().0;
+        for (name, value) in &mapped.header {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                parts.headers.insert(n, v);
+            }
+        }
+        if !mapped.querystring.is_empty() {
+            let extra = mapped.query_string();
+            query = Some(match query.filter(|q| !q.is_empty()) {
+                Some(q) => format!("{q}&{extra}"),
+                None => extra,
+            });
+        }
+    }
     let url = backend_url(
         integration,
         &inv.path_params,
         inv.stage.stage.variables.as_ref(),
-        parts.uri.query(),
+        query.as_deref(),
     );
     let url = super::through_vpc_link(url, integration, inv.stage);
     let method = match integration.http_method.as_deref() {
