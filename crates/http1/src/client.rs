@@ -133,6 +133,8 @@ pub struct Target<'a> {
     port: u16,
     /// The origin-form request target: path and query.
     pub path: &'a str,
+    /// The `Host` header when it is not `authority` ([`Target::with_host`]).
+    host_header: Option<&'a str>,
 }
 
 impl<'a> Target<'a> {
@@ -177,7 +179,18 @@ impl<'a> Target<'a> {
             host,
             port,
             path: if path.is_empty() { "/" } else { path },
+            host_header: None,
         })
+    }
+
+    /// The same target sending `Host: host` instead of its own authority (a VPC link's
+    /// backend answers for the name in the integration's URI); the connection and its pool
+    /// are still the target's.
+    pub fn with_host(self, host: &'a str) -> Self {
+        Self {
+            host_header: Some(host),
+            ..self
+        }
     }
 
     /// The same from a parsed URI.
@@ -194,6 +207,7 @@ impl<'a> Target<'a> {
             host: authority.host(),
             port: authority.port_u16().unwrap_or(80),
             path: uri.path_and_query().map_or("/", |pq| pq.as_str()),
+            host_header: None,
         })
     }
 }
@@ -290,7 +304,7 @@ where
         &mut head,
         &parts.method,
         target.path,
-        target.authority,
+        target.host_header.unwrap_or(target.authority),
         &parts.headers,
         skip,
         &outgoing,

@@ -74,7 +74,7 @@ pub async fn invoke(
         integration.uri.as_deref().unwrap_or_default(),
         inv.stage.stage.variables.as_ref(),
     );
-    let url = super::through_vpc_link(build_url(&uri, &mapped), integration, inv.stage);
+    let (url, host) = super::through_vpc_link(build_url(&uri, &mapped), integration, inv.stage);
     let method = match integration.http_method.as_deref() {
         Some("ANY") | None => req
             .method
@@ -87,6 +87,9 @@ pub async fn invoke(
     let mut builder = backends
         .client_in(integration, inv.stage)
         .request(method, &url);
+    if let Some(h) = host {
+        builder = builder.header("host", h);
+    }
     let content_type = req
         .header("content-type")
         .unwrap_or("application/json")

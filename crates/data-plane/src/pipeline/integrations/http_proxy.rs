@@ -171,7 +171,7 @@ pub async fn invoke(
         inv.stage.stage.variables.as_ref(),
         query.as_deref(),
     );
-    let url = super::through_vpc_link(url, integration, inv.stage);
+    let (url, host) = super::through_vpc_link(url, integration, inv.stage);
     let method = match integration.http_method.as_deref() {
         Some("ANY") | None => parts.method.clone(),
         Some(m) => m
@@ -180,10 +180,10 @@ pub async fn invoke(
     };
     let timeout = super::timeout_of(integration);
     if url.starts_with("http://") {
-        return via_pool(parts, body, url, method, timeout).await;
+        return via_pool(parts, body, url, host.as_deref(), method, timeout).await;
     }
     let client = backends.client_in(integration, inv.stage);
-    via_reqwest(client, parts, body, url, method, timeout).await
+    via_reqwest(client, parts, body, url, host.as_deref(), method, timeout).await
 }
 
 /// Everything else (HTTPS, HTTP/2 by ALPN) through reqwest. The headers go out and come back
@@ -196,10 +196,14 @@ async fn via_reqwest(
     parts: axum::http::request::Parts,
     body: Body,
     url: String,
+    host: Option<&str>,
     method: axum::http::Method,
     timeout: Duration,
 ) -> Result<Response<Body>, GatewayError> {
     let mut builder = client.request(method, &url);
+    if let Some(h) = host {
+        builder = builder.header(axum::http::header::HOST, h);
+    }
     for (name, value) in &parts.headers {
         if !is_hop_by_hop(name) {
             builder = builder.header(name, value);
@@ -234,6 +238,7 @@ async fn via_pool(
     mut parts: axum::http::request::Parts,
     body: Body,
     url: String,
+    host: Option<&str>,
     method: axum::http::Method,
     timeout: Duration,
 ) -> Result<Response<Body>, GatewayError> {
@@ -245,6 +250,10 @@ async fn via_pool(
             parsed = url.parse().map_err(|_| invalid())?;
             apigw_http1::client::Target::from_uri(&parsed).map_err(|_| invalid())?
         }
+    };
+    let target = match host {
+        Some(h) => target.with_host(h),
+        None => target,
     };
     parts.method = method;
     parts.version = axum::http::Version::HTTP_11;
@@ -398,7 +407,7 @@ mod tests {
             let (parts, b) = request(method, body);
             let m: axum::http::Method = method.parse().unwrap();
             let pooled = answer_of(
-                via_pool(parts, b, url.clone(), m.clone(), timeout)
+                via_pool(parts, b, url.clone(), None, m.clone(), timeout)
                     .await
                     .unwrap(),
             )
@@ -406,7 +415,7 @@ mod tests {
             let pooled_request = seen.recv().await.unwrap();
             let (parts, b) = request(method, body);
             let other = answer_of(
-                via_reqwest(&client, parts, b, url.clone(), m, timeout)
+                via_reqwest(&client, parts, b, url.clone(), None, m, timeout)
                     .await
                     .unwrap(),
             )

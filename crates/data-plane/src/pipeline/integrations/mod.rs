@@ -33,32 +33,38 @@ pub async fn within<T>(
 /// `uri` only sets the Host header and TLS name
 /// ([set up a private integration](https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-api-with-vpclink-cli.html)).
 /// Here the link's `apigw-local:target` tag, frozen into the deployment, stands for that load
-/// balancer: its scheme and authority replace the URL's, the path and query stay. A link
-/// without the tag (or an integration not through a link) connects to the URL as written.
+/// balancer: its scheme and authority replace the URL's, the path and query stay, and the
+/// URL's own authority goes as the `Host` header (the second member). A link without the tag
+/// (or an integration not through a link) connects to the URL as written.
 pub fn through_vpc_link(
     url: String,
     integration: &apigw_model::Integration,
     stage: &crate::deployment::DeployedStage,
-) -> String {
+) -> (String, Option<String>) {
     if integration.connection_type.as_deref() != Some("VPC_LINK") {
-        return url;
+        return (url, None);
     }
     let Some(id) = integration.connection_id.as_deref() else {
-        return url;
+        return (url, None);
     };
     let id = stage_variables(id, stage.stage.variables.as_ref());
     let targets = &stage.deployment.snapshot.documents.vpc_link_targets;
-    let Some(target) = targets.get(&id) else {
-        return url;
-    };
-    retarget(&url, target)
+    match targets.get(&id) {
+        Some(target) => retarget(&url, target),
+        None => (url, None),
+    }
 }
 
-/// `url` with its scheme and authority replaced by `target`'s (`http://127.0.0.1:8080`).
-fn retarget(url: &str, target: &str) -> String {
+/// `url` with its scheme and authority replaced by `target`'s (`http://127.0.0.1:8080`), and
+/// the authority it had.
+fn retarget(url: &str, target: &str) -> (String, Option<String>) {
     let rest = url.find("://").map_or(url, |i| &url[i + 3..]);
     let path_at = rest.find(['/', '?']).unwrap_or(rest.len());
-    format!("{}{}", target.trim_end_matches('/'), &rest[path_at..])
+    let authority = Some(rest[..path_at].to_string()).filter(|a| !a.is_empty());
+    (
+        format!("{}{}", target.trim_end_matches('/'), &rest[path_at..]),
+        authority,
+    )
 }
 
 /// Substitute `${stageVariables.name}` in an integration URI or value.
@@ -95,18 +101,25 @@ mod tests {
 
     #[test]
     fn retargets_to_the_link_backend() {
+        let host = |h: &str| Some(h.to_string());
         assert_eq!(
             retarget(
                 "http://nlb.example.com/pets/1?a=b",
                 "http://127.0.0.1:8080/"
             ),
-            "http://127.0.0.1:8080/pets/1?a=b"
+            (
+                "http://127.0.0.1:8080/pets/1?a=b".into(),
+                host("nlb.example.com")
+            )
         );
         assert_eq!(
             retarget("https://nlb.example.com:8443", "http://127.0.0.1:9"),
-            "http://127.0.0.1:9"
+            ("http://127.0.0.1:9".into(), host("nlb.example.com:8443"))
         );
-        assert_eq!(retarget("http://h?x=1", "http://l:1"), "http://l:1?x=1");
+        assert_eq!(
+            retarget("http://h?x=1", "http://l:1"),
+            ("http://l:1?x=1".into(), host("h"))
+        );
     }
 
     #[test]
