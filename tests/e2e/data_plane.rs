@@ -924,7 +924,10 @@ async fn http_proxy_maps_headers_and_query_strings() {
         .await
         .unwrap();
     r.put_http_proxy(format!("{}/json/p", up.url))
-        .request_parameters("integration.request.header.x-from", "method.request.header.x-in")
+        .request_parameters(
+            "integration.request.header.x-from",
+            "method.request.header.x-in",
+        )
         .request_parameters("integration.request.header.x-static", "'fixed'")
         .request_parameters("integration.request.querystring.stage", "context.stage")
         .send()
