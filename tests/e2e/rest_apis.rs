@@ -252,3 +252,102 @@ async fn paging_and_delete() {
         6
     );
 }
+
+/// CreateRestApi checks constraints before business rules, and UpdateRestApi's endpoint and
+/// description paths, as recorded in test_apigateway_api.snapshot.json
+/// (test_create_rest_api_with_endpoint_configuration, test_create_rest_api_private_type,
+/// test_update_rest_api_ip_address_type, test_update_rest_api_operation_add_remove).
+#[tokio::test]
+async fn endpoint_configuration_and_description_as_aws_checks_them() {
+    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IpAddressType};
+    let s = Server::start();
+    let c = s.sdk();
+    let cfg = |types: Vec<EndpointType>, ip: Option<IpAddressType>| {
+        EndpointConfiguration::builder()
+            .set_types(Some(types))
+            .set_ip_address_type(ip)
+            .build()
+    };
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("a")
+            .endpoint_configuration(cfg(vec![], None))
+            .send()
+            .await,
+        "BadRequestException",
+        "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED."
+    );
+    // Constraint failures come before an empty description...
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("a")
+            .description("")
+            .endpoint_configuration(cfg(
+                vec![EndpointType::from("wrong")],
+                Some(IpAddressType::from("wrong"))
+            ))
+            .send()
+            .await,
+        "ValidationException",
+        starts_with("2 validation errors detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types'")
+    );
+    // ...which comes before the private-type rule.
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("a")
+            .description("")
+            .endpoint_configuration(cfg(vec![EndpointType::Private], Some(IpAddressType::Ipv4)))
+            .send()
+            .await,
+        "BadRequestException",
+        "Description cannot be an empty string"
+    );
+    assert_eq!(c.get_rest_apis().send().await.unwrap().items().len(), 0);
+
+    let api = c
+        .create_rest_api()
+        .name("a")
+        .description("this is my api")
+        .send()
+        .await
+        .unwrap();
+    let id = api.id().unwrap();
+    // Moving to PRIVATE moves the address type to dualstack.
+    let moved = c
+        .update_rest_api()
+        .rest_api_id(id)
+        .patch_operations(patch(
+            "replace",
+            "/endpointConfiguration/types/0",
+            "PRIVATE",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let ec = moved.endpoint_configuration().unwrap();
+    assert_eq!(ec.types(), [EndpointType::Private]);
+    assert_eq!(ec.ip_address_type(), Some(&IpAddressType::Dualstack));
+    assert_aws_err!(
+        c.update_rest_api()
+            .rest_api_id(id)
+            .patch_operations(patch("add", "/endpointConfiguration/ipAddressType", "ipv4"))
+            .send()
+            .await,
+        "BadRequestException",
+        "Invalid patch operation specified. Must be one of: [replace]"
+    );
+    // `remove /description` clears it.
+    let cleared = c
+        .update_rest_api()
+        .rest_api_id(id)
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op("remove".into())
+                .path("/description")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(cleared.description().is_none());
+}
