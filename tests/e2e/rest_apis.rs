@@ -351,3 +351,101 @@ async fn endpoint_configuration_and_description_as_aws_checks_them() {
         .unwrap();
     assert!(cleared.description().is_none());
 }
+
+/// CreateRestApi with `cloneFrom` copies the source's resources, methods, models, validators
+/// and authorizers under new ids; the copy deploys and serves on its own.
+#[tokio::test]
+async fn clone_from_copies_the_api() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (src, root) = new_api(&c, "source").await;
+    let pets = crate::fixtures::add_resource(&c, &src, &root, "pets").await;
+    let validator = c
+        .create_request_validator()
+        .rest_api_id(&src)
+        .name("params")
+        .validate_request_parameters(true)
+        .send()
+        .await
+        .unwrap();
+    c.create_model()
+        .rest_api_id(&src)
+        .name("Pets")
+        .content_type("application/json")
+        .schema(format!(
+            r#"{{"type": "array", "items": {{"$ref": "https://apigateway.amazonaws.com/restapis/{src}/models/Empty"}}}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let r = crate::fixtures::Route::new(&c, &src, &pets, "GET");
+    r.put_method()
+        .request_validator_id(validator.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    r.mock_json(r#"{"pets": "all"}"#).await;
+
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("copy")
+            .clone_from("nope")
+            .send()
+            .await,
+        "NotFoundException"
+    );
+    let copy = c
+        .create_rest_api()
+        .name("copy")
+        .clone_from(&src)
+        .send()
+        .await
+        .unwrap();
+    let id = copy.id().unwrap();
+    assert_ne!(id, src);
+    let resources = c
+        .get_resources()
+        .rest_api_id(id)
+        .embed("methods")
+        .send()
+        .await
+        .unwrap();
+    let copied = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/pets"))
+        .unwrap();
+    assert_ne!(copied.id(), Some(pets.as_str()));
+    let method = &copied.resource_methods().unwrap()["GET"];
+    let copied_validator = method.request_validator_id().unwrap();
+    assert_ne!(copied_validator, validator.id().unwrap());
+    let v = c
+        .get_request_validator()
+        .rest_api_id(id)
+        .request_validator_id(copied_validator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.name(), Some("params"));
+    let model = c
+        .get_model()
+        .rest_api_id(id)
+        .model_name("Pets")
+        .send()
+        .await
+        .unwrap();
+    assert!(model
+        .schema()
+        .unwrap()
+        .contains(&format!("/restapis/{id}/models/Empty")));
+    // The copy serves once deployed.
+    crate::fixtures::deploy(&c, id, "dev").await;
+    let res = s
+        .http_get(format!(
+            "{}/pets",
+            crate::fixtures::stage_url(&s, id, "dev")
+        ))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), r#"{"pets": "all"}"#);
+}

@@ -180,9 +180,6 @@ pub async fn create_rest_api(
     if input.description.as_deref() == Some("") {
         return Err(ApiError::bad_request("Description cannot be an empty string").into());
     }
-    if input.clone_from.is_some() {
-        return Err(ApiError::not_implemented("CreateRestApi with cloneFrom").into());
-    }
     let minimum_compression_size = match &input.minimum_compression_size {
         Some(v) => compression_size(v)?,
         None => None,
@@ -219,6 +216,14 @@ pub async fn create_rest_api(
     };
     let mut tx = st.store.write().await?;
     let exists = format!("A REST API with id {id} already exists");
+    if let Some(source) = input.clone_from.as_deref() {
+        // The source must exist (its 404 as any call naming an API).
+        lookup::rest_api(&mut tx, &scope, source).await?;
+        family::insert_new(&mut tx, &scope, "", &id, &api, exists).await?;
+        crate::clone::copy_api(&mut tx, &scope, source, &id, &api.root_resource_id).await?;
+        tx.commit().await?;
+        return reply::created(&api);
+    }
     family::insert_new(&mut tx, &scope, "", &id, &api, exists).await?;
     typed::insert(&mut tx, &scope, &id, &root.id, &root).await?;
     // AWS gives every new API its `Empty` and `Error` models.
