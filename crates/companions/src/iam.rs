@@ -346,17 +346,22 @@ impl Failures {
     }
 
     pub(crate) fn role_name(&mut self, value: Option<&str>) {
+        self.iam_name(value, "roleName", 64);
+    }
+
+    /// A role or policy name: present, 1..=`max` of `[\w+=,.@-]` (IAM's name types).
+    pub(crate) fn iam_name(&mut self, value: Option<&str>, at: &str, max: usize) {
         match value {
-            None => self.push(None, "roleName", "Member must not be null"),
+            None => self.push(None, at, "Member must not be null"),
             Some(v) => {
-                self.length(Some(v), "roleName", 1, 64);
+                self.length(Some(v), at, 1, max);
                 let ok = !v.is_empty()
                     && v.chars()
                         .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
                 if !ok {
                     self.push(
                         Some(v),
-                        "roleName",
+                        at,
                         r"Member must satisfy regular expression pattern: [\w+=,.@-]+",
                     );
                 }

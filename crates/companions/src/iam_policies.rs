@@ -72,22 +72,7 @@ fn malformed() -> IamError {
 
 /// A policy name's constraints (IAM's `policyNameType`): 1–128 of `[\w+=,.@-]`.
 fn policy_name(f: &mut Failures, value: Option<&str>) {
-    match value {
-        None => f.push(None, "policyName", "Member must not be null"),
-        Some(v) => {
-            f.length(Some(v), "policyName", 1, 128);
-            let ok = !v.is_empty()
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-            if !ok {
-                f.push(
-                    Some(v),
-                    "policyName",
-                    r"Member must satisfy regular expression pattern: [\w+=,.@-]+",
-                );
-            }
-        }
-    }
+    f.iam_name(value, "policyName", 128);
 }
 
 /// A policy document: present, at most 131072 characters, a JSON object.

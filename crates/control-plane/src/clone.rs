@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use apigw_model::{ids, Authorizer, GatewayResponse, Model, RequestValidator, Resource, Scope};
-use apigw_store::{typed, SqliteConnection};
+use apigw_store::{typed, Document, SqliteConnection};
 
 use crate::error::Result;
 
@@ -22,22 +22,10 @@ pub async fn copy_api(
     target: &str,
     target_root: &str,
 ) -> Result<()> {
-    let authorizers: Vec<Authorizer> = typed::list(c, scope, source).await?;
-    let mut authorizer_ids = HashMap::new();
-    for mut a in authorizers {
-        let id = ids::short_id();
-        authorizer_ids.insert(a.id.clone(), id.clone());
-        a.id = id;
-        typed::insert(c, scope, target, &a.id, &a).await?;
-    }
-    let validators: Vec<RequestValidator> = typed::list(c, scope, source).await?;
-    let mut validator_ids = HashMap::new();
-    for mut v in validators {
-        let id = ids::short_id();
-        validator_ids.insert(v.id.clone(), id.clone());
-        v.id = id;
-        typed::insert(c, scope, target, &v.id, &v).await?;
-    }
+    let authorizer_ids =
+        copy_with_new_ids::<Authorizer>(c, scope, source, target, |a| &mut a.id).await?;
+    let validator_ids =
+        copy_with_new_ids::<RequestValidator>(c, scope, source, target, |v| &mut v.id).await?;
     let models: Vec<Model> = typed::list(c, scope, source).await?;
     let (from, to) = (
         format!("/restapis/{source}/models/"),
@@ -83,4 +71,23 @@ pub async fn copy_api(
         typed::insert(c, scope, target, &r.id, &r).await?;
     }
     Ok(())
+}
+
+/// Copy the documents of a family keyed by their id, each under a new id; old → new.
+async fn copy_with_new_ids<T: Document>(
+    c: &mut SqliteConnection,
+    scope: &Scope,
+    source: &str,
+    target: &str,
+    id_of: impl Fn(&mut T) -> &mut String,
+) -> Result<HashMap<String, String>> {
+    let docs: Vec<T> = typed::list(c, scope, source).await?;
+    let mut renamed = HashMap::new();
+    for mut doc in docs {
+        let id = ids::short_id();
+        let old = std::mem::replace(id_of(&mut doc), id.clone());
+        typed::insert(c, scope, target, &id, &doc).await?;
+        renamed.insert(old, id);
+    }
+    Ok(renamed)
 }
