@@ -441,23 +441,31 @@ fn role_xml(r: &Role, form: RoleForm) -> String {
                 xml_escape(b)
             ));
         }
-        if !r.tags.is_empty() {
-            x.push_str("<Tags>");
-            for (k, v) in &r.tags {
-                x.push_str(&format!(
-                    "<member><Key>{}</Key><Value>{}</Value></member>",
-                    xml_escape(k),
-                    xml_escape(v)
-                ));
-            }
-            x.push_str("</Tags>");
-        }
+        x.push_str(&tags_xml(&r.tags));
     }
     if form == RoleForm::Get {
         // Never used by anyone here: IAM answers an empty element.
         x.push_str("<RoleLastUsed/>");
     }
     format!("<Role>{x}</Role>")
+}
+
+/// `<Tags>` with a member per tag, or nothing when there are none (roles and policies).
+pub(crate) fn tags_xml(tags: &[(String, String)]) -> String {
+    if tags.is_empty() {
+        return String::new();
+    }
+    let members: String = tags
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<member><Key>{}</Key><Value>{}</Value></member>",
+                xml_escape(k),
+                xml_escape(v)
+            )
+        })
+        .collect();
+    format!("<Tags>{members}</Tags>")
 }
 
 /// Which operation a role is rendered for: each shows a slightly different set of members.

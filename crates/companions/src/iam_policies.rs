@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::iam::{
-    load_role, page, save_role, scope, valid_path, wrap_list, xml_escape, Failures, IamError,
-    IamResult, Params, POLICY_ENCODE,
+    load_role, page, save_role, scope, tags_xml, valid_path, wrap_list, xml_escape, Failures,
+    IamError, IamResult, Params, POLICY_ENCODE,
 };
 
 /// A customer managed policy as stored.
@@ -103,17 +103,7 @@ fn policy_xml(p: &Policy, full: bool) -> String {
         if let Some(d) = &p.description {
             x.push_str(&format!("<Description>{}</Description>", xml_escape(d)));
         }
-        if !p.tags.is_empty() {
-            x.push_str("<Tags>");
-            for (k, v) in &p.tags {
-                x.push_str(&format!(
-                    "<member><Key>{}</Key><Value>{}</Value></member>",
-                    xml_escape(k),
-                    xml_escape(v)
-                ));
-            }
-            x.push_str("</Tags>");
-        }
+        x.push_str(&tags_xml(&p.tags));
     }
     x
 }
