@@ -1130,3 +1130,137 @@ fn iam_roles_policies_paging_and_errors() {
     let left = s.aws(&["iam", "list-roles", "--region", "ap-south-1"]);
     assert_eq!(names(&left, "Roles", "RoleName"), ["Beta", "Zeta"]);
 }
+
+/// Customer managed and inline policies: stored, listed, attached with a count, refused while
+/// in use; nothing enforces them.
+#[test]
+fn iam_policies_are_stored_and_guard_their_deletion() {
+    let s = Server::start();
+    s.aws(&[
+        "iam",
+        "create-role",
+        "--role-name",
+        "app",
+        "--assume-role-policy-document",
+        TRUST,
+    ]);
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#;
+    let created = s.aws(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "app-logs",
+        "--policy-document",
+        doc,
+        "--description",
+        "logs",
+    ]);
+    let p = &created["Policy"];
+    let arn = p["Arn"].as_str().unwrap().to_string();
+    assert_eq!(arn, "arn:aws:iam::000000000000:policy/app-logs");
+    assert_eq!(p["DefaultVersionId"], "v1");
+    assert_eq!(p["AttachmentCount"], 0);
+    assert!(p["PolicyId"].as_str().unwrap().starts_with("ANPA"));
+    let (code, _) = s.aws_err(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "app-logs",
+        "--policy-document",
+        doc,
+    ]);
+    assert_eq!(code, "EntityAlreadyExists");
+    let (code, _) = s.aws_err(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "bad",
+        "--policy-document",
+        "not json",
+    ]);
+    assert_eq!(code, "MalformedPolicyDocument");
+
+    s.aws(&[
+        "iam",
+        "attach-role-policy",
+        "--role-name",
+        "app",
+        "--policy-arn",
+        &arn,
+    ]);
+    let got = s.aws(&["iam", "get-policy", "--policy-arn", &arn]);
+    assert_eq!(got["Policy"]["AttachmentCount"], 1);
+    assert_eq!(got["Policy"]["Description"], "logs");
+    let listed = s.aws(&["iam", "list-policies", "--scope", "Local"]);
+    assert_eq!(listed["Policies"][0]["PolicyName"], "app-logs");
+    let (code, _) = s.aws_err(&["iam", "delete-policy", "--policy-arn", &arn]);
+    assert_eq!(code, "DeleteConflict");
+    s.aws(&[
+        "iam",
+        "detach-role-policy",
+        "--role-name",
+        "app",
+        "--policy-arn",
+        &arn,
+    ]);
+    s.aws(&["iam", "delete-policy", "--policy-arn", &arn]);
+    let (code, _) = s.aws_err(&["iam", "get-policy", "--policy-arn", &arn]);
+    assert_eq!(code, "NoSuchEntity");
+    // A customer policy that does not exist cannot be attached.
+    let (code, _) = s.aws_err(&[
+        "iam",
+        "attach-role-policy",
+        "--role-name",
+        "app",
+        "--policy-arn",
+        &arn,
+    ]);
+    assert_eq!(code, "NoSuchEntity");
+
+    // Inline policies live in the role: the role cannot go while it has one.
+    s.aws(&[
+        "iam",
+        "put-role-policy",
+        "--role-name",
+        "app",
+        "--policy-name",
+        "inline",
+        "--policy-document",
+        doc,
+    ]);
+    let got = s.aws(&[
+        "iam",
+        "get-role-policy",
+        "--role-name",
+        "app",
+        "--policy-name",
+        "inline",
+    ]);
+    assert_eq!(
+        got["PolicyDocument"],
+        serde_json::from_str::<Value>(doc).unwrap()
+    );
+    let names = s.aws(&["iam", "list-role-policies", "--role-name", "app"]);
+    assert_eq!(names["PolicyNames"], json!(["inline"]));
+    let (code, _) = s.aws_err(&["iam", "delete-role", "--role-name", "app"]);
+    assert_eq!(code, "DeleteConflict");
+    s.aws(&[
+        "iam",
+        "delete-role-policy",
+        "--role-name",
+        "app",
+        "--policy-name",
+        "inline",
+    ]);
+    let (code, msg) = s.aws_err(&[
+        "iam",
+        "get-role-policy",
+        "--role-name",
+        "app",
+        "--policy-name",
+        "inline",
+    ]);
+    assert_eq!(code, "NoSuchEntity");
+    assert_eq!(msg, "The role policy with name inline cannot be found.");
+    s.aws(&["iam", "delete-role", "--role-name", "app"]);
+}

@@ -252,3 +252,200 @@ async fn paging_and_delete() {
         6
     );
 }
+
+/// CreateRestApi checks constraints before business rules, and UpdateRestApi's endpoint and
+/// description paths, as recorded in test_apigateway_api.snapshot.json
+/// (test_create_rest_api_with_endpoint_configuration, test_create_rest_api_private_type,
+/// test_update_rest_api_ip_address_type, test_update_rest_api_operation_add_remove).
+#[tokio::test]
+async fn endpoint_configuration_and_description_as_aws_checks_them() {
+    use aws_sdk_apigateway::types::{EndpointConfiguration, EndpointType, IpAddressType};
+    let s = Server::start();
+    let c = s.sdk();
+    let cfg = |types: Vec<EndpointType>, ip: Option<IpAddressType>| {
+        EndpointConfiguration::builder()
+            .set_types(Some(types))
+            .set_ip_address_type(ip)
+            .build()
+    };
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("a")
+            .endpoint_configuration(cfg(vec![], None))
+            .send()
+            .await,
+        "BadRequestException",
+        "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED."
+    );
+    // Constraint failures come before an empty description...
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("a")
+            .description("")
+            .endpoint_configuration(cfg(
+                vec![EndpointType::from("wrong")],
+                Some(IpAddressType::from("wrong"))
+            ))
+            .send()
+            .await,
+        "ValidationException",
+        starts_with("2 validation errors detected: Value '[wrong]' at 'createRestApiInput.endpointConfiguration.types'")
+    );
+    // ...which comes before the private-type rule.
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("a")
+            .description("")
+            .endpoint_configuration(cfg(vec![EndpointType::Private], Some(IpAddressType::Ipv4)))
+            .send()
+            .await,
+        "BadRequestException",
+        "Description cannot be an empty string"
+    );
+    assert_eq!(c.get_rest_apis().send().await.unwrap().items().len(), 0);
+
+    let api = c
+        .create_rest_api()
+        .name("a")
+        .description("this is my api")
+        .send()
+        .await
+        .unwrap();
+    let id = api.id().unwrap();
+    // Moving to PRIVATE moves the address type to dualstack.
+    let moved = c
+        .update_rest_api()
+        .rest_api_id(id)
+        .patch_operations(patch(
+            "replace",
+            "/endpointConfiguration/types/0",
+            "PRIVATE",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let ec = moved.endpoint_configuration().unwrap();
+    assert_eq!(ec.types(), [EndpointType::Private]);
+    assert_eq!(ec.ip_address_type(), Some(&IpAddressType::Dualstack));
+    assert_aws_err!(
+        c.update_rest_api()
+            .rest_api_id(id)
+            .patch_operations(patch("add", "/endpointConfiguration/ipAddressType", "ipv4"))
+            .send()
+            .await,
+        "BadRequestException",
+        "Invalid patch operation specified. Must be one of: [replace]"
+    );
+    // `remove /description` clears it.
+    let cleared = c
+        .update_rest_api()
+        .rest_api_id(id)
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op("remove".into())
+                .path("/description")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(cleared.description().is_none());
+}
+
+/// CreateRestApi with `cloneFrom` copies the source's resources, methods, models, validators
+/// and authorizers under new ids; the copy deploys and serves on its own.
+#[tokio::test]
+async fn clone_from_copies_the_api() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (src, root) = new_api(&c, "source").await;
+    let pets = crate::fixtures::add_resource(&c, &src, &root, "pets").await;
+    let validator = c
+        .create_request_validator()
+        .rest_api_id(&src)
+        .name("params")
+        .validate_request_parameters(true)
+        .send()
+        .await
+        .unwrap();
+    c.create_model()
+        .rest_api_id(&src)
+        .name("Pets")
+        .content_type("application/json")
+        .schema(format!(
+            r#"{{"type": "array", "items": {{"$ref": "https://apigateway.amazonaws.com/restapis/{src}/models/Empty"}}}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let r = crate::fixtures::Route::new(&c, &src, &pets, "GET");
+    r.put_method()
+        .request_validator_id(validator.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    r.mock_json(r#"{"pets": "all"}"#).await;
+
+    assert_aws_err!(
+        c.create_rest_api()
+            .name("copy")
+            .clone_from("nope")
+            .send()
+            .await,
+        "NotFoundException"
+    );
+    let copy = c
+        .create_rest_api()
+        .name("copy")
+        .clone_from(&src)
+        .send()
+        .await
+        .unwrap();
+    let id = copy.id().unwrap();
+    assert_ne!(id, src);
+    let resources = c
+        .get_resources()
+        .rest_api_id(id)
+        .embed("methods")
+        .send()
+        .await
+        .unwrap();
+    let copied = resources
+        .items()
+        .iter()
+        .find(|r| r.path() == Some("/pets"))
+        .unwrap();
+    assert_ne!(copied.id(), Some(pets.as_str()));
+    let method = &copied.resource_methods().unwrap()["GET"];
+    let copied_validator = method.request_validator_id().unwrap();
+    assert_ne!(copied_validator, validator.id().unwrap());
+    let v = c
+        .get_request_validator()
+        .rest_api_id(id)
+        .request_validator_id(copied_validator)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v.name(), Some("params"));
+    let model = c
+        .get_model()
+        .rest_api_id(id)
+        .model_name("Pets")
+        .send()
+        .await
+        .unwrap();
+    assert!(model
+        .schema()
+        .unwrap()
+        .contains(&format!("/restapis/{id}/models/Empty")));
+    // The copy serves once deployed.
+    crate::fixtures::deploy(&c, id, "dev").await;
+    let res = s
+        .http_get(format!(
+            "{}/pets",
+            crate::fixtures::stage_url(&s, id, "dev")
+        ))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), r#"{"pets": "all"}"#);
+}

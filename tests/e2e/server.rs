@@ -127,19 +127,28 @@ async fn state_survives_restart_and_kill() {
 #[tokio::test]
 async fn unimplemented_operations_say_so() {
     let s = Server::start();
-    // Every operation of the model is routed now; what is left unserved is part of one.
+    // Every operation of the model is routed now; what is left unserved is part of one: a
+    // GetSdk type other than javascript.
+    let api = crate::fixtures::deployed_api(&s.sdk(), "sdk").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("sdk.zip");
     let out = s.aws_raw(&[
         "apigateway",
-        "create-rest-api",
-        "--name",
-        "copy",
-        "--clone-from",
-        "abc123",
+        "get-sdk",
+        "--rest-api-id",
+        &api,
+        "--stage-name",
+        "dev",
+        "--sdk-type",
+        "ruby",
+        "--parameters",
+        "service.name=Pets",
+        out_file.to_str().unwrap(),
     ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("NotImplementedException"), "{err}");
-    assert!(err.contains("CreateRestApi with cloneFrom"), "{err}");
+    assert!(err.contains("GetSdk for sdkType ruby"), "{err}");
     let r = s.http_get(format!("{}/no/such/operation", s.url)).await;
     assert_eq!(r.status(), 404);
     assert_eq!(r.headers()["x-amzn-errortype"], "UnknownOperationException");

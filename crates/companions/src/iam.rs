@@ -2,11 +2,11 @@
 //! ListRoles, AttachRolePolicy, DetachRolePolicy and ListAttachedRolePolicies, over AWS's query
 //! protocol (form-encoded `Action=…`, XML answers)
 //! ([AWS reference](https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html)).
+//! Policies (managed and inline) are in [`crate::iam_policies`]; nothing enforces them.
 //!
 //! IAM is global: a role belongs to the account whatever region the call names, so roles are
-//! stored under the region [`GLOBAL_REGION`]. There is no policy store: AWS managed policies
-//! (`arn:aws:iam::aws:policy/…`) attach without one; customer managed policies cannot exist
-//! here (CreatePolicy is not implemented), so attaching one answers AWS's `NoSuchEntity`.
+//! stored under the region [`GLOBAL_REGION`]. AWS managed policies (`arn:aws:iam::aws:policy/…`)
+//! attach without a stored document; a customer managed policy must have been created.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +18,7 @@ use apigw_model::error::{constraint_failure, validation_text};
 use apigw_model::Scope;
 use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
+use crate::iam_policies;
 use crate::query_protocol;
 use crate::Companions;
 
@@ -36,6 +37,14 @@ pub const ACTIONS: &[&str] = &[
     "AttachRolePolicy",
     "DetachRolePolicy",
     "ListAttachedRolePolicies",
+    "CreatePolicy",
+    "GetPolicy",
+    "DeletePolicy",
+    "ListPolicies",
+    "PutRolePolicy",
+    "GetRolePolicy",
+    "DeleteRolePolicy",
+    "ListRolePolicies",
 ];
 
 /// Managed policies a role may have attached (IAM's default `PoliciesPerRole` quota).
@@ -43,7 +52,7 @@ const MAX_ATTACHED: usize = 10;
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded, as IAM encodes
 /// policy documents (botocore decodes them with `unquote`, so a space must be `%20`).
-const POLICY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const POLICY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
@@ -52,9 +61,9 @@ const POLICY_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 /// A role as stored: the wire members plus its attached managed policies.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Role {
+pub(crate) struct Role {
     path: String,
-    role_name: String,
+    pub(crate) role_name: String,
     role_id: String,
     arn: String,
     create_date: String,
@@ -70,6 +79,9 @@ struct Role {
     /// ARNs of attached managed policies, in attachment order.
     #[serde(default)]
     attached: Vec<String>,
+    /// Inline policies: (name, document), in the order they were put.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) inline: Vec<(String, String)>,
 }
 
 impl Document for Role {
@@ -85,7 +97,7 @@ pub struct IamError {
 }
 
 impl IamError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -136,7 +148,7 @@ impl From<StoreError> for IamError {
     }
 }
 
-type IamResult<T> = Result<T, IamError>;
+pub(crate) type IamResult<T> = Result<T, IamError>;
 
 fn xml(status: StatusCode, body: String, request_id: &str) -> Response {
     let mut res = (status, body).into_response();
@@ -186,6 +198,14 @@ pub async fn handle(
         "AttachRolePolicy" => attach_role_policy(&state.store, account, &p).await,
         "DetachRolePolicy" => detach_role_policy(&state.store, account, &p).await,
         "ListAttachedRolePolicies" => list_attached(&state.store, account, &p).await,
+        "CreatePolicy" => iam_policies::create_policy(&state.store, account, &p).await,
+        "GetPolicy" => iam_policies::get_policy(&state.store, account, &p).await,
+        "DeletePolicy" => iam_policies::delete_policy(&state.store, account, &p).await,
+        "ListPolicies" => iam_policies::list_policies(&state.store, account, &p).await,
+        "PutRolePolicy" => iam_policies::put_role_policy(&state.store, account, &p).await,
+        "GetRolePolicy" => iam_policies::get_role_policy(&state.store, account, &p).await,
+        "DeleteRolePolicy" => iam_policies::delete_role_policy(&state.store, account, &p).await,
+        "ListRolePolicies" => iam_policies::list_role_policies(&state.store, account, &p).await,
         other => {
             return query_protocol::error(
                 StatusCode::NOT_IMPLEMENTED,
@@ -261,7 +281,7 @@ fn iam_resource<'a>(rest: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a 
     (!name.is_empty()).then_some((account, path, name))
 }
 
-fn scope(account: &str) -> Scope {
+pub(crate) fn scope(account: &str) -> Scope {
     Scope::new(account, GLOBAL_REGION)
 }
 
@@ -275,10 +295,10 @@ fn new_role_id() -> String {
     format!("AROA{tail}")
 }
 
-struct Params<'a>(&'a [(String, String)]);
+pub(crate) struct Params<'a>(&'a [(String, String)]);
 
 impl Params<'_> {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -286,7 +306,7 @@ impl Params<'_> {
     }
 
     /// `Tags.member.N.Key` / `Tags.member.N.Value`, in N order.
-    fn tags(&self) -> Vec<(String, String)> {
+    pub(crate) fn tags(&self) -> Vec<(String, String)> {
         let mut n = 1;
         let mut out = Vec::new();
         while let Some(k) = self.get(&format!("Tags.member.{n}.Key")) {
@@ -300,14 +320,14 @@ impl Params<'_> {
 
 /// Collects constraint failures into IAM's `ValidationError` text.
 #[derive(Default)]
-struct Failures(Vec<String>);
+pub(crate) struct Failures(Vec<String>);
 
 impl Failures {
-    fn push(&mut self, value: Option<&str>, at: &str, constraint: &str) {
+    pub(crate) fn push(&mut self, value: Option<&str>, at: &str, constraint: &str) {
         self.0.push(constraint_failure(value, at, constraint));
     }
 
-    fn length(&mut self, value: Option<&str>, at: &str, min: usize, max: usize) {
+    pub(crate) fn length(&mut self, value: Option<&str>, at: &str, min: usize, max: usize) {
         let Some(v) = value else { return };
         let n = v.chars().count();
         if n < min {
@@ -325,18 +345,23 @@ impl Failures {
         }
     }
 
-    fn role_name(&mut self, value: Option<&str>) {
+    pub(crate) fn role_name(&mut self, value: Option<&str>) {
+        self.iam_name(value, "roleName", 64);
+    }
+
+    /// A role or policy name: present, 1..=`max` of `[\w+=,.@-]` (IAM's name types).
+    pub(crate) fn iam_name(&mut self, value: Option<&str>, at: &str, max: usize) {
         match value {
-            None => self.push(None, "roleName", "Member must not be null"),
+            None => self.push(None, at, "Member must not be null"),
             Some(v) => {
-                self.length(Some(v), "roleName", 1, 64);
+                self.length(Some(v), at, 1, max);
                 let ok = !v.is_empty()
                     && v.chars()
                         .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
                 if !ok {
                     self.push(
                         Some(v),
-                        "roleName",
+                        at,
                         r"Member must satisfy regular expression pattern: [\w+=,.@-]+",
                     );
                 }
@@ -344,7 +369,7 @@ impl Failures {
         }
     }
 
-    fn max_items(&mut self, value: Option<&str>) -> usize {
+    pub(crate) fn max_items(&mut self, value: Option<&str>) -> usize {
         let Some(v) = value else { return 100 };
         match v.parse::<i64>() {
             Ok(n) if n < 1 => {
@@ -371,7 +396,7 @@ impl Failures {
         }
     }
 
-    fn finish(self) -> IamResult<()> {
+    pub(crate) fn finish(self) -> IamResult<()> {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -380,7 +405,7 @@ impl Failures {
     }
 }
 
-fn valid_path(p: &str) -> bool {
+pub(crate) fn valid_path(p: &str) -> bool {
     p == "/"
         || (p.len() >= 2
             && p.starts_with('/')
@@ -416,23 +441,31 @@ fn role_xml(r: &Role, form: RoleForm) -> String {
                 xml_escape(b)
             ));
         }
-        if !r.tags.is_empty() {
-            x.push_str("<Tags>");
-            for (k, v) in &r.tags {
-                x.push_str(&format!(
-                    "<member><Key>{}</Key><Value>{}</Value></member>",
-                    xml_escape(k),
-                    xml_escape(v)
-                ));
-            }
-            x.push_str("</Tags>");
-        }
+        x.push_str(&tags_xml(&r.tags));
     }
     if form == RoleForm::Get {
         // Never used by anyone here: IAM answers an empty element.
         x.push_str("<RoleLastUsed/>");
     }
     format!("<Role>{x}</Role>")
+}
+
+/// `<Tags>` with a member per tag, or nothing when there are none (roles and policies).
+pub(crate) fn tags_xml(tags: &[(String, String)]) -> String {
+    if tags.is_empty() {
+        return String::new();
+    }
+    let members: String = tags
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<member><Key>{}</Key><Value>{}</Value></member>",
+                xml_escape(k),
+                xml_escape(v)
+            )
+        })
+        .collect();
+    format!("<Tags>{members}</Tags>")
 }
 
 /// Which operation a role is rendered for: each shows a slightly different set of members.
@@ -443,7 +476,11 @@ enum RoleForm {
     List,
 }
 
-async fn load_role(c: &mut SqliteConnection, account: &str, name: &str) -> IamResult<Role> {
+pub(crate) async fn load_role(
+    c: &mut SqliteConnection,
+    account: &str,
+    name: &str,
+) -> IamResult<Role> {
     let role = find_role(c, account, name).await?;
     role.ok_or_else(|| IamError::no_such_role(name))
 }
@@ -459,7 +496,11 @@ async fn find_role(
 }
 
 /// Store a changed role.
-async fn save_role(c: &mut SqliteConnection, account: &str, role: &Role) -> IamResult<()> {
+pub(crate) async fn save_role(
+    c: &mut SqliteConnection,
+    account: &str,
+    role: &Role,
+) -> IamResult<()> {
     let key = role.role_name.to_ascii_lowercase();
     typed::update(c, &scope(account), "", &key, role).await?;
     Ok(())
@@ -523,7 +564,7 @@ async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
     }
     let boundary = p.get("PermissionsBoundary");
     if let Some(b) = boundary {
-        check_policy_arn(b)?;
+        check_policy_arn(b, account)?;
     }
     let role = Role {
         path: path.to_string(),
@@ -537,6 +578,7 @@ async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
         permissions_boundary: boundary.map(str::to_string),
         tags: p.tags(),
         attached: Vec::new(),
+        inline: Vec::new(),
     };
     let mut tx = store.write().await?;
     let key = name.to_ascii_lowercase();
@@ -581,6 +623,13 @@ async fn delete_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
             "Cannot delete entity, must detach all policies first.",
         ));
     }
+    if !role.inline.is_empty() {
+        return Err(IamError::new(
+            StatusCode::CONFLICT,
+            "DeleteConflict",
+            "Cannot delete entity, must delete policies first.",
+        ));
+    }
     let key = name.to_ascii_lowercase();
     typed::delete::<Role>(&mut tx, &scope(account), "", &key).await?;
     tx.commit().await?;
@@ -602,7 +651,7 @@ fn decode_marker(marker: &str) -> IamResult<String> {
 
 /// Cut a page after `marker` from items sorted by `key`; returns the page's XML members,
 /// whether it is truncated, and the marker of its last item.
-fn page<T>(
+pub(crate) fn page<T>(
     items: &[T],
     key: impl Fn(&T) -> String,
     marker: Option<&str>,
@@ -660,30 +709,31 @@ fn strip_role_tag(x: &str) -> String {
 }
 
 /// Move the `<member>` elements produced by [`page`] into `<{list}>…</{list}>`.
-fn wrap_list(body: &str, list: &str) -> String {
+pub(crate) fn wrap_list(body: &str, list: &str) -> String {
     let split = body.find("<member>").unwrap_or(body.len());
     let (head, members) = body.split_at(split);
     format!("<{list}>{members}</{list}>{head}")
 }
 
-/// Check a managed-policy ARN: well-formed (else `InvalidInput`), and either AWS managed or
-/// (since apigw-local has no customer managed policies) `NoSuchEntity`.
-fn check_policy_arn(arn: &str) -> IamResult<(String, String)> {
-    let Some((owner, path, name)) = parse_policy_arn(arn) else {
+/// Check a managed-policy ARN: well-formed (else `InvalidInput`); an AWS managed one, or one
+/// of `account`'s (whose existence the caller checks), else `NoSuchEntity`. Returns whether it
+/// is the account's own.
+fn check_policy_arn(arn: &str, account: &str) -> IamResult<bool> {
+    let Some((owner, _, _)) = parse_policy_arn(arn) else {
         return Err(IamError::new(
             StatusCode::BAD_REQUEST,
             "InvalidInput",
             format!("ARN {arn} is not valid."),
         ));
     };
-    if owner != "aws" {
+    if owner != "aws" && owner != account {
         return Err(IamError::new(
             StatusCode::NOT_FOUND,
             "NoSuchEntity",
             format!("Policy {arn} does not exist or is not attachable."),
         ));
     }
-    Ok((path.to_string(), name.to_string()))
+    Ok(owner == account)
 }
 
 /// The role name and policy ARN of AttachRolePolicy and DetachRolePolicy, checked; an ARN
@@ -700,7 +750,7 @@ fn policy_params<'a>(p: &'a Params<'_>) -> IamResult<(&'a str, &'a str)> {
     f.finish()?;
     let arn = arn.unwrap_or_default();
     if parse_policy_arn(arn).is_none() {
-        check_policy_arn(arn)?;
+        check_policy_arn(arn, "")?;
     }
     Ok((name.unwrap_or_default(), arn))
 }
@@ -709,7 +759,18 @@ async fn attach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> Iam
     let (name, arn) = policy_params(p)?;
     let mut tx = store.write().await?;
     let mut role = load_role(&mut tx, account, name).await?;
-    check_policy_arn(arn)?;
+    let own = check_policy_arn(arn, account)?;
+    if own
+        && iam_policies::find_policy(&mut tx, account, arn)
+            .await?
+            .is_none()
+    {
+        return Err(IamError::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchEntity",
+            format!("Policy {arn} does not exist or is not attachable."),
+        ));
+    }
     if role.attached.iter().any(|a| a == arn) {
         // Attaching an attached policy changes nothing and succeeds, as on AWS.
         return Ok(String::new());
@@ -723,6 +784,9 @@ async fn attach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> Iam
     }
     role.attached.push(arn.to_string());
     save_role(&mut tx, account, &role).await?;
+    if own {
+        iam_policies::count_attachment(&mut tx, account, arn, 1).await?;
+    }
     tx.commit().await?;
     Ok(String::new())
 }
@@ -741,6 +805,14 @@ async fn detach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> Iam
         ));
     }
     save_role(&mut tx, account, &role).await?;
+    if parse_policy_arn(arn).is_some_and(|(owner, _, _)| owner == account) {
+        // A policy deleted meanwhile has no count to lower (DeletePolicy refuses an attached
+        // one, so this is only a policy attached before it could be counted).
+        match iam_policies::count_attachment(&mut tx, account, arn, -1).await {
+            Err(e) if e.code() == "NoSuchEntity" => {}
+            other => other?,
+        }
+    }
     tx.commit().await?;
     Ok(String::new())
 }

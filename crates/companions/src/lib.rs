@@ -9,6 +9,7 @@
 
 mod hex;
 pub mod iam;
+mod iam_policies;
 pub mod logs;
 pub mod query_protocol;
 

@@ -10,6 +10,7 @@ pub mod account;
 pub mod api_keys;
 pub mod authorizers;
 pub mod client_certificates;
+pub mod clone;
 pub mod deployments;
 pub mod documentation;
 pub mod domain_access;

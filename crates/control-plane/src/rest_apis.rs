@@ -76,13 +76,15 @@ fn compression_error() -> crate::error::Error {
     .into()
 }
 
-/// Validate an endpoint configuration and fill AWS's defaults (EDGE; ipv4, dualstack for PRIVATE).
-pub(crate) fn endpoint_configuration(
-    input: Option<EndpointConfiguration>,
+/// The constraint failures of an endpoint configuration (its enums), added to `failures`:
+/// AWS reports them with the input's other constraint failures, before any business rule
+/// (recorded: test_create_rest_api_with_endpoint_configuration `create-with-multiple-errors-1`).
+pub(crate) fn endpoint_constraints(
+    cfg: Option<&EndpointConfiguration>,
     at: &str,
-) -> Result<EndpointConfiguration> {
-    let mut cfg = input.unwrap_or_default();
-    let mut failures = Failures::default();
+    failures: &mut Failures,
+) {
+    let Some(cfg) = cfg else { return };
     if let Some(types) = &cfg.types {
         if types.iter().any(|t| !ENDPOINT_TYPES.contains(&t.as_str())) {
             failures.push(
@@ -100,10 +102,26 @@ pub(crate) fn endpoint_configuration(
         &format!("{at}.endpointConfiguration.ipAddressType"),
         IP_ADDRESS_TYPES,
     );
+}
+
+/// Validate an endpoint configuration and fill AWS's defaults (EDGE; ipv4, dualstack for PRIVATE).
+pub(crate) fn endpoint_configuration(
+    input: Option<EndpointConfiguration>,
+    at: &str,
+) -> Result<EndpointConfiguration> {
+    let mut failures = Failures::default();
+    endpoint_constraints(input.as_ref(), at, &mut failures);
     failures.finish()?;
+    let mut cfg = input.unwrap_or_default();
     let types = match cfg.types.take() {
         None => vec!["EDGE".to_string()],
-        Some(t) if t.is_empty() => vec!["EDGE".to_string()],
+        // Recorded: test_create_rest_api_with_endpoint_configuration `create-with-empty-types`.
+        Some(t) if t.is_empty() => {
+            return Err(ApiError::bad_request(
+                "REGIONAL Configuration and EDGE Configuration cannot be both DISABLED.",
+            )
+            .into())
+        }
         Some(t) if t.len() > 1 => {
             return Err(
                 ApiError::bad_request("Cannot create an api with multiple Endpoint Types.").into(),
@@ -135,16 +153,9 @@ pub async fn create_rest_api(
     scope: Scope,
     input: CreateRestApiInput,
 ) -> Result<Response> {
-    let name = input
-        .name
-        .filter(|n| !n.is_empty())
-        .ok_or_else(|| ApiError::bad_request("Invalid REST API name specified"))?;
-    if input.description.as_deref() == Some("") {
-        return Err(ApiError::bad_request("Description cannot be an empty string").into());
-    }
-    if input.clone_from.is_some() {
-        return Err(ApiError::not_implemented("CreateRestApi with cloneFrom").into());
-    }
+    // Constraint failures first, all together; then the business rules (recorded:
+    // test_create_rest_api_with_endpoint_configuration `create-with-multiple-errors-1`/`-2`,
+    // test_create_rest_api_private_type: an empty description before the private-type rule).
     let mut failures = Failures::default();
     failures.check_enum(
         input.api_key_source.as_deref(),
@@ -156,7 +167,19 @@ pub async fn create_rest_api(
         "createRestApiInput.endpointAccessMode",
         &["BASIC", "STRICT"],
     );
+    endpoint_constraints(
+        input.endpoint_configuration.as_ref(),
+        "createRestApiInput",
+        &mut failures,
+    );
     failures.finish()?;
+    let name = input
+        .name
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_request("Invalid REST API name specified"))?;
+    if input.description.as_deref() == Some("") {
+        return Err(ApiError::bad_request("Description cannot be an empty string").into());
+    }
     let minimum_compression_size = match &input.minimum_compression_size {
         Some(v) => compression_size(v)?,
         None => None,
@@ -193,6 +216,14 @@ pub async fn create_rest_api(
     };
     let mut tx = st.store.write().await?;
     let exists = format!("A REST API with id {id} already exists");
+    if let Some(source) = input.clone_from.as_deref() {
+        // The source must exist (its 404 as any call naming an API).
+        lookup::rest_api(&mut tx, &scope, source).await?;
+        family::insert_new(&mut tx, &scope, "", &id, &api, exists).await?;
+        crate::clone::copy_api(&mut tx, &scope, source, &id, &api.root_resource_id).await?;
+        tx.commit().await?;
+        return reply::created(&api);
+    }
     family::insert_new(&mut tx, &scope, "", &id, &api, exists).await?;
     typed::insert(&mut tx, &scope, &id, &root.id, &root).await?;
     // AWS gives every new API its `Empty` and `Error` models.
@@ -233,10 +264,13 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
         "/disableExecuteApiEndpoint",
         "/version",
     ];
+    let (mut type_changed, mut ip_set) = (false, false);
     patch::each(ops, |op, segs| {
         match (op.op, segs) {
             (Op::Replace, ["name"]) => api.name = op.name_value("Name cannot be empty")?,
             (Op::Replace, ["description"]) => api.description = op.value_or_clear(),
+            // Recorded: test_update_rest_api_operation_add_remove `update-rest-api-remove`.
+            (Op::Remove, ["description"]) => api.description = None,
             (Op::Replace, ["version"]) => api.version = op.value_or_clear(),
             (Op::Replace, ["policy"]) => api.policy = op.value_or_clear(),
             (Op::Replace, ["apiKeySource"]) => {
@@ -290,6 +324,22 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
                 }
             }
             (_, ["binaryMediaTypes"]) => return Err(op.invalid_path_short()),
+            // Recorded: test_update_rest_api_ip_address_type `update-rest-api-invalid-operation
+            // -on-type` and `-on-ipAddressType`.
+            (o, ["endpointConfiguration", "types", ..])
+                if !matches!(o, Op::Add | Op::Remove | Op::Replace) =>
+            {
+                return Err(ApiError::bad_request(
+                    "Invalid patch operation specified. Must be 'add'|'remove'|'replace'",
+                )
+                .into())
+            }
+            (o, ["endpointConfiguration", "ipAddressType"]) if o != Op::Replace => {
+                return Err(ApiError::bad_request(
+                    "Invalid patch operation specified. Must be one of: [replace]",
+                )
+                .into())
+            }
             (Op::Replace, ["endpointConfiguration", "types", idx]) => {
                 let v = op.value()?;
                 if !ENDPOINT_TYPES.contains(&v) {
@@ -308,6 +358,7 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
                 } else {
                     types.push(v.to_string());
                 }
+                type_changed = true;
             }
             (Op::Replace, ["endpointConfiguration", "ipAddressType"]) => {
                 let v = op.value()?;
@@ -318,6 +369,7 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
                     .into());
                 }
                 api.endpoint_configuration.ip_address_type = Some(v.to_string());
+                ip_set = true;
             }
             (Op::Add, ["endpointConfiguration", "vpcEndpointIds"]) => api
                 .endpoint_configuration
@@ -338,13 +390,17 @@ pub fn apply_patch(api: &mut RestApi, ops: &[patch::PatchOp]) -> Result<()> {
     if api.binary_media_types.as_ref().is_some_and(Vec::is_empty) {
         api.binary_media_types = None;
     }
-    if api
+    let private = api
         .endpoint_configuration
         .types
         .as_ref()
-        .is_some_and(|t| t.first().map(String::as_str) == Some("PRIVATE"))
-        && api.endpoint_configuration.ip_address_type.as_deref() == Some("ipv4")
-    {
+        .is_some_and(|t| t.first().map(String::as_str) == Some("PRIVATE"));
+    // Moving to PRIVATE moves the address type to dualstack unless the same call sets it
+    // (recorded: test_update_rest_api_ip_address_type `update-rest-api-replace-type`).
+    if private && type_changed && !ip_set {
+        api.endpoint_configuration.ip_address_type = Some("dualstack".into());
+    }
+    if private && api.endpoint_configuration.ip_address_type.as_deref() == Some("ipv4") {
         return Err(ApiError::bad_request(
             "Only dualstack ipAddressType is supported for Private APIs.",
         )

@@ -34,6 +34,25 @@ use crate::Gateway;
 pub const TEST_STAGE: &str = "test-invoke-stage";
 
 impl Gateway {
+    /// `snapshot` compiled and served in a stage of its own, `test-invoke-stage`, with
+    /// `variables` as its stage variables.
+    fn test_stage(
+        &self,
+        scope: &Scope,
+        snapshot: ApiSnapshot,
+        variables: &std::collections::BTreeMap<String, String>,
+    ) -> Arc<crate::deployment::DeployedStage> {
+        let api_id = snapshot.rest_api.id.clone();
+        let deployment = CompiledDeployment::compile("test-invoke", snapshot);
+        let stage = Stage {
+            stage_name: TEST_STAGE.into(),
+            deployment_id: "test-invoke".into(),
+            variables: Some(variables.clone()).filter(|v| !v.is_empty()),
+            ..Stage::default()
+        };
+        self.deployed_stage(scope, &api_id, stage, deployment, None)
+    }
+
     /// Run `t` against `snapshot` (the API as it stands) in a stage of its own.
     pub async fn test_invoke(
         &self,
@@ -49,14 +68,7 @@ impl Gateway {
             .find(|r| r.id == t.resource_id)
             .map(|r| r.path.clone())
             .unwrap_or_else(|| "/".into());
-        let deployment = CompiledDeployment::compile("test-invoke", snapshot);
-        let stage = Stage {
-            stage_name: TEST_STAGE.into(),
-            deployment_id: "test-invoke".into(),
-            variables: Some(t.stage_variables.clone()).filter(|v| !v.is_empty()),
-            ..Stage::default()
-        };
-        let stage = self.deployed_stage(scope, &api_id, stage, deployment, None);
+        let stage = self.test_stage(scope, snapshot, &t.stage_variables);
         let api = DeployedApi {
             scope: scope.clone(),
             api_id: api_id.clone(),
@@ -168,14 +180,7 @@ impl Gateway {
             .find(|r| r.path == "/")
             .cloned()
             .unwrap_or_default();
-        let deployment = CompiledDeployment::compile("test-invoke", snapshot);
-        let stage = Stage {
-            stage_name: TEST_STAGE.into(),
-            deployment_id: "test-invoke".into(),
-            variables: Some(t.stage_variables.clone()).filter(|v| !v.is_empty()),
-            ..Stage::default()
-        };
-        let stage = self.deployed_stage(scope, &api_id, stage, deployment, None);
+        let stage = self.test_stage(scope, snapshot, &t.stage_variables);
         let request_id = crate::ids::request_id();
         let extended = crate::ids::extended_request_id();
         let mut log = Log::new(&request_id);

@@ -35,6 +35,8 @@ pub enum Kind {
     /// An IAM role (IAM is global: region `aws-global`; parent empty; id: the lower-cased
     /// role name, since IAM role names are unique regardless of case).
     IamRole,
+    /// An IAM customer managed policy (region `aws-global`; parent empty; id: its ARN).
+    IamPolicy,
     /// A model (parent: the API id; id: the model name, which is how AWS addresses it).
     Model,
     /// A request validator (parent: the API id; id: the validator id).
@@ -70,6 +72,7 @@ impl Kind {
             Self::GatewayResponse => "gatewayresponse",
             Self::Authorizer => "authorizer",
             Self::IamRole => "iamrole",
+            Self::IamPolicy => "iampolicy",
             Self::Model => "model",
             Self::RequestValidator => "requestvalidator",
             Self::DocumentationPart => "documentationpart",
