@@ -62,7 +62,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/restapis/{restapi_id}/documentation/parts",
-            get(get_parts).post(create_part).put(import_parts),
+            get(family::list_in_api::<DocumentationPart, PartsQuery>)
+                .post(create_part)
+                .put(import_parts),
         )
         .route(
             "/restapis/{restapi_id}/documentation/parts/{part_id}",
@@ -232,41 +234,37 @@ struct PartsQuery {
     page: PageQuery,
 }
 
-async fn get_parts(
-    Call { st, scope }: Call,
-    Path(api_id): Path<String>,
-    Query(q): Query<PartsQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let all: Vec<DocumentationPart> = lookup::api_documents(&mut c, &scope, &api_id).await?;
-    let documented = |p: &DocumentationPart| {
-        serde_json::from_str::<serde_json::Map<String, Value>>(&p.properties)
-            .is_ok_and(|m| !m.is_empty())
-    };
-    let kept = all
-        .into_iter()
-        .filter(|p| {
-            q.part_type
-                .as_ref()
-                .is_none_or(|t| &p.location.part_type == t)
-        })
-        .filter(|p| {
-            q.name
-                .as_ref()
-                .is_none_or(|n| p.location.name.as_ref() == Some(n))
-        })
-        .filter(|p| {
-            q.path
-                .as_ref()
-                .is_none_or(|n| p.location.path.as_ref() == Some(n))
-        })
-        .filter(|p| match q.location_status.as_deref() {
-            Some("DOCUMENTED") => documented(p),
-            Some("UNDOCUMENTED") => !documented(p),
-            _ => true,
-        })
-        .collect();
-    reply::ok(&paginate(kept, &q.page)?)
+impl family::Shown<PartsQuery> for DocumentationPart {
+    fn shown(all: Vec<Self>, q: &PartsQuery) -> Result<Response> {
+        let documented = |p: &DocumentationPart| {
+            serde_json::from_str::<serde_json::Map<String, Value>>(&p.properties)
+                .is_ok_and(|m| !m.is_empty())
+        };
+        let kept = all
+            .into_iter()
+            .filter(|p| {
+                q.part_type
+                    .as_ref()
+                    .is_none_or(|t| &p.location.part_type == t)
+            })
+            .filter(|p| {
+                q.name
+                    .as_ref()
+                    .is_none_or(|n| p.location.name.as_ref() == Some(n))
+            })
+            .filter(|p| {
+                q.path
+                    .as_ref()
+                    .is_none_or(|n| p.location.path.as_ref() == Some(n))
+            })
+            .filter(|p| match q.location_status.as_deref() {
+                Some("DOCUMENTED") => documented(p),
+                Some("UNDOCUMENTED") => !documented(p),
+                _ => true,
+            })
+            .collect();
+        reply::ok(&paginate(kept, &q.page)?)
+    }
 }
 
 async fn delete_part(

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query};
 use axum::response::Response;
 use axum::routing::MethodRouter;
 use axum::Router;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use apigw_model::{ApiError, Scope};
@@ -105,23 +106,45 @@ pub fn api_routes<T: Family>(
     let list = format!("/restapis/{{restapi_id}}/{collection}");
     let one_path = format!("{list}/{{{item}}}");
     Router::new()
-        .route(&list, create.get(list_in_api::<T>))
+        .route(&list, create.get(list_in_api::<T, PageQuery>))
         .route(&one_path, one)
 }
 
-/// The handler of GetAuthorizers, GetModels, GetRequestValidators and GetDeployments: the
-/// API's 404 first, then a page of its documents in creation order.
+/// What the list of a family (Get{Family}s) answers for the API's documents and the list's
+/// query `Q`. A family's documents shown as stored, a page at a time, need no impl of their
+/// own; the lists that filter, complete or render them (documentation parts, gateway
+/// responses, resources, stages) say how.
+pub trait Shown<Q>: Document + Sized {
+    /// The answer for `all`, in creation order.
+    ///
+    /// # Errors
+    /// The query's refusals (paging).
+    fn shown(all: Vec<Self>, q: &Q) -> Result<Response>;
+}
+
+impl<T: Family> Shown<PageQuery> for T {
+    fn shown(all: Vec<Self>, q: &PageQuery) -> Result<Response> {
+        reply::ok(&paginate(all, q)?)
+    }
+}
+
+/// The handler of every Get{Family}s of an API's documents: the API's 404 first, then what
+/// [`Shown`] makes of its documents.
 ///
 /// # Errors
-/// The API's 404, paging errors; store failure.
-pub async fn list_in_api<T: Family>(
+/// The API's 404, the query's refusals; store failure.
+pub async fn list_in_api<T, Q>(
     Call { st, scope }: Call,
     Path(api_id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
+    Query(q): Query<Q>,
+) -> Result<Response>
+where
+    T: Shown<Q> + Send + 'static,
+    Q: DeserializeOwned + Send + 'static,
+{
     let mut c = st.store.read().await?;
     let all: Vec<T> = lookup::api_documents(&mut c, &scope, &api_id).await?;
-    reply::ok(&paginate(all, &q)?)
+    T::shown(all, &q)
 }
 
 /// The handler of GetModel and GetRequestValidator: the document, or the family's 404 (also

@@ -9,7 +9,7 @@
 //! (test_gateway_response_put). Changes reach the data plane with the next deployment, which
 //! freezes the stored documents ([`crate::deployments::freeze`]).
 
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -21,9 +21,9 @@ use apigw_store::typed;
 
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Call};
-use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::{family, lookup};
 use crate::{reply, AppState};
 
 /// Routes of this family.
@@ -31,7 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/restapis/{restapi_id}/gatewayresponses",
-            get(get_gateway_responses),
+            get(family::list_in_api::<GatewayResponse, PageQuery>),
         )
         .route(
             "/restapis/{restapi_id}/gatewayresponses/{response_type}",
@@ -152,18 +152,16 @@ async fn get_gateway_response(
     reply::ok(&g)
 }
 
-async fn get_gateway_responses(
-    Call { st, scope }: Call,
-    Path(api_id): Path<String>,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let custom: Vec<GatewayResponse> = lookup::api_documents(&mut c, &scope, &api_id).await?;
-    let all: Vec<GatewayResponse> = TYPES
-        .iter()
-        .filter_map(|(n, _)| effective(&custom, n))
-        .collect();
-    reply::ok(&paginate(all, &q)?)
+/// GetGatewayResponses lists every type: the customised ones as stored, the others as AWS's
+/// defaults.
+impl family::Shown<PageQuery> for GatewayResponse {
+    fn shown(custom: Vec<Self>, q: &PageQuery) -> Result<Response> {
+        let all: Vec<GatewayResponse> = TYPES
+            .iter()
+            .filter_map(|(n, _)| effective(&custom, n))
+            .collect();
+        reply::ok(&paginate(all, q)?)
+    }
 }
 
 /// The value of an op that sets a map entry, or AWS's error for a null one.

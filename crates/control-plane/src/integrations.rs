@@ -28,8 +28,8 @@ use apigw_model::{ApiError, Integration, IntegrationResponse, Method, StringMap}
 use crate::error::{method_not_found, Error, Result};
 use crate::extract::{AwsJson, Call};
 use crate::methods::{
-    self, bad_op, mapping_error, method_mut, ops_with_status, read_method, remove_response,
-    response_of, ResourceWrite,
+    self, bad_op, mapping_error, method_mut, ops_with_status, read_method, response_of,
+    ResourceWrite,
 };
 use crate::patch::{self, Op, PatchInput, PatchOp};
 use crate::wire;
@@ -49,9 +49,9 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/integration/responses/{status_code}",
             put(put_integration_response)
-                .get(get_integration_response)
+                .get(methods::get_response::<IntegrationResponse>)
                 .patch(update_integration_response)
-                .delete(delete_integration_response),
+                .delete(methods::delete_response::<IntegrationResponse>),
         )
 }
 
@@ -654,34 +654,23 @@ async fn put_integration_response(
     reply::created(&ir)
 }
 
-async fn get_integration_response(
-    Call { st, scope }: Call,
-    Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
-) -> Result<Response> {
-    validate::status_code(&code)?;
-    let method = read_method(&st, &scope, &api_id, &rid, &verb).await?;
-    let integ = method
-        .method_integration
-        .as_ref()
-        .ok_or_else(integration_not_found)?;
-    reply::ok(response_of(integ.integration_responses.as_ref(), &code)?)
-}
+impl methods::StatusResponses for IntegrationResponse {
+    fn of(m: &Method) -> Result<Option<&BTreeMap<String, Self>>> {
+        let integ = m.method_integration.as_ref();
+        Ok(integ
+            .ok_or_else(integration_not_found)?
+            .integration_responses
+            .as_ref())
+    }
 
-async fn delete_integration_response(
-    Call { st, scope }: Call,
-    Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
-) -> Result<Response> {
-    validate::status_code(&code)?;
-    let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
-    // A missing (or invalid) verb answers the integration error here (recording
-    // test_delete_integration_response_errors `non-existent-method`, `bad-method`).
-    let integ = method_mut(&mut w.res, &verb)
-        .ok()
-        .and_then(|m| m.method_integration.as_mut())
-        .ok_or_else(integration_not_found)?;
-    remove_response(&mut integ.integration_responses, &code)?;
-    w.commit(&scope, &api_id).await?;
-    reply::no_content()
+    /// A missing (or invalid) verb answers the integration's 404 here (recording
+    /// test_delete_integration_response_errors `non-existent-method`, `bad-method`).
+    fn of_mut(m: Result<&mut Method>) -> Result<&mut Option<BTreeMap<String, Self>>> {
+        let integ = m.ok().and_then(|m| m.method_integration.as_mut());
+        Ok(&mut integ
+            .ok_or_else(integration_not_found)?
+            .integration_responses)
+    }
 }
 
 /// Apply UpdateIntegrationResponse's ops to a copy.

@@ -47,9 +47,9 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}/responses/{status_code}",
             put(put_method_response)
-                .get(get_method_response)
+                .get(get_response::<MethodResponse>)
                 .patch(update_method_response)
-                .delete(delete_method_response),
+                .delete(delete_response::<MethodResponse>),
         )
 }
 
@@ -683,23 +683,58 @@ async fn put_method_response(
     reply::created(&mr)
 }
 
-async fn get_method_response(
+/// Responses keyed by status code that hang off a method: its own ([`MethodResponse`]) and its
+/// integration's ([`IntegrationResponse`](apigw_model::IntegrationResponse)). Get and Delete of
+/// either are the same steps over a different map, served by [`get_response`] and
+/// [`delete_response`].
+pub trait StatusResponses: serde::Serialize + Sized + 'static {
+    /// The map these responses live in, or the 404 of what holds it.
+    ///
+    /// # Errors
+    /// `NotFoundException` (e.g. no integration).
+    fn of(m: &Method) -> Result<Option<&BTreeMap<String, Self>>>;
+    /// The same map for a change; `m` is the method's lookup, whose 404 the type may answer
+    /// differently.
+    ///
+    /// # Errors
+    /// `NotFoundException`.
+    fn of_mut(m: Result<&mut Method>) -> Result<&mut Option<BTreeMap<String, Self>>>;
+}
+
+impl StatusResponses for MethodResponse {
+    fn of(m: &Method) -> Result<Option<&BTreeMap<String, Self>>> {
+        Ok(m.method_responses.as_ref())
+    }
+
+    fn of_mut(m: Result<&mut Method>) -> Result<&mut Option<BTreeMap<String, Self>>> {
+        Ok(&mut m?.method_responses)
+    }
+}
+
+/// The handler of GetMethodResponse and GetIntegrationResponse.
+///
+/// # Errors
+/// The status code's 400, the resource's, method's (or integration's) and response's 404s.
+pub async fn get_response<T: StatusResponses>(
     Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
     let method = read_method(&st, &scope, &api_id, &rid, &verb).await?;
-    reply::ok(response_of(method.method_responses.as_ref(), &code)?)
+    reply::ok(response_of(T::of(&method)?, &code)?)
 }
 
-async fn delete_method_response(
+/// The handler of DeleteMethodResponse and DeleteIntegrationResponse.
+///
+/// # Errors
+/// As [`get_response`]; nothing is written.
+pub async fn delete_response<T: StatusResponses>(
     Call { st, scope }: Call,
     Path((api_id, rid, verb, code)): Path<(String, String, String, String)>,
 ) -> Result<Response> {
     validate::status_code(&code)?;
     let mut w = ResourceWrite::begin(&st, &scope, &api_id, &rid).await?;
-    let method = method_mut(&mut w.res, &verb)?;
-    remove_response(&mut method.method_responses, &code)?;
+    remove_response(T::of_mut(method_mut(&mut w.res, &verb))?, &code)?;
     w.commit(&scope, &api_id).await?;
     reply::no_content()
 }

@@ -20,7 +20,6 @@ use apigw_store::typed;
 use crate::error::{resource_not_found, Error, Result};
 use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family};
-use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, Op, PatchInput};
 use crate::{reply, AppState};
@@ -28,7 +27,10 @@ use crate::{reply, AppState};
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/restapis/{restapi_id}/resources", get(get_resources))
+        .route(
+            "/restapis/{restapi_id}/resources",
+            get(family::list_in_api::<Resource, EmbedQuery>),
+        )
         .route(
             "/restapis/{restapi_id}/resources/{resource_id}",
             get(get_resource)
@@ -87,19 +89,16 @@ impl EmbedQuery {
     }
 }
 
-async fn get_resources(
-    Call { st, scope }: Call,
-    Path(api_id): Path<String>,
-    Query(q): Query<EmbedQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let all: Vec<Resource> = lookup::api_documents(&mut c, &scope, &api_id).await?;
-    let embed = q.methods();
-    let rendered = all
-        .iter()
-        .map(|r| render(r, embed))
-        .collect::<Result<Vec<_>>>()?;
-    reply::ok(&paginate(rendered, &q.page)?)
+/// GetResources renders each resource, with its methods when `embed=methods` asks for them.
+impl family::Shown<EmbedQuery> for Resource {
+    fn shown(all: Vec<Self>, q: &EmbedQuery) -> Result<Response> {
+        let embed = q.methods();
+        let rendered = all
+            .iter()
+            .map(|r| render(r, embed))
+            .collect::<Result<Vec<_>>>()?;
+        reply::ok(&paginate(rendered, &q.page)?)
+    }
 }
 
 async fn get_resource(

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use apigw_store::SqliteConnection;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -52,7 +52,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/restapis/{restapi_id}/stages",
-            get(get_stages).post(create_stage),
+            get(family::list_in_api::<Stage, StagesQuery>).post(create_stage),
         )
         .route(
             "/restapis/{restapi_id}/stages/{stage_name}",
@@ -302,18 +302,15 @@ struct StagesQuery {
     deployment_id: Option<String>,
 }
 
-async fn get_stages(
-    Call { st, scope }: Call,
-    Path(api_id): Path<String>,
-    Query(q): Query<StagesQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let mut item: Vec<Stage> = lookup::api_documents(&mut c, &scope, &api_id).await?;
-    if let Some(d) = q.deployment_id.as_deref().filter(|d| !d.is_empty()) {
-        item.retain(|s| s.deployment_id == d);
+/// GetStages keeps the stages of `deploymentId` when given.
+impl family::Shown<StagesQuery> for Stage {
+    fn shown(mut item: Vec<Self>, q: &StagesQuery) -> Result<Response> {
+        if let Some(d) = q.deployment_id.as_deref().filter(|d| !d.is_empty()) {
+            item.retain(|s| s.deployment_id == d);
+        }
+        // botocore's `Stages`: a bare `item` list, never paged.
+        reply::ok(&Page::whole(item))
     }
-    // botocore's `Stages`: a bare `item` list, never paged.
-    reply::ok(&Page::whole(item))
 }
 
 async fn update_stage(

@@ -364,17 +364,21 @@ mod tests {
         list.iter().map(|(day, n)| (d(day), *n)).collect()
     }
 
+    /// `daily_usage` from `start` to `end` seen on `today`, every date written as AWS's text.
+    fn usage(
+        [start, end, today]: [&str; 3],
+        traffic: &[(&str, i64)],
+        quota: Option<(i64, QuotaPeriod)>,
+        stored: Option<(&str, i64)>,
+    ) -> Vec<[i64; 2]> {
+        let stored = stored.map(|(day, n)| (d(day), n));
+        daily_usage(d(start), d(end), d(today), &counts(traffic), quota, stored)
+    }
+
     #[test]
     fn no_traffic_shows_the_whole_limit() {
-        let q = Some((100, QuotaPeriod::Month));
-        let u = daily_usage(
-            d("2026-03-01"),
-            d("2026-03-03"),
-            d("2026-03-02"),
-            &BTreeMap::new(),
-            q,
-            None,
-        );
+        let days = ["2026-03-01", "2026-03-03", "2026-03-02"];
+        let u = usage(days, &[], Some((100, QuotaPeriod::Month)), None);
         assert_eq!(u, vec![[0, 100], [0, 100], [0, 100]]);
     }
 
@@ -382,17 +386,15 @@ mod tests {
     fn remaining_counts_down_through_the_current_period() {
         // The shape of the live answer in floci-io/floci#3561: a monthly quota of 1,000,000,
         // 137, 123 and 84 requests on the first three days of the month.
-        let c = counts(&[("2026-09-01", 137), ("2026-09-02", 123), ("2026-09-03", 84)]);
-        let u = daily_usage(
-            d("2026-09-01"),
-            d("2026-09-04"),
-            d("2026-09-03"),
-            &c,
-            Some((1_000_000, QuotaPeriod::Month)),
-            None,
-        );
+        let traffic = [("2026-09-01", 137), ("2026-09-02", 123), ("2026-09-03", 84)];
+        let quota = Some((1_000_000, QuotaPeriod::Month));
         assert_eq!(
-            u,
+            usage(
+                ["2026-09-01", "2026-09-04", "2026-09-03"],
+                &traffic,
+                quota,
+                None
+            ),
             vec![[137, 999_863], [123, 999_740], [84, 999_656], [0, 999_656]]
         );
     }
@@ -401,97 +403,57 @@ mod tests {
     fn an_extension_shows_on_today_and_later() {
         // 30 of 100 used on the 1st, 20 today (the 2nd); then UpdateUsage set remaining to 90,
         // i.e. used = 10, and 5 more requests were admitted (the stored counter is 15).
-        let c = counts(&[("2026-03-01", 30), ("2026-03-02", 25)]);
-        let u = daily_usage(
-            d("2026-03-01"),
-            d("2026-03-03"),
-            d("2026-03-02"),
-            &c,
-            Some((100, QuotaPeriod::Month)),
-            Some((d("2026-03-01"), 15)),
-        );
+        let traffic = [("2026-03-01", 30), ("2026-03-02", 25)];
+        let quota = Some((100, QuotaPeriod::Month));
+        let days = ["2026-03-01", "2026-03-03", "2026-03-02"];
+        let u = usage(days, &traffic, quota, Some(("2026-03-01", 15)));
         assert_eq!(u, vec![[30, 70], [25, 85], [0, 85]]);
         // The AWS guide's export example: no traffic, remaining reduced to 10 on the third day.
-        let u = daily_usage(
-            d("2016-08-01"),
-            d("2016-08-03"),
-            d("2016-08-03"),
-            &BTreeMap::new(),
-            Some((5000, QuotaPeriod::Month)),
-            Some((d("2016-08-01"), 4990)),
-        );
+        let quota = Some((5000, QuotaPeriod::Month));
+        let days = ["2016-08-01", "2016-08-03", "2016-08-03"];
+        let u = usage(days, &[], quota, Some(("2016-08-01", 4990)));
         assert_eq!(u, vec![[0, 5000], [0, 5000], [0, 10]]);
     }
 
     #[test]
     fn a_stored_counter_of_an_old_period_is_ignored() {
-        let c = counts(&[("2026-03-02", 7)]);
-        let u = daily_usage(
-            d("2026-03-02"),
-            d("2026-03-02"),
-            d("2026-03-02"),
-            &c,
-            Some((10, QuotaPeriod::Day)),
-            Some((d("2026-03-01"), 9)),
-        );
+        let today = "2026-03-02";
+        let quota = Some((10, QuotaPeriod::Day));
+        let u = usage([today; 3], &[(today, 7)], quota, Some(("2026-03-01", 9)));
         assert_eq!(u, vec![[7, 3]]);
     }
 
     #[test]
     fn earlier_periods_count_from_their_own_start() {
         // Weekly quota of 50; weeks start on Sunday (2026-02-22 and 2026-03-01).
-        let c = counts(&[
+        let traffic = [
             ("2026-02-26", 10),
             ("2026-02-28", 5),
             ("2026-03-01", 4),
             ("2026-03-02", 6),
-        ]);
-        let u = daily_usage(
-            d("2026-02-27"),
-            d("2026-03-02"),
-            d("2026-03-02"),
-            &c,
-            Some((50, QuotaPeriod::Week)),
-            None,
-        );
+        ];
+        let days = ["2026-02-27", "2026-03-02", "2026-03-02"];
+        let u = usage(days, &traffic, Some((50, QuotaPeriod::Week)), None);
         assert_eq!(u, vec![[0, 40], [5, 35], [4, 46], [6, 40]]);
-        assert_eq!(
-            count_window(
-                d("2026-02-27"),
-                d("2026-03-02"),
-                d("2026-03-02"),
-                Some(QuotaPeriod::Week)
-            ),
-            (d("2026-02-22"), d("2026-03-02"))
-        );
+        let [start, end, today] = days.map(d);
+        let window = count_window(start, end, today, Some(QuotaPeriod::Week));
+        assert_eq!(window, (d("2026-02-22"), d("2026-03-02")));
     }
 
     #[test]
     fn future_periods_start_full() {
-        let c = counts(&[("2026-03-31", 3)]);
-        let u = daily_usage(
-            d("2026-03-31"),
-            d("2026-04-01"),
-            d("2026-03-31"),
-            &c,
-            Some((10, QuotaPeriod::Month)),
-            None,
-        );
+        let days = ["2026-03-31", "2026-04-01", "2026-03-31"];
+        let u = usage(days, &[(days[0], 3)], Some((10, QuotaPeriod::Month)), None);
         assert_eq!(u, vec![[3, 7], [0, 10]]);
     }
 
     #[test]
     fn without_a_quota_remaining_is_zero() {
-        let c = counts(&[("2026-03-01", 4)]);
-        let u = daily_usage(
-            d("2026-03-01"),
-            d("2026-03-02"),
-            d("2026-03-02"),
-            &c,
-            None,
-            None,
+        let days = ["2026-03-01", "2026-03-02", "2026-03-02"];
+        assert_eq!(
+            usage(days, &[(days[0], 4)], None, None),
+            vec![[4, 0], [0, 0]]
         );
-        assert_eq!(u, vec![[4, 0], [0, 0]]);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use http::{Request, Response};
 use http_body::{Frame, SizeHint};
 
 use crate::names::HeaderNames;
+use crate::server::Streaming;
 
 /// Errors a body may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -79,29 +80,6 @@ pub enum RequestBody {
     Full(Bytes),
     /// A body still arriving.
     Streaming(Streaming),
-}
-
-/// A body still arriving on a connection hyper serves.
-pub struct Streaming(pub(crate) crate::server::Receiving);
-
-impl http_body::Body for Streaming {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        Pin::new(&mut self.0).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.0.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.0.size_hint()
-    }
 }
 
 impl http_body::Body for RequestBody {

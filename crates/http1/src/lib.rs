@@ -23,6 +23,6 @@ pub mod sched;
 mod server;
 
 pub use fast::Timeouts;
-pub use handler::{BoxError, FromService, Handler, Peer, Reply, RequestBody, Streaming};
+pub use handler::{BoxError, FromService, Handler, Peer, Reply, RequestBody};
 pub use names::HeaderNames;
-pub use server::{serve, Worker};
+pub use server::{serve, Streaming, Worker};

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::{Handler, HeaderNames, Peer, Reply, RequestBody, Streaming};
+use crate::{Handler, HeaderNames, Peer, Reply, RequestBody};
 use bytes::Bytes;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -295,15 +295,16 @@ fn start_answering(slot: &AnsweringSlot, activity: &Arc<Activity>) {
     }
 }
 
-/// A request body that marks the request busy once it has all arrived (a body already
-/// complete when the request came has nothing to mark: no activity).
-pub(crate) struct Receiving {
+/// A request body still arriving on a connection hyper serves. It marks the request busy once
+/// it has all arrived (a body already complete when the request came has nothing to mark: no
+/// activity).
+pub struct Streaming {
     inner: hyper::body::Incoming,
     activity: Option<Arc<Activity>>,
     slot: Option<AnsweringSlot>,
 }
 
-impl http_body::Body for Receiving {
+impl http_body::Body for Streaming {
     type Data = Bytes;
     type Error = hyper::Error;
 
@@ -530,21 +531,21 @@ async fn serve_hyper<H: Handler>(
         let req = if http_body::Body::is_end_stream(req.body()) {
             start_answering(&slot, &seen);
             req.map(|inner| {
-                RequestBody::Streaming(Streaming(Receiving {
+                RequestBody::Streaming(Streaming {
                     inner,
                     activity: None,
                     slot: None,
-                }))
+                })
             })
         } else {
             let activity = Some(seen.clone());
             let slot = Some(slot.clone());
             req.map(|inner| {
-                RequestBody::Streaming(Streaming(Receiving {
+                RequestBody::Streaming(Streaming {
                     inner,
                     activity,
                     slot,
-                }))
+                })
             })
         };
         async move {

@@ -101,14 +101,35 @@ pub(crate) enum BinOp {
     Mul,
     Div,
     Mod,
+    Cmp(CmpOp),
+    And,
+    Or,
+}
+
+/// Comparison operators, as VTL expressions and JSONPath filters both write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CmpOp {
     Eq,
     Ne,
     Lt,
     Le,
     Gt,
     Ge,
-    And,
-    Or,
+}
+
+impl CmpOp {
+    /// Whether the comparison holds for operands ordered `ord` (`None`: not comparable, which
+    /// only `Ne` holds for).
+    pub(crate) fn holds(self, ord: Option<std::cmp::Ordering>) -> bool {
+        match self {
+            CmpOp::Eq => ord.is_some_and(|o| o.is_eq()),
+            CmpOp::Ne => !ord.is_some_and(|o| o.is_eq()),
+            CmpOp::Lt => ord.is_some_and(|o| o.is_lt()),
+            CmpOp::Le => ord.is_some_and(|o| o.is_le()),
+            CmpOp::Gt => ord.is_some_and(|o| o.is_gt()),
+            CmpOp::Ge => ord.is_some_and(|o| o.is_ge()),
+        }
+    }
 }
 
 /// A VTL expression (directive arguments, method arguments, `#set` right-hand sides).
@@ -391,7 +412,7 @@ fn compile_ops(
                 let mut ignored = 0;
                 let mut eq_branches = Vec::new();
                 for (cond, then) in branches {
-                    let Expr::Bin(op @ (BinOp::Eq | BinOp::Ne), l, rhs) = cond else {
+                    let Expr::Bin(BinOp::Cmp(op @ (CmpOp::Eq | CmpOp::Ne)), l, rhs) = cond else {
                         return None;
                     };
                     let (Expr::Ref(r), Expr::Str(lit)) = (&**l, &**rhs) else {
@@ -402,7 +423,7 @@ fn compile_ops(
                         name,
                         hint,
                         lit: (**lit).into(),
-                        eq: *op == BinOp::Eq,
+                        eq: *op == CmpOp::Eq,
                         then: compile_ops(var, then, &mut ignored, bounded)?,
                     });
                 }

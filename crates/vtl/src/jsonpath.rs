@@ -5,6 +5,7 @@
 //! A path without wildcards, deep scans, filters, unions or slices is *definite*: it yields one
 //! value or nothing. Other paths yield a list of matches.
 
+use crate::ast::CmpOp;
 use crate::json::{JsonDoc, Kind};
 
 #[derive(Debug, Clone)]
@@ -26,16 +27,6 @@ enum Filter {
     And(Vec<Filter>),
     Exists(Operand),
     Cmp(Operand, CmpOp, Operand),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CmpOp {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
 }
 
 #[derive(Debug, Clone)]
@@ -240,20 +231,7 @@ fn test(doc: &JsonDoc, doc_root: u32, cur: u32, f: &Filter) -> bool {
                 }
                 _ => None,
             };
-            match op {
-                CmpOp::Eq => ord == Some(std::cmp::Ordering::Equal),
-                CmpOp::Ne => ord != Some(std::cmp::Ordering::Equal),
-                CmpOp::Lt => ord == Some(std::cmp::Ordering::Less),
-                CmpOp::Le => matches!(
-                    ord,
-                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-                ),
-                CmpOp::Gt => ord == Some(std::cmp::Ordering::Greater),
-                CmpOp::Ge => matches!(
-                    ord,
-                    Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
-                ),
-            }
+            op.holds(ord)
         }
     }
 }

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use crate::ast::{BinOp, Block, Expr, MacroDef, Node, Part, Pattern, Reference};
+use crate::ast::{BinOp, Block, CmpOp, Expr, MacroDef, Node, Part, Pattern, Reference};
 use crate::error::ParseError;
 
 /// Deepest nesting of blocks and expressions accepted.
@@ -891,7 +891,10 @@ impl Parser<'_> {
 
     fn eq_expr(&mut self) -> PResult<Expr> {
         self.binary_level(
-            &[("==", Some("eq"), BinOp::Eq), ("!=", Some("ne"), BinOp::Ne)],
+            &[
+                ("==", Some("eq"), BinOp::Cmp(CmpOp::Eq)),
+                ("!=", Some("ne"), BinOp::Cmp(CmpOp::Ne)),
+            ],
             Self::rel_expr,
         )
     }
@@ -899,10 +902,10 @@ impl Parser<'_> {
     fn rel_expr(&mut self) -> PResult<Expr> {
         self.binary_level(
             &[
-                ("<=", Some("le"), BinOp::Le),
-                (">=", Some("ge"), BinOp::Ge),
-                ("<", Some("lt"), BinOp::Lt),
-                (">", Some("gt"), BinOp::Gt),
+                ("<=", Some("le"), BinOp::Cmp(CmpOp::Le)),
+                (">=", Some("ge"), BinOp::Cmp(CmpOp::Ge)),
+                ("<", Some("lt"), BinOp::Cmp(CmpOp::Lt)),
+                (">", Some("gt"), BinOp::Cmp(CmpOp::Gt)),
             ],
             Self::add_expr,
         )

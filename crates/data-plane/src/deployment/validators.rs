@@ -309,26 +309,16 @@ mod tests {
         }
         // A $ref to another model of the API.
         let list = method("all", "Pets");
-        assert_eq!(
-            outcome(
-                &v,
-                &list,
-                req("/p?qs1=1", true, r#"[{"a": 1}, {"a": 2}]"#),
-                &issuer
-            )
-            .await,
-            Ok(())
-        );
-        assert_eq!(
-            outcome(
-                &v,
-                &list,
-                req("/p?qs1=1", true, r#"[{"a": 1}, {"b": 2}]"#),
-                &issuer
-            )
-            .await,
-            Err("Invalid request body".into())
-        );
+        for (body, expected) in [
+            (r#"[{"a": 1}, {"a": 2}]"#, Ok(())),
+            (
+                r#"[{"a": 1}, {"b": 2}]"#,
+                Err("Invalid request body".into()),
+            ),
+        ] {
+            let r = req("/p?qs1=1", true, body);
+            assert_eq!(outcome(&v, &list, r, &issuer).await, expected, "{body}");
+        }
         // The empty model takes an empty body as {}.
         let empty = method("all", "Empty");
         assert_eq!(

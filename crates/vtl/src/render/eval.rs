@@ -1,7 +1,7 @@
 //! Expression evaluation: literals, operators (Velocity 1.7 arithmetic and comparisons),
 //! references with their chains of properties, indexes and method calls.
 
-use crate::ast::{BinOp, Expr, Part, Reference};
+use crate::ast::{BinOp, CmpOp, Expr, Part, Reference};
 use crate::json::Kind;
 use crate::parser::SLOT_CONTEXT;
 use crate::value::{from_serde, json_child, to_plain_string, velocity_eq, Flavor, Num, Value};
@@ -139,20 +139,14 @@ impl Renderer<'_> {
         let a = self.eval(l)?.resolve();
         let b = self.eval(r)?.resolve();
         Ok(match op {
-            BinOp::Eq => Value::Bool(velocity_eq(&a, &b)),
-            BinOp::Ne => Value::Bool(!velocity_eq(&a, &b)),
-            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            BinOp::Cmp(CmpOp::Eq) => Value::Bool(velocity_eq(&a, &b)),
+            BinOp::Cmp(CmpOp::Ne) => Value::Bool(!velocity_eq(&a, &b)),
+            BinOp::Cmp(cmp) => {
                 let ord = match (a.as_number(), b.as_number()) {
                     (Some(x), Some(y)) => x.cmp(y),
                     _ => None,
                 };
-                Value::Bool(match (op, ord) {
-                    (_, None) => false,
-                    (BinOp::Lt, Some(o)) => o.is_lt(),
-                    (BinOp::Le, Some(o)) => o.is_le(),
-                    (BinOp::Gt, Some(o)) => o.is_gt(),
-                    (_, Some(o)) => o.is_ge(),
-                })
+                Value::Bool(cmp.holds(ord))
             }
             BinOp::Add if is_string(&a) || is_string(&b) => {
                 let lit = |e: &Expr| match e {

@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use crate::ast::{BinOp, Expr, LoopOps, Op, Part, Pattern, Reference};
+use crate::ast::{BinOp, CmpOp, Expr, LoopOps, Op, Part, Pattern, Reference};
 use crate::json::{same_bytes, Kind};
 use crate::parser::SLOT_UTIL;
 use crate::util;
@@ -227,12 +227,12 @@ impl Renderer<'_> {
                     return Ok(b);
                 }
             }
-            Expr::Bin(op @ (BinOp::Eq | BinOp::Ne), l, rhs) => {
+            Expr::Bin(BinOp::Cmp(op @ (CmpOp::Eq | CmpOp::Ne)), l, rhs) => {
                 if let (Expr::Ref(a), Expr::Str(lit)) = (&**l, &**rhs) {
                     if let Some((eq, k)) = self.json_str_eq(a, lit) {
                         // `eval` of the operator and of both operands, plus the accesses.
                         self.add_steps(3 + k as u64)?;
-                        return Ok(eq == (*op == BinOp::Eq));
+                        return Ok(eq == (*op == CmpOp::Eq));
                     }
                 }
             }
