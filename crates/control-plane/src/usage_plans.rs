@@ -308,7 +308,10 @@ pub fn apply_patch(plan: &mut UsagePlan, ops: &[PatchOp]) -> Result<Vec<StageRef
                 plan.name = op.name_value("Invalid usage plan name specified")?
             }
             (Op::Replace, ["description"]) => plan.description = op.value_or_clear(),
-            (Op::Replace, ["productCode"]) => plan.product_code = op.value_or_clear(),
+            // The AWS Marketplace product code is one string: `add` sets it as `replace` does
+            // (JSON Patch's add on a member), `remove` detaches the plan from the product.
+            (_, ["productCode"]) if set => plan.product_code = op.value_or_clear(),
+            (Op::Remove, ["productCode"]) => plan.product_code = None,
             (_, ["throttle", "burstLimit"]) if set => {
                 plan.throttle
                     .get_or_insert_with(Default::default)
@@ -567,6 +570,17 @@ mod tests {
             }],
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn product_code_is_added_replaced_and_removed() {
+        let mut p = plan();
+        apply_patch(&mut p, &ops(&[("add", "/productCode", Some("pc1"))])).unwrap();
+        assert_eq!(p.product_code.as_deref(), Some("pc1"));
+        apply_patch(&mut p, &ops(&[("replace", "/productCode", Some("pc2"))])).unwrap();
+        assert_eq!(p.product_code.as_deref(), Some("pc2"));
+        apply_patch(&mut p, &ops(&[("remove", "/productCode", None)])).unwrap();
+        assert_eq!(p.product_code, None);
     }
 
     #[test]
