@@ -24,3 +24,6 @@ cargo test --workspace "$@"
 echo "end-to-end suite again, with --db :memory:" >&2
 # --workspace, as above: the same feature set, so nothing is built again.
 APIGW_E2E_DB=memory cargo test --workspace --test e2e "$@"
+# The container's steps on the host (docs/container.md): no container engine runs here.
+echo "container checks (scripts/check-container.sh)" >&2
+./scripts/check-container.sh

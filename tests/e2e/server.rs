@@ -16,6 +16,14 @@ async fn health_and_reset() {
     assert_eq!(h["status"], "running");
     assert_eq!(h["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(h["state"].as_str(), s.db.to_str());
+    // Tools written for LocalStack poll its health path and read `services`.
+    let l: serde_json::Value = s
+        .http_get(format!("{}/_localstack/health", s.url))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(l["services"]["apigateway"], "running");
 
     let c = s.sdk();
     new_api(&c, "a").await;
@@ -290,4 +298,40 @@ fn a_second_instance_on_a_taken_port_fails() {
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
     assert!(err.contains("Address already in use"), "{err}");
     assert!(out.stdout.is_empty(), "it never said it listens");
+}
+
+/// The README's quick start (`scripts/quickstart.sh`, whose marked lines the README holds
+/// verbatim) works, twice on the same state, and ends with a deployed stage answering.
+#[test]
+fn readme_quick_start_runs_twice() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let script = std::fs::read_to_string(format!("{root}/scripts/quickstart.sh")).unwrap();
+    let block = script
+        .split_once("# >>> README\n")
+        .and_then(|(_, rest)| rest.split_once("# <<< README"))
+        .unwrap()
+        .0;
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+    assert!(
+        readme.contains(block),
+        "README lacks the quick start:\n{block}"
+    );
+    let s = Server::start();
+    for run in 1..=2 {
+        let out = std::process::Command::new("bash")
+            .arg(format!("{root}/scripts/quickstart.sh"))
+            .arg(&s.url)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "run {run}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.trim_end().ends_with(r#"[{"id": 1, "type": "dog"}]"#),
+            "run {run}: {text}"
+        );
+    }
 }

@@ -84,6 +84,11 @@ pub struct Config {
         requires = "init"
     )]
     pub init_stage: Option<String>,
+    /// Ask the server at `--listen` whether it is up (`GET /_apigw/health`; an unspecified
+    /// address such as `0.0.0.0` is asked on loopback) and exit 0 if it answers 200, 1 if not.
+    /// Why: container health checks run inside the image, which has no curl or shell.
+    #[arg(long)]
+    pub health_check: bool,
 }
 
 /// A positive number of seconds, fractions allowed (`0.5`).

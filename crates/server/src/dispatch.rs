@@ -59,6 +59,8 @@ pub fn app(shared: Shared) -> App {
     let own = Router::new()
         .route("/_apigw/health", get(health))
         .route("/_apigw/reset", post(reset))
+        // Tools written for LocalStack poll this before they start.
+        .route("/_localstack/health", get(localstack_health))
         .with_state(shared.clone());
     let companions = shared.companions.clone();
     let control = own
@@ -321,6 +323,22 @@ async fn health(State(shared): State<Shared>) -> Response {
         "state": st.store.location(),
         "accountId": st.config.account_id,
         "region": st.config.default_region,
+    }))
+    .into_response()
+}
+
+/// LocalStack's health answer (`{"services": {name: "running"}, ...}`), naming the services
+/// served here, so tools that wait on LocalStack wait on apigw-local the same way.
+async fn localstack_health() -> Response {
+    Json(serde_json::json!({
+        "services": {
+            "apigateway": "running",
+            "iam": "running",
+            "logs": "running",
+            "sts": "running",
+        },
+        "edition": "apigw-local",
+        "version": env!("CARGO_PKG_VERSION"),
     }))
     .into_response()
 }

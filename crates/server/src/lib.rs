@@ -333,6 +333,43 @@ async fn serve(
     Ok(())
 }
 
+/// Ask the server listening at `listen` for `GET /_apigw/health` and whether it answered 200
+/// (`--health-check`). An unspecified address (`0.0.0.0`, `[::]`) is asked on its family's
+/// loopback address, which such a listener also serves.
+///
+/// # Errors
+/// No connection, no answer within `timeout`, or an answer other than 200 (the error says which).
+pub fn health_check(listen: SocketAddr, timeout: std::time::Duration) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    let ask = || -> std::io::Result<String> {
+        let mut conn = std::net::TcpStream::connect_timeout(&addr, timeout)?;
+        conn.set_read_timeout(Some(timeout))?;
+        conn.set_write_timeout(Some(timeout))?;
+        // A loopback Host, which the control plane's guard accepts on any listening address.
+        let host = if addr.is_ipv6() { "[::1]" } else { "127.0.0.1" };
+        write!(
+            conn,
+            "GET /_apigw/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut head = [0u8; 12];
+        conn.read_exact(&mut head)?;
+        Ok(String::from_utf8_lossy(&head).into_owned())
+    };
+    match ask() {
+        Ok(head) if head == "HTTP/1.1 200" => Ok(()),
+        Ok(head) => Err(format!("http://{addr}/_apigw/health answered {head:?}")),
+        Err(e) => Err(format!("http://{addr}/_apigw/health: {e}")),
+    }
+}
+
 /// What to say when listening where others can connect: apigw-local checks no credentials.
 pub fn exposure_warning(addr: SocketAddr) -> Option<&'static str> {
     (!addr.ip().is_loopback()).then_some(
@@ -412,6 +449,23 @@ mod tests {
         }
         server.shutdown().unwrap();
         spawn(config(&addr.to_string())).unwrap();
+    }
+
+    /// `--health-check` passes against a running server, asked through the unspecified
+    /// address as a container asks it, and fails once the server is gone.
+    #[test]
+    fn health_check_asks_the_server() {
+        let server = spawn(config("0.0.0.0:0")).unwrap();
+        let port = server.addr().port();
+        let unspecified: SocketAddr = format!("0.0.0.0:{port}").parse().unwrap();
+        let second = std::time::Duration::from_secs(1);
+        assert_eq!(health_check(unspecified, second), Ok(()));
+        server.shutdown().unwrap();
+        let err = health_check(unspecified, second).unwrap_err();
+        assert!(
+            err.starts_with(&format!("http://127.0.0.1:{port}/_apigw/health: ")),
+            "{err}"
+        );
     }
 
     #[test]

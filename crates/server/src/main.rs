@@ -14,6 +14,15 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 // `spawn` as the end-to-end tests start theirs.
 fn main() -> std::process::ExitCode {
     let config = Config::parse();
+    if config.health_check {
+        return match apigw_server::health_check(config.listen, std::time::Duration::from_secs(2)) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("apigw-local: unhealthy: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     init_tracing(config.log_format);
     let signal = tokio::runtime::Builder::new_current_thread()
         .enable_all()
