@@ -28,4 +28,6 @@ pub mod usage;
 
 pub use deployment::{CompiledDeployment, DeployedApi, DeployedStage};
 pub use gateway::{AccountThrottle, Answer, Gateway, GatewayOptions};
-pub use pipeline::integrations::backends::LambdaConfig;
+pub use pipeline::integrations::backends::{
+    LambdaConfig, Local, LocalAnswer, LocalCall, LocalFunctions,
+};

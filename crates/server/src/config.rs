@@ -135,6 +135,7 @@ impl Config {
                 endpoint: self.lambda_endpoint.clone(),
                 functions: self.lambda_functions.iter().cloned().collect(),
                 pass_arn: self.lambda_pass_arn,
+                local: None,
             },
             access_log_sink: None,
         }

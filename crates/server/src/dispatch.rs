@@ -36,6 +36,8 @@ pub struct Shared {
     pub state: AppState,
     /// CloudWatch Logs, IAM and STS.
     pub companions: Companions,
+    /// The built-in Lambda.
+    pub lambda: Arc<apigw_lambda::Lambda>,
     /// The data plane.
     pub gateway: Arc<Gateway>,
     /// Reloads deployed stages (after a reset).
@@ -63,8 +65,11 @@ pub fn app(shared: Shared) -> App {
         .route("/_localstack/health", get(localstack_health))
         .with_state(shared.clone());
     let companions = shared.companions.clone();
+    let lambda = shared.lambda.clone();
     let control = own
-        .fallback(move |req: Request| route_rest(companions.clone(), control.clone(), req))
+        .fallback(move |req: Request| {
+            route_rest(companions.clone(), lambda.clone(), control.clone(), req)
+        })
         .layer(middleware::from_fn(request_id));
     App {
         gateway: shared.gateway,
@@ -209,7 +214,15 @@ fn region_of_host(host: &str) -> Option<&str> {
     (label.contains('-') && label.bytes().any(|b| b.is_ascii_digit())).then_some(label)
 }
 
-async fn route_rest(companions: Companions, control: Router, req: Request) -> Response {
+async fn route_rest(
+    companions: Companions,
+    lambda: Arc<apigw_lambda::Lambda>,
+    control: Router,
+    req: Request,
+) -> Response {
+    if apigw_lambda::Lambda::is_lambda_call(req.uri().path()) {
+        return apigw_lambda::api::handle(lambda, req).await;
+    }
     if logs::is_logs_call(req.headers()) {
         return logs::handle(&companions, req).await;
     }
@@ -347,6 +360,7 @@ async fn reset(State(shared): State<Shared>) -> Response {
     match shared.state.store.reset().await {
         Ok(()) => {
             shared.gateway.clear();
+            shared.lambda.reset();
             Json(serde_json::json!({ "reset": true })).into_response()
         }
         Err(e) => {

@@ -7,6 +7,7 @@
 //! listeners bound beforehand until a shutdown future resolves.
 
 pub mod access_log;
+mod builtin_lambda;
 pub mod config;
 pub mod dispatch;
 pub mod guard;
@@ -205,8 +206,17 @@ async fn serve(
         .await
         .map_err(|e| ServerError::Store(config.db.clone(), e))?;
     let (access_sink, access_writer) = access_log::start(store.clone());
+    let (lambda, lambda_logs) = apigw_lambda::Lambda::new(
+        store.clone(),
+        config.account_id.clone(),
+        config.region.clone(),
+    )?;
+    let lambda_logs = tokio::spawn(lambda_logs);
     let mut options = config.gateway_options();
     options.access_log_sink = Some(access_sink);
+    options.lambda.local = Some(apigw_data::Local(Arc::new(builtin_lambda::BuiltIn(
+        lambda.clone(),
+    ))));
     let gateway = Arc::new(apigw_data::Gateway::with_options(options));
     let publisher = Arc::new(publisher::Publisher::new(store.clone(), gateway.clone()));
     publisher
@@ -241,6 +251,7 @@ async fn serve(
     let app = dispatch::app(dispatch::Shared {
         state,
         companions,
+        lambda,
         gateway,
         publisher: publisher.clone(),
         guard: guard::LocalGuard::new(config.listen, &config.allow_hosts),
@@ -324,6 +335,7 @@ async fn serve(
     .await
     .map_err(std::io::Error::other)?;
     flusher.abort();
+    lambda_logs.abort();
     access_writer.finish().await;
     if let Err(e) = publisher.flush_usage().await {
         tracing::error!(error = %e, "could not save usage counters at shutdown");

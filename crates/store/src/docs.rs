@@ -55,6 +55,8 @@ pub enum Kind {
     BasePathMapping,
     /// A domain name access association (parent: empty; id: its ARN).
     DomainNameAccessAssociation,
+    /// A function of the built-in Lambda (parent: empty; id: the function name).
+    LambdaFunction,
 }
 
 impl Kind {
@@ -82,6 +84,7 @@ impl Kind {
             Self::DomainName => "domainname",
             Self::BasePathMapping => "basepathmapping",
             Self::DomainNameAccessAssociation => "domainnameaccessassociation",
+            Self::LambdaFunction => "lambdafunction",
         }
     }
 }

@@ -5,6 +5,45 @@ use std::collections::HashMap;
 
 use apigw_model::Integration;
 
+/// The answer of a function the emulator runs itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalAnswer {
+    /// The Invoke API's status (200, or the status of its error).
+    pub status: u16,
+    /// Whether the function failed (`X-Amz-Function-Error`).
+    pub function_error: bool,
+    /// The function's answer, or the error document.
+    pub payload: bytes::Bytes,
+}
+
+/// A future of [`LocalFunctions::invoke`].
+pub type LocalCall<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Option<LocalAnswer>> + Send + 'a>>;
+
+/// Functions the emulator runs itself (the built-in Lambda), as the data plane reaches them:
+/// in process, no Invoke API round trip.
+pub trait LocalFunctions: Send + Sync {
+    /// Invoke `function` (a name or ARN) of `region` with `payload`; `None` when no such
+    /// function exists.
+    fn invoke<'a>(
+        &'a self,
+        region: &'a str,
+        function: &'a str,
+        qualifier: Option<&'a str>,
+        payload: bytes::Bytes,
+    ) -> LocalCall<'a>;
+}
+
+/// The built-in Lambda, when the server has one.
+#[derive(Clone)]
+pub struct Local(pub std::sync::Arc<dyn LocalFunctions>);
+
+impl std::fmt::Debug for Local {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Local")
+    }
+}
+
 /// Where Lambda functions are invoked.
 #[derive(Debug, Clone, Default)]
 pub struct LambdaConfig {
@@ -14,6 +53,8 @@ pub struct LambdaConfig {
     pub functions: HashMap<String, String>,
     /// Send the function's ARN in the Invoke path instead of its bare name.
     pub pass_arn: bool,
+    /// The built-in Lambda, used for a function no endpoint above serves.
+    pub local: Option<Local>,
 }
 
 /// Whether an integration's `tlsConfig.insecureSkipVerification` is set.

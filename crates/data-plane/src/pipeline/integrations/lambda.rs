@@ -283,11 +283,7 @@ pub async fn call(
         .get(&function.name)
         .or(lambda.endpoint.as_ref())
     else {
-        return Err(GatewayError::config(&format!(
-            "no Lambda endpoint for function {}: start apigw-local with --lambda-endpoint URL \
-             (or --lambda-function {}=URL)",
-            function.name, function.name
-        )));
+        return call_local(backends, inv, integration, &function, payload).await;
     };
     let target = if lambda.pass_arn {
         percent_encoding::utf8_percent_encode(&function.arn, percent_encoding::NON_ALPHANUMERIC)
@@ -327,6 +323,53 @@ pub async fn call(
         |e| bad_gateway(&format!("{url}: {e}")),
     )
     .await
+}
+
+/// Invoke a function of the built-in Lambda (no endpoint named it): its region is the ARN's,
+/// or the API's for a bare name.
+async fn call_local(
+    backends: &Backends,
+    inv: &Invocation<'_>,
+    integration: &Integration,
+    function: &FunctionRef,
+    payload: String,
+) -> Result<Called, GatewayError> {
+    let missing = || {
+        GatewayError::config(&format!(
+            "no function {} in the built-in Lambda and no Lambda endpoint for it: create it \
+             (aws lambda create-function), or start apigw-local with --lambda-endpoint URL \
+             (or --lambda-function {}=URL)",
+            function.name, function.name
+        ))
+    };
+    let Some(local) = &backends.lambda.local else {
+        return Err(missing());
+    };
+    let region = function
+        .arn
+        .split(':')
+        .nth(3)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(&inv.scope.region);
+    let call = local.0.invoke(
+        region,
+        &function.arn,
+        function.qualifier.as_deref(),
+        bytes::Bytes::from(payload),
+    );
+    let timeout = super::timeout_of(integration);
+    let answer = match crate::deadline::within(timeout, call).await {
+        Err(_) => return Err(GatewayError::timeout()),
+        Ok(None) => return Err(missing()),
+        Ok(Some(a)) => a,
+    };
+    Ok(Called {
+        function: function.name.clone(),
+        function_error: answer.function_error,
+        status: reqwest::StatusCode::from_u16(answer.status)
+            .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR),
+        payload: answer.payload,
+    })
 }
 
 /// AWS_PROXY: invoke the function with the proxy event and turn its answer into the method

@@ -1,0 +1,231 @@
+//! Function code: zips kept on disk beside the database (`{db}.lambda/`), named by their
+//! SHA-256, and unpacked into a folder per zip for the workers. With `--db :memory:` they live
+//! in a temporary folder that goes with the process.
+
+use std::io::{Cursor, Read, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::error::{LambdaError, LambdaResult};
+
+/// Lambda's limit for a zip uploaded in the request (50 MB).
+pub const MAX_ZIP: usize = 50 * 1024 * 1024;
+
+/// Where zips and unpacked code live.
+#[derive(Debug)]
+pub struct CodeStore {
+    dir: PathBuf,
+    /// Keeps the temporary folder of an in-memory database alive.
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// A stored zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Base64 SHA-256 (AWS's `CodeSha256`).
+    pub sha256: String,
+    /// Bytes (`CodeSize`).
+    pub size: u64,
+}
+
+impl CodeStore {
+    /// The code folder for the database at `location` (`:memory:` gets a temporary one).
+    ///
+    /// # Errors
+    /// The folder cannot be made.
+    pub fn open(location: &str) -> std::io::Result<Self> {
+        if location == ":memory:" {
+            let temp = tempfile::Builder::new().prefix("apigw-lambda-").tempdir()?;
+            return Ok(Self {
+                dir: temp.path().to_path_buf(),
+                _temp: Some(temp),
+            });
+        }
+        let dir = PathBuf::from(format!("{location}.lambda"));
+        std::fs::create_dir_all(dir.join("zips"))?;
+        Ok(Self { dir, _temp: None })
+    }
+
+    /// Check a zip and keep it. The file is written and synced before this returns, so a
+    /// function document naming it is never committed without its code.
+    ///
+    /// # Errors
+    /// `InvalidParameterValueException` for something that is not a readable zip; a write
+    /// failure.
+    pub fn put(&self, zip: &[u8]) -> LambdaResult<Stored> {
+        Self::check(zip)?;
+        let digest = Sha256::digest(zip);
+        let stored = Stored {
+            sha256: base64::engine::general_purpose::STANDARD.encode(digest),
+            size: zip.len() as u64,
+        };
+        let path = self.zip_path(&stored.sha256);
+        if !path.exists() {
+            std::fs::create_dir_all(self.dir.join("zips"))?;
+            let mut tmp = tempfile::NamedTempFile::new_in(self.dir.join("zips"))?;
+            tmp.write_all(zip)?;
+            tmp.as_file().sync_all()?;
+            tmp.persist(&path).map_err(|e| e.error)?;
+        }
+        Ok(stored)
+    }
+
+    /// The zip of a `CodeSha256`.
+    pub fn zip_path(&self, sha256: &str) -> PathBuf {
+        self.dir
+            .join("zips")
+            .join(format!("{}.zip", file_key(sha256)))
+    }
+
+    /// The folder the zip of `sha256` is unpacked in, unpacking it the first time.
+    ///
+    /// # Errors
+    /// The zip is missing or cannot be unpacked.
+    pub fn unpacked(&self, sha256: &str) -> std::io::Result<PathBuf> {
+        let key = file_key(sha256);
+        let dir = self.dir.join("run").join(&key);
+        if dir.join(".complete").exists() {
+            return Ok(dir);
+        }
+        let bytes = std::fs::read(self.zip_path(sha256))?;
+        // Unpacked in a folder of its own and renamed into place whole: two first invocations
+        // at once never see half a tree, and a crash leaves no folder that looks complete.
+        let run = self.dir.join("run");
+        std::fs::create_dir_all(&run)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".unpack-")
+            .tempdir_in(&run)?;
+        unpack(&bytes, staging.path())?;
+        std::fs::File::create(staging.path().join(".complete"))?;
+        match std::fs::rename(staging.path(), &dir) {
+            Ok(()) => {
+                let _ = staging.keep();
+                Ok(dir)
+            }
+            Err(_) if dir.join(".complete").exists() => Ok(dir),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A folder for files the service writes itself (the language bootstraps).
+    pub fn own_dir(&self) -> PathBuf {
+        self.dir.join("runtime")
+    }
+}
+
+/// A file-name-safe form of a base64 digest.
+fn file_key(sha256: &str) -> String {
+    sha256.replace('/', "_").replace('+', "-").replace('=', "")
+}
+
+impl CodeStore {
+    /// Read every entry, as unpacking will: a damaged or truncated zip fails here, at upload.
+    ///
+    /// # Errors
+    /// `InvalidParameterValueException`, in AWS's words.
+    pub fn check(zip: &[u8]) -> LambdaResult<()> {
+        let bad = || {
+            LambdaError::InvalidParameter(
+                "Could not unzip uploaded file. Please check your file, then try to upload again."
+                    .into(),
+            )
+        };
+        let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|_| bad())?;
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).map_err(|_| bad())?;
+            if entry.enclosed_name().is_none() {
+                return Err(bad());
+            }
+            std::io::copy(&mut entry, &mut std::io::sink()).map_err(|_| bad())?;
+        }
+        Ok(())
+    }
+}
+
+/// Unpack a checked zip into `into`, keeping Unix modes (a `bootstrap` must stay executable).
+fn unpack(zip: &[u8], into: &Path) -> std::io::Result<()> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(std::io::Error::other)?;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(std::io::Error::other)?;
+        let Some(name) = entry.enclosed_name() else {
+            continue;
+        };
+        let path = into.join(name);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&path)?;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut bytes = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut bytes)?;
+        std::fs::write(&path, bytes)?;
+        #[cfg(unix)]
+        if let Some(mode) = entry.unix_mode() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o7777))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zip of `(name, content, mode)` entries.
+    pub fn zip_of(files: &[(&str, &str, u32)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, content, mode) in files {
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .unix_permissions(*mode);
+            w.start_file(*name, opts).unwrap();
+            w.write_all(content.as_bytes()).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_is_stored_by_digest_and_unpacked_with_its_modes() {
+        let store = CodeStore::open(":memory:").unwrap();
+        let zip = zip_of(&[
+            ("bootstrap", "#!/bin/sh\n", 0o755),
+            ("lib/a.txt", "a", 0o644),
+        ]);
+        let stored = store.put(&zip).unwrap();
+        assert_eq!(stored.size, zip.len() as u64);
+        assert_eq!(stored.sha256.len(), 44);
+        let dir = store.unpacked(&stored.sha256).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("lib/a.txt")).unwrap(), "a");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("bootstrap"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o755);
+        }
+        // The same bytes again: the same digest, unpacked once.
+        assert_eq!(store.put(&zip).unwrap(), stored);
+        assert_eq!(store.unpacked(&stored.sha256).unwrap(), dir);
+    }
+
+    #[test]
+    fn what_is_not_a_zip_is_refused_with_aws_words() {
+        let store = CodeStore::open(":memory:").unwrap();
+        let zip = zip_of(&[("a.py", "x = 1\n", 0o644)]);
+        for bad in [&b"not a zip"[..], &zip[..zip.len() - 10]] {
+            assert_eq!(
+                store.put(bad),
+                Err(LambdaError::InvalidParameter(
+                    "Could not unzip uploaded file. Please check your file, then try to upload again.".into()
+                ))
+            );
+        }
+    }
+}
