@@ -14,7 +14,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 // `spawn` as the end-to-end tests start theirs.
 fn main() -> std::process::ExitCode {
     let config = Config::parse();
-    init_tracing(config.log_format);
+    // Held to the end: dropping it writes out the log lines still queued.
+    let _log = init_tracing(config.log_format, config.quiet);
     let signal = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
