@@ -25,9 +25,39 @@ const IN_PROCESS: &str =
 
 /// Where a test's server runs.
 #[derive(Clone, Copy)]
-enum How {
+enum How<'a> {
     InProcess,
     Binary,
+    /// The binary, its stderr captured.
+    Logged(&'a Captured),
+}
+
+/// What a binary wrote on stderr so far (a reader thread appends to it).
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Wait up to five seconds for a line that `wanted` accepts (the log's writer thread may
+    /// be a moment behind the response), and return it.
+    pub fn wait_line(&self, wanted: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if let Some(line) = self.text().lines().find(|l| wanted(l)) {
+                return line.to_string();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no such line on stderr:\n{}",
+                self.text()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
 }
 
 /// The running server.
@@ -95,6 +125,14 @@ impl Server {
         Server::fresh(How::Binary, extra)
     }
 
+    /// The real binary on a fresh database, with extra command-line arguments, its stderr
+    /// (request log included) captured into the returned [`Captured`].
+    pub fn spawn_binary_logged(extra: &[&str]) -> (Server, Captured) {
+        let captured = Captured::default();
+        let s = Server::fresh(How::Logged(&captured), extra);
+        (s, captured)
+    }
+
     /// The real binary on a fresh database file in a temporary folder, in either mode (to
     /// stop, kill and restart it on the file).
     pub fn spawn_binary_file() -> Server {
@@ -106,27 +144,28 @@ impl Server {
         Server::launch(How::Binary, db, &[])
     }
 
-    fn fresh(how: How, extra: &[&str]) -> Server {
+    fn fresh(how: How<'_>, extra: &[&str]) -> Server {
         if memory_mode() {
             return Server::launch(how, Path::new(":memory:"), extra);
         }
         Server::in_folder(how, extra)
     }
 
-    fn in_folder(how: How, extra: &[&str]) -> Server {
+    fn in_folder(how: How<'_>, extra: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut s = Server::launch(how, &dir.path().join("state.db"), extra);
         s._dir = Some(dir);
         s
     }
 
-    fn launch(how: How, db: &Path, extra: &[&str]) -> Server {
+    fn launch(how: How<'_>, db: &Path, extra: &[&str]) -> Server {
         let mut args: Vec<OsString> = vec!["--listen".into(), "127.0.0.1:0".into(), "--db".into()];
         args.push(db.into());
         args.extend(extra.iter().map(OsString::from));
         let (running, url) = match how {
             How::InProcess => in_process(args),
-            How::Binary => binary(args),
+            How::Binary => binary(args, None),
+            How::Logged(captured) => binary(args, Some(captured)),
         };
         Server {
             running,
@@ -275,26 +314,48 @@ impl Drop for Server {
 
 /// Parse `args` as the binary would and start the server in this process.
 fn in_process(args: Vec<OsString>) -> (Running, String) {
-    // Log lines go to stderr, as the binary's do; the subscriber is process-wide, set once.
-    static TRACING: std::sync::Once = std::sync::Once::new();
+    // Log lines go to stderr, as the binary's do; the subscriber is process-wide, set once, and
+    // quiet (warnings only): hundreds of servers' request lines would bury a failure's output.
+    // The guard lives as long as the process, as the binary's does.
+    static TRACING: std::sync::OnceLock<apigw_server::LogGuard> = std::sync::OnceLock::new();
     let config = apigw_server::Config::try_parse_from(
         std::iter::once(OsString::from("apigw-local")).chain(args),
     )
     .unwrap_or_else(|e| panic!("apigw-local arguments: {e}"));
-    TRACING.call_once(|| apigw_server::init_tracing(config.log_format));
+    TRACING.get_or_init(|| apigw_server::init_tracing(config.log_format, true));
     let handle = apigw_server::spawn(config).expect("start apigw-local in process");
     let url = handle.url();
     (Running::InProcess { _handle: handle }, url)
 }
 
-/// Start the real binary with `args`, reading its URL from its start-up line.
-fn binary(args: Vec<OsString>) -> (Running, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_apigw-local"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn apigw-local");
+/// Start the real binary with `args`, reading its URL from its start-up line. Its stderr is
+/// this process's, with the request log off (`--quiet`, as in-process servers are), unless
+/// `stderr` captures it, request log and all.
+fn binary(args: Vec<OsString>, stderr: Option<&Captured>) -> (Running, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_apigw-local"));
+    command.args(args).stdout(Stdio::piped());
+    match stderr {
+        // The default filter: what a user sees.
+        Some(_) => command
+            .stderr(Stdio::piped())
+            .env_remove("APIGW_QUIET")
+            .env_remove("RUST_LOG"),
+        None => command.stderr(Stdio::inherit()).env("APIGW_QUIET", "true"),
+    };
+    let mut child = command.spawn().expect("spawn apigw-local");
+    if let Some(captured) = stderr {
+        let pipe = child.stderr.take().expect("stderr");
+        let into = captured.0.clone();
+        // Read to the end on a thread of its own, so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                let mut text = into.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+    }
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(stdout)

@@ -22,6 +22,7 @@ mod logs_iam;
 mod methods;
 mod models_validators;
 mod openapi;
+mod request_log;
 mod resources;
 mod rest_apis;
 mod sdks;

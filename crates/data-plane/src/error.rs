@@ -187,8 +187,9 @@ pub struct GatewayError {
     /// The status this failure answers unless a customisation sets one, when it is not the
     /// type's default (a Lambda proxy failure is an INTEGRATION_FAILURE answered with 502).
     pub status: Option<u16>,
-    /// Why a configuration error happened (the caller sees only "Internal server error");
-    /// TestInvokeMethod's log shows it.
+    /// Why it happened, when the caller sees only "Internal server error": a configuration
+    /// error's reason (TestInvokeMethod's log shows it) or an integration's failure (a
+    /// backend's connection error, a timeout), which the request log shows at warn.
     pub reason: Option<Box<str>>,
 }
 
@@ -201,6 +202,13 @@ impl GatewayError {
             status: None,
             reason: None,
         }
+    }
+
+    /// The same error, with why it happened (the caller sees only the message; the request
+    /// log and TestInvokeMethod show this).
+    pub fn because(mut self, reason: impl Into<Box<str>>) -> Self {
+        self.reason = Some(reason.into());
+        self
     }
 
     /// The same error answered with `status` by default.

@@ -31,6 +31,8 @@ use crate::pipeline::context::RequestContext;
 use crate::pipeline::integrations;
 use crate::pipeline::integrations::backends::{Backends, LambdaConfig};
 use crate::pipeline::invocation::Invocation;
+use crate::pipeline::record;
+use crate::recent::Recent;
 use crate::request::{buffer_request, read_body, request_head, request_info, Client};
 use crate::throttle::{now_ns, Limit, Throttle};
 use crate::usage::{KeyIdentity, Refusal, Usage};
@@ -77,6 +79,8 @@ pub struct Gateway {
     access_logs: Option<Sink>,
     /// Custom domain names' base path mappings (live, republished on each change).
     pub domains: Domains,
+    /// The last requests served, for the inspector page (sharded: no lock shared by workers).
+    pub recent: Recent,
 }
 
 /// How the data plane is set up.
@@ -121,6 +125,7 @@ impl Gateway {
             account_throttle: options.account_throttle,
             access_logs: options.access_log_sink,
             domains: Domains::default(),
+            recent: Recent::default(),
         }
     }
 
@@ -248,6 +253,7 @@ impl Gateway {
         self.apis.store(Arc::new(HashMap::default()));
         self.usage.clear();
         self.domains.clear();
+        self.recent.clear();
     }
 
     /// The deployed API for an id (case-insensitive), preferring the region the host names.
@@ -277,6 +283,9 @@ impl Gateway {
         let started = std::time::Instant::now();
         let request_id = crate::ids::request_id();
         let extended = crate::ids::extended_request_id();
+        // Kept for the request log; the request itself moves into the pipeline.
+        let method = req.method().clone();
+        let uri = req.uri().clone();
         // Looked up here, outside the context, which borrows from it.
         let api = self.lookup(target.api_id, region_hint);
         let mut ctx = RequestContext::new(&request_id, &extended, client);
@@ -293,6 +302,16 @@ impl Gateway {
             }
         };
         self.log_access(&ctx, &res, started);
+        let latency = started.elapsed();
+        let served = record::Served {
+            method: method.as_str(),
+            path: uri.path(),
+            status: res.status().as_u16(),
+            latency,
+            time_ms: arrival_ms(latency),
+            arrived: started,
+        };
+        record::record(&self.recent, &ctx, &served);
         drop(ctx);
         Answer {
             response: res,
@@ -481,10 +500,9 @@ impl Gateway {
         }
         let integration_started = std::time::Instant::now();
         let answer = self.integrate(target, inv, integration, kind, req).await;
-        if ctx.wants_details() {
-            ctx.integration_latency = Some(integration_started.elapsed());
-            ctx.integration_status = answer.as_ref().ok().map(|r| r.status().as_u16());
-        }
+        // Always: the request log shows them.
+        ctx.integration_latency = Some(integration_started.elapsed());
+        ctx.integration_status = answer.as_ref().ok().map(|r| r.status().as_u16());
         answer
     }
 
@@ -625,6 +643,14 @@ fn pinned_route(
         .map(|m| m.params)
         .unwrap_or_default();
     Ok((index, params))
+}
+
+/// When a request that took `latency` arrived, in milliseconds since the Unix epoch.
+fn arrival_ms(latency: std::time::Duration) -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    now.saturating_sub(latency).as_millis() as i64
 }
 
 fn throttled() -> GatewayError {

@@ -7,7 +7,7 @@
 //! identifies as execute-api calls.
 //!
 //! Layers, each importing only those below it: the leaves ([`error`], [`request`], [`headers`],
-//! [`ids`], [`throttle`], [`usage`], [`deadline`], [`addressing`]); the compiled deployment
+//! [`ids`], [`recent`], [`throttle`], [`usage`], [`deadline`], [`addressing`]); the compiled deployment
 //! ([`deployment`]); the request phases ([`pipeline`]); and [`gateway`], which runs them.
 
 pub mod addressing;
@@ -20,6 +20,7 @@ pub mod gateway;
 pub mod headers;
 pub mod ids;
 pub mod pipeline;
+pub mod recent;
 pub mod request;
 pub mod test_invoke;
 pub mod throttle;

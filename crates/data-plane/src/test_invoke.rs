@@ -24,6 +24,7 @@ use apigw_model::{
 use crate::addressing::Target;
 use crate::deployment::authorizers::evaluate;
 use crate::deployment::{CompiledDeployment, DeployedApi};
+use crate::error::ResponseType;
 use crate::pipeline::authorize::{decide, method_arn};
 use crate::pipeline::context::RequestContext;
 use crate::pipeline::invocation::Invocation;
@@ -139,7 +140,13 @@ impl Gateway {
             Ok(r) => r,
             Err(e) => {
                 let res = ctx.render(&e);
-                if let Some(reason) = &e.reason {
+                // An integration's failure is not a configuration error (its cause is in the
+                // request log).
+                let integration = matches!(
+                    e.kind,
+                    ResponseType::IntegrationFailure | ResponseType::IntegrationTimeout
+                );
+                if let Some(reason) = e.reason.as_ref().filter(|_| !integration) {
                     log.line(&format!(
                         "Execution failed due to configuration error: {reason}"
                     ));

@@ -58,6 +58,10 @@ pub struct Config {
     /// Log line format.
     #[arg(long, env = "APIGW_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// No request log: only warnings and errors on stderr (`RUST_LOG`, when set, wins).
+    /// `APIGW_QUIET` takes true/false, 1/0, yes/no or on/off.
+    #[arg(long, short, env = "APIGW_QUIET", value_parser = clap::builder::BoolishValueParser::new())]
+    pub quiet: bool,
     /// Seconds a client has to send a whole request head (from the connection's start, or the
     /// head's first byte); past it the server answers 408 and closes the connection.
     #[arg(long, env = "APIGW_HEADER_TIMEOUT", default_value = "10", value_parser = parse_seconds)]

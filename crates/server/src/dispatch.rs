@@ -63,14 +63,20 @@ pub fn app(shared: Shared) -> App {
         .route("/_apigw/reset", post(reset))
         // Tools written for LocalStack poll this before they start.
         .route("/_localstack/health", get(localstack_health))
+        .merge(crate::inspector::routes())
         .with_state(shared.clone());
     let companions = shared.companions.clone();
     let lambda = shared.lambda.clone();
+    // The log layer is outside `request_id`, so it sees the id every answer gets.
     let control = own
         .fallback(move |req: Request| {
             route_rest(companions.clone(), lambda.clone(), control.clone(), req)
         })
-        .layer(middleware::from_fn(request_id));
+        .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn_with_state(
+            shared.gateway.clone(),
+            crate::control_log::control_log,
+        ));
     App {
         gateway: shared.gateway,
         control,
@@ -245,7 +251,15 @@ async fn route_rest(
         let params: Vec<(String, String)> = form_pairs(query.as_bytes())
             .chain(form_pairs(&body))
             .collect();
-        return query_protocol::handle(&companions, &params).await;
+        let action = params
+            .iter()
+            .find(|(k, _)| k == "Action")
+            .map(|(_, v)| crate::control_log::Operation(v.as_str().into()));
+        let mut res = query_protocol::handle(&companions, &params).await;
+        if let Some(action) = action {
+            res.extensions_mut().insert(action);
+        }
+        return res;
     }
     let declared = req
         .headers()

@@ -9,9 +9,12 @@
 pub mod access_log;
 mod builtin_lambda;
 pub mod config;
+pub mod control_log;
 pub mod dispatch;
 pub mod guard;
+pub mod inspector;
 pub mod publisher;
+pub mod telemetry;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,6 +24,7 @@ use std::net::SocketAddr;
 use tokio::net::{TcpListener, TcpSocket};
 
 pub use config::{Config, LogFormat};
+pub use telemetry::{init_tracing, LogGuard};
 
 use apigw_control::{AppState, ControlConfig};
 use apigw_http1::{balance, sched};
@@ -136,19 +140,6 @@ pub fn spawn(config: Config) -> Result<Handle, ServerError> {
             Err(_) => panicked(),
         }),
     }
-}
-
-/// Set up tracing to stderr in the configured format (`RUST_LOG` overrides the level).
-pub fn init_tracing(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
-    };
 }
 
 /// Bind one listening socket and give each of `n` workers a handle on it, so the workers share

@@ -23,7 +23,8 @@ fn main() -> std::process::ExitCode {
             }
         };
     }
-    init_tracing(config.log_format);
+    // Held to the end: dropping it writes out the log lines still queued.
+    let _log = init_tracing(config.log_format, config.quiet);
     let signal = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -1,7 +1,7 @@
 //! The request phases, in the order [`crate::Gateway::handle`] runs them: the call's context
 //! ([`invocation`]), the authorizer ([`authorize`]), the integration ([`integrations`], with
-//! [`mapping`] and [`integration_response`]), and the failure's gateway response
-//! ([`respond`]). Phases read the compiled deployment ([`crate::deployment`]); nothing there
+//! [`mapping`] and [`integration_response`]), the failure's gateway response
+//! ([`respond`]), and the request's log line and inspector entry ([`record`]). Phases read the compiled deployment ([`crate::deployment`]); nothing there
 //! imports them.
 
 pub mod authorize;
@@ -10,4 +10,5 @@ pub mod integration_response;
 pub mod integrations;
 pub mod invocation;
 pub mod mapping;
+pub mod record;
 pub mod respond;

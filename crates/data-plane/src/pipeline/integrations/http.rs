@@ -120,8 +120,8 @@ pub async fn invoke(
             Ok((status, headers, body))
         },
         |e| {
-            tracing::debug!(error = %e, url, "HTTP backend unreachable");
             GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
+                .because(format!("{url}: {e}"))
         },
     )
     .await?;

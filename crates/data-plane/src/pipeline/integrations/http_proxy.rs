@@ -216,8 +216,8 @@ async fn via_reqwest(
         builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
     }
     let upstream = super::within(timeout, builder.send(), |e| {
-        tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
         GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
+            .because(format!("{url}: {e}"))
     })
     .await?;
     let mut res = Response::builder().status(upstream.status());
@@ -263,13 +263,13 @@ async fn via_pool(
     )
     .await
     {
-        Err(_) => return Err(GatewayError::timeout()),
+        Err(_) => return Err(GatewayError::timeout().because(super::timed_out(timeout))),
         Ok(Err(e)) => {
-            tracing::debug!(error = %e, url, "HTTP_PROXY backend unreachable");
             return Err(GatewayError::new(
                 ResponseType::IntegrationFailure,
                 "Internal server error",
-            ));
+            )
+            .because(format!("{url}: {e}")));
         }
         Ok(Ok(r)) => r,
     };

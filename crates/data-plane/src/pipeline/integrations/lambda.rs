@@ -244,8 +244,9 @@ pub fn parse_output(bytes: &[u8]) -> Result<ProxyOutput, OutputError> {
 }
 
 fn bad_gateway(reason: &str) -> GatewayError {
-    tracing::warn!(reason, "Lambda proxy integration failed");
-    GatewayError::new(ResponseType::IntegrationFailure, "Internal server error").with_status(502)
+    GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
+        .with_status(502)
+        .because(reason)
 }
 
 /// What a function invocation answered.

@@ -49,10 +49,13 @@ pub async fn invoke(
     let called = super::lambda::call(backends, inv, integration, payload).await?;
     if !called.status.is_success() {
         // The Invoke API itself failed (no such function, …): AWS's configuration error.
-        tracing::warn!(function = called.function, status = %called.status, "Lambda invoke failed");
         return Err(
             GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
-                .with_status(500),
+                .with_status(500)
+                .because(format!(
+                    "Lambda Invoke of {} answered {}",
+                    called.function, called.status
+                )),
         );
     }
     let selector = selector(called.function_error, &called.payload);

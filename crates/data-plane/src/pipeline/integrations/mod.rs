@@ -21,11 +21,16 @@ pub async fn within<T>(
 ) -> Result<T, crate::error::GatewayError> {
     use crate::error::GatewayError;
     match crate::deadline::within(timeout, call).await {
-        Err(_) => Err(GatewayError::timeout()),
-        Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout()),
+        Err(_) => Err(GatewayError::timeout().because(timed_out(timeout))),
+        Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout().because(timed_out(timeout))),
         Ok(Err(e)) => Err(failed(e)),
         Ok(Ok(v)) => Ok(v),
     }
+}
+
+/// A timeout's cause, as the request log gives it.
+pub fn timed_out(timeout: std::time::Duration) -> String {
+    format!("no answer within {} ms", timeout.as_millis())
 }
 
 /// Where an integration through a VPC link connects. On AWS a `VPC_LINK` integration reaches
