@@ -15,7 +15,8 @@
 #              key, bucket and quota checks (target: >= 0.9x proxy)
 #
 # apigw-local runs with --account-throttle off: AWS's 10,000 rps account limit would
-# otherwise cap every apigw-local target.
+# otherwise cap every apigw-local target. It runs --quiet: nginx logs nothing either (access_log
+# off), and the request log costs a line per request (docs/performance.md).
 #
 #   scripts/bench.sh [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]   (default 10 s, 64, 3 rounds)
 #
@@ -91,7 +92,7 @@ cargo build --release -q -p apigw-local
 # nginx worker off its core for tens of milliseconds at a time (perf traces, README), the p99
 # tail of earlier runs. `setsid` execs in place here (a background job of a script leads no process group), so
 # $! is the gateway.
-setsid ./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off > "$work/gw.log" 2>&1 < /dev/null &
+setsid ./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off --quiet > "$work/gw.log" 2>&1 < /dev/null &
 pids+=($!)
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$GW_PORT/_apigw/health" >/dev/null && break; sleep 0.05; done
 if [ -r /proc/sys/kernel/sched_autogroup_enabled ]; then
