@@ -181,6 +181,23 @@ async fn cli_creates_invokes_and_updates_a_python_function() {
         json!({"calls": 2})
     );
 
+    // DryRun checks and runs nothing; Event is accepted and runs in the background.
+    let (meta, _) = invoke(
+        &s,
+        dir.path(),
+        "counter",
+        "{}",
+        &["--invocation-type", "DryRun"],
+    );
+    assert_eq!(meta["StatusCode"], 204);
+    let (meta, _) = invoke(
+        &s,
+        dir.path(),
+        "counter",
+        "{}",
+        &["--invocation-type", "Event"],
+    );
+    assert_eq!(meta["StatusCode"], 202);
     // A new configuration starts new workers.
     let updated = s.aws(&[
         "lambda",

@@ -4,7 +4,7 @@
 //! Lines are formatted on the thread that logs them and written by a thread of their own
 //! (`tracing-appender`'s non-blocking writer, through a `BufWriter`, flushed whenever its
 //! queue is empty): a worker never waits on a `write(2)` to a slow terminal or pipe, and under
-//! load many lines go out in one write. The queue is not lossy: when it is full (128k lines
+//! load many lines go out in one write. The queue is not lossy: when it is full (8k lines
 //! behind), a worker waits rather than drop a line.
 
 use std::io::IsTerminal;
@@ -32,6 +32,9 @@ pub fn init_tracing(format: LogFormat, quiet: bool) -> LogGuard {
     let ansi = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(false)
+        // The queue's slots are allocated up front: tracing-appender's default of 128k lines
+        // took ~4 MB of idle memory (RSS 20.5 MB against 14–15 MB before the log).
+        .buffered_lines_limit(8192)
         .thread_name("apigw-log")
         .finish(std::io::BufWriter::new(stderr));
     let builder = tracing_subscriber::fmt()
