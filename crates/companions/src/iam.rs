@@ -15,7 +15,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use apigw_model::error::{constraint_failure, validation_text};
-use apigw_model::Scope;
+use apigw_model::{Arn, Scope};
 use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::iam_policies;
@@ -254,24 +254,28 @@ pub async fn role_exists(
 
 /// `arn:aws:iam::{account}:role{path}{name}` → (account, path, name).
 fn parse_role_arn(arn: &str) -> Option<(&str, &str, &str)> {
-    iam_resource(arn.strip_prefix("arn:aws:iam::")?, "role")
+    iam_resource(arn, "role").filter(|_| arn.starts_with("arn:aws:"))
 }
 
 /// A managed policy ARN `arn:aws:iam::{account|aws}:policy{path}{name}` →
 /// (account, path, name).
 fn parse_policy_arn(arn: &str) -> Option<(&str, &str, &str)> {
-    let rest = arn.strip_prefix("arn:")?;
-    let (partition, rest) = rest.split_once(':')?;
-    if !partition.starts_with("aws") {
-        return None;
-    }
-    iam_resource(rest.strip_prefix("iam::")?, "policy")
+    iam_resource(arn, "policy")
 }
 
-/// The end of an IAM ARN, `{account}:{kind}{path}{name}`, → (account, path, name): the path
-/// starts and ends with `/`, and the name after it is not empty.
-fn iam_resource<'a>(rest: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a str)> {
-    let (account, resource) = rest.split_once(':')?;
+/// An IAM ARN, `arn:aws…:iam::{account}:{kind}{path}{name}`, → (account, path, name): the
+/// path starts and ends with `/`, and the name after it is not empty.
+fn iam_resource<'a>(arn: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a str)> {
+    let Arn {
+        partition,
+        service,
+        region,
+        account,
+        resource,
+    } = Arn::parse(arn)?;
+    if !partition.starts_with("aws") || service != "iam" || !region.is_empty() {
+        return None;
+    }
     let path_name = resource.strip_prefix(kind)?;
     if !path_name.starts_with('/') {
         return None;
@@ -285,14 +289,15 @@ pub(crate) fn scope(account: &str) -> Scope {
     Scope::new(account, GLOBAL_REGION)
 }
 
-/// A new role id: `AROA` and 17 upper-case letters and digits, as IAM's are.
-fn new_role_id() -> String {
+/// A new IAM unique id: its kind's prefix (`AROA` a role, `ANPA` a managed policy) and 17
+/// upper-case letters and digits, as IAM's are.
+pub(crate) fn new_unique_id(prefix: &str) -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::thread_rng();
     let tail: String = (0..17)
         .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
         .collect();
-    format!("AROA{tail}")
+    format!("{prefix}{tail}")
 }
 
 pub(crate) struct Params<'a>(&'a [(String, String)]);
@@ -569,7 +574,7 @@ async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
     let role = Role {
         path: path.to_string(),
         role_name: name.to_string(),
-        role_id: new_role_id(),
+        role_id: new_unique_id("AROA"),
         arn: format!("arn:aws:iam::{account}:role{path}{name}"),
         create_date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         assume_role_policy_document: doc.to_string(),
@@ -864,7 +869,7 @@ mod tests {
     #[test]
     fn role_ids_and_arns() {
         for _ in 0..50 {
-            let id = new_role_id();
+            let id = new_unique_id("AROA");
             assert_eq!(id.len(), 21);
             assert!(id.starts_with("AROA"));
             assert!(id[4..]

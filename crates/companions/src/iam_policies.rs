@@ -10,14 +10,13 @@
 
 use axum::http::StatusCode;
 use percent_encoding::utf8_percent_encode;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::iam::{
-    load_role, page, save_role, scope, tags_xml, valid_path, wrap_list, xml_escape, Failures,
-    IamError, IamResult, Params, POLICY_ENCODE,
+    load_role, new_unique_id, page, save_role, scope, tags_xml, valid_path, wrap_list, xml_escape,
+    Failures, IamError, IamResult, Params, POLICY_ENCODE,
 };
 
 /// A customer managed policy as stored.
@@ -42,16 +41,6 @@ pub(crate) struct Policy {
 
 impl Document for Policy {
     const KIND: Kind = Kind::IamPolicy;
-}
-
-/// `ANPA` and 17 upper-case alphanumerics, as IAM's policy ids.
-fn new_policy_id() -> String {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..17)
-        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
-        .collect();
-    format!("ANPA{tail}")
 }
 
 fn no_such_policy(arn: &str) -> IamError {
@@ -161,7 +150,7 @@ pub(crate) async fn create_policy(
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let policy = Policy {
         policy_name: name.to_string(),
-        policy_id: new_policy_id(),
+        policy_id: new_unique_id("ANPA"),
         arn: format!("arn:aws:iam::{account}:policy{path}{name}"),
         path: path.to_string(),
         create_date: now.clone(),

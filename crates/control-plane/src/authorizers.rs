@@ -22,7 +22,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ids, ApiError, Authorizer, Resource};
+use apigw_model::{ids, ApiError, Arn, Authorizer, Resource};
 use apigw_store::typed;
 
 use crate::error::{Error, Result};
@@ -115,14 +115,13 @@ fn check_model(input: &CreateInput) -> Result<()> {
 /// A Lambda authorizer's URI must be an API Gateway service ARN
 /// (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`).
 fn valid_uri(uri: &str) -> bool {
-    let parts: Vec<&str> = uri.splitn(6, ':').collect();
-    parts.len() == 6
-        && parts[0] == "arn"
-        && !parts[1].is_empty()
-        && parts[2] == "apigateway"
-        && !parts[3].is_empty()
-        && !parts[4].is_empty()
-        && !parts[5].is_empty()
+    Arn::parse(uri).is_some_and(|a| {
+        !a.partition.is_empty()
+            && a.service == "apigateway"
+            && !a.region.is_empty()
+            && !a.account.is_empty()
+            && !a.resource.is_empty()
+    })
 }
 
 fn valid_header_source(s: &str) -> bool {

@@ -18,9 +18,8 @@
 //! what is recorded for VPC links and API keys, and the 404's wording is not AWS's recorded
 //! one ([`crate::error::client_certificate_not_found`]).
 
-use axum::extract::{Path, Query};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
@@ -30,9 +29,8 @@ use apigw_store::typed;
 
 use crate::error::{client_certificate_not_found, internal, Error, Result};
 use crate::extract::{AwsJson, Call};
-use crate::family::{self, Family};
-use crate::paging::{paginate, Page, PageQuery};
-use crate::patch::{self, PatchInput, PatchOp};
+use crate::family::{self, Family, Patched};
+use crate::patch::{self, PatchOp};
 use crate::{now_epoch, reply, tags, wire, AppState};
 
 /// How long a generated certificate is valid: 365 days (AWS developer guide, above).
@@ -40,30 +38,33 @@ pub const VALIDITY_SECONDS: i64 = 365 * 24 * 60 * 60;
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/clientcertificates",
-            get(get_client_certificates).post(generate_client_certificate),
-        )
-        .route(
-            "/clientcertificates/{clientcertificate_id}",
-            get(get_client_certificate)
-                .patch(update_client_certificate)
-                .delete(delete_client_certificate),
-        )
+    family::top_routes::<ClientCertificate>(
+        "clientcertificates",
+        "clientcertificate_id",
+        post(generate_client_certificate),
+    )
 }
 
 impl Family for ClientCertificate {
     fn not_found(_: &str) -> Error {
         client_certificate_not_found()
     }
+
+    /// Never the private key (it stays here, for `https://` backends); tags as [`wire::with_tags`].
+    fn view(&self, single: bool) -> Result<Value> {
+        let mut shown = self.clone();
+        shown.private_key_pem = None;
+        wire::with_tags(&shown, single)
+    }
 }
 
-/// The wire form: never the private key; `tags: {}` when `tags_always`.
-fn view(cert: &ClientCertificate, tags_always: bool) -> Result<Value> {
-    let mut shown = cert.clone();
-    shown.private_key_pem = None;
-    wire::with_tags(&shown, tags_always)
+impl Patched for ClientCertificate {
+    const UPDATE_INPUT: &'static str = "updateClientCertificateInput";
+    fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
+        let mut cert = self.clone();
+        apply_patch(&mut cert, ops)?;
+        Ok(cert)
+    }
 }
 
 /// A self-signed certificate and its key, both PEM, valid from `created` for 365 days (to the
@@ -119,34 +120,7 @@ async fn generate_client_certificate(
     let mut tx = st.store.write().await?;
     typed::insert(&mut tx, &scope, "", &cert.client_certificate_id, &cert).await?;
     tx.commit().await?;
-    reply::created(&view(&cert, false)?)
-}
-
-async fn get_client_certificate(
-    Call { st, scope }: Call,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let cert = family::load::<ClientCertificate>(&mut c, &scope, "", &id).await?;
-    reply::ok(&view(&cert, true)?)
-}
-
-async fn get_client_certificates(
-    Call { st, scope }: Call,
-    Query(q): Query<PageQuery>,
-) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let all: Vec<ClientCertificate> = typed::list(&mut c, &scope, "").await?;
-    let page = paginate(all, &q)?;
-    let item = page
-        .item
-        .iter()
-        .map(|c| view(c, false))
-        .collect::<Result<Vec<_>>>()?;
-    reply::ok(&Page {
-        item,
-        position: page.position,
-    })
+    reply::created(&cert.view(false)?)
 }
 
 /// Apply UpdateClientCertificate's operations: botocore's model documents `description` as
@@ -159,32 +133,6 @@ pub fn apply_patch(cert: &mut ClientCertificate, ops: &[PatchOp]) -> Result<()> 
         cert.description = op.value_or_clear();
         Ok(())
     })
-}
-
-async fn update_client_certificate(
-    Call { st, scope }: Call,
-    Path(id): Path<String>,
-    AwsJson(input): AwsJson<PatchInput>,
-) -> Result<Response> {
-    let ops = patch::parse(input, "updateClientCertificateInput")?;
-    let mut tx = st.store.write().await?;
-    let mut cert = family::load::<ClientCertificate>(&mut tx, &scope, "", &id).await?;
-    apply_patch(&mut cert, &ops)?;
-    typed::update(&mut tx, &scope, "", &id, &cert).await?;
-    tx.commit().await?;
-    reply::ok(&view(&cert, true)?)
-}
-
-async fn delete_client_certificate(
-    Call { st, scope }: Call,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    if !typed::delete::<ClientCertificate>(&mut tx, &scope, "", &id).await? {
-        return Err(client_certificate_not_found());
-    }
-    tx.commit().await?;
-    reply::accepted()
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub fn routes() -> Router<AppState> {
             "/restapis/{restapi_id}/documentation/parts/{part_id}",
             get(family::get_in_api::<DocumentationPart>)
                 .patch(family::update_in_api::<DocumentationPart>)
-                .delete(delete_part),
+                .delete(family::delete_in_api::<DocumentationPart, true>),
         )
         .merge(family::api_routes::<DocumentationVersion>(
             "documentation/versions",
@@ -78,7 +78,7 @@ pub fn routes() -> Router<AppState> {
             post(create_version),
             get(family::get_in_api::<DocumentationVersion>)
                 .patch(family::update_in_api::<DocumentationVersion>)
-                .delete(delete_version),
+                .delete(family::delete_in_api::<DocumentationVersion, true>),
         ))
 }
 
@@ -267,20 +267,6 @@ impl family::Shown<PartsQuery> for DocumentationPart {
     }
 }
 
-async fn delete_part(
-    Call { st, scope }: Call,
-    Path((api_id, id)): Path<(String, String)>,
-) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    // Recorded (test_invalid_delete_documentation_part): the API's 404 first.
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
-    if !typed::delete::<DocumentationPart>(&mut tx, &scope, &api_id, &id).await? {
-        return Err(DocumentationPart::not_found(&id));
-    }
-    tx.commit().await?;
-    reply::accepted()
-}
-
 /// The parts of `x-amazon-apigateway-documentation` in an OpenAPI document, with a warning
 /// for each one that cannot be stored.
 ///
@@ -428,19 +414,6 @@ async fn create_version(
     }
     st.commit_api_change(tx, &scope, &api_id).await?;
     reply::created(&version)
-}
-
-async fn delete_version(
-    Call { st, scope }: Call,
-    Path((api_id, name)): Path<(String, String)>,
-) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
-    if !typed::delete::<DocumentationVersion>(&mut tx, &scope, &api_id, &name).await? {
-        return Err(DocumentationVersion::not_found(&name));
-    }
-    tx.commit().await?;
-    reply::accepted()
 }
 
 #[cfg(test)]

@@ -10,13 +10,15 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use serde_json::Value;
+
 use apigw_model::{ApiError, Scope};
 use apigw_store::{typed, Document, SqliteConnection, StoreError};
 
-use crate::error::{Error, Result};
+use crate::error::{internal, Error, Result};
 use crate::extract::{AwsJson, Call};
 use crate::lookup;
-use crate::paging::{paginate, PageQuery};
+use crate::paging::{paginate, Page, PageQuery};
 use crate::patch::{self, PatchInput, PatchOp};
 use crate::{reply, AppState};
 
@@ -36,9 +38,19 @@ pub trait Patched: Family + Clone {
 }
 
 /// A stored family as the control plane answers for it.
-pub trait Family: Document + Serialize + Send + 'static {
+pub trait Family: Document + Serialize + Send + Sync + 'static {
     /// AWS's 404 for an unknown `id` (the id, name or type the path gave).
     fn not_found(id: &str) -> Error;
+
+    /// The document as an answer shows it, `single` in a Get or Update, not in a list (AWS
+    /// shows `tags: {}` in the former even when there are none). As stored, by default.
+    ///
+    /// # Errors
+    /// Serialisation failure.
+    fn view(&self, single: bool) -> Result<Value> {
+        let _ = single;
+        serde_json::to_value(self).map_err(internal)
+    }
 }
 
 /// Load one document, or the family's 404.
@@ -180,4 +192,110 @@ pub async fn update_in_api<T: Patched>(
     typed::update(&mut tx, &scope, &api_id, &id, &new).await?;
     tx.commit().await?;
     reply::ok(&new)
+}
+
+/// The routes of a family of account-level documents (parent `""`): `/{collection}` lists them
+/// ([`list_top`]) and creates one with `create`; `/{collection}/{item}` gets ([`get_top`]),
+/// updates ([`update_top`]) and deletes ([`delete_top`]) one.
+pub fn top_routes<T: Patched>(
+    collection: &str,
+    item: &str,
+    create: MethodRouter<AppState>,
+) -> Router<AppState> {
+    let list = format!("/{collection}");
+    let one = format!("{list}/{{{item}}}");
+    Router::new().route(&list, create.get(list_top::<T>)).route(
+        &one,
+        axum::routing::get(get_top::<T>)
+            .patch(update_top::<T>)
+            .delete(delete_top::<T>),
+    )
+}
+
+/// Get{Family} of an account-level document: [`Family::view`], or the family's 404.
+///
+/// # Errors
+/// [`Family::not_found`]; store failure.
+pub async fn get_top<T: Family>(
+    Call { st, scope }: Call,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    reply::ok(&load::<T>(&mut c, &scope, "", &id).await?.view(true)?)
+}
+
+/// Get{Family}s of account-level documents: a page of their [`Family::view`]s.
+///
+/// # Errors
+/// The paging refusals; store failure.
+pub async fn list_top<T: Family>(
+    Call { st, scope }: Call,
+    Query(q): Query<PageQuery>,
+) -> Result<Response> {
+    let mut c = st.store.read().await?;
+    let all: Vec<T> = typed::list(&mut c, &scope, "").await?;
+    let page = paginate(all, &q)?;
+    let item = page
+        .item
+        .iter()
+        .map(|d| d.view(false))
+        .collect::<Result<Vec<_>>>()?;
+    reply::ok(&Page {
+        item,
+        position: page.position,
+    })
+}
+
+/// Update{Family} of an account-level document ([`Patched`]).
+///
+/// # Errors
+/// [`Family::not_found`], the patch's refusals; store failure.
+pub async fn update_top<T: Patched>(
+    Call { st, scope }: Call,
+    Path(id): Path<String>,
+    AwsJson(input): AwsJson<PatchInput>,
+) -> Result<Response> {
+    let ops = patch::parse(input, T::UPDATE_INPUT)?;
+    let mut tx = st.store.write().await?;
+    let new = load::<T>(&mut tx, &scope, "", &id).await?.patched(&ops)?;
+    typed::update(&mut tx, &scope, "", &id, &new).await?;
+    tx.commit().await?;
+    reply::ok(&new.view(true)?)
+}
+
+/// Delete{Family} of an account-level document that nothing else refers to.
+///
+/// # Errors
+/// [`Family::not_found`]; store failure.
+pub async fn delete_top<T: Family>(
+    Call { st, scope }: Call,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let mut tx = st.store.write().await?;
+    if !typed::delete::<T>(&mut tx, &scope, "", &id).await? {
+        return Err(T::not_found(&id));
+    }
+    tx.commit().await?;
+    reply::accepted()
+}
+
+/// Delete{Family} of an API's document that nothing refers to. When it is missing, the API's
+/// 404 comes first if `API_404_FIRST` and the API is unknown (DeleteDocumentationPart), else
+/// the family's (DeleteRequestValidator).
+///
+/// # Errors
+/// The API's 404, [`Family::not_found`]; store failure.
+pub async fn delete_in_api<T: Family, const API_404_FIRST: bool>(
+    Call { st, scope }: Call,
+    Path((api_id, id)): Path<(String, String)>,
+) -> Result<Response> {
+    let mut tx = st.store.write().await?;
+    if !typed::delete::<T>(&mut tx, &scope, &api_id, &id).await? {
+        if API_404_FIRST {
+            lookup::rest_api(&mut tx, &scope, &api_id).await?;
+        }
+        return Err(T::not_found(&id));
+    }
+    tx.commit().await?;
+    reply::accepted()
 }

@@ -23,7 +23,7 @@ use axum::routing::put;
 use axum::Router;
 use serde::Deserialize;
 
-use apigw_model::{ApiError, Integration, IntegrationResponse, Method, StringMap};
+use apigw_model::{ApiError, Arn, Integration, IntegrationResponse, Method, StringMap};
 
 use crate::error::{method_not_found, Error, Result};
 use crate::extract::{AwsJson, Call};
@@ -103,11 +103,15 @@ fn is_http_uri(uri: &str) -> bool {
 /// AWS's three BadRequest answers (recordings test_put_integration_validation and
 /// test_put_integration_aws_proxy_uri).
 fn check_aws_uri(uri: &str, proxy: bool) -> Result<()> {
-    let parts: Vec<&str> = uri.splitn(6, ':').collect();
-    if parts.len() < 6 || parts[0] != "arn" || parts[1].is_empty() || parts[2].is_empty() {
+    // The URI's own service sits in the account field: `arn:aws:apigateway:{region}:lambda:…`.
+    let Some(Arn {
+        account: service,
+        resource,
+        ..
+    }) = Arn::parse(uri).filter(|a| !a.partition.is_empty() && !a.service.is_empty())
+    else {
         return Err(ApiError::bad_request("Invalid ARN specified in the request").into());
-    }
-    let (service, resource) = (parts[4], parts[5]);
+    };
     if !(resource.starts_with("path/") || resource.starts_with("action/")) {
         return Err(
             ApiError::bad_request("AWS ARN for integration must contain path or action").into(),

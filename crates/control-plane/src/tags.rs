@@ -14,7 +14,7 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use apigw_model::{ApiError, Scope, StringMap};
+use apigw_model::{ApiError, Arn, Scope, StringMap};
 use apigw_store::docs::{self, Kind};
 use apigw_store::typed;
 
@@ -89,11 +89,17 @@ pub fn parse_arn(arn: &str) -> Result<(String, Target)> {
     let malformed = || -> crate::error::Error {
         ApiError::bad_request(format!("Invalid ARN. ARN is not well formed {arn}")).into()
     };
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [prefix, partition, service, region, _account, path] = parts.as_slice() else {
+    let Some(Arn {
+        partition,
+        service: "apigateway",
+        region,
+        resource: path,
+        ..
+    }) = Arn::parse(arn)
+    else {
         return Err(malformed());
     };
-    if *prefix != "arn" || partition.is_empty() || *service != "apigateway" || region.is_empty() {
+    if partition.is_empty() || region.is_empty() {
         return Err(malformed());
     }
     let segs: Vec<&str> = path

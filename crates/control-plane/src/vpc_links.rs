@@ -15,21 +15,19 @@
 //! 400 "Name cannot be empty"; a malformed target ARN 400 "Invalid ARN. ARN is not well
 //! formed {arn}".
 
-use axum::extract::{Path, Query};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
 
-use apigw_model::{ids, ApiError, StringMap, VpcLink};
+use apigw_model::{ids, ApiError, Arn, StringMap, VpcLink};
 use apigw_store::typed;
 
 use crate::error::{vpc_link_not_found, Error, Result};
 use crate::extract::{AwsJson, Call};
-use crate::family::{self, Family};
-use crate::paging::{paginate, Page, PageQuery};
-use crate::patch::{self, Op, PatchInput, PatchOp};
+use crate::family::{self, Family, Patched};
+use crate::patch::{self, Op, PatchOp};
 use crate::wire::{self, null_member};
 use crate::{reply, tags, AppState};
 
@@ -43,19 +41,25 @@ const REPLACE_PATHS: &[&str] = &["/name", "/description"];
 
 /// Routes of this family.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/vpclinks", get(get_vpc_links).post(create_vpc_link))
-        .route(
-            "/vpclinks/{vpclink_id}",
-            get(get_vpc_link)
-                .patch(update_vpc_link)
-                .delete(delete_vpc_link),
-        )
+    family::top_routes::<VpcLink>("vpclinks", "vpclink_id", post(create_vpc_link))
 }
 
 impl Family for VpcLink {
     fn not_found(_: &str) -> Error {
         vpc_link_not_found()
+    }
+
+    fn view(&self, single: bool) -> Result<Value> {
+        wire::with_tags(self, single)
+    }
+}
+
+impl Patched for VpcLink {
+    const UPDATE_INPUT: &'static str = "updateVpcLinkInput";
+    fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
+        let mut link = self.clone();
+        apply_patch(&mut link, ops)?;
+        Ok(link)
     }
 }
 
@@ -75,9 +79,8 @@ struct CreateInput {
 /// Whether `arn` has the six `:`-separated parts of an ARN (`arn:partition:service:region:
 /// account:resource`) with a partition, a service and a resource.
 fn well_formed_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", partition, service, _, _, resource]
-        if !partition.is_empty() && !service.is_empty() && !resource.is_empty())
+    Arn::parse(arn)
+        .is_some_and(|a| !a.partition.is_empty() && !a.service.is_empty() && !a.resource.is_empty())
 }
 
 /// Build the link of a CreateVpcLink call, as stored (already available).
@@ -133,27 +136,6 @@ async fn create_vpc_link(
     reply::accepted_with(&shown)
 }
 
-async fn get_vpc_link(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let link = family::load::<VpcLink>(&mut c, &scope, "", &id).await?;
-    reply::ok(&wire::with_tags(&link, true)?)
-}
-
-async fn get_vpc_links(Call { st, scope }: Call, Query(q): Query<PageQuery>) -> Result<Response> {
-    let mut c = st.store.read().await?;
-    let all: Vec<VpcLink> = typed::list(&mut c, &scope, "").await?;
-    let page = paginate(all, &q)?;
-    let item = page
-        .item
-        .iter()
-        .map(|l| wire::with_tags(l, false))
-        .collect::<Result<Vec<Value>>>()?;
-    reply::ok(&Page {
-        item,
-        position: page.position,
-    })
-}
-
 /// Apply UpdateVpcLink's patch operations to `link` (pure, so it is tested without a server).
 ///
 /// # Errors
@@ -168,29 +150,6 @@ pub fn apply_patch(link: &mut VpcLink, ops: &[PatchOp]) -> Result<()> {
         }
         Ok(())
     })
-}
-
-async fn update_vpc_link(
-    Call { st, scope }: Call,
-    Path(id): Path<String>,
-    AwsJson(input): AwsJson<PatchInput>,
-) -> Result<Response> {
-    let ops = patch::parse(input, "updateVpcLinkInput")?;
-    let mut tx = st.store.write().await?;
-    let mut link = family::load::<VpcLink>(&mut tx, &scope, "", &id).await?;
-    apply_patch(&mut link, &ops)?;
-    typed::update(&mut tx, &scope, "", &id, &link).await?;
-    tx.commit().await?;
-    reply::ok(&wire::with_tags(&link, true)?)
-}
-
-async fn delete_vpc_link(Call { st, scope }: Call, Path(id): Path<String>) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    if !typed::delete::<VpcLink>(&mut tx, &scope, "", &id).await? {
-        return Err(vpc_link_not_found());
-    }
-    tx.commit().await?;
-    reply::accepted()
 }
 
 #[cfg(test)]

@@ -317,24 +317,15 @@ fn check_rules(s: &Settings) -> LambdaResult<()> {
 }
 
 fn valid_role_arn(role: &str) -> bool {
-    let Some(rest) = role.strip_prefix("arn:") else {
-        return false;
-    };
-    let mut parts = rest.splitn(5, ':');
-    let (Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return false;
-    };
-    partition.starts_with("aws")
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && resource.starts_with("role")
-        && resource.len() > 5
+    apigw_model::Arn::parse(role).is_some_and(|a| {
+        a.partition.starts_with("aws")
+            && a.service == "iam"
+            && a.region.is_empty()
+            && a.account.len() == 12
+            && a.account.bytes().all(|b| b.is_ascii_digit())
+            && a.resource.starts_with("role")
+            && a.resource.len() > 5
+    })
 }
 
 /// The zip a request carries (base64 in JSON, as botocore sends a blob).

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod api_key;
+pub mod arn;
 pub mod authorizer;
 pub mod deployment;
 pub mod documentation;
@@ -26,6 +27,7 @@ pub mod vpc_link;
 
 pub use account::Account;
 pub use api_key::ApiKey;
+pub use arn::Arn;
 pub use authorizer::Authorizer;
 pub use deployment::{ApiDocuments, ApiSnapshot, Deployment};
 pub use documentation::{DocumentationPart, DocumentationPartLocation, DocumentationVersion};

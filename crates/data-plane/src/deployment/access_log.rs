@@ -260,18 +260,9 @@ impl StageAccessLog {
         let settings = settings?;
         let format = settings.format.as_deref().filter(|f| !f.is_empty())?;
         let arn = settings.destination_arn.as_deref()?;
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(_partition), Some("logs"), Some(region), Some(account), Some(rest)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return None;
-        };
-        let group = rest.strip_prefix("log-group:")?;
+        let arn = apigw_model::Arn::parse(arn).filter(|a| a.service == "logs")?;
+        let (region, account) = (arn.region, arn.account);
+        let group = arn.resource.strip_prefix("log-group:")?;
         let group = group.strip_suffix(":*").unwrap_or(group);
         if group.is_empty() {
             return None;

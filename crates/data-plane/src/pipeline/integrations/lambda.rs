@@ -346,10 +346,8 @@ async fn call_local(
     let Some(local) = &backends.lambda.local else {
         return Err(missing());
     };
-    let region = function
-        .arn
-        .split(':')
-        .nth(3)
+    let region = apigw_model::Arn::parse(&function.arn)
+        .map(|a| a.region)
         .filter(|r| !r.is_empty())
         .unwrap_or(&inv.scope.region);
     let call = local.0.invoke(
