@@ -323,6 +323,16 @@ impl Params<'_> {
     }
 }
 
+/// What a List* call asks for ([`Failures::list_params`]).
+pub(crate) struct ListParams<'p> {
+    /// Only what lies under this path.
+    pub(crate) prefix: Option<&'p str>,
+    /// Where the previous page ended.
+    pub(crate) marker: Option<&'p str>,
+    /// `MaxItems`, 100 by default.
+    pub(crate) max: usize,
+}
+
 /// Collects constraint failures into IAM's `ValidationError` text.
 #[derive(Default)]
 pub(crate) struct Failures(Vec<String>);
@@ -347,6 +357,38 @@ impl Failures {
                 at,
                 &format!("Member must have length less than or equal to {max}"),
             );
+        }
+    }
+
+    /// An IAM path (`/` or `/a/b/`, 1..=512 characters); `pattern` is the regular expression
+    /// the operation's model gives, which IAM quotes in its refusal.
+    pub(crate) fn path(&mut self, path: &str, pattern: &str) {
+        self.length(Some(path), "path", 1, 512);
+        if !valid_path(path) {
+            self.push(
+                Some(path),
+                "path",
+                &format!("Member must satisfy regular expression pattern: {pattern}"),
+            );
+        }
+    }
+
+    /// A List* call's `MaxItems`, `PathPrefix` (when it takes one) and `Marker`, checked in
+    /// that order, the order IAM reports them in.
+    pub(crate) fn list_params<'p>(
+        &mut self,
+        p: &'p Params<'_>,
+        takes_prefix: bool,
+    ) -> ListParams<'p> {
+        let max = self.max_items(p.get("MaxItems"));
+        let prefix = p.get("PathPrefix").filter(|_| takes_prefix);
+        self.length(prefix, "pathPrefix", 1, 512);
+        let marker = p.get("Marker");
+        self.length(marker, "marker", 1, 320);
+        ListParams {
+            prefix,
+            marker,
+            max,
         }
     }
 
@@ -518,14 +560,7 @@ async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
     let description = p.get("Description");
     let mut f = Failures::default();
     f.role_name(name);
-    f.length(Some(path), "path", 1, 512);
-    if !valid_path(path) {
-        f.push(
-            Some(path),
-            "path",
-            r"Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)",
-        );
-    }
+    f.path(path, r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)");
     match doc {
         None => f.push(None, "assumeRolePolicyDocument", "Member must not be null"),
         Some(d) => f.length(Some(d), "assumeRolePolicyDocument", 1, 131_072),
@@ -684,12 +719,12 @@ pub(crate) fn page<T>(
 }
 
 async fn list_roles(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
-    let prefix = p.get("PathPrefix");
-    let marker = p.get("Marker");
     let mut f = Failures::default();
-    let max = f.max_items(p.get("MaxItems"));
-    f.length(prefix, "pathPrefix", 1, 512);
-    f.length(marker, "marker", 1, 320);
+    let ListParams {
+        prefix,
+        marker,
+        max,
+    } = f.list_params(p, true);
     f.finish()?;
     let mut c = store.read().await?;
     let mut roles: Vec<Role> = typed::list(&mut c, &scope(account), "").await?;
@@ -824,13 +859,13 @@ async fn detach_role_policy(store: &Store, account: &str, p: &Params<'_>) -> Iam
 
 async fn list_attached(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
     let name = p.get("RoleName");
-    let prefix = p.get("PathPrefix");
-    let marker = p.get("Marker");
     let mut f = Failures::default();
     f.role_name(name);
-    let max = f.max_items(p.get("MaxItems"));
-    f.length(prefix, "pathPrefix", 1, 512);
-    f.length(marker, "marker", 1, 320);
+    let ListParams {
+        prefix,
+        marker,
+        max,
+    } = f.list_params(p, true);
     f.finish()?;
     let mut c = store.read().await?;
     let role = load_role(&mut c, account, name.unwrap_or_default()).await?;

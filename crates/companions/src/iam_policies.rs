@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::iam::{
-    load_role, new_unique_id, page, save_role, scope, tags_xml, valid_path, wrap_list, xml_escape,
-    Failures, IamError, IamResult, Params, POLICY_ENCODE,
+    load_role, new_unique_id, page, save_role, scope, tags_xml, wrap_list, xml_escape, Failures,
+    IamError, IamResult, ListParams, Params, POLICY_ENCODE,
 };
 
 /// A customer managed policy as stored.
@@ -133,14 +133,7 @@ pub(crate) async fn create_policy(
     let mut f = Failures::default();
     policy_name(&mut f, name);
     let doc = document(&mut f, p.get("PolicyDocument"));
-    f.length(Some(path), "path", 1, 512);
-    if !valid_path(path) {
-        f.push(
-            Some(path),
-            "path",
-            r"Member must satisfy regular expression pattern: ((/[A-Za-z0-9\.,\+@=_-]+)*)/",
-        );
-    }
+    f.path(path, r"((/[A-Za-z0-9\.,\+@=_-]+)*)/");
     f.length(description, "description", 0, 1000);
     f.finish()?;
     if !is_json_object(doc) {
@@ -222,12 +215,12 @@ pub(crate) async fn list_policies(
     account: &str,
     p: &Params<'_>,
 ) -> IamResult<String> {
-    let prefix = p.get("PathPrefix");
-    let marker = p.get("Marker");
     let mut f = Failures::default();
-    let max = f.max_items(p.get("MaxItems"));
-    f.length(prefix, "pathPrefix", 1, 512);
-    f.length(marker, "marker", 1, 320);
+    let ListParams {
+        prefix,
+        marker,
+        max,
+    } = f.list_params(p, true);
     if let Some(s) = p.get("Scope") {
         if !["All", "AWS", "Local"].contains(&s) {
             f.push(
@@ -349,11 +342,9 @@ pub(crate) async fn list_role_policies(
     p: &Params<'_>,
 ) -> IamResult<String> {
     let role_name = p.get("RoleName");
-    let marker = p.get("Marker");
     let mut f = Failures::default();
     f.role_name(role_name);
-    let max = f.max_items(p.get("MaxItems"));
-    f.length(marker, "marker", 1, 320);
+    let ListParams { marker, max, .. } = f.list_params(p, false);
     f.finish()?;
     let mut c = store.read().await?;
     let role = load_role(&mut c, account, role_name.unwrap_or_default()).await?;

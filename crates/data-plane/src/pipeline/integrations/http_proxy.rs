@@ -178,12 +178,30 @@ pub async fn invoke(
             .parse()
             .map_err(|_| GatewayError::config("bad integration method"))?,
     };
-    let timeout = super::timeout_of(integration);
-    if url.starts_with("http://") {
-        return via_pool(parts, body, url, host.as_deref(), method, timeout).await;
+    let out = Outgoing {
+        parts,
+        body,
+        host: host.as_deref(),
+        method,
+        timeout: super::timeout_of(integration),
+        url,
+    };
+    if out.url.starts_with("http://") {
+        return via_pool(out).await;
     }
-    let client = backends.client_in(integration, inv.stage);
-    via_reqwest(client, parts, body, url, host.as_deref(), method, timeout).await
+    via_reqwest(backends.client_in(integration, inv.stage), out).await
+}
+
+/// The request as it leaves for the backend, whichever client path takes it.
+struct Outgoing<'a> {
+    /// The client's request head (its URI is not read: `url` is the target).
+    parts: axum::http::request::Parts,
+    body: Body,
+    url: String,
+    /// The `Host` to send instead of the URL's (a VPC link's target).
+    host: Option<&'a str>,
+    method: axum::http::Method,
+    timeout: Duration,
 }
 
 /// Everything else (HTTPS, HTTP/2 by ALPN) through reqwest. The headers go out and come back
@@ -193,31 +211,26 @@ pub async fn invoke(
 /// `Accept`, and offers no way to stop it.
 async fn via_reqwest(
     client: &reqwest::Client,
-    parts: axum::http::request::Parts,
-    body: Body,
-    url: String,
-    host: Option<&str>,
-    method: axum::http::Method,
-    timeout: Duration,
+    out: Outgoing<'_>,
 ) -> Result<Response<Body>, GatewayError> {
-    let mut builder = client.request(method, &url);
-    if let Some(h) = host {
+    let mut builder = client.request(out.method, &out.url);
+    if let Some(h) = out.host {
         builder = builder.header(axum::http::header::HOST, h);
     }
-    for (name, value) in &parts.headers {
+    for (name, value) in &out.parts.headers {
         if !is_hop_by_hop(name) {
             builder = builder.header(name, value);
         }
     }
-    if !http_body::Body::is_end_stream(&body) {
-        if let Some(n) = http_body::Body::size_hint(&body).exact() {
+    if !http_body::Body::is_end_stream(&out.body) {
+        if let Some(n) = http_body::Body::size_hint(&out.body).exact() {
             builder = builder.header(axum::http::header::CONTENT_LENGTH, n);
         }
-        builder = builder.body(reqwest::Body::wrap_stream(body.into_data_stream()));
+        builder = builder.body(reqwest::Body::wrap_stream(out.body.into_data_stream()));
     }
-    let upstream = super::within(timeout, builder.send(), |e| {
+    let upstream = super::within(out.timeout, builder.send(), |e| {
         GatewayError::new(ResponseType::IntegrationFailure, "Internal server error")
-            .because(format!("{url}: {e}"))
+            .because(format!("{}: {e}", out.url))
     })
     .await?;
     let mut res = Response::builder().status(upstream.status());
@@ -234,14 +247,15 @@ async fn via_reqwest(
 /// skipped as the head is written; the backend's target goes beside them, the parts' URI is
 /// not read), and both bodies go through this thread's backend connection pool (`apigw_http1::client`)
 /// without copies.
-async fn via_pool(
-    mut parts: axum::http::request::Parts,
-    body: Body,
-    url: String,
-    host: Option<&str>,
-    method: axum::http::Method,
-    timeout: Duration,
-) -> Result<Response<Body>, GatewayError> {
+async fn via_pool(out: Outgoing<'_>) -> Result<Response<Body>, GatewayError> {
+    let Outgoing {
+        mut parts,
+        body,
+        url,
+        host,
+        method,
+        timeout,
+    } = out;
     let invalid = || GatewayError::config("integration URI is not a valid URL");
     let parsed: axum::http::Uri;
     let target = match apigw_http1::client::Target::parse(&url) {
@@ -404,22 +418,20 @@ mod tests {
         let client = reqwest::Client::builder().build().unwrap();
         let timeout = Duration::from_secs(30);
         for (method, body) in [("POST", "abc"), ("GET", ""), ("PUT", "")] {
-            let (parts, b) = request(method, body);
-            let m: axum::http::Method = method.parse().unwrap();
-            let pooled = answer_of(
-                via_pool(parts, b, url.clone(), None, m.clone(), timeout)
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let outgoing = || {
+                let (parts, body) = request(method, body);
+                Outgoing {
+                    parts,
+                    body,
+                    url: url.clone(),
+                    host: None,
+                    method: method.parse().unwrap(),
+                    timeout,
+                }
+            };
+            let pooled = answer_of(via_pool(outgoing()).await.unwrap()).await;
             let pooled_request = seen.recv().await.unwrap();
-            let (parts, b) = request(method, body);
-            let other = answer_of(
-                via_reqwest(&client, parts, b, url.clone(), None, m, timeout)
-                    .await
-                    .unwrap(),
-            )
-            .await;
+            let other = answer_of(via_reqwest(&client, outgoing()).await.unwrap()).await;
             let other_request = seen.recv().await.unwrap();
             assert_eq!(pooled_request, other_request, "{method}");
             assert_eq!(pooled, other, "{method}");
