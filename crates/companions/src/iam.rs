@@ -694,10 +694,10 @@ fn decode_marker(marker: &str) -> IamResult<String> {
 pub(crate) fn page<T>(
     items: &[T],
     key: impl Fn(&T) -> String,
-    marker: Option<&str>,
-    max: usize,
+    list: &ListParams<'_>,
     render: impl Fn(&T) -> String,
 ) -> IamResult<String> {
+    let (marker, max) = (list.marker, list.max);
     let after = marker.map(decode_marker).transpose()?;
     let rest: Vec<&T> = items
         .iter()
@@ -720,21 +720,16 @@ pub(crate) fn page<T>(
 
 async fn list_roles(store: &Store, account: &str, p: &Params<'_>) -> IamResult<String> {
     let mut f = Failures::default();
-    let ListParams {
-        prefix,
-        marker,
-        max,
-    } = f.list_params(p, true);
+    let list = f.list_params(p, true);
     f.finish()?;
     let mut c = store.read().await?;
     let mut roles: Vec<Role> = typed::list(&mut c, &scope(account), "").await?;
-    roles.retain(|r| prefix.is_none_or(|pre| r.path.starts_with(pre)));
+    roles.retain(|r| list.prefix.is_none_or(|pre| r.path.starts_with(pre)));
     roles.sort_by_key(|r| r.role_name.to_ascii_lowercase());
     let body = page(
         &roles,
         |r| r.role_name.to_ascii_lowercase(),
-        marker,
-        max,
+        &list,
         |r| strip_role_tag(&role_xml(r, RoleForm::List)),
     )?;
     Ok(wrap_list(&body, "Roles"))
@@ -861,11 +856,7 @@ async fn list_attached(store: &Store, account: &str, p: &Params<'_>) -> IamResul
     let name = p.get("RoleName");
     let mut f = Failures::default();
     f.role_name(name);
-    let ListParams {
-        prefix,
-        marker,
-        max,
-    } = f.list_params(p, true);
+    let list = f.list_params(p, true);
     f.finish()?;
     let mut c = store.read().await?;
     let role = load_role(&mut c, account, name.unwrap_or_default()).await?;
@@ -877,15 +868,14 @@ async fn list_attached(store: &Store, account: &str, p: &Params<'_>) -> IamResul
             let (_, path, pname) = parse_policy_arn(arn)?;
             Some((arn.clone(), path.to_string(), pname.to_string()))
         })
-        .filter(|(_, path, _)| prefix.is_none_or(|pre| path.starts_with(pre)))
+        .filter(|(_, path, _)| list.prefix.is_none_or(|pre| path.starts_with(pre)))
         .enumerate()
         .map(|(i, (arn, _, pname))| (format!("{i:010}"), arn, pname))
         .collect();
     let body = page(
         &attached,
         |(k, _, _)| k.clone(),
-        marker,
-        max,
+        &list,
         |(_, arn, pname)| {
             format!(
                 "<PolicyName>{}</PolicyName><PolicyArn>{}</PolicyArn>",
@@ -974,7 +964,17 @@ mod tests {
     #[test]
     fn markers_and_pages() {
         let items = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-        let first = page(&items, |s| s.clone(), None, 2, |s| s.clone()).unwrap();
+        let first = page(
+            &items,
+            |s| s.clone(),
+            &ListParams {
+                prefix: None,
+                marker: None,
+                max: 2,
+            },
+            |s| s.clone(),
+        )
+        .unwrap();
         assert_eq!(
             first,
             format!(
@@ -983,7 +983,17 @@ mod tests {
             )
         );
         let marker = encode_marker("b");
-        let second = page(&items, |s| s.clone(), Some(&marker), 2, |s| s.clone()).unwrap();
+        let second = page(
+            &items,
+            |s| s.clone(),
+            &ListParams {
+                prefix: None,
+                marker: Some(&marker),
+                max: 2,
+            },
+            |s| s.clone(),
+        )
+        .unwrap();
         assert_eq!(second, "<IsTruncated>false</IsTruncated><member>c</member>");
         assert_eq!(
             wrap_list(&second, "Roles"),

@@ -16,7 +16,7 @@ use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::iam::{
     load_role, new_unique_id, page, save_role, scope, tags_xml, wrap_list, xml_escape, Failures,
-    IamError, IamResult, ListParams, Params, POLICY_ENCODE,
+    IamError, IamResult, Params, POLICY_ENCODE,
 };
 
 /// A customer managed policy as stored.
@@ -216,11 +216,7 @@ pub(crate) async fn list_policies(
     p: &Params<'_>,
 ) -> IamResult<String> {
     let mut f = Failures::default();
-    let ListParams {
-        prefix,
-        marker,
-        max,
-    } = f.list_params(p, true);
+    let list = f.list_params(p, true);
     if let Some(s) = p.get("Scope") {
         if !["All", "AWS", "Local"].contains(&s) {
             f.push(
@@ -237,14 +233,13 @@ pub(crate) async fn list_policies(
     if p.get("Scope") == Some("AWS") {
         all.clear();
     }
-    all.retain(|x| prefix.is_none_or(|pre| x.path.starts_with(pre)));
+    all.retain(|x| list.prefix.is_none_or(|pre| x.path.starts_with(pre)));
     all.retain(|x| !only_attached || x.attachment_count > 0);
     all.sort_by(|a, b| a.policy_name.cmp(&b.policy_name));
     let body = page(
         &all,
         |x| x.policy_name.clone(),
-        marker,
-        max,
+        &list,
         |x| policy_xml(x, false),
     )?;
     Ok(wrap_list(&body, "Policies"))
@@ -344,12 +339,12 @@ pub(crate) async fn list_role_policies(
     let role_name = p.get("RoleName");
     let mut f = Failures::default();
     f.role_name(role_name);
-    let ListParams { marker, max, .. } = f.list_params(p, false);
+    let list = f.list_params(p, false);
     f.finish()?;
     let mut c = store.read().await?;
     let role = load_role(&mut c, account, role_name.unwrap_or_default()).await?;
     let mut names: Vec<String> = role.inline.iter().map(|(n, _)| n.clone()).collect();
     names.sort();
-    let body = page(&names, Clone::clone, marker, max, |n| xml_escape(n))?;
+    let body = page(&names, Clone::clone, &list, |n| xml_escape(n))?;
     Ok(wrap_list(&body, "PolicyNames"))
 }
