@@ -148,7 +148,7 @@ impl Lambda {
         scope: &Scope,
         name: &str,
         qualifier: Option<&str>,
-    ) -> LambdaResult<StoredFunction> {
+    ) -> LambdaResult<Arc<StoredFunction>> {
         let f = FunctionName::parse(name)?;
         let qualifier = qualifier.or(f.qualifier.as_deref());
         let arn = match qualifier {
@@ -166,10 +166,14 @@ impl Lambda {
     /// Store a changed function whose revision was `expected` when read; its workers are
     /// retired, so the next invocation runs the new code and configuration.
     async fn save(&self, scope: &Scope, f: &StoredFunction) -> LambdaResult<()> {
+        let name = &f.config.function_name;
+        let writes = self.writes.lock().await;
         let mut tx = self.store.write().await?;
-        typed::update(&mut tx, scope, "", &f.config.function_name, f).await?;
+        typed::update(&mut tx, scope, "", name, f).await?;
         tx.commit().await?;
-        self.runtimes.retire(scope, &f.config.function_name);
+        self.publish(scope, name, Some(Arc::new(f.clone())));
+        drop(writes);
+        self.runtimes.retire(scope, name);
         Ok(())
     }
 }
@@ -431,6 +435,7 @@ async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
         tags: s.tags.unwrap_or_default(),
         statements: Vec::new(),
     };
+    let writes = lambda.writes.lock().await;
     let mut tx = lambda.store.write().await?;
     match typed::insert(&mut tx, &call.scope, "", &name, &f).await {
         Err(e) if apigw_store::docs::is_conflict(&e) => {
@@ -441,6 +446,8 @@ async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
         r => r?,
     };
     tx.commit().await?;
+    lambda.publish(&call.scope, &name, Some(Arc::new(f.clone())));
+    drop(writes);
     Ok((StatusCode::CREATED, Json(f.config.to_wire(State::Creating))).into_response())
 }
 
@@ -526,9 +533,12 @@ async fn delete(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Respon
     let f = lambda
         .existing(&call.scope, name, call.query("Qualifier"))
         .await?;
+    let writes = lambda.writes.lock().await;
     let mut tx = lambda.store.write().await?;
     typed::delete::<StoredFunction>(&mut tx, &call.scope, "", &f.config.function_name).await?;
     tx.commit().await?;
+    lambda.publish(&call.scope, &f.config.function_name, None);
+    drop(writes);
     lambda.runtimes.retire(&call.scope, &f.config.function_name);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -552,7 +562,7 @@ fn revised(f: &mut StoredFunction) {
 async fn update_configuration(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
     let s: Settings = call.json()?;
     check_constraints(&s)?;
-    let mut f = lambda.existing(&call.scope, name, None).await?;
+    let mut f = Arc::unwrap_or_clone(lambda.existing(&call.scope, name, None).await?);
     check_rules(&s)?;
     check_revision(&f, s.revision_id.as_deref())?;
     if let Some(role) = &s.role {
@@ -584,7 +594,7 @@ async fn update_configuration(lambda: &Lambda, call: &Call, name: &str) -> Lambd
 
 async fn update_code(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
     let code: Code = call.json()?;
-    let mut f = lambda.existing(&call.scope, name, None).await?;
+    let mut f = Arc::unwrap_or_clone(lambda.existing(&call.scope, name, None).await?);
     check_revision(&f, code.revision_id.as_deref())?;
     let zip = zip_of(&code)?;
     if code.dry_run == Some(true) {
@@ -692,9 +702,11 @@ async fn add_permission(lambda: &Lambda, call: &Call, name: &str) -> LambdaResul
         .ok_or_else(|| missing("statementId"))?;
     let action = p.action.clone().ok_or_else(|| missing("action"))?;
     let principal = p.principal.clone().ok_or_else(|| missing("principal"))?;
-    let mut f = lambda
-        .existing(&call.scope, name, call.query("Qualifier"))
-        .await?;
+    let mut f = Arc::unwrap_or_clone(
+        lambda
+            .existing(&call.scope, name, call.query("Qualifier"))
+            .await?,
+    );
     check_revision(&f, p.revision_id.as_deref())?;
     if f.statements.iter().any(|s| s["Sid"] == sid.as_str()) {
         return Err(LambdaError::Conflict(
@@ -763,9 +775,11 @@ async fn remove_permission(
     name: &str,
     sid: &str,
 ) -> LambdaResult<Response> {
-    let mut f = lambda
-        .existing(&call.scope, name, call.query("Qualifier"))
-        .await?;
+    let mut f = Arc::unwrap_or_clone(
+        lambda
+            .existing(&call.scope, name, call.query("Qualifier"))
+            .await?,
+    );
     check_revision(&f, call.query("RevisionId"))?;
     let before = f.statements.len();
     f.statements.retain(|s| s["Sid"] != sid);

@@ -16,8 +16,10 @@ pub mod function;
 pub mod logs;
 pub mod runtime;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 
 use apigw_model::Scope;
@@ -29,6 +31,9 @@ use crate::function::{FunctionName, StoredFunction};
 pub use crate::error::LambdaError;
 pub use crate::runtime::Invoked;
 
+/// Committed functions by scope and name.
+type Functions = HashMap<Scope, HashMap<String, Arc<StoredFunction>>>;
+
 /// The built-in Lambda's state.
 #[derive(Debug)]
 pub struct Lambda {
@@ -37,6 +42,13 @@ pub struct Lambda {
     default_region: String,
     code: code::CodeStore,
     runtimes: runtime::Runtimes,
+    /// The functions as last committed, which lookups read (so an invocation from the data
+    /// plane touches no database): filled from the store by a first lookup, kept in step by
+    /// each write ([`Self::publish`]).
+    functions: ArcSwap<Functions>,
+    /// Held across a function's write and its publication, and across a first lookup's read
+    /// and fill, so `functions` never takes an older document than the store has.
+    writes: tokio::sync::Mutex<()>,
 }
 
 impl Lambda {
@@ -60,6 +72,8 @@ impl Lambda {
                 default_region,
                 code,
                 runtimes,
+                functions: ArcSwap::default(),
+                writes: tokio::sync::Mutex::new(()),
             }),
             writer,
         ))
@@ -70,8 +84,9 @@ impl Lambda {
         path.starts_with("/2015-03-31/functions") || path.starts_with(api::CODE_PREFIX)
     }
 
-    /// Stop every worker (after the store was reset).
+    /// Stop every worker and forget every function (after the store was reset).
     pub fn reset(&self) {
+        self.functions.store(Arc::default());
         self.runtimes.retire_all();
     }
 
@@ -101,10 +116,43 @@ impl Lambda {
         Some(self.run(&scope, &stored, payload).await)
     }
 
-    /// A stored function.
-    async fn find(&self, scope: &Scope, name: &str) -> LambdaResult<Option<StoredFunction>> {
-        let mut c = self.store.read().await?;
-        Ok(apigw_store::typed::get::<StoredFunction>(&mut c, scope, "", name).await?)
+    /// A stored function, from [`Self::functions`]; the store is read only the first time a
+    /// name is looked up (and each time for a name that has no function).
+    async fn find(&self, scope: &Scope, name: &str) -> LambdaResult<Option<Arc<StoredFunction>>> {
+        if let Some(f) = self.published(scope, name) {
+            return Ok(Some(f));
+        }
+        let _writes = self.writes.lock().await;
+        if let Some(f) = self.published(scope, name) {
+            return Ok(Some(f));
+        }
+        let stored = {
+            let mut c = self.store.read().await?;
+            apigw_store::typed::get::<StoredFunction>(&mut c, scope, "", name).await?
+        };
+        Ok(stored.map(|f| {
+            let f = Arc::new(f);
+            self.publish(scope, name, Some(f.clone()));
+            f
+        }))
+    }
+
+    fn published(&self, scope: &Scope, name: &str) -> Option<Arc<StoredFunction>> {
+        self.functions.load().get(scope)?.get(name).cloned()
+    }
+
+    /// Make a committed write visible to lookups: the function's new document, or `None`
+    /// after a delete. Called with [`Self::writes`] held.
+    fn publish(&self, scope: &Scope, name: &str, f: Option<Arc<StoredFunction>>) {
+        self.functions.rcu(|all| {
+            let mut all = Functions::clone(all);
+            let of_scope = all.entry(scope.clone()).or_default();
+            match &f {
+                Some(f) => of_scope.insert(name.to_string(), f.clone()),
+                None => of_scope.remove(name),
+            };
+            all
+        });
     }
 
     /// Run one invocation.
