@@ -37,6 +37,15 @@ pub fn init_tracing(format: LogFormat, quiet: bool) -> LogGuard {
         .buffered_lines_limit(8192)
         .thread_name("apigw-log")
         .finish(std::io::BufWriter::new(stderr));
+    if format == LogFormat::Text && !ansi {
+        // Request lines formatted by the data plane itself, byte for byte as `tracing` would
+        // (its unit test compares them); the same writer keeps all lines in order.
+        let lines = writer.clone();
+        apigw_data::pipeline::record::write_plain_lines_to(move |line| {
+            use std::io::Write;
+            let _ = lines.clone().write_all(line);
+        });
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
