@@ -16,7 +16,8 @@
 #
 # apigw-local runs with --account-throttle off: AWS's 10,000 rps account limit would
 # otherwise cap every apigw-local target. It runs --quiet: nginx logs nothing either (access_log
-# off), and the request log costs a line per request (docs/performance.md).
+# off), and the request log costs a line per request (docs/performance.md); BENCH_LOG=1 runs it
+# with its default request log instead, written to a file, to measure that cost.
 #
 #   scripts/bench.sh [DURATION_SECONDS] [CONNECTIONS] [ROUNDS]   (default 10 s, 64, 3 rounds)
 #
@@ -92,7 +93,9 @@ cargo build --release -q -p apigw-local
 # nginx worker off its core for tens of milliseconds at a time (perf traces, README), the p99
 # tail of earlier runs. `setsid` execs in place here (a background job of a script leads no process group), so
 # $! is the gateway.
-setsid ./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off --quiet > "$work/gw.log" 2>&1 < /dev/null &
+QUIET=--quiet
+[ "${BENCH_LOG:-0}" = 1 ] && QUIET=
+setsid ./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off $QUIET > "$work/gw.log" 2>&1 < /dev/null &
 pids+=($!)
 for _ in $(seq 100); do curl -s "http://127.0.0.1:$GW_PORT/_apigw/health" >/dev/null && break; sleep 0.05; done
 if [ -r /proc/sys/kernel/sched_autogroup_enabled ]; then
@@ -150,7 +153,7 @@ run() { # run ROUND NAME URL [WRK-ARGS...]
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms/,"",v); print v } else if (v ~ /s$/) { sub(/s/,"",v); print v*1000 } else print v }'; }
 
-echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s each, $(nproc) cores"
+echo "wrk: $THREADS threads, $CONNS connections, ${DURATION}s each, $(nproc) cores; gateway ${QUIET:-with its request log}"
 # Sanity: each target answers 200 before it is measured.
 for u in "http://127.0.0.1:$UP_PORT/" "http://127.0.0.1:$NGX_PORT/x" "http://127.0.0.1:$OWN_PORT/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/x" "http://127.0.0.1:$GW_PORT/_aws/execute-api/$api/bench/mock"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "$u"); [ "$code" = 200 ] || { echo "target $u answered $code" >&2; exit 1; }

@@ -354,8 +354,7 @@ async fn update_authorizer(
     AwsJson(input): AwsJson<PatchInput>,
 ) -> Result<Response> {
     let ops = patch::parse(input, "updateAuthorizerInput")?;
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     let current: Authorizer = family::load(&mut tx, &scope, &api_id, &id).await?;
     let a = apply_patch(&current, &ops)?;
     if a.authorizer_type != current.authorizer_type {
@@ -392,8 +391,7 @@ async fn delete_authorizer(
     Call { st, scope }: Call,
     Path((api_id, id)): Path<(String, String)>,
 ) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     let a: Authorizer = family::load(&mut tx, &scope, &api_id, &id).await?;
     let resources: Vec<Resource> = typed::list(&mut tx, &scope, &api_id).await?;
     if let Some((verb, path, _)) = first_user(&resources, &id) {

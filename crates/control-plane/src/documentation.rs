@@ -34,7 +34,6 @@ use apigw_store::typed;
 use crate::error::{Error, Result};
 use crate::extract::{AwsJson, Call};
 use crate::family::{self, Family, Patched};
-use crate::lookup;
 use crate::paging::{paginate, PageQuery};
 use crate::patch::{self, PatchOp};
 use crate::validate::{self, Failures};
@@ -187,8 +186,7 @@ async fn create_part(
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreatePartInput>,
 ) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     let mut failures = Failures::default();
     if input.location.is_none() {
         failures.null("createDocumentationPartInput.location");
@@ -358,8 +356,7 @@ async fn import_parts(
 ) -> Result<Response> {
     // ImportDocumentationParts merges unless told to overwrite.
     let overwrite = !validate::merge_mode(q.get("mode").map(String::as_str))?.unwrap_or(true);
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     let (parts, warnings) = parts_of_document(&body)?;
     if !warnings.is_empty() && q.get("failonwarnings").is_some_and(|v| v == "true") {
         let refusal = apigw_openapi::ImportError::Warnings(warnings).to_string();
@@ -387,8 +384,7 @@ async fn create_version(
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateVersionInput>,
 ) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     let mut failures = Failures::default();
     if input.documentation_version.is_none() {
         failures.null("createDocumentationVersionInput.documentationVersion");

@@ -134,8 +134,7 @@ async fn put_gateway_response(
 ) -> Result<Response> {
     check_type(&response_type)?;
     let g = from_put(&response_type, input);
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     typed::upsert(&mut tx, &scope, &api_id, &response_type, &g).await?;
     tx.commit().await?;
     reply::created(&g)
@@ -236,8 +235,7 @@ async fn update_gateway_response(
 ) -> Result<Response> {
     check_type(&response_type)?;
     let ops = patch::parse(input, "updateGatewayResponseInput")?;
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     // Updating a type that was never customised customises it, starting from its own default
     // (recorded: update-gateway-response-not-set).
     let mut g =
@@ -257,8 +255,7 @@ async fn delete_gateway_response(
     Path((api_id, response_type)): Path<(String, String)>,
 ) -> Result<Response> {
     check_type(&response_type)?;
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     if !typed::delete::<GatewayResponse>(&mut tx, &scope, &api_id, &response_type).await? {
         return Err(not_defined());
     }

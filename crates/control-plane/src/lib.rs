@@ -185,6 +185,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A write transaction on an API that exists: what Create and Delete of an API's documents
+    /// begin with.
+    ///
+    /// # Errors
+    /// The API's 404; store failure.
+    pub async fn write_in_api(&self, scope: &Scope, api_id: &str) -> error::Result<WriteTx> {
+        let mut tx = self.store.write().await?;
+        lookup::rest_api(&mut tx, scope, api_id).await?;
+        Ok(tx)
+    }
+
     /// Commit a write that changes what an API's stages serve (a deployment, a stage, the API
     /// itself), then republish the API. Only once committed: the publisher reads the store in
     /// this task, and a read while the write is open is refused (`StoreError::Reentrant`).

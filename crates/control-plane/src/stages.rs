@@ -222,8 +222,7 @@ async fn create_stage(
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateStageInput>,
 ) -> Result<Response> {
-    let mut tx = st.store.write().await?;
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     let mut failures = Failures::default();
     if input.stage_name.is_none() {
         failures.push(

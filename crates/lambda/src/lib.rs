@@ -49,6 +49,8 @@ pub struct Lambda {
     /// Held across a function's write and its publication, and across a first lookup's read
     /// and fill, so `functions` never takes an older document than the store has.
     writes: tokio::sync::Mutex<()>,
+    /// Stops the log writer ([`Self::stop`]).
+    log_stop: Arc<tokio::sync::Notify>,
 }
 
 impl Lambda {
@@ -63,7 +65,7 @@ impl Lambda {
         default_region: String,
     ) -> std::io::Result<(Arc<Self>, impl std::future::Future<Output = ()>)> {
         let code = code::CodeStore::open(store.location())?;
-        let (sink, writer) = logs::start_writer(store.clone());
+        let (sink, log_stop, writer) = logs::start_writer(store.clone());
         let runtimes = runtime::Runtimes::new(code.own_dir(), sink);
         Ok((
             Arc::new(Self {
@@ -74,9 +76,17 @@ impl Lambda {
                 runtimes,
                 functions: ArcSwap::default(),
                 writes: tokio::sync::Mutex::new(()),
+                log_stop,
             }),
             writer,
         ))
+    }
+
+    /// At shutdown, once nothing invokes any more: stop every worker, and let the log writer
+    /// store the lines still queued and end (await its task then).
+    pub fn stop(&self) {
+        self.runtimes.retire_all();
+        self.log_stop.notify_one();
     }
 
     /// Whether a request is for this service (by its path).

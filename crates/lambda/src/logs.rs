@@ -2,9 +2,9 @@
 //! `/aws/lambda/{name}` (created when missing, as Lambda does), stream per worker; the lines
 //! of the invocation in progress are also kept for `LogType: Tail`.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use apigw_model::Scope;
 use apigw_store::logs::{LogEvent, LogGroup};
@@ -26,11 +26,24 @@ struct Line {
 #[derive(Debug, Clone)]
 pub struct LogSink(mpsc::UnboundedSender<Line>);
 
-/// The sink, and the task that writes what reaches it (run it on the server's runtime).
-pub fn start_writer(store: Store) -> (LogSink, impl std::future::Future<Output = ()>) {
+/// The sink, what stops the writer (notified, it writes what is queued and ends), and the
+/// task that writes what reaches the sink (run it on the server's runtime).
+pub fn start_writer(store: Store) -> (LogSink, Arc<Notify>, impl std::future::Future<Output = ()>) {
     let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
+    let stop = Arc::new(Notify::new());
+    let stopping = stop.clone();
     let task = async move {
-        while let Some(first) = rx.recv().await {
+        loop {
+            let first = tokio::select! {
+                line = rx.recv() => line,
+                () = stopping.notified() => None,
+            };
+            let Some(first) = first else {
+                // Stopping (or every sink gone): what is queued still goes out.
+                let rest: Vec<Line> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
+                write(&store, rest).await;
+                return;
+            };
             let mut batch = vec![first];
             while let Ok(more) = rx.try_recv() {
                 batch.push(more);
@@ -38,7 +51,7 @@ pub fn start_writer(store: Store) -> (LogSink, impl std::future::Future<Output =
             write(&store, batch).await;
         }
     };
-    (LogSink(tx), task)
+    (LogSink(tx), stop, task)
 }
 
 /// Store a batch: consecutive lines of one stream in one append.

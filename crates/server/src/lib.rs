@@ -242,7 +242,7 @@ async fn serve(
     let app = dispatch::app(dispatch::Shared {
         state,
         companions,
-        lambda,
+        lambda: lambda.clone(),
         gateway,
         publisher: publisher.clone(),
         guard: guard::LocalGuard::new(config.listen, &config.allow_hosts),
@@ -326,7 +326,10 @@ async fn serve(
     .await
     .map_err(std::io::Error::other)?;
     flusher.abort();
-    lambda_logs.abort();
+    lambda.stop();
+    // Functions' last lines still go to their log groups; a store that hangs does not hold
+    // the shutdown up for long.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), lambda_logs).await;
     access_writer.finish().await;
     if let Err(e) = publisher.flush_usage().await {
         tracing::error!(error = %e, "could not save usage counters at shutdown");

@@ -155,7 +155,9 @@ fn text_field(buf: &mut Vec<u8>, name: &str, value: Option<&str>) {
     buf.push(b' ');
     buf.extend_from_slice(name.as_bytes());
     buf.push(b'=');
-    if v.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+    if v.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
         buf.push(b'"');
         buf.extend_from_slice(v.as_bytes());
         buf.push(b'"');
@@ -169,7 +171,9 @@ fn timestamp(buf: &mut Vec<u8>, now: SystemTime) {
     thread_local! {
         static SECOND: RefCell<(u64, [u8; 19])> = const { RefCell::new((u64::MAX, [0; 19])) };
     }
-    let since = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let since = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = since.as_secs();
     SECOND.with_borrow_mut(|(at, text)| {
         if *at != secs {
@@ -335,7 +339,10 @@ mod tests {
         let mut buf = Vec::new();
         let at = SystemTime::UNIX_EPOCH + Duration::from_micros(1_765_055_044_123_456);
         timestamp(&mut buf, at);
-        assert_eq!(String::from_utf8(buf).unwrap(), "2025-12-06T21:04:04.123456Z");
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "2025-12-06T21:04:04.123456Z"
+        );
     }
 
     #[test]
