@@ -9,7 +9,6 @@ use axum::routing::MethodRouter;
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-
 use serde_json::Value;
 
 use apigw_model::{ApiError, Scope};
