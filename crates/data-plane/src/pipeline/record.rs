@@ -208,8 +208,9 @@ mod tests {
         }
     }
 
-    /// Record `ctx` as the server's default filter would log it; returns the lines.
-    fn logged(recent: &Recent, ctx: &RequestContext<'_>, status: u16) -> String {
+    /// Record `served` for `ctx` through `tracing` as the server's default filter would log
+    /// it; returns the lines.
+    fn through_tracing(recent: &Recent, ctx: &RequestContext<'_>, served: &Served<'_>) -> String {
         let lines = Lines::default();
         let writer = lines.clone();
         let subscriber = tracing_subscriber::fmt()
@@ -217,6 +218,13 @@ mod tests {
             .with_max_level(tracing::Level::INFO)
             .with_writer(move || writer.clone())
             .finish();
+        tracing::subscriber::with_default(subscriber, || record(recent, ctx, served));
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        text
+    }
+
+    /// A POST's lines through `tracing`.
+    fn logged(recent: &Recent, ctx: &RequestContext<'_>, status: u16) -> String {
         let served = Served {
             method: "POST",
             path: "/_aws/execute-api/abc/dev/pets",
@@ -225,9 +233,7 @@ mod tests {
             time_ms: 1,
             arrived: Instant::now(),
         };
-        tracing::subscriber::with_default(subscriber, || record(recent, ctx, &served));
-        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
-        text
+        through_tracing(recent, ctx, &served)
     }
 
     #[test]
@@ -289,13 +295,6 @@ mod tests {
 
     /// The line as [`plain_line`] writes it and as `tracing` does, but for the time.
     fn both_lines(ctx: &RequestContext<'_>, path: &str, status: u16) -> (String, String) {
-        let lines = Lines::default();
-        let writer = lines.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || writer.clone())
-            .finish();
         let served = Served {
             method: "GET",
             path,
@@ -304,9 +303,7 @@ mod tests {
             time_ms: 1,
             arrived: Instant::now(),
         };
-        let recent = Recent::with_shards(1);
-        tracing::subscriber::with_default(subscriber, || record(&recent, ctx, &served));
-        let by_tracing = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let by_tracing = through_tracing(&Recent::with_shards(1), ctx, &served);
         let error = ctx.error.as_ref().map(|e| e.kind.as_str());
         let mut buf = Vec::new();
         plain_line(&mut buf, SystemTime::now(), ctx, &served, None, None, error);
