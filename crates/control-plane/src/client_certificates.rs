@@ -61,9 +61,7 @@ impl Family for ClientCertificate {
 impl Patched for ClientCertificate {
     const UPDATE_INPUT: &'static str = "updateClientCertificateInput";
     fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
-        let mut cert = self.clone();
-        apply_patch(&mut cert, ops)?;
-        Ok(cert)
+        family::patched_copy(self, |cert| apply_patch(cert, ops))
     }
 }
 

@@ -36,6 +36,17 @@ pub trait Patched: Family + Clone {
     fn patched(&self, ops: &[PatchOp]) -> Result<Self>;
 }
 
+/// `doc` with `apply` done to a copy of it: a [`Patched::patched`] for a family whose patch
+/// function edits in place.
+///
+/// # Errors
+/// `apply`'s; `doc` is unchanged either way.
+pub fn patched_copy<T: Clone>(doc: &T, apply: impl FnOnce(&mut T) -> Result<()>) -> Result<T> {
+    let mut copy = doc.clone();
+    apply(&mut copy)?;
+    Ok(copy)
+}
+
 /// A stored family as the control plane answers for it.
 pub trait Family: Document + Serialize + Send + Sync + 'static {
     /// AWS's 404 for an unknown `id` (the id, name or type the path gave).

@@ -57,9 +57,7 @@ impl Family for VpcLink {
 impl Patched for VpcLink {
     const UPDATE_INPUT: &'static str = "updateVpcLinkInput";
     fn patched(&self, ops: &[PatchOp]) -> Result<Self> {
-        let mut link = self.clone();
-        apply_patch(&mut link, ops)?;
-        Ok(link)
+        family::patched_copy(self, |link| apply_patch(link, ops))
     }
 }
 
