@@ -44,35 +44,68 @@ pub struct Served<'a> {
     pub arrived: Instant,
 }
 
+/// The fields of a request's line, in the order the line shows them.
+struct Fields<'a> {
+    method: &'a str,
+    path: &'a str,
+    api: Option<&'a str>,
+    stage: Option<&'a str>,
+    status: u16,
+    latency: Duration,
+    integration_status: Option<u16>,
+    integration_latency: Option<Duration>,
+    request_id: &'a str,
+    /// The gateway response type the request failed with.
+    error: Option<&'a str>,
+    /// Why, when the caller is not told (a backend's error, a configuration error).
+    cause: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    fn of(ctx: &'a RequestContext<'a>, served: &'a Served<'a>) -> Self {
+        let error = ctx.error.as_ref();
+        Fields {
+            method: served.method,
+            path: served.path,
+            api: ctx.api.map(|a| a.api_id.as_str()),
+            stage: ctx.stage.map(|s| s.stage.stage_name.as_str()),
+            status: served.status,
+            latency: served.latency,
+            integration_status: ctx.integration_status,
+            integration_latency: ctx.integration_latency,
+            request_id: ctx.request_id,
+            error: error.map(|e| e.kind.as_str()),
+            cause: error.and_then(|e| e.reason.as_deref()),
+        }
+    }
+}
+
 /// Log the request's line and keep it in `recent`.
 pub fn record(recent: &Recent, ctx: &RequestContext<'_>, served: &Served<'_>) {
-    let api = ctx.api.map(|a| a.api_id.as_str());
-    let stage = ctx.stage.map(|s| s.stage.stage_name.as_str());
+    let line = Fields::of(ctx, served);
     let error = ctx.error.as_ref();
-    let cause = error.and_then(|e| e.reason.as_deref());
     let failed_integration = error.is_some_and(|e| {
         matches!(
             e.kind,
             ResponseType::IntegrationFailure | ResponseType::IntegrationTimeout
         )
     });
-    let error_type = error.map(|e| e.kind.as_str());
     // The same fields at either level; `tracing` needs the level at the call site.
     macro_rules! line {
         ($level:ident) => {
             tracing::$level!(
                 target: TARGET,
-                method = served.method,
-                path = served.path,
-                api = api,
-                stage = stage,
-                status = served.status,
-                latency_ms = ms(served.latency),
-                integration_status = ctx.integration_status,
-                integration_latency_ms = ctx.integration_latency.map(ms),
-                request_id = ctx.request_id,
-                error = error_type,
-                cause = cause,
+                method = line.method,
+                path = line.path,
+                api = line.api,
+                stage = line.stage,
+                status = line.status,
+                latency_ms = ms(line.latency),
+                integration_status = line.integration_status,
+                integration_latency_ms = line.integration_latency.map(ms),
+                request_id = line.request_id,
+                error = line.error,
+                cause = line.cause,
             )
         };
     }
@@ -82,7 +115,7 @@ pub fn record(recent: &Recent, ctx: &RequestContext<'_>, served: &Served<'_>) {
         if tracing::enabled!(target: TARGET, tracing::Level::INFO) {
             PLAIN.with_borrow_mut(|buf| {
                 buf.clear();
-                plain_line(buf, SystemTime::now(), ctx, served, api, stage, error_type);
+                plain_line(buf, SystemTime::now(), &line);
                 sink(buf);
             });
         }
@@ -96,8 +129,8 @@ pub fn record(recent: &Recent, ctx: &RequestContext<'_>, served: &Served<'_>) {
         method: served.method.into(),
         path: served.path.into(),
         operation: None,
-        api_id: api.map(Into::into),
-        stage: stage.map(Into::into),
+        api_id: line.api.map(Into::into),
+        stage: line.stage.map(Into::into),
         resource: ctx.resource.map(|r| r.path.as_str().into()),
         status: served.status,
         latency: served.latency,
@@ -105,7 +138,7 @@ pub fn record(recent: &Recent, ctx: &RequestContext<'_>, served: &Served<'_>) {
         integration_latency: ctx.integration_latency,
         request_id: ctx.request_id.into(),
         error: error.map(|e| format!("{}: {}", e.kind.as_str(), e.message).into()),
-        cause: cause.map(Into::into),
+        cause: line.cause.map(Into::into),
     });
 }
 
@@ -116,36 +149,28 @@ thread_local! {
 
 /// An info request line as `tracing_subscriber::fmt` writes it in plain text: the UTC time to
 /// the microsecond, the level, the target, then each field that has a value as `name=value`,
-/// strings quoted as `{:?}` quotes them. (An info line has no cause: causes come with
-/// integration failures, which are warnings.)
-fn plain_line(
-    buf: &mut Vec<u8>,
-    now: SystemTime,
-    ctx: &RequestContext<'_>,
-    served: &Served<'_>,
-    api: Option<&str>,
-    stage: Option<&str>,
-    error: Option<&str>,
-) {
+/// strings quoted as `{:?}` quotes them.
+fn plain_line(buf: &mut Vec<u8>, now: SystemTime, line: &Fields<'_>) {
     timestamp(buf, now);
     buf.extend_from_slice(b"  INFO ");
     buf.extend_from_slice(TARGET.as_bytes());
     // Each field brings its own leading space.
     buf.push(b':');
-    text_field(buf, "method", Some(served.method));
-    text_field(buf, "path", Some(served.path));
-    text_field(buf, "api", api);
-    text_field(buf, "stage", stage);
-    let _ = write!(buf, " status={}", served.status);
-    let _ = write!(buf, " latency_ms={:?}", ms(served.latency));
-    if let Some(s) = ctx.integration_status {
+    text_field(buf, "method", Some(line.method));
+    text_field(buf, "path", Some(line.path));
+    text_field(buf, "api", line.api);
+    text_field(buf, "stage", line.stage);
+    let _ = write!(buf, " status={}", line.status);
+    let _ = write!(buf, " latency_ms={:?}", ms(line.latency));
+    if let Some(s) = line.integration_status {
         let _ = write!(buf, " integration_status={s}");
     }
-    if let Some(l) = ctx.integration_latency {
+    if let Some(l) = line.integration_latency {
         let _ = write!(buf, " integration_latency_ms={:?}", ms(l));
     }
-    text_field(buf, "request_id", Some(ctx.request_id));
-    text_field(buf, "error", error);
+    text_field(buf, "request_id", Some(line.request_id));
+    text_field(buf, "error", line.error);
+    text_field(buf, "cause", line.cause);
     buf.push(b'\n');
 }
 
@@ -304,9 +329,8 @@ mod tests {
             arrived: Instant::now(),
         };
         let by_tracing = through_tracing(&Recent::with_shards(1), ctx, &served);
-        let error = ctx.error.as_ref().map(|e| e.kind.as_str());
         let mut buf = Vec::new();
-        plain_line(&mut buf, SystemTime::now(), ctx, &served, None, None, error);
+        plain_line(&mut buf, SystemTime::now(), &Fields::of(ctx, &served));
         (by_tracing, String::from_utf8(buf).unwrap())
     }
 
@@ -321,10 +345,17 @@ mod tests {
             ResponseType::MissingAuthenticationToken,
             "Missing Authentication Token",
         ));
+        // A configuration error is an info line with its cause.
+        let mut misconfigured = RequestContext::new("req-6", "ext", None);
+        misconfigured.error = Some(
+            GatewayError::new(ResponseType::ApiConfigurationError, "Internal server error")
+                .because("no function \"f\" in the built-in Lambda"),
+        );
         for (ctx, path, status) in [
             (&ctx, "/_aws/execute-api/abc/dev/pets", 200),
             (&ctx, "/a \"quoted\" \\ path/é/\u{7f}", 200),
             (&denied, "/", 403),
+            (&misconfigured, "/", 500),
         ] {
             let (by_tracing, plain) = both_lines(ctx, path, status);
             assert_eq!(without_time(&plain), without_time(&by_tracing));
