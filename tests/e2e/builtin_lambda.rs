@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aws_sdk_apigateway::types::{AuthorizerType, IntegrationType};
+use aws_sdk_apigateway::Client;
 use base64::Engine;
 use serde_json::{json, Value};
 
@@ -574,6 +575,40 @@ exports.handler = async (event, context) => {
 };
 "#;
 
+/// A Lambda authorizer (no result caching) running one of the built-in functions.
+struct LambdaAuthorizer {
+    name: &'static str,
+    kind: AuthorizerType,
+    function: &'static str,
+    identity_source: &'static str,
+}
+
+impl LambdaAuthorizer {
+    /// Create it in `api`, and a new `/{path}` whose `verb` it guards; returns the resource id.
+    async fn guard(&self, c: &Client, api: &str, root: &str, path: &str, verb: &str) -> String {
+        let a = c
+            .create_authorizer()
+            .rest_api_id(api)
+            .name(self.name)
+            .r#type(self.kind.clone())
+            .authorizer_uri(function_uri(self.function))
+            .identity_source(self.identity_source)
+            .authorizer_result_ttl_in_seconds(0)
+            .send()
+            .await
+            .unwrap();
+        let rid = add_resource(c, api, root, path).await;
+        Route::new(c, api, &rid, verb)
+            .put_method()
+            .authorization_type("CUSTOM")
+            .authorizer_id(a.id().unwrap())
+            .send()
+            .await
+            .unwrap();
+        rid
+    }
+}
+
 fn function_uri(name: &str) -> String {
     format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:{name}/invocations")
 }
@@ -632,26 +667,14 @@ async fn api_gateway_runs_built_in_functions_for_integrations_and_authorizers() 
         .await
         .unwrap();
     // /custom: AWS (non-proxy) to Rust, behind a TOKEN authorizer that is Rust too.
-    let token = c
-        .create_authorizer()
-        .rest_api_id(&api)
-        .name("rust-token")
-        .r#type(AuthorizerType::Token)
-        .authorizer_uri(function_uri("rust"))
-        .identity_source("method.request.header.Authorization")
-        .authorizer_result_ttl_in_seconds(0)
-        .send()
-        .await
-        .unwrap();
-    let custom = add_resource(&c, &api, &root, "custom").await;
+    let token = LambdaAuthorizer {
+        name: "rust-token",
+        kind: AuthorizerType::Token,
+        function: "rust",
+        identity_source: "method.request.header.Authorization",
+    };
+    let custom = token.guard(&c, &api, &root, "custom", "POST").await;
     let route = Route::new(&c, &api, &custom, "POST");
-    route
-        .put_method()
-        .authorization_type("CUSTOM")
-        .authorizer_id(token.id().unwrap())
-        .send()
-        .await
-        .unwrap();
     route
         .put_integration()
         .r#type(IntegrationType::Aws)
@@ -676,27 +699,14 @@ async fn api_gateway_runs_built_in_functions_for_integrations_and_authorizers() 
         .unwrap();
     // /node: MOCK behind a REQUEST authorizer in Node.js.
     if node.is_some() {
-        let request = c
-            .create_authorizer()
-            .rest_api_id(&api)
-            .name("node-request")
-            .r#type(AuthorizerType::Request)
-            .authorizer_uri(function_uri("nodeauth"))
-            .identity_source("method.request.header.X-User")
-            .authorizer_result_ttl_in_seconds(0)
-            .send()
-            .await
-            .unwrap();
-        let rid = add_resource(&c, &api, &root, "node").await;
-        let route = Route::new(&c, &api, &rid, "GET");
-        route
-            .put_method()
-            .authorization_type("CUSTOM")
-            .authorizer_id(request.id().unwrap())
-            .send()
-            .await
-            .unwrap();
-        route.mock_json("{\"principal\": \"$context.authorizer.principalId\", \"runtime\": \"$context.authorizer.runtime\"}").await;
+        let request = LambdaAuthorizer {
+            name: "node-request",
+            kind: AuthorizerType::Request,
+            function: "nodeauth",
+            identity_source: "method.request.header.X-User",
+        };
+        let rid = request.guard(&c, &api, &root, "node", "GET").await;
+        Route::new(&c, &api, &rid, "GET").mock_json("{\"principal\": \"$context.authorizer.principalId\", \"runtime\": \"$context.authorizer.runtime\"}").await;
     }
     deploy(&c, &api, "dev").await;
     let base = stage_url(&s, &api, "dev");

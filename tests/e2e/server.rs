@@ -199,24 +199,27 @@ async fn get_sdk_types_other_than_javascript_say_so() {
     assert!(err.contains("GetSdk for sdkType ruby"), "{err}");
 }
 
-/// Run the README's worked example (`scripts/seed-walkthrough.sh`) against `s`.
-fn walkthrough_passes(s: &Server) {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../scripts/seed-walkthrough.sh"
-    );
+/// Run `scripts/{name}` against `s`; its standard output, once it has exited 0 (`what` names
+/// the run in a failure).
+fn run_script(s: &Server, name: &str, what: &str) -> String {
+    let script = format!("{}/../../scripts/{name}", env!("CARGO_MANIFEST_DIR"));
     let out = std::process::Command::new("bash")
         .arg(script)
         .arg(&s.url)
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "walkthrough on {:?} failed:\n{text}\n{}",
-        s.db,
+        "{name} ({what}) failed:\n{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    text
+}
+
+/// Run the README's worked example (`scripts/seed-walkthrough.sh`) against `s`.
+fn walkthrough_passes(s: &Server) {
+    let text = run_script(s, "seed-walkthrough.sh", &format!("on {:?}", s.db));
     assert!(text.trim_end().ends_with(" passed, 0 failed"), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
 }
@@ -318,17 +321,7 @@ fn readme_quick_start_runs_twice() {
     );
     let s = Server::start();
     for run in 1..=2 {
-        let out = std::process::Command::new("bash")
-            .arg(format!("{root}/scripts/quickstart.sh"))
-            .arg(&s.url)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "run {run}: {text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = run_script(&s, "quickstart.sh", &format!("run {run}"));
         assert!(
             text.trim_end().ends_with(r#"[{"id": 1, "type": "dog"}]"#),
             "run {run}: {text}"
