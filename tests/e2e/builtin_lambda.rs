@@ -575,6 +575,21 @@ exports.handler = async (event, context) => {
 };
 "#;
 
+/// `GET /{path}` in `api`, an AWS_PROXY integration with the built-in function `function`.
+async fn proxy_to(c: &Client, api: &str, root: &str, path: &str, function: &str) {
+    let rid = add_resource(c, api, root, path).await;
+    let route = Route::new(c, api, &rid, "GET");
+    route.method().await;
+    route
+        .put_integration()
+        .r#type(IntegrationType::AwsProxy)
+        .integration_http_method("POST")
+        .uri(function_uri(function))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// A Lambda authorizer (no result caching) running one of the built-in functions.
 struct LambdaAuthorizer {
     name: &'static str,
@@ -655,17 +670,7 @@ async fn api_gateway_runs_built_in_functions_for_integrations_and_authorizers() 
     let c = s.sdk();
     let (api, root) = new_api(&c, "built-in lambda").await;
     // /proxy: AWS_PROXY to Python.
-    let proxy = add_resource(&c, &api, &root, "proxy").await;
-    let route = Route::new(&c, &api, &proxy, "GET");
-    route.method().await;
-    route
-        .put_integration()
-        .r#type(IntegrationType::AwsProxy)
-        .integration_http_method("POST")
-        .uri(function_uri("py"))
-        .send()
-        .await
-        .unwrap();
+    proxy_to(&c, &api, &root, "proxy", "py").await;
     // /custom: AWS (non-proxy) to Rust, behind a TOKEN authorizer that is Rust too.
     let token = LambdaAuthorizer {
         name: "rust-token",
@@ -775,17 +780,7 @@ async fn api_gateway_runs_built_in_functions_for_integrations_and_authorizers() 
     }
 
     // A function that does not exist is a configuration error, as before (500).
-    let missing = add_resource(&c, &api, &root, "missing").await;
-    let route = Route::new(&c, &api, &missing, "GET");
-    route.method().await;
-    route
-        .put_integration()
-        .r#type(IntegrationType::AwsProxy)
-        .integration_http_method("POST")
-        .uri(function_uri("nope"))
-        .send()
-        .await
-        .unwrap();
+    proxy_to(&c, &api, &root, "missing", "nope").await;
     deploy(&c, &api, "dev").await;
     let r = http.get(format!("{base}/missing")).send().await.unwrap();
     assert_eq!(r.status(), 500);
