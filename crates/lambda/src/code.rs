@@ -31,10 +31,12 @@ pub struct Stored {
 }
 
 impl CodeStore {
-    /// The code folder for the database at `location` (`:memory:` gets a temporary one).
+    /// The code folder for the database at `location` (`:memory:` gets a temporary one). A
+    /// database file's folder is made with its first zip ([`Self::put`]), so a server that
+    /// runs no function leaves none beside it.
     ///
     /// # Errors
-    /// The folder cannot be made.
+    /// The temporary folder cannot be made.
     pub fn open(location: &str) -> std::io::Result<Self> {
         if location == ":memory:" {
             let temp = tempfile::Builder::new().prefix("apigw-lambda-").tempdir()?;
@@ -43,9 +45,10 @@ impl CodeStore {
                 _temp: Some(temp),
             });
         }
-        let dir = PathBuf::from(format!("{location}.lambda"));
-        std::fs::create_dir_all(dir.join("zips"))?;
-        Ok(Self { dir, _temp: None })
+        Ok(Self {
+            dir: PathBuf::from(format!("{location}.lambda")),
+            _temp: None,
+        })
     }
 
     /// Check a zip and keep it. The file is written and synced before this returns, so a
