@@ -786,6 +786,66 @@ async fn api_gateway_runs_built_in_functions_for_integrations_and_authorizers() 
     assert_eq!(r.status(), 500);
 }
 
+/// Changes sent at once all land: each applies to the function as the one before left it
+/// (AddPermission for parallel `aws_lambda_permission` resources, as Terraform sends them).
+#[tokio::test]
+async fn concurrent_changes_all_land() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    create_role(&s);
+    create_function(
+        &s,
+        dir.path(),
+        "busy",
+        "python3.12",
+        "app.handler",
+        &zip_of(&[("app.py", PYTHON_APP.as_bytes(), 0o644)]),
+        &[],
+    );
+    let mut adds = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let add = s
+            .http()
+            .post(format!("{}/2015-03-31/functions/busy/policy", s.url))
+            .json(&json!({
+                "StatementId": format!("s{i}"),
+                "Action": "lambda:InvokeFunction",
+                "Principal": "apigateway.amazonaws.com",
+            }))
+            .send();
+        adds.spawn(add);
+    }
+    for r in adds.join_all().await {
+        assert_eq!(r.unwrap().status(), 201);
+    }
+    let policy = s.aws(&["lambda", "get-policy", "--function-name", "busy"]);
+    let policy: Value = serde_json::from_str(policy["Policy"].as_str().unwrap()).unwrap();
+    let mut sids: Vec<&str> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["Sid"].as_str().unwrap())
+        .collect();
+    sids.sort_unstable();
+    let mut wanted: Vec<String> = (0..16).map(|i| format!("s{i}")).collect();
+    wanted.sort_unstable();
+    assert_eq!(sids, wanted);
+
+    // A reset forgets the function, as it wipes the store.
+    let r = s
+        .http()
+        .post(format!("{}/_apigw/reset", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    s.assert_aws_cli_err(
+        &["lambda", "get-function", "--function-name", "busy"],
+        "ResourceNotFoundException",
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:busy",
+    );
+}
+
 /// A function and its code outlive a restart on a database file.
 #[tokio::test]
 async fn functions_survive_a_restart() {

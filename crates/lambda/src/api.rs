@@ -121,7 +121,7 @@ async fn route(lambda: Arc<Lambda>, req: Request) -> LambdaResult<Response> {
         (&Method::GET, [name]) => get(&lambda, &call, name).await,
         (&Method::DELETE, [name]) => delete(&lambda, &call, name).await,
         (&Method::GET, [name, "configuration"]) => {
-            let f = lambda.existing(&call.scope, name, call.query("Qualifier")).await?;
+            let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
             Ok(Json(f.config.to_wire(State::Active)).into_response())
         }
         (&Method::PUT, [name, "configuration"]) => update_configuration(&lambda, &call, name).await,
@@ -143,7 +143,7 @@ fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
 
 impl Lambda {
     /// A function the path names, which must exist (and be `$LATEST`: there are no versions).
-    async fn existing(
+    fn existing(
         &self,
         scope: &Scope,
         name: &str,
@@ -159,22 +159,35 @@ impl Lambda {
             return Err(LambdaError::function_not_found(&arn));
         }
         self.find(scope, &f.name)
-            .await?
             .ok_or_else(|| LambdaError::function_not_found(&arn))
     }
 
-    /// Store a changed function whose revision was `expected` when read; its workers are
-    /// retired, so the next invocation runs the new code and configuration.
-    async fn save(&self, scope: &Scope, f: &StoredFunction) -> LambdaResult<()> {
+    /// Change a function and store it as a new revision. `edit` runs on the latest committed
+    /// copy, under [`Lambda::writes`]: two changes at once both land, each on top of the
+    /// other, and a `RevisionId` checked in `edit` is checked against the copy being changed.
+    /// The function's workers are retired, so the next invocation runs the new code and
+    /// configuration.
+    async fn change<T>(
+        &self,
+        scope: &Scope,
+        f: &StoredFunction,
+        edit: impl FnOnce(&mut StoredFunction) -> LambdaResult<T>,
+    ) -> LambdaResult<(StoredFunction, T)> {
         let name = &f.config.function_name;
+        let gone = || LambdaError::function_not_found(&f.config.function_arn);
         let writes = self.writes.lock().await;
+        let mut changed = Arc::unwrap_or_clone(self.find(scope, name).ok_or_else(gone)?);
+        let out = edit(&mut changed)?;
+        revised(&mut changed);
         let mut tx = self.store.write().await?;
-        typed::update(&mut tx, scope, "", name, f).await?;
+        if !typed::update(&mut tx, scope, "", name, &changed).await? {
+            return Err(gone());
+        }
         tx.commit().await?;
-        self.publish(scope, name, Some(Arc::new(f.clone())));
+        self.publish(scope, name, Some(Arc::new(changed.clone())));
         drop(writes);
         self.runtimes.retire(scope, name);
-        Ok(())
+        Ok((changed, out))
     }
 }
 
@@ -409,7 +422,7 @@ async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
     check_rules(&s)?;
     let zip = zip_of(code)?;
     role_must_exist(lambda, &role).await?;
-    if lambda.find(&call.scope, &name).await?.is_some() {
+    if lambda.find(&call.scope, &name).is_some() {
         return Err(LambdaError::Conflict(format!(
             "Function already exist: {name}"
         )));
@@ -495,9 +508,7 @@ async fn list(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
 }
 
 async fn get(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
-    let f = lambda
-        .existing(&call.scope, name, call.query("Qualifier"))
-        .await?;
+    let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
     let host = call.header("host").unwrap_or("127.0.0.1:4566");
     let mut body = json!({
         "Configuration": f.config.to_wire(State::Active),
@@ -520,7 +531,7 @@ async fn code_zip(lambda: &Lambda, rest: &str) -> LambdaResult<Response> {
     let (region, file) = rest.split_once('/').unwrap_or_default();
     let name = file.strip_suffix(".zip").unwrap_or_default();
     let scope = lambda.scope(region);
-    let f = lambda.existing(&scope, name, None).await?;
+    let f = lambda.existing(&scope, name, None)?;
     let bytes = std::fs::read(lambda.code.zip_path(&f.config.code_sha256))?;
     Ok((
         [("content-type", HeaderValue::from_static("application/zip"))],
@@ -530,12 +541,13 @@ async fn code_zip(lambda: &Lambda, rest: &str) -> LambdaResult<Response> {
 }
 
 async fn delete(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
-    let f = lambda
-        .existing(&call.scope, name, call.query("Qualifier"))
-        .await?;
+    let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
     let writes = lambda.writes.lock().await;
     let mut tx = lambda.store.write().await?;
-    typed::delete::<StoredFunction>(&mut tx, &call.scope, "", &f.config.function_name).await?;
+    // Deleted meanwhile: the 404 a later delete gets.
+    if !typed::delete::<StoredFunction>(&mut tx, &call.scope, "", &f.config.function_name).await? {
+        return Err(LambdaError::function_not_found(&f.config.function_arn));
+    }
     tx.commit().await?;
     lambda.publish(&call.scope, &f.config.function_name, None);
     drop(writes);
@@ -562,39 +574,46 @@ fn revised(f: &mut StoredFunction) {
 async fn update_configuration(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
     let s: Settings = call.json()?;
     check_constraints(&s)?;
-    let mut f = Arc::unwrap_or_clone(lambda.existing(&call.scope, name, None).await?);
+    let f = lambda.existing(&call.scope, name, None)?;
     check_rules(&s)?;
     check_revision(&f, s.revision_id.as_deref())?;
     if let Some(role) = &s.role {
         role_must_exist(lambda, role).await?;
-        f.config.role = role.clone();
     }
-    if let Some(r) = s.runtime {
-        f.config.runtime = Some(r);
-    }
-    if let Some(h) = s.handler {
-        f.config.handler = Some(h);
-    }
-    if let Some(d) = s.description {
-        f.config.description = d;
-    }
-    if let Some(t) = s.timeout {
-        f.config.timeout = t as u32;
-    }
-    if let Some(m) = s.memory_size {
-        f.config.memory_size = m as u32;
-    }
-    if let Some(e) = s.environment {
-        f.config.environment = e.variables.unwrap_or_default();
-    }
-    revised(&mut f);
-    lambda.save(&call.scope, &f).await?;
+    let (f, ()) = lambda
+        .change(&call.scope, &f, |f| {
+            check_revision(f, s.revision_id.as_deref())?;
+            let c = &mut f.config;
+            if let Some(role) = s.role {
+                c.role = role;
+            }
+            if let Some(r) = s.runtime {
+                c.runtime = Some(r);
+            }
+            if let Some(h) = s.handler {
+                c.handler = Some(h);
+            }
+            if let Some(d) = s.description {
+                c.description = d;
+            }
+            if let Some(t) = s.timeout {
+                c.timeout = t as u32;
+            }
+            if let Some(m) = s.memory_size {
+                c.memory_size = m as u32;
+            }
+            if let Some(e) = s.environment {
+                c.environment = e.variables.unwrap_or_default();
+            }
+            Ok(())
+        })
+        .await?;
     Ok(Json(f.config.to_wire(State::Updating)).into_response())
 }
 
 async fn update_code(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
     let code: Code = call.json()?;
-    let mut f = Arc::unwrap_or_clone(lambda.existing(&call.scope, name, None).await?);
+    let f = lambda.existing(&call.scope, name, None)?;
     check_revision(&f, code.revision_id.as_deref())?;
     let zip = zip_of(&code)?;
     if code.dry_run == Some(true) {
@@ -603,10 +622,14 @@ async fn update_code(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<R
         return Ok(Json(f.config.to_wire(State::Active)).into_response());
     }
     let stored = lambda.code.put(&zip)?;
-    f.config.code_sha256 = stored.sha256;
-    f.config.code_size = stored.size;
-    revised(&mut f);
-    lambda.save(&call.scope, &f).await?;
+    let (f, ()) = lambda
+        .change(&call.scope, &f, |f| {
+            check_revision(f, code.revision_id.as_deref())?;
+            f.config.code_sha256 = stored.sha256;
+            f.config.code_size = stored.size;
+            Ok(())
+        })
+        .await?;
     Ok(Json(f.config.to_wire(State::Updating)).into_response())
 }
 
@@ -621,9 +644,7 @@ async fn invoke(lambda: &Arc<Lambda>, call: &Call, name: &str) -> LambdaResult<R
             "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
         ));
     }
-    let f = lambda
-        .existing(&call.scope, name, call.query("Qualifier"))
-        .await?;
+    let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
     if call.body.len() > MAX_PAYLOAD {
         return Err(LambdaError::TooLarge(format!(
             "{} byte payload is too large for the {kind} invocation type (limit {MAX_PAYLOAD} bytes)",
@@ -702,18 +723,7 @@ async fn add_permission(lambda: &Lambda, call: &Call, name: &str) -> LambdaResul
         .ok_or_else(|| missing("statementId"))?;
     let action = p.action.clone().ok_or_else(|| missing("action"))?;
     let principal = p.principal.clone().ok_or_else(|| missing("principal"))?;
-    let mut f = Arc::unwrap_or_clone(
-        lambda
-            .existing(&call.scope, name, call.query("Qualifier"))
-            .await?,
-    );
-    check_revision(&f, p.revision_id.as_deref())?;
-    if f.statements.iter().any(|s| s["Sid"] == sid.as_str()) {
-        return Err(LambdaError::Conflict(
-            "The statement id (sid) provided already exists. Please choose another statement id."
-                .into(),
-        ));
-    }
+    let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
     let principal = if principal == "*" {
         json!("*")
     } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
@@ -743,9 +753,19 @@ async fn add_permission(lambda: &Lambda, call: &Call, name: &str) -> LambdaResul
     if !condition.is_empty() {
         statement["Condition"] = Value::Object(condition);
     }
-    f.statements.push(statement.clone());
-    revised(&mut f);
-    lambda.save(&call.scope, &f).await?;
+    let (_, statement) = lambda
+        .change(&call.scope, &f, |f| {
+            check_revision(f, p.revision_id.as_deref())?;
+            if f.statements.iter().any(|s| s["Sid"] == sid.as_str()) {
+                return Err(LambdaError::Conflict(
+                    "The statement id (sid) provided already exists. Please choose another statement id."
+                        .into(),
+                ));
+            }
+            f.statements.push(statement.clone());
+            Ok(statement)
+        })
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "Statement": statement.to_string() })),
@@ -754,9 +774,7 @@ async fn add_permission(lambda: &Lambda, call: &Call, name: &str) -> LambdaResul
 }
 
 async fn get_policy(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
-    let f = lambda
-        .existing(&call.scope, name, call.query("Qualifier"))
-        .await?;
+    let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
     if f.statements.is_empty() {
         return Err(LambdaError::NotFound(
             "The resource you requested does not exist.".into(),
@@ -775,21 +793,20 @@ async fn remove_permission(
     name: &str,
     sid: &str,
 ) -> LambdaResult<Response> {
-    let mut f = Arc::unwrap_or_clone(
-        lambda
-            .existing(&call.scope, name, call.query("Qualifier"))
-            .await?,
-    );
-    check_revision(&f, call.query("RevisionId"))?;
-    let before = f.statements.len();
-    f.statements.retain(|s| s["Sid"] != sid);
-    if f.statements.len() == before {
-        return Err(LambdaError::NotFound(format!(
-            "Statement {sid} is not found in resource policy."
-        )));
-    }
-    revised(&mut f);
-    lambda.save(&call.scope, &f).await?;
+    let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
+    lambda
+        .change(&call.scope, &f, |f| {
+            check_revision(f, call.query("RevisionId"))?;
+            let before = f.statements.len();
+            f.statements.retain(|s| s["Sid"] != sid);
+            if f.statements.len() == before {
+                return Err(LambdaError::NotFound(format!(
+                    "Statement {sid} is not found in resource policy."
+                )));
+            }
+            Ok(())
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -23,7 +23,7 @@ use arc_swap::ArcSwap;
 use bytes::Bytes;
 
 use apigw_model::Scope;
-use apigw_store::Store;
+use apigw_store::{docs, typed, Store};
 
 use crate::error::LambdaResult;
 use crate::function::{FunctionName, StoredFunction};
@@ -42,12 +42,13 @@ pub struct Lambda {
     default_region: String,
     code: code::CodeStore,
     runtimes: runtime::Runtimes,
-    /// The functions as last committed, which lookups read (so an invocation from the data
-    /// plane touches no database): filled from the store by a first lookup, kept in step by
-    /// each write ([`Self::publish`]).
+    /// Every committed function, which lookups read (so an invocation from the data plane
+    /// touches no database and no lock, also for a name that has no function): loaded whole at
+    /// start ([`Self::load`]), kept in step by each write ([`Self::publish`]).
     functions: ArcSwap<Functions>,
-    /// Held across a function's write and its publication, and across a first lookup's read
-    /// and fill, so `functions` never takes an older document than the store has.
+    /// Held across a function's read-change-write and its publication (and a reset), so writes
+    /// apply one after another to the latest copy, and `functions` is always what the store
+    /// holds.
     writes: tokio::sync::Mutex<()>,
     /// Stops the log writer ([`Self::stop`]).
     log_stop: Arc<tokio::sync::Notify>,
@@ -94,10 +95,41 @@ impl Lambda {
         path.starts_with("/2015-03-31/functions") || path.starts_with(api::CODE_PREFIX)
     }
 
-    /// Stop every worker and forget every function (after the store was reset).
-    pub fn reset(&self) {
+    /// Read every stored function into [`Self::functions`]; once, at start, before anything
+    /// is served.
+    ///
+    /// # Errors
+    /// The store could not be read.
+    pub async fn load(&self) -> apigw_store::StoreResult<()> {
+        let _writes = self.writes.lock().await;
+        let mut c = self.store.read().await?;
+        let mut all = Functions::new();
+        for (scope, _) in docs::parents_of(&mut c, docs::Kind::LambdaFunction).await? {
+            let stored: Vec<StoredFunction> = typed::list(&mut c, &scope, "").await?;
+            let by_name = stored
+                .into_iter()
+                .map(|f| (f.config.function_name.clone(), Arc::new(f)))
+                .collect();
+            all.insert(scope, by_name);
+        }
+        self.functions.store(Arc::new(all));
+        Ok(())
+    }
+
+    /// Reset the store with `wipe`, then stop every worker and forget every function. Both
+    /// under [`Self::writes`], so no function write lands between the two.
+    ///
+    /// # Errors
+    /// `wipe`'s.
+    pub async fn reset<E>(
+        &self,
+        wipe: impl std::future::Future<Output = Result<(), E>>,
+    ) -> Result<(), E> {
+        let _writes = self.writes.lock().await;
+        wipe.await?;
         self.functions.store(Arc::default());
         self.runtimes.retire_all();
+        Ok(())
     }
 
     /// The scope of a region.
@@ -116,7 +148,7 @@ impl Lambda {
     ) -> Option<LambdaResult<Invoked>> {
         let scope = self.scope(region);
         let name = FunctionName::parse(function).ok()?;
-        let stored = self.find(&scope, &name.name).await.ok()??;
+        let stored = self.find(&scope, &name.name)?;
         if qualifier
             .or(name.qualifier.as_deref())
             .is_some_and(|q| q != "$LATEST")
@@ -126,28 +158,8 @@ impl Lambda {
         Some(self.run(&scope, &stored, payload).await)
     }
 
-    /// A stored function, from [`Self::functions`]; the store is read only the first time a
-    /// name is looked up (and each time for a name that has no function).
-    async fn find(&self, scope: &Scope, name: &str) -> LambdaResult<Option<Arc<StoredFunction>>> {
-        if let Some(f) = self.published(scope, name) {
-            return Ok(Some(f));
-        }
-        let _writes = self.writes.lock().await;
-        if let Some(f) = self.published(scope, name) {
-            return Ok(Some(f));
-        }
-        let stored = {
-            let mut c = self.store.read().await?;
-            apigw_store::typed::get::<StoredFunction>(&mut c, scope, "", name).await?
-        };
-        Ok(stored.map(|f| {
-            let f = Arc::new(f);
-            self.publish(scope, name, Some(f.clone()));
-            f
-        }))
-    }
-
-    fn published(&self, scope: &Scope, name: &str) -> Option<Arc<StoredFunction>> {
+    /// A committed function, from [`Self::functions`].
+    fn find(&self, scope: &Scope, name: &str) -> Option<Arc<StoredFunction>> {
         self.functions.load().get(scope)?.get(name).cloned()
     }
 

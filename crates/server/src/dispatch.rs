@@ -371,10 +371,9 @@ async fn localstack_health() -> Response {
 }
 
 async fn reset(State(shared): State<Shared>) -> Response {
-    match shared.state.store.reset().await {
+    match shared.lambda.reset(shared.state.store.reset()).await {
         Ok(()) => {
             shared.gateway.clear();
-            shared.lambda.reset();
             Json(serde_json::json!({ "reset": true })).into_response()
         }
         Err(e) => {

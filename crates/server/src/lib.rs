@@ -202,6 +202,10 @@ async fn serve(
         config.account_id.clone(),
         config.region.clone(),
     )?;
+    lambda
+        .load()
+        .await
+        .map_err(|e| ServerError::Store(config.db.clone(), e))?;
     let lambda_logs = tokio::spawn(lambda_logs);
     let mut options = config.gateway_options();
     options.access_log_sink = Some(access_sink);
