@@ -24,6 +24,7 @@ async fn health_and_reset() {
         .await
         .unwrap();
     assert_eq!(l["services"]["apigateway"], "running");
+    assert_eq!(l["services"]["lambda"], "running");
 
     let c = s.sdk();
     new_api(&c, "a").await;

@@ -361,6 +361,7 @@ async fn localstack_health() -> Response {
         "services": {
             "apigateway": "running",
             "iam": "running",
+            "lambda": "running",
             "logs": "running",
             "sts": "running",
         },
