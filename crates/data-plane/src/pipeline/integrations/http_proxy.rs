@@ -271,21 +271,20 @@ async fn via_pool(out: Outgoing<'_>) -> Result<Response<Body>, GatewayError> {
     };
     parts.method = method;
     parts.version = axum::http::Version::HTTP_11;
-    let upstream = match crate::deadline::within(
+    let upstream = match super::by_deadline(
         timeout,
         apigw_http1::client::send(target, parts, body, backend_header, is_hop_by_hop),
     )
-    .await
+    .await?
     {
-        Err(_) => return Err(GatewayError::timeout().because(super::timed_out(timeout))),
-        Ok(Err(e)) => {
+        Err(e) => {
             return Err(GatewayError::new(
                 ResponseType::IntegrationFailure,
                 "Internal server error",
             )
             .because(format!("{url}: {e}")));
         }
-        Ok(Ok(r)) => r,
+        Ok(r) => r,
     };
     let (parts, body) = upstream.into_parts();
     Ok(Response::from_parts(parts, Body::new(body)))

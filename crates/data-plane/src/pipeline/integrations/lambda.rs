@@ -357,10 +357,8 @@ async fn call_local(
         bytes::Bytes::from(payload),
     );
     let timeout = super::timeout_of(integration);
-    let answer = match crate::deadline::within(timeout, call).await {
-        Err(_) => return Err(GatewayError::timeout()),
-        Ok(None) => return Err(missing()),
-        Ok(Some(a)) => a,
+    let Some(answer) = super::by_deadline(timeout, call).await? else {
+        return Err(missing());
     };
     Ok(Called {
         function: function.name.clone(),

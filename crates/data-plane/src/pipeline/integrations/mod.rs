@@ -19,18 +19,28 @@ pub async fn within<T>(
     call: impl std::future::Future<Output = Result<T, reqwest::Error>>,
     failed: impl FnOnce(reqwest::Error) -> crate::error::GatewayError,
 ) -> Result<T, crate::error::GatewayError> {
-    use crate::error::GatewayError;
-    match crate::deadline::within(timeout, call).await {
-        Err(_) => Err(GatewayError::timeout().because(timed_out(timeout))),
-        Ok(Err(e)) if e.is_timeout() => Err(GatewayError::timeout().because(timed_out(timeout))),
-        Ok(Err(e)) => Err(failed(e)),
-        Ok(Ok(v)) => Ok(v),
+    match by_deadline(timeout, call).await? {
+        Err(e) if e.is_timeout() => Err(timed_out(timeout)),
+        Err(e) => Err(failed(e)),
+        Ok(v) => Ok(v),
     }
 }
 
-/// A timeout's cause, as the request log gives it.
-pub fn timed_out(timeout: std::time::Duration) -> String {
-    format!("no answer within {} ms", timeout.as_millis())
+/// Wait for a backend at most `timeout`, on every client path: overrunning it is
+/// INTEGRATION_TIMEOUT (504).
+pub async fn by_deadline<T>(
+    timeout: std::time::Duration,
+    call: impl std::future::Future<Output = T>,
+) -> Result<T, crate::error::GatewayError> {
+    crate::deadline::within(timeout, call)
+        .await
+        .map_err(|_| timed_out(timeout))
+}
+
+/// INTEGRATION_TIMEOUT, with the cause the request log gives.
+fn timed_out(timeout: std::time::Duration) -> crate::error::GatewayError {
+    crate::error::GatewayError::timeout()
+        .because(format!("no answer within {} ms", timeout.as_millis()))
 }
 
 /// Where an integration through a VPC link connects. On AWS a `VPC_LINK` integration reaches
@@ -103,6 +113,20 @@ pub fn stage_variables(text: &str, vars: Option<&apigw_model::StringMap>) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every client path (reqwest, the HTTP/1 pool, the built-in Lambda) times out the same
+    /// way: INTEGRATION_TIMEOUT, with the cause the request log shows.
+    #[tokio::test(start_paused = true)]
+    async fn an_overrun_is_a_timeout_with_its_cause() {
+        let e = by_deadline(
+            std::time::Duration::from_millis(29_000),
+            std::future::pending::<()>(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind, crate::error::ResponseType::IntegrationTimeout);
+        assert_eq!(e.reason.as_deref(), Some("no answer within 29000 ms"));
+    }
 
     #[test]
     fn retargets_to_the_link_backend() {
