@@ -40,7 +40,7 @@ pub struct Lambda {
     store: Store,
     account_id: String,
     default_region: String,
-    code: code::CodeStore,
+    code: Arc<code::CodeStore>,
     runtimes: runtime::Runtimes,
     /// Every committed function, which lookups read (so an invocation from the data plane
     /// touches no database and no lock, also for a name that has no function): loaded whole at
@@ -65,9 +65,9 @@ impl Lambda {
         account_id: String,
         default_region: String,
     ) -> std::io::Result<(Arc<Self>, impl std::future::Future<Output = ()>)> {
-        let code = code::CodeStore::open(store.location())?;
+        let code = Arc::new(code::CodeStore::open(store.location())?);
         let (sink, log_stop, writer) = logs::start_writer(store.clone());
-        let runtimes = runtime::Runtimes::new(code.own_dir(), sink);
+        let runtimes = runtime::Runtimes::new(code.clone(), sink);
         Ok((
             Arc::new(Self {
                 store,
@@ -184,11 +184,6 @@ impl Lambda {
         stored: &StoredFunction,
         payload: Bytes,
     ) -> LambdaResult<Invoked> {
-        let sha = stored.config.code_sha256.clone();
-        // File work on the worker's thread: once per code version, for zips of a few MB.
-        let dir = self.code.unpacked(&sha)?;
-        self.runtimes
-            .invoke(scope, &stored.config, &dir, payload)
-            .await
+        self.runtimes.invoke(scope, &stored.config, payload).await
     }
 }

@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 use apigw_model::Scope;
 
+use crate::code::CodeStore;
 use crate::error::{LambdaError, LambdaResult};
 use crate::function::Config;
 use crate::logs::{LogSink, WorkerLog};
@@ -154,6 +155,8 @@ struct Pool {
 /// Every function's workers.
 pub struct Runtimes {
     pools: Mutex<HashMap<String, Arc<Pool>>>,
+    /// Functions' code, unpacked for a worker as it starts.
+    code: Arc<CodeStore>,
     /// Where the language bootstraps are written.
     own_dir: PathBuf,
     logs: LogSink,
@@ -173,11 +176,12 @@ fn key_of(scope: &Scope, name: &str) -> String {
 }
 
 impl Runtimes {
-    /// No workers yet; bootstraps go in `own_dir`, output to `logs`.
-    pub fn new(own_dir: PathBuf, logs: LogSink) -> Self {
+    /// No workers yet; code from `code` (bootstraps in its own folder), output to `logs`.
+    pub fn new(code: Arc<CodeStore>, logs: LogSink) -> Self {
         Self {
             pools: Mutex::default(),
-            own_dir,
+            own_dir: code.own_dir(),
+            code,
             logs,
         }
     }
@@ -216,6 +220,19 @@ impl Runtimes {
         }
     }
 
+    /// The folder of a code version, unpacked the first time: file work of up to a few MB,
+    /// so off the async thread.
+    async fn unpacked(&self, sha256: &str) -> LambdaResult<PathBuf> {
+        let code = self.code.clone();
+        let sha256 = sha256.to_string();
+        let dir = tokio::task::spawn_blocking(move || code.unpacked(&sha256))
+            .await
+            .map_err(|e| {
+                LambdaError::Service(format!("unpacking the function's code failed: {e}"))
+            })??;
+        Ok(dir)
+    }
+
     /// Whether `pool` is still the function's current one (its workers may be kept).
     fn is_current(&self, scope: &Scope, name: &str, pool: &Arc<Pool>) -> bool {
         self.pools
@@ -225,7 +242,7 @@ impl Runtimes {
             .is_some_and(|p| Arc::ptr_eq(p, pool))
     }
 
-    /// Run one invocation of a function whose code is unpacked in `code_dir`.
+    /// Run one invocation, on an idle worker or a new one.
     ///
     /// # Errors
     /// The runtime cannot run here, or the worker cannot be started.
@@ -233,10 +250,8 @@ impl Runtimes {
         &self,
         scope: &Scope,
         config: &Config,
-        code_dir: &Path,
         payload: Bytes,
     ) -> LambdaResult<Invoked> {
-        let launcher = Launcher::of(config.runtime.as_deref())?;
         let pool = self.pool(scope, config);
         let _permit = pool
             .permits
@@ -250,23 +265,25 @@ impl Runtimes {
             idle.pop()
         };
         let id = uuid::Uuid::new_v4().to_string();
-        if idle.is_none()
-            && launcher == Launcher::Bootstrap
-            && !is_executable(&code_dir.join("bootstrap"))
-        {
-            // AWS's answer when a custom runtime's zip has no bootstrap.
-            return Ok(Invoked {
-                payload: error_body(&serde_json::json!({
-                    "errorType": "Runtime.InvalidEntrypoint",
-                    "errorMessage": format!("RequestId: {id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"),
-                })),
-                function_error: Some("Unhandled"),
-                log: Vec::new(),
-            });
-        }
         let worker = match idle {
             Some(w) => w,
-            None => self.start(scope, config, &launcher, code_dir).await?,
+            // Only a new worker needs its interpreter found on the PATH and its code unpacked.
+            None => {
+                let launcher = Launcher::of(config.runtime.as_deref())?;
+                let code_dir = self.unpacked(&config.code_sha256).await?;
+                if launcher == Launcher::Bootstrap && !is_executable(&code_dir.join("bootstrap")) {
+                    // AWS's answer when a custom runtime's zip has no bootstrap.
+                    return Ok(Invoked {
+                        payload: error_body(&serde_json::json!({
+                            "errorType": "Runtime.InvalidEntrypoint",
+                            "errorMessage": format!("RequestId: {id} Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"),
+                        })),
+                        function_error: Some("Unhandled"),
+                        log: Vec::new(),
+                    });
+                }
+                self.start(scope, config, &launcher, &code_dir).await?
+            }
         };
         let started = std::time::Instant::now();
         worker.log.begin();
