@@ -218,9 +218,8 @@ async fn create_model(
     Path(api_id): Path<String>,
     AwsJson(input): AwsJson<CreateInput>,
 ) -> Result<Response> {
-    let mut tx = st.store.write().await?;
     // Recorded (test_model_validation `create-model-wrong-id`): the API's 404 comes first.
-    lookup::rest_api(&mut tx, &scope, &api_id).await?;
+    let mut tx = st.write_in_api(&scope, &api_id).await?;
     let m = from_create(ids::short_id(), input)?;
     // Recorded (test_model_validation `create-model-already-exists`).
     let exists = "Model name already exists for this REST API";
