@@ -11,11 +11,10 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use apigw_model::error::{constraint_failure, validation_text};
-use apigw_model::{Arn, Scope};
+use apigw_model::{ids, Arn, Scope};
 use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::iam_policies;
@@ -287,17 +286,6 @@ fn iam_resource<'a>(arn: &'a str, kind: &str) -> Option<(&'a str, &'a str, &'a s
 
 pub(crate) fn scope(account: &str) -> Scope {
     Scope::new(account, GLOBAL_REGION)
-}
-
-/// A new IAM unique id: its kind's prefix (`AROA` a role, `ANPA` a managed policy) and 17
-/// upper-case letters and digits, as IAM's are.
-pub(crate) fn new_unique_id(prefix: &str) -> String {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..17)
-        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
-        .collect();
-    format!("{prefix}{tail}")
 }
 
 pub(crate) struct Params<'a>(&'a [(String, String)]);
@@ -609,7 +597,7 @@ async fn create_role(store: &Store, account: &str, p: &Params<'_>) -> IamResult<
     let role = Role {
         path: path.to_string(),
         role_name: name.to_string(),
-        role_id: new_unique_id("AROA"),
+        role_id: ids::iam_unique_id("AROA"),
         arn: format!("arn:aws:iam::{account}:role{path}{name}"),
         create_date: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         assume_role_policy_document: doc.to_string(),
@@ -894,7 +882,7 @@ mod tests {
     #[test]
     fn role_ids_and_arns() {
         for _ in 0..50 {
-            let id = new_unique_id("AROA");
+            let id = ids::iam_unique_id("AROA");
             assert_eq!(id.len(), 21);
             assert!(id.starts_with("AROA"));
             assert!(id[4..]

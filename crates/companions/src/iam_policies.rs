@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use apigw_store::{typed, Document, Kind, SqliteConnection, Store, StoreError};
 
 use crate::iam::{
-    load_role, new_unique_id, page, save_role, scope, tags_xml, wrap_list, xml_escape, Failures,
-    IamError, IamResult, Params, POLICY_ENCODE,
+    load_role, page, save_role, scope, tags_xml, wrap_list, xml_escape, Failures, IamError,
+    IamResult, Params, POLICY_ENCODE,
 };
 
 /// A customer managed policy as stored.
@@ -143,7 +143,7 @@ pub(crate) async fn create_policy(
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let policy = Policy {
         policy_name: name.to_string(),
-        policy_id: new_unique_id("ANPA"),
+        policy_id: apigw_model::ids::iam_unique_id("ANPA"),
         arn: format!("arn:aws:iam::{account}:policy{path}{name}"),
         path: path.to_string(),
         create_date: now.clone(),

@@ -7,6 +7,7 @@
 use rand::Rng;
 
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER_ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 fn pick(alphabet: &[u8], len: usize) -> String {
@@ -31,6 +32,12 @@ pub fn api_key_value() -> String {
     pick(ALNUM, 40)
 }
 
+/// An IAM unique id: its kind's prefix (`AROA` a role, `ANPA` a managed policy) and 17
+/// upper-case letters and digits, as IAM's are.
+pub fn iam_unique_id(prefix: &str) -> String {
+    format!("{prefix}{}", pick(UPPER_ALNUM, 17))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +53,11 @@ mod tests {
         let v = api_key_value();
         assert_eq!(v.len(), 40);
         assert!(v.bytes().all(|b| b.is_ascii_alphanumeric()));
+        let role = iam_unique_id("AROA");
+        assert_eq!(role.len(), 21);
+        assert!(role.starts_with("AROA"));
+        assert!(role
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
     }
 }
