@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use apigw_model::error::{constraint_failure, validation_text};
-use apigw_model::Scope;
+use apigw_model::{Arn, Scope};
 use apigw_store::logs::{
     self as store, Cursor, EventQuery, LogEvent, LogGroup, LogStream, Streams,
 };
@@ -541,15 +541,19 @@ fn group_name(scope: &Scope, inp: &Input, required: bool) -> LogsResult<Option<S
             Ok(Some(n.clone()))
         }
         (None, Some(id)) => {
-            let name = match id.strip_prefix("arn:") {
-                None => id.clone(),
-                Some(_) => {
-                    match id.strip_prefix(&group_arn(scope, "")) {
-                        Some(rest) => rest.strip_suffix(":*").unwrap_or(rest).to_string(),
-                        // Another account's or region's group: not visible here.
-                        None => return Err(LogsError::group_not_found()),
-                    }
-                }
+            let name = if id.starts_with("arn:") {
+                Arn::parse(id)
+                    .filter(|a| {
+                        a.partition == "aws"
+                            && a.region == scope.region
+                            && a.account == scope.account
+                    })
+                    .and_then(|a| a.log_group())
+                    // Another account's or region's group: not visible here.
+                    .ok_or_else(LogsError::group_not_found)?
+                    .to_string()
+            } else {
+                id.clone()
             };
             let mut f = Failures::default();
             f.name(Some(&name), "logGroupIdentifier", GROUP_NAME_PATTERN);
@@ -1383,6 +1387,36 @@ fn decode_token(kind: &str, token: &str) -> LogsResult<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_by_identifier() {
+        let scope = Scope::new("000000000000", "us-east-1");
+        let by_id = |id: &str| {
+            let inp = Input {
+                log_group_identifier: Some(id.into()),
+                ..Input::default()
+            };
+            group_name(&scope, &inp, true)
+        };
+        for id in [
+            "g",
+            "arn:aws:logs:us-east-1:000000000000:log-group:g",
+            "arn:aws:logs:us-east-1:000000000000:log-group:g:*",
+        ] {
+            assert_eq!(by_id(id), Ok(Some("g".into())), "{id}");
+        }
+        // Another region's, account's or partition's group, or not a group: not visible here.
+        for id in [
+            "arn:aws:logs:eu-west-1:000000000000:log-group:g",
+            "arn:aws:logs:us-east-1:111111111111:log-group:g",
+            "arn:aws-cn:logs:us-east-1:000000000000:log-group:g",
+            "arn:aws:logs:us-east-1:000000000000:log-stream:g",
+            "arn:aws:iam:us-east-1:000000000000:log-group:g",
+            "arn:aws:logs",
+        ] {
+            assert_eq!(by_id(id), Err(LogsError::group_not_found()), "{id}");
+        }
+    }
 
     fn ev(timestamp: i64) -> LogEvent {
         LogEvent {

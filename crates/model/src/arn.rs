@@ -30,6 +30,13 @@ impl<'a> Arn<'a> {
             resource: parts.next()?,
         })
     }
+
+    /// A CloudWatch Logs group's name: `logs` and `log-group:{name}`, with or without the
+    /// `:*` that stream-level ARNs end in.
+    pub fn log_group(&self) -> Option<&'a str> {
+        let group = self.resource.strip_prefix("log-group:")?;
+        (self.service == "logs").then(|| group.strip_suffix(":*").unwrap_or(group))
+    }
 }
 
 #[cfg(test)]
@@ -43,6 +50,11 @@ mod tests {
             (a.partition, a.service, a.region, a.account, a.resource),
             ("aws", "logs", "us-east-1", "123456789012", "log-group:g:*")
         );
+        assert_eq!(a.log_group(), Some("g"));
+        let group = |s| Arn::parse(s).unwrap().log_group();
+        assert_eq!(group("arn:aws:logs:us-east-1:1:log-group:a/b"), Some("a/b"));
+        assert_eq!(group("arn:aws:logs:us-east-1:1:log-stream:a"), None);
+        assert_eq!(group("arn:aws:iam::1:log-group:a"), None);
         let role = Arn::parse("arn:aws:iam::123456789012:role/r").unwrap();
         assert_eq!((role.region, role.resource), ("", "role/r"));
         for bad in [

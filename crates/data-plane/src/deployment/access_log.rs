@@ -260,10 +260,9 @@ impl StageAccessLog {
         let settings = settings?;
         let format = settings.format.as_deref().filter(|f| !f.is_empty())?;
         let arn = settings.destination_arn.as_deref()?;
-        let arn = apigw_model::Arn::parse(arn).filter(|a| a.service == "logs")?;
+        let arn = apigw_model::Arn::parse(arn)?;
         let (region, account) = (arn.region, arn.account);
-        let group = arn.resource.strip_prefix("log-group:")?;
-        let group = group.strip_suffix(":*").unwrap_or(group);
+        let group = arn.log_group()?;
         if group.is_empty() {
             return None;
         }
