@@ -13,7 +13,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use apigw_model::Scope;
+use apigw_model::{ApiError, Scope};
 use apigw_store::typed;
 
 use crate::error::{LambdaError, LambdaResult};
@@ -255,10 +255,7 @@ fn check_constraints(s: &Settings) -> LambdaResult<()> {
             return Err(LambdaError::constraint(
                 r,
                 "runtime",
-                &format!(
-                    "Member must satisfy enum value set: [{}]",
-                    RUNTIMES.join(", ")
-                ),
+                &ApiError::enum_constraint(RUNTIMES),
             ));
         }
     }
@@ -387,9 +384,7 @@ async fn role_must_exist(lambda: &Lambda, role: &str) -> LambdaResult<()> {
 async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
     let s: Settings = call.json()?;
     let Some(name) = s.function_name.clone() else {
-        return Err(LambdaError::Validation(
-            "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null".into(),
-        ));
+        return Err(LambdaError::missing("functionName"));
     };
     if !valid_name(&name) {
         return Err(LambdaError::constraint(
@@ -399,14 +394,10 @@ async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
         ));
     }
     let Some(role) = s.role.clone() else {
-        return Err(LambdaError::Validation(
-            "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null".into(),
-        ));
+        return Err(LambdaError::missing("role"));
     };
     let Some(code) = &s.code else {
-        return Err(LambdaError::Validation(
-            "1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null".into(),
-        ));
+        return Err(LambdaError::missing("code"));
     };
     check_constraints(&s)?;
     if s.package_type.as_deref() == Some("Image") {
@@ -641,7 +632,7 @@ async fn invoke(lambda: &Arc<Lambda>, call: &Call, name: &str) -> LambdaResult<R
         return Err(LambdaError::constraint(
             kind,
             "invocationType",
-            "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+            &ApiError::enum_constraint(&["Event", "RequestResponse", "DryRun"]),
         ));
     }
     let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
@@ -712,17 +703,18 @@ struct Permission {
 
 async fn add_permission(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<Response> {
     let p: Permission = call.json()?;
-    let missing = |member: &str| {
-        LambdaError::Validation(format!(
-            "1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null"
-        ))
-    };
     let sid = p
         .statement_id
         .clone()
-        .ok_or_else(|| missing("statementId"))?;
-    let action = p.action.clone().ok_or_else(|| missing("action"))?;
-    let principal = p.principal.clone().ok_or_else(|| missing("principal"))?;
+        .ok_or_else(|| LambdaError::missing("statementId"))?;
+    let action = p
+        .action
+        .clone()
+        .ok_or_else(|| LambdaError::missing("action"))?;
+    let principal = p
+        .principal
+        .clone()
+        .ok_or_else(|| LambdaError::missing("principal"))?;
     let f = lambda.existing(&call.scope, name, call.query("Qualifier"))?;
     let principal = if principal == "*" {
         json!("*")

@@ -4,6 +4,8 @@
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use apigw_model::error::{constraint_failure, validation_text};
+
 /// An error of the Lambda API.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LambdaError {
@@ -71,6 +73,11 @@ impl LambdaError {
         }
     }
 
+    /// The body the Lambda API answers this error with.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::json!({ "Type": "User", "Message": self.to_string() })
+    }
+
     /// AWS's "Function not found" for a function ARN (with its qualifier, if any).
     pub fn function_not_found(arn: &str) -> Self {
         Self::NotFound(format!("Function not found: {arn}"))
@@ -78,9 +85,20 @@ impl LambdaError {
 
     /// AWS's constraint message for one member.
     pub fn constraint(value: &str, member: &str, constraint: &str) -> Self {
-        Self::Validation(format!(
-            "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
-        ))
+        Self::Validation(validation_text(&[constraint_failure(
+            Some(value),
+            member,
+            constraint,
+        )]))
+    }
+
+    /// AWS's message for a required member that was not sent.
+    pub fn missing(member: &str) -> Self {
+        Self::Validation(validation_text(&[constraint_failure(
+            None,
+            member,
+            "Member must not be null",
+        )]))
     }
 }
 
@@ -100,8 +118,7 @@ impl From<std::io::Error> for LambdaError {
 
 impl IntoResponse for LambdaError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "Type": "User", "Message": self.to_string() });
-        let mut res = (self.status(), axum::Json(body)).into_response();
+        let mut res = (self.status(), axum::Json(self.body())).into_response();
         res.headers_mut()
             .insert("x-amzn-ErrorType", HeaderValue::from_static(self.code()));
         res

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use apigw_data::{LocalAnswer, LocalCall, LocalFunctions};
+use axum::http::StatusCode;
 
 /// The server's built-in Lambda.
 pub struct BuiltIn(pub Arc<apigw_lambda::Lambda>);
@@ -23,18 +24,16 @@ impl LocalFunctions for BuiltIn {
                 .await?
             {
                 Ok(invoked) => LocalAnswer {
-                    status: 200,
+                    status: StatusCode::OK,
                     function_error: invoked.function_error.is_some(),
                     payload: invoked.payload,
                 },
-                // The Invoke API's own failure (a runtime that cannot run here, …).
+                // The Invoke API's own failure (a runtime that cannot run here, …), with the
+                // body the Invoke API would answer.
                 Err(e) => LocalAnswer {
-                    status: e.status().as_u16(),
+                    status: e.status(),
                     function_error: false,
-                    payload: bytes::Bytes::from(
-                        serde_json::json!({ "Type": e.code(), "Message": e.to_string() })
-                            .to_string(),
-                    ),
+                    payload: bytes::Bytes::from(e.body().to_string()),
                 },
             };
             Some(answer)

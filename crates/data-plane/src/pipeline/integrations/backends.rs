@@ -9,7 +9,7 @@ use apigw_model::Integration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalAnswer {
     /// The Invoke API's status (200, or the status of its error).
-    pub status: u16,
+    pub status: axum::http::StatusCode,
     /// Whether the function failed (`X-Amz-Function-Error`).
     pub function_error: bool,
     /// The function's answer, or the error document.

@@ -363,8 +363,7 @@ async fn call_local(
     Ok(Called {
         function: function.name.clone(),
         function_error: answer.function_error,
-        status: reqwest::StatusCode::from_u16(answer.status)
-            .unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR),
+        status: answer.status,
         payload: answer.payload,
     })
 }
