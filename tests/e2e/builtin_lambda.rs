@@ -480,6 +480,25 @@ async fn bad_requests_get_lambdas_errors_and_change_nothing() {
         "Statement apigw is not found in resource policy.",
     );
 
+    // ListFunctions' MaxItems is 1 to 10,000, each bound with its own message.
+    for (max, bound) in [
+        ("0", "greater than or equal to 1"),
+        ("10001", "less than or equal to 10000"),
+    ] {
+        let r = s
+            .http()
+            .get(format!("{}/2015-03-31/functions/?MaxItems={max}", s.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.headers()["x-amzn-errortype"], "ValidationException");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["Message"],
+            format!("1 validation error detected: Value '{max}' at 'maxItems' failed to satisfy constraint: Member must have value {bound}")
+        );
+    }
+
     // A runtime this machine cannot run answers InvalidRuntimeException at Invoke.
     create_function(
         &s,

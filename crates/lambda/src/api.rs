@@ -456,10 +456,18 @@ async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
 }
 
 async fn list(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
+    // MaxListItems: 1 to 10,000.
     let max = match call.query("MaxItems") {
         None => 50,
         Some(m) => match m.parse::<usize>() {
             Ok(n) if (1..=10000).contains(&n) => n,
+            Ok(n) if n > 10000 => {
+                return Err(LambdaError::constraint(
+                    m,
+                    "maxItems",
+                    "Member must have value less than or equal to 10000",
+                ))
+            }
             _ => {
                 return Err(LambdaError::constraint(
                     m,
