@@ -143,7 +143,7 @@ fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
 
 impl Lambda {
     /// A function the path names, which must exist (and be `$LATEST`: there are no versions).
-    fn existing(
+    pub(crate) fn existing(
         &self,
         scope: &Scope,
         name: &str,

@@ -204,14 +204,8 @@ pub struct FunctionName {
 impl FunctionName {
     /// Read a name, ARN or partial ARN.
     pub fn parse(s: &str) -> LambdaResult<Self> {
-        let tail = match s.split_once(":function:") {
-            Some((_, tail)) => tail,
-            None if s.contains(':') && !s.starts_with("arn:") => {
-                // NAME:QUALIFIER
-                s
-            }
-            None => s,
-        };
+        // An ARN or partial ARN, or else a name with or without `:QUALIFIER`.
+        let tail = s.split_once(":function:").map_or(s, |(_, tail)| tail);
         let (name, qualifier) = match tail.split_once(':') {
             Some((n, q)) => (n, Some(q.to_string())),
             None => (tail, None),

@@ -26,7 +26,7 @@ use apigw_model::Scope;
 use apigw_store::{docs, typed, Store};
 
 use crate::error::LambdaResult;
-use crate::function::{FunctionName, StoredFunction};
+use crate::function::StoredFunction;
 
 pub use crate::error::LambdaError;
 pub use crate::runtime::Invoked;
@@ -147,14 +147,7 @@ impl Lambda {
         payload: Bytes,
     ) -> Option<LambdaResult<Invoked>> {
         let scope = self.scope(region);
-        let name = FunctionName::parse(function).ok()?;
-        let stored = self.find(&scope, &name.name)?;
-        if qualifier
-            .or(name.qualifier.as_deref())
-            .is_some_and(|q| q != "$LATEST")
-        {
-            return None;
-        }
+        let stored = self.existing(&scope, function, qualifier).ok()?;
         Some(self.run(&scope, &stored, payload).await)
     }
 

@@ -352,7 +352,7 @@ async fn call_local(
         .unwrap_or(&inv.scope.region);
     let call = local.0.invoke(
         region,
-        &function.arn,
+        &function.name,
         function.qualifier.as_deref(),
         bytes::Bytes::from(payload),
     );
