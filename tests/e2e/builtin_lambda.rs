@@ -181,6 +181,23 @@ async fn cli_creates_invokes_and_updates_a_python_function() {
         invoke(&s, dir.path(), "counter", "{}", &[]).1,
         json!({"calls": 2})
     );
+    // A permission is no new code or configuration: the worker stays warm.
+    s.aws(&[
+        "lambda",
+        "add-permission",
+        "--function-name",
+        "counter",
+        "--statement-id",
+        "apigw",
+        "--action",
+        "lambda:InvokeFunction",
+        "--principal",
+        "apigateway.amazonaws.com",
+    ]);
+    assert_eq!(
+        invoke(&s, dir.path(), "counter", "{}", &[]).1,
+        json!({"calls": 3})
+    );
 
     // DryRun checks and runs nothing; Event is accepted and runs in the background.
     let (meta, _) = invoke(

@@ -165,8 +165,8 @@ impl Lambda {
     /// Change a function and store it as a new revision. `edit` runs on the latest committed
     /// copy, under [`Lambda::writes`]: two changes at once both land, each on top of the
     /// other, and a `RevisionId` checked in `edit` is checked against the copy being changed.
-    /// The function's workers are retired, so the next invocation runs the new code and
-    /// configuration.
+    /// When the change reaches what workers run ([`Config::same_worker`]), the function's
+    /// workers are retired, so the next invocation runs the new code and configuration.
     async fn change<T>(
         &self,
         scope: &Scope,
@@ -176,7 +176,8 @@ impl Lambda {
         let name = &f.config.function_name;
         let gone = || LambdaError::function_not_found(&f.config.function_arn);
         let writes = self.writes.lock().await;
-        let mut changed = Arc::unwrap_or_clone(self.find(scope, name).ok_or_else(gone)?);
+        let latest = self.find(scope, name).ok_or_else(gone)?;
+        let mut changed = StoredFunction::clone(&latest);
         let out = edit(&mut changed)?;
         revised(&mut changed);
         let mut tx = self.store.write().await?;
@@ -184,9 +185,12 @@ impl Lambda {
             return Err(gone());
         }
         tx.commit().await?;
+        if !latest.config.same_worker(&changed.config) {
+            // Before publishing: an invocation that reads the new copy starts its pool anew.
+            self.runtimes.retire(scope, name);
+        }
         self.publish(scope, name, Some(Arc::new(changed.clone())));
         drop(writes);
-        self.runtimes.retire(scope, name);
         Ok((changed, out))
     }
 }

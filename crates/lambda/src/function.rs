@@ -176,6 +176,19 @@ impl Config {
     pub fn log_group(&self) -> String {
         format!("/aws/lambda/{}", self.function_name)
     }
+
+    /// Whether a worker started for `self` runs `other` as it would be started for it: same
+    /// code, runtime, handler, environment and memory. A change to anything else (the
+    /// description, the role, the timeout, which each invocation reads, or the permissions,
+    /// which are not in here) keeps warm workers.
+    pub fn same_worker(&self, other: &Config) -> bool {
+        self.function_arn == other.function_arn
+            && self.code_sha256 == other.code_sha256
+            && self.runtime == other.runtime
+            && self.handler == other.handler
+            && self.environment == other.environment
+            && self.memory_size == other.memory_size
+    }
 }
 
 /// Which moment of a function's life an answer shows. Functions are ready when the call that

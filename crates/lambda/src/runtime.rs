@@ -147,7 +147,8 @@ impl Worker {
 
 /// The warm workers of one function's code and configuration.
 struct Pool {
-    revision: String,
+    /// The configuration its workers were started with.
+    config: Config,
     idle: Mutex<Vec<Worker>>,
     permits: Arc<Semaphore>,
 }
@@ -207,10 +208,10 @@ impl Runtimes {
         let mut pools = self.pools.lock().expect("pools");
         let key = key_of(scope, &config.function_name);
         match pools.get(&key) {
-            Some(p) if p.revision == config.revision_id => p.clone(),
+            Some(p) if p.config.same_worker(config) => p.clone(),
             _ => {
                 let p = Arc::new(Pool {
-                    revision: config.revision_id.clone(),
+                    config: config.clone(),
                     idle: Mutex::default(),
                     permits: Arc::new(Semaphore::new(MAX_WORKERS)),
                 });
