@@ -29,25 +29,11 @@ pub struct LogSink(mpsc::UnboundedSender<Line>);
 /// The sink, what stops the writer (notified, it writes what is queued and ends), and the
 /// task that writes what reaches the sink (run it on the server's runtime).
 pub fn start_writer(store: Store) -> (LogSink, Arc<Notify>, impl std::future::Future<Output = ()>) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
+    let (tx, rx) = mpsc::unbounded_channel::<Line>();
     let stop = Arc::new(Notify::new());
-    let stopping = stop.clone();
+    let mut batches = apigw_store::logs::Batches::new(rx, stop.clone());
     let task = async move {
-        loop {
-            let first = tokio::select! {
-                line = rx.recv() => line,
-                () = stopping.notified() => None,
-            };
-            let Some(first) = first else {
-                // Stopping (or every sink gone): what is queued still goes out.
-                let rest: Vec<Line> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
-                write(&store, rest).await;
-                return;
-            };
-            let mut batch = vec![first];
-            while let Ok(more) = rx.try_recv() {
-                batch.push(more);
-            }
+        while let Some(batch) = batches.next().await {
             write(&store, batch).await;
         }
     };

@@ -6,13 +6,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use apigw_data::deployment::access_log::{Destination, Entry, Sink};
-use apigw_store::logs::{put_events, LogEvent};
+use apigw_store::logs::{put_events, Batches, LogEvent};
 use apigw_store::Store;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
-
-/// Lines written per transaction at most.
-const BATCH: usize = 5_000;
 
 /// The running writer.
 pub struct Writer {
@@ -36,30 +33,11 @@ impl Writer {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Entry>, stop: Arc<Notify>) {
+async fn run(store: Store, rx: mpsc::UnboundedReceiver<Entry>, stop: Arc<Notify>) {
     let mut missing: HashSet<(String, String, String)> = HashSet::new();
-    let mut batch = Vec::new();
-    loop {
-        let first = tokio::select! {
-            e = rx.recv() => e,
-            () = stop.notified() => None,
-        };
-        let Some(first) = first else {
-            // Stopping (or every sender gone): what is queued still goes out.
-            while let Ok(e) = rx.try_recv() {
-                batch.push(e);
-            }
-            write(&store, std::mem::take(&mut batch), &mut missing).await;
-            return;
-        };
-        batch.push(first);
-        while batch.len() < BATCH {
-            match rx.try_recv() {
-                Ok(e) => batch.push(e),
-                Err(_) => break,
-            }
-        }
-        write(&store, std::mem::take(&mut batch), &mut missing).await;
+    let mut batches = Batches::new(rx, stop);
+    while let Some(batch) = batches.next().await {
+        write(&store, batch, &mut missing).await;
     }
 }
 

@@ -534,6 +534,60 @@ pub async fn query_events(
     Ok(events)
 }
 
+/// Lines a log writer appends per batch at most.
+pub const WRITE_BATCH: usize = 5_000;
+
+/// What a log writer (the access log's, the built-in Lambda's) reads: the lines that arrive on
+/// its channel, in batches of at most [`WRITE_BATCH`], until `stop` is notified or every sender
+/// is gone; then the batches of what is still queued, so nothing sent before shutdown is lost.
+pub struct Batches<T> {
+    rx: tokio::sync::mpsc::UnboundedReceiver<T>,
+    stop: std::sync::Arc<tokio::sync::Notify>,
+    stopped: bool,
+}
+
+impl<T> Batches<T> {
+    /// Batches of what arrives on `rx`, until `stop`.
+    pub fn new(
+        rx: tokio::sync::mpsc::UnboundedReceiver<T>,
+        stop: std::sync::Arc<tokio::sync::Notify>,
+    ) -> Self {
+        Self {
+            rx,
+            stop,
+            stopped: false,
+        }
+    }
+
+    /// The next batch: until stopped, waits for a first line, then takes what else is queued.
+    /// `None` once stopped and drained.
+    pub async fn next(&mut self) -> Option<Vec<T>> {
+        if !self.stopped {
+            let first = tokio::select! {
+                t = self.rx.recv() => t,
+                () = self.stop.notified() => None,
+            };
+            match first {
+                Some(t) => return Some(self.fill(vec![t])),
+                None => self.stopped = true,
+            }
+        }
+        let rest = self.fill(Vec::new());
+        (!rest.is_empty()).then_some(rest)
+    }
+
+    /// `batch` and what is queued, up to [`WRITE_BATCH`].
+    fn fill(&mut self, mut batch: Vec<T>) -> Vec<T> {
+        while batch.len() < WRITE_BATCH {
+            match self.rx.try_recv() {
+                Ok(t) => batch.push(t),
+                Err(_) => break,
+            }
+        }
+        batch
+    }
+}
+
 /// Milliseconds since the epoch, CloudWatch's unit of time.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -744,5 +798,25 @@ mod tests {
         assert!(!delete_stream(&mut tx, &s, "g", "a").await.unwrap());
         tx.commit().await.unwrap();
         assert!(query(&st, all("g", Cursor::Head, 10)).await.is_empty());
+    }
+
+    /// A stop loses nothing already sent: every line comes out once, in order, in batches of
+    /// at most WRITE_BATCH; and the batches end after the stop.
+    #[tokio::test]
+    async fn batches_drain_everything_sent_before_the_stop() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let stop = std::sync::Arc::new(tokio::sync::Notify::new());
+        let mut batches = Batches::new(rx, stop.clone());
+        for i in 0..WRITE_BATCH + 10 {
+            tx.send(i).unwrap();
+        }
+        stop.notify_one();
+        let mut got = Vec::new();
+        while let Some(batch) = batches.next().await {
+            assert!(!batch.is_empty() && batch.len() <= WRITE_BATCH);
+            got.extend(batch);
+        }
+        assert_eq!(got, (0..WRITE_BATCH + 10).collect::<Vec<_>>());
+        assert_eq!(batches.next().await, None);
     }
 }
