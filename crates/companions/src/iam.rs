@@ -321,6 +321,13 @@ pub(crate) struct ListParams<'p> {
     pub(crate) max: usize,
 }
 
+impl ListParams<'_> {
+    /// Whether an entity at `path` is listed (`PathPrefix`).
+    pub(crate) fn under(&self, path: &str) -> bool {
+        self.prefix.is_none_or(|pre| path.starts_with(pre))
+    }
+}
+
 /// Collects constraint failures into IAM's `ValidationError` text.
 #[derive(Default)]
 pub(crate) struct Failures(Vec<String>);
@@ -712,7 +719,7 @@ async fn list_roles(store: &Store, account: &str, p: &Params<'_>) -> IamResult<S
     f.finish()?;
     let mut c = store.read().await?;
     let mut roles: Vec<Role> = typed::list(&mut c, &scope(account), "").await?;
-    roles.retain(|r| list.prefix.is_none_or(|pre| r.path.starts_with(pre)));
+    roles.retain(|r| list.under(&r.path));
     roles.sort_by_key(|r| r.role_name.to_ascii_lowercase());
     let body = page(
         &roles,
@@ -856,7 +863,7 @@ async fn list_attached(store: &Store, account: &str, p: &Params<'_>) -> IamResul
             let (_, path, pname) = parse_policy_arn(arn)?;
             Some((arn.clone(), path.to_string(), pname.to_string()))
         })
-        .filter(|(_, path, _)| list.prefix.is_none_or(|pre| path.starts_with(pre)))
+        .filter(|(_, path, _)| list.under(path))
         .enumerate()
         .map(|(i, (arn, _, pname))| (format!("{i:010}"), arn, pname))
         .collect();

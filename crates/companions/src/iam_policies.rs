@@ -233,7 +233,7 @@ pub(crate) async fn list_policies(
     if p.get("Scope") == Some("AWS") {
         all.clear();
     }
-    all.retain(|x| list.prefix.is_none_or(|pre| x.path.starts_with(pre)));
+    all.retain(|x| list.under(&x.path));
     all.retain(|x| !only_attached || x.attachment_count > 0);
     all.sort_by(|a, b| a.policy_name.cmp(&b.policy_name));
     let body = page(
