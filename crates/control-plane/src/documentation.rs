@@ -69,6 +69,7 @@ pub fn routes() -> Router<AppState> {
             "/restapis/{restapi_id}/documentation/parts/{part_id}",
             get(family::get_in_api::<DocumentationPart>)
                 .patch(family::update_in_api::<DocumentationPart>)
+                // Recorded (test_invalid_delete_documentation_part): the API's 404 first.
                 .delete(family::delete_in_api::<DocumentationPart, true>),
         )
         .merge(family::api_routes::<DocumentationVersion>(

@@ -291,7 +291,8 @@ pub async fn delete_top<T: Family>(
 
 /// Delete{Family} of an API's document that nothing refers to. When it is missing, the API's
 /// 404 comes first if `API_404_FIRST` and the API is unknown (DeleteDocumentationPart), else
-/// the family's (DeleteRequestValidator).
+/// the family's (DeleteRequestValidator). A parameter, not [`Patched::API_404_FIRST`]: a
+/// documentation part answers its own 404 to an Update but the API's to a Delete.
 ///
 /// # Errors
 /// The API's 404, [`Family::not_found`]; store failure.
