@@ -37,22 +37,23 @@ pub fn init_tracing(format: LogFormat, quiet: bool) -> LogGuard {
         .buffered_lines_limit(8192)
         .thread_name("apigw-log")
         .finish(std::io::BufWriter::new(stderr));
-    if format == LogFormat::Text && !ansi {
-        // Request lines formatted by the data plane itself, byte for byte as `tracing` would
-        // (its unit test compares them); the same writer keeps all lines in order.
-        let lines = writer.clone();
-        apigw_data::pipeline::record::write_plain_lines_to(move |line| {
-            use std::io::Write;
-            let _ = lines.clone().write_all(line);
-        });
-    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(writer);
-    let _ = match format {
+        .with_writer(writer.clone());
+    let installed = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+    // Only when this subscriber is the one installed (a process that set its own keeps its
+    // own format and writer): request lines formatted by the data plane itself, byte for byte
+    // as `tracing` would (its unit test compares them); the same writer keeps all lines in
+    // order.
+    if installed.is_ok() && format == LogFormat::Text && !ansi {
+        apigw_data::pipeline::record::write_plain_lines_to(move |line| {
+            use std::io::Write;
+            let _ = writer.clone().write_all(line);
+        });
+    }
     guard
 }
