@@ -162,6 +162,13 @@ impl Lambda {
             .ok_or_else(|| LambdaError::function_not_found(&arn))
     }
 
+    /// Store a zip (checked, hashed and synced: file work of up to 50 MB, so off the async
+    /// thread).
+    async fn put_code(&self, zip: Vec<u8>) -> LambdaResult<crate::code::Stored> {
+        let code = self.code.clone();
+        crate::blocking(move || code.put(&zip)).await
+    }
+
     /// Change a function and store it as a new revision. `edit` runs on the latest committed
     /// copy, under [`Lambda::writes`]: two changes at once both land, each on top of the
     /// other, and a `RevisionId` checked in `edit` is checked against the copy being changed.
@@ -422,7 +429,7 @@ async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
             "Function already exist: {name}"
         )));
     }
-    let stored = lambda.code.put(&zip)?;
+    let stored = lambda.put_code(zip).await?;
     let f = StoredFunction {
         config: Config {
             function_arn: function_arn(&call.scope, &name),
@@ -535,7 +542,7 @@ async fn code_zip(lambda: &Lambda, rest: &str) -> LambdaResult<Response> {
     let name = file.strip_suffix(".zip").unwrap_or_default();
     let scope = lambda.scope(region);
     let f = lambda.existing(&scope, name, None)?;
-    let bytes = std::fs::read(lambda.code.zip_path(&f.config.code_sha256))?;
+    let bytes = tokio::fs::read(lambda.code.zip_path(&f.config.code_sha256)).await?;
     Ok((
         [("content-type", HeaderValue::from_static("application/zip"))],
         Body::from(bytes),
@@ -621,10 +628,10 @@ async fn update_code(lambda: &Lambda, call: &Call, name: &str) -> LambdaResult<R
     let zip = zip_of(&code)?;
     if code.dry_run == Some(true) {
         // Checked, not kept.
-        crate::code::CodeStore::check(&zip)?;
+        crate::blocking(move || crate::code::CodeStore::check(&zip)).await?;
         return Ok(Json(f.config.to_wire(State::Active)).into_response());
     }
-    let stored = lambda.code.put(&zip)?;
+    let stored = lambda.put_code(zip).await?;
     let (f, ()) = lambda
         .change(&call.scope, &f, |f| {
             check_revision(f, code.revision_id.as_deref())?;

@@ -180,3 +180,12 @@ impl Lambda {
         self.runtimes.invoke(scope, &stored.config, payload).await
     }
 }
+
+/// Run file work off the async thread.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> LambdaResult<T> + Send + 'static,
+) -> LambdaResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| LambdaError::Service(format!("file work failed: {e}")))?
+}

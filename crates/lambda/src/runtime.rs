@@ -226,12 +226,7 @@ impl Runtimes {
     async fn unpacked(&self, sha256: &str) -> LambdaResult<PathBuf> {
         let code = self.code.clone();
         let sha256 = sha256.to_string();
-        let dir = tokio::task::spawn_blocking(move || code.unpacked(&sha256))
-            .await
-            .map_err(|e| {
-                LambdaError::Service(format!("unpacking the function's code failed: {e}"))
-            })??;
-        Ok(dir)
+        crate::blocking(move || Ok(code.unpacked(&sha256)?)).await
     }
 
     /// Whether `pool` is still the function's current one (its workers may be kept).
