@@ -356,9 +356,7 @@ fn valid_role_arn(role: &str) -> bool {
 /// The zip a request carries (base64 in JSON, as botocore sends a blob).
 fn zip_of(code: &Code) -> LambdaResult<Vec<u8>> {
     if code.s3_bucket.is_some() || code.image_uri.is_some() {
-        return Err(LambdaError::InvalidParameter(
-            "apigw-local's built-in Lambda takes code as ZipFile only (no S3 object, no container image).".into(),
-        ));
+        return Err(LambdaError::zip_only());
     }
     let Some(zip) = &code.zip_file else {
         return Err(LambdaError::InvalidParameter(
@@ -367,12 +365,7 @@ fn zip_of(code: &Code) -> LambdaResult<Vec<u8>> {
     };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(zip)
-        .map_err(|_| {
-            LambdaError::InvalidParameter(
-                "Could not unzip uploaded file. Please check your file, then try to upload again."
-                    .into(),
-            )
-        })?;
+        .map_err(|_| LambdaError::unzippable())?;
     if bytes.len() > crate::code::MAX_ZIP {
         return Err(LambdaError::TooLarge(
             "Request must be smaller than 70167211 bytes for the CreateFunction operation".into(),
@@ -412,9 +405,7 @@ async fn create(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
     };
     check_constraints(&s)?;
     if s.package_type.as_deref() == Some("Image") {
-        return Err(LambdaError::InvalidParameter(
-            "apigw-local's built-in Lambda takes code as ZipFile only (no S3 object, no container image).".into(),
-        ));
+        return Err(LambdaError::zip_only());
     }
     if s.runtime.is_none() || s.handler.is_none() {
         return Err(LambdaError::InvalidParameter(

@@ -129,12 +129,7 @@ impl CodeStore {
     /// # Errors
     /// `InvalidParameterValueException`, in AWS's words.
     pub fn check(zip: &[u8]) -> LambdaResult<()> {
-        let bad = || {
-            LambdaError::InvalidParameter(
-                "Could not unzip uploaded file. Please check your file, then try to upload again."
-                    .into(),
-            )
-        };
+        let bad = LambdaError::unzippable;
         let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|_| bad())?;
         for i in 0..archive.len() {
             let mut entry = archive.by_index(i).map_err(|_| bad())?;

@@ -78,6 +78,21 @@ impl LambdaError {
         serde_json::json!({ "Type": "User", "Message": self.to_string() })
     }
 
+    /// AWS's answer to a zip it cannot read.
+    pub fn unzippable() -> Self {
+        Self::InvalidParameter(
+            "Could not unzip uploaded file. Please check your file, then try to upload again."
+                .into(),
+        )
+    }
+
+    /// The answer to code given other than as a zip, which the built-in Lambda does not take.
+    pub fn zip_only() -> Self {
+        Self::InvalidParameter(
+            "apigw-local's built-in Lambda takes code as ZipFile only (no S3 object, no container image).".into(),
+        )
+    }
+
     /// AWS's "Function not found" for a function ARN (with its qualifier, if any).
     pub fn function_not_found(arn: &str) -> Self {
         Self::NotFound(format!("Function not found: {arn}"))
