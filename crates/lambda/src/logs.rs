@@ -13,12 +13,18 @@ use apigw_store::Store;
 /// Lines kept for one invocation's tail; AWS returns the last 4 KB of them.
 const MAX_TAIL_LINES: usize = 2000;
 
+/// A worker's log stream: one per worker, shared by its lines.
+#[derive(Debug)]
+struct Stream {
+    scope: Scope,
+    group: String,
+    name: String,
+}
+
 /// One line bound for a stream.
 #[derive(Debug)]
 struct Line {
-    scope: Scope,
-    group: String,
-    stream: String,
+    stream: Arc<Stream>,
     event: LogEvent,
 }
 
@@ -42,20 +48,16 @@ pub fn start_writer(store: Store) -> (LogSink, Arc<Notify>, impl std::future::Fu
 
 /// Store a batch: consecutive lines of one stream in one append.
 async fn write(store: &Store, batch: Vec<Line>) {
-    let mut runs: Vec<(Scope, String, String, Vec<LogEvent>)> = Vec::new();
+    let mut runs: Vec<(Arc<Stream>, Vec<LogEvent>)> = Vec::new();
     for l in batch {
         match runs.last_mut() {
-            Some((scope, group, stream, events))
-                if *scope == l.scope && *group == l.group && *stream == l.stream =>
-            {
-                events.push(l.event);
-            }
-            _ => runs.push((l.scope, l.group, l.stream, vec![l.event])),
+            Some((stream, events)) if Arc::ptr_eq(stream, &l.stream) => events.push(l.event),
+            _ => runs.push((l.stream, vec![l.event])),
         }
     }
-    for (scope, group, stream, events) in runs {
-        if let Err(e) = append(store, &scope, &group, &stream, &events).await {
-            tracing::warn!(error = %e, group, "could not store a function's log lines");
+    for (s, events) in runs {
+        if let Err(e) = append(store, &s.scope, &s.group, &s.name, &events).await {
+            tracing::warn!(error = %e, group = s.group, "could not store a function's log lines");
         }
     }
 }
@@ -88,9 +90,7 @@ async fn append(
 #[derive(Debug)]
 pub struct WorkerLog {
     sink: LogSink,
-    scope: Scope,
-    group: String,
-    stream: String,
+    stream: Arc<Stream>,
     current: Mutex<Vec<String>>,
 }
 
@@ -99,9 +99,11 @@ impl WorkerLog {
     pub fn new(sink: LogSink, scope: Scope, group: String, stream: String) -> Self {
         Self {
             sink,
-            scope,
-            group,
-            stream,
+            stream: Arc::new(Stream {
+                scope,
+                group,
+                name: stream,
+            }),
             current: Mutex::default(),
         }
     }
@@ -120,8 +122,6 @@ impl WorkerLog {
             }
         }
         let _ = self.sink.0.send(Line {
-            scope: self.scope.clone(),
-            group: self.group.clone(),
             stream: self.stream.clone(),
             event: LogEvent {
                 timestamp: apigw_store::logs::now_ms(),
