@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cold and warm invocation times of the built-in Lambda, on loopback: a Python and (when `node`
 # is on the PATH) a Node.js function answering `{}`. Cold: the first invocation after a new
-# configuration (a new worker process: start, import, Runtime API round trip). Warm: the next
+# environment (a new worker process: start, import, Runtime API round trip). Warm: the next
 # ones, reusing the worker. Times are for Invoke over HTTP from a client on this machine.
 #
 #   scripts/bench-lambda.sh [COLD_ROUNDS] [WARM_CALLS]   (default 10 and 200)
@@ -41,8 +41,10 @@ for name, runtime, handler, code in functions:
     invoke = lambda: call("POST", f"/2015-03-31/functions/{name}/invocations", {})
     colds = []
     for i in range(cold):
-        # A new configuration retires the warm worker: the next call starts one.
-        call("PUT", f"/2015-03-31/functions/{name}/configuration", {"Description": f"round {i}"})
+        # A new environment retires the warm worker (a description would not): the next call
+        # starts one.
+        call("PUT", f"/2015-03-31/functions/{name}/configuration",
+             {"Environment": {"Variables": {"ROUND": str(i)}}})
         colds.append(ms(invoke))
     warms = sorted(ms(invoke) for _ in range(warm))
     print(f"{name:10} {statistics.median(colds):10.1f}ms {max(colds):8.1f}ms {statistics.median(warms):10.2f}ms {warms[int(len(warms)*0.99)-1]:8.2f}ms")
