@@ -121,6 +121,12 @@ def count(event, context):
     return {"calls": calls}
 def boom(event, context):
     raise ValueError("bad thing")
+def raw(event, context):
+    import sys
+    sys.stdout.buffer.write(b"bytes \xff\xfe\n")
+    sys.stdout.buffer.flush()
+    print("after the bytes")
+    return {}
 def slow(event, context):
     time.sleep(5)
     return "late"
@@ -274,6 +280,26 @@ async fn cli_creates_invokes_and_updates_a_python_function() {
         json!({"calls": 1})
     );
 
+    // Output that is not UTF-8 is logged with replacement characters, and what follows it too
+    // (checked in the log group below).
+    s.aws(&[
+        "lambda",
+        "update-function-configuration",
+        "--function-name",
+        "counter",
+        "--handler",
+        "app.raw",
+    ]);
+    assert_eq!(invoke(&s, dir.path(), "counter", "{}", &[]).1, json!({}));
+    s.aws(&[
+        "lambda",
+        "update-function-configuration",
+        "--function-name",
+        "counter",
+        "--handler",
+        "app.count",
+    ]);
+
     // New code replaces the old.
     let v2 = zip_of(&[(
         "app.py",
@@ -318,6 +344,8 @@ async fn cli_creates_invokes_and_updates_a_python_function() {
         messages.iter().any(|m| m.contains("ValueError: bad thing")),
         "{messages:?}"
     );
+    assert!(messages.contains(&"bytes \u{fffd}\u{fffd}"), "{messages:?}");
+    assert!(messages.contains(&"after the bytes"), "{messages:?}");
 
     let listed = s.aws(&["lambda", "list-functions"]);
     assert_eq!(listed["Functions"][0]["FunctionName"], "counter");

@@ -156,17 +156,16 @@ struct Pool {
 /// Every function's workers.
 pub struct Runtimes {
     pools: Mutex<HashMap<String, Arc<Pool>>>,
-    /// Functions' code, unpacked for a worker as it starts.
+    /// Functions' code, unpacked for a worker as it starts; the language bootstraps are
+    /// written in its own folder.
     code: Arc<CodeStore>,
-    /// Where the language bootstraps are written.
-    own_dir: PathBuf,
     logs: LogSink,
 }
 
 impl std::fmt::Debug for Runtimes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Runtimes")
-            .field("own_dir", &self.own_dir)
+            .field("code", &self.code)
             .finish()
     }
 }
@@ -181,7 +180,6 @@ impl Runtimes {
     pub fn new(code: Arc<CodeStore>, logs: LogSink) -> Self {
         Self {
             pools: Mutex::default(),
-            own_dir: code.own_dir(),
             code,
             logs,
         }
@@ -297,6 +295,8 @@ impl Runtimes {
         let sent = worker.jobs.send(job).await.is_ok();
         let mut exited = worker.exited.clone();
         let ended = tokio::select! {
+            // An answer that came with the process's exit still counts.
+            biased;
             a = answer, if sent => a.map_or(Ended::Exited, Ended::Answered),
             _ = exited.wait_for(Option::is_some) => Ended::Exited,
             () = tokio::time::sleep(timeout) => Ended::TimedOut,
@@ -375,12 +375,6 @@ impl Runtimes {
             init_error: Mutex::default(),
             arn: config.function_arn.clone(),
         });
-        let server = tokio::spawn({
-            let app = runtime_api(api.clone());
-            async move {
-                let _ = axum::serve(listener, app).await;
-            }
-        });
         let mut cmd = match launcher {
             Launcher::Bootstrap => tokio::process::Command::new(code_dir.join("bootstrap")),
             Launcher::Python(python) => {
@@ -405,7 +399,7 @@ impl Runtimes {
             .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
             .env("_HANDLER", config.handler.as_deref().unwrap_or(""))
             .env("LAMBDA_TASK_ROOT", code_dir)
-            .env("LAMBDA_RUNTIME_DIR", &self.own_dir)
+            .env("LAMBDA_RUNTIME_DIR", self.code.own_dir())
             .env("AWS_LAMBDA_FUNCTION_NAME", &config.function_name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env(
@@ -430,6 +424,14 @@ impl Runtimes {
         let mut child = cmd.spawn().map_err(|e| {
             LambdaError::Runtime(format!("The function's worker could not be started: {e}"))
         })?;
+        // Served only once the process runs (the bound listener queues its first connection):
+        // a start that fails above leaves no server task behind.
+        let server = tokio::spawn({
+            let app = runtime_api(api.clone());
+            async move {
+                let _ = axum::serve(listener, app).await;
+            }
+        });
         let log = Arc::new(WorkerLog::new(
             self.logs.clone(),
             scope.clone(),
@@ -466,10 +468,11 @@ impl Runtimes {
 
     /// A bootstrap of apigw-local's own, written once into its folder.
     fn bootstrap_file(&self, name: &str, text: &str) -> LambdaResult<PathBuf> {
-        let path = self.own_dir.join(name);
+        let dir = self.code.own_dir();
+        let path = dir.join(name);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text) {
-            std::fs::create_dir_all(&self.own_dir)?;
-            let tmp = tempfile::NamedTempFile::new_in(&self.own_dir)?;
+            std::fs::create_dir_all(&dir)?;
+            let tmp = tempfile::NamedTempFile::new_in(&dir)?;
             std::fs::write(tmp.path(), text)?;
             tmp.persist(&path).map_err(|e| e.error)?;
         }
@@ -488,11 +491,21 @@ fn error_body(v: &serde_json::Value) -> Bytes {
     Bytes::from(v.to_string())
 }
 
-/// Copy a worker's output, line by line, into its log.
+/// Copy a worker's output, line by line, into its log. Bytes that are not UTF-8 are replaced,
+/// not a reason to stop reading: a pipe left unread would block or break the worker.
 async fn read_lines(from: impl AsyncRead + Unpin, log: Arc<WorkerLog>) {
-    let mut lines = BufReader::new(from).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        log.line(line);
+    let mut from = BufReader::new(from);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match from.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                log.line(String::from_utf8_lossy(line).into_owned());
+            }
+        }
     }
 }
 
