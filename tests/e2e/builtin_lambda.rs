@@ -566,6 +566,34 @@ async fn bad_requests_get_lambdas_errors_and_change_nothing() {
     assert_eq!(r.headers()["x-amzn-errortype"], "InvalidRuntimeException");
     let message = r.json::<Value>().await.unwrap()["Message"].to_string();
     assert!(message.contains("java21"), "{message}");
+
+    // A handler with no module part fails at init, in the Python runtime's words.
+    create_function(&s, dir.path(), "nodot", "python3.12", "nodot", &zip, &[]);
+    let (meta, body) = invoke(&s, dir.path(), "nodot", "{}", &[]);
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    assert_eq!(body["errorType"], "Runtime.MalformedHandlerName");
+    assert_eq!(
+        body["errorMessage"],
+        "Bad handler 'nodot': not enough values to unpack (expected 2, got 1)"
+    );
+
+    // A proxy in the function's environment is for its own calls, not the Runtime API's.
+    create_function(
+        &s,
+        dir.path(),
+        "proxied",
+        "python3.12",
+        "app.count",
+        &zip,
+        &[
+            "--environment",
+            "Variables={HTTP_PROXY=http://127.0.0.1:9,http_proxy=http://127.0.0.1:9}",
+        ],
+    );
+    assert_eq!(
+        invoke(&s, dir.path(), "proxied", "{}", &[]).1,
+        json!({"calls": 1})
+    );
 }
 
 /// A Rust `bootstrap` (std only) for `provided.al2023`: a TOKEN authorizer event gets a policy

@@ -10,6 +10,9 @@ import traceback
 import urllib.request
 
 API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+# The Runtime API is on loopback: never through a proxy the function's environment names
+# (HTTP_PROXY for its own calls), as AWS's runtime client never does.
+_open = urllib.request.build_opener(urllib.request.ProxyHandler({})).open
 
 
 def post(path, body, headers=None):
@@ -18,7 +21,7 @@ def post(path, body, headers=None):
     req.add_header("Content-Type", "application/json")
     for k, v in (headers or {}).items():
         req.add_header(k, v)
-    urllib.request.urlopen(req).read()
+    _open(req).read()
 
 
 def error_of(e, error_type=None):
@@ -54,7 +57,10 @@ def load_handler():
     spec = os.environ.get("_HANDLER", "")
     module_name, _, function_name = spec.rpartition(".")
     if not module_name:
-        raise ImportError("Bad handler '%s': not enough values to unpack" % spec)
+        raise _Init(
+            Exception("Bad handler '%s': not enough values to unpack (expected 2, got 1)" % spec),
+            "Runtime.MalformedHandlerName",
+        )
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "."))
     try:
         module = importlib.import_module(module_name.replace("/", "."))
@@ -90,7 +96,7 @@ def main():
              {"Lambda-Runtime-Function-Error-Type": e.error_type})
         sys.exit(1)
     while True:
-        with urllib.request.urlopen(API + "/invocation/next") as r:
+        with _open(API + "/invocation/next") as r:
             request_id = r.headers["Lambda-Runtime-Aws-Request-Id"]
             deadline = int(r.headers.get("Lambda-Runtime-Deadline-Ms", "0"))
             arn = r.headers.get("Lambda-Runtime-Invoked-Function-Arn", "")
