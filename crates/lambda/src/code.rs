@@ -13,6 +13,9 @@ use crate::error::{LambdaError, LambdaResult};
 /// Lambda's limit for a zip uploaded in the request (50 MB).
 pub const MAX_ZIP: usize = 50 * 1024 * 1024;
 
+/// Lambda's limit on a function's code unpacked (250 MB).
+const MAX_UNZIPPED: u64 = 262_144_000;
+
 /// Where zips and unpacked code live.
 #[derive(Debug)]
 pub struct CodeStore {
@@ -129,14 +132,28 @@ impl CodeStore {
     /// # Errors
     /// `InvalidParameterValueException`, in AWS's words.
     pub fn check(zip: &[u8]) -> LambdaResult<()> {
+        Self::check_within(zip, MAX_UNZIPPED)
+    }
+
+    /// [`Self::check`], with fewer than `limit` bytes unpacked ("smaller than", in AWS's
+    /// words): the bytes the entries really hold, not the sizes they declare.
+    fn check_within(zip: &[u8], limit: u64) -> LambdaResult<()> {
         let bad = LambdaError::unzippable;
         let mut archive = zip::ZipArchive::new(Cursor::new(zip)).map_err(|_| bad())?;
+        let mut total = 0u64;
         for i in 0..archive.len() {
-            let mut entry = archive.by_index(i).map_err(|_| bad())?;
+            let entry = archive.by_index(i).map_err(|_| bad())?;
             if entry.enclosed_name().is_none() {
                 return Err(bad());
             }
-            std::io::copy(&mut entry, &mut std::io::sink()).map_err(|_| bad())?;
+            // Reading up to the limit is enough to know it is reached.
+            total += std::io::copy(&mut entry.take(limit - total), &mut std::io::sink())
+                .map_err(|_| bad())?;
+            if total >= limit {
+                return Err(LambdaError::InvalidParameter(format!(
+                    "Unzipped size must be smaller than {limit} bytes"
+                )));
+            }
         }
         Ok(())
     }
@@ -158,13 +175,12 @@ fn unpack(zip: &[u8], into: &Path) -> std::io::Result<()> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let mut bytes = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut bytes)?;
-        std::fs::write(&path, bytes)?;
+        std::io::copy(&mut entry, &mut std::fs::File::create(&path)?)?;
         #[cfg(unix)]
         if let Some(mode) = entry.unix_mode() {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o7777))?;
+            // Read, write and execute bits only: no set-user-id or set-group-id.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & 0o777))?;
         }
     }
     Ok(())
@@ -193,6 +209,7 @@ mod tests {
         let zip = zip_of(&[
             ("bootstrap", "#!/bin/sh\n", 0o755),
             ("lib/a.txt", "a", 0o644),
+            ("suid", "", 0o4755),
         ]);
         let stored = store.put(&zip).unwrap();
         assert_eq!(stored.size, zip.len() as u64);
@@ -207,10 +224,33 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o755);
+            let mode =
+                |f: &str| std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(mode("suid"), 0o755, "no set-user-id bit");
         }
         // The same bytes again: the same digest, unpacked once.
         assert_eq!(store.put(&zip).unwrap(), stored);
         assert_eq!(store.unpacked(&stored.sha256).unwrap(), dir);
+    }
+
+    /// The bytes entries hold count, not their declared sizes, in AWS's words.
+    #[test]
+    fn unpacked_size_is_limited() {
+        let big = "x".repeat(600);
+        let zip = zip_of(&[("a", big.as_str(), 0o644), ("b", big.as_str(), 0o644)]);
+        assert_eq!(CodeStore::check_within(&zip, 1201), Ok(()));
+        assert_eq!(
+            CodeStore::check_within(&zip, 1200),
+            Err(LambdaError::InvalidParameter(
+                "Unzipped size must be smaller than 1200 bytes".into()
+            ))
+        );
+        assert_eq!(
+            CodeStore::check_within(&zip, 500),
+            Err(LambdaError::InvalidParameter(
+                "Unzipped size must be smaller than 500 bytes".into()
+            ))
+        );
     }
 
     #[test]
