@@ -222,6 +222,27 @@ async fn cli_creates_invokes_and_updates_a_python_function() {
         &["--invocation-type", "Event"],
     );
     assert_eq!(meta["StatusCode"], 202);
+    // The Event invocation ran: its START line reaches the log group (written in the
+    // background, so waited for).
+    let starts = || {
+        let events = s.aws(&[
+            "logs",
+            "filter-log-events",
+            "--log-group-name",
+            "/aws/lambda/counter",
+            "--filter-pattern",
+            "START",
+        ]);
+        events["events"].as_array().unwrap().len()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while starts() < 4 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the Event invocation never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     // A new configuration starts new workers.
     let updated = s.aws(&[
         "lambda",
@@ -461,7 +482,11 @@ async fn bad_requests_get_lambdas_errors_and_change_nothing() {
     assert_eq!(code, "InvalidRequestContentException");
 
     // Permissions are stored (not enforced) and shown as AWS shows them.
-    s.aws_err(&["lambda", "get-policy", "--function-name", "f"]);
+    s.assert_aws_cli_err(
+        &["lambda", "get-policy", "--function-name", "f"],
+        "ResourceNotFoundException",
+        "The resource you requested does not exist.",
+    );
     let added = s.aws(&[
         "lambda",
         "add-permission",
@@ -942,7 +967,7 @@ async fn concurrent_changes_all_land() {
 #[tokio::test]
 async fn functions_survive_a_restart() {
     if memory_mode() {
-        eprintln!("memory mode: nothing outlives the process");
+        eprintln!("runs on a database file in either pass: once is enough");
         return;
     }
     let s = Server::start_file();
