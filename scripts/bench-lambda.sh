@@ -10,11 +10,12 @@ cd "$(dirname "$0")/.."
 cold=${1:-10}; warm=${2:-200}
 cargo build --release -q -p apigw-local
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. scripts/lib.sh
+port=$(free_port)
 ./target/release/apigw-local --listen "127.0.0.1:$port" --db :memory: --quiet >"$work/gw.log" 2>&1 &
 gw=$!
 trap 'kill $gw 2>/dev/null; rm -rf "$work"' EXIT
-until curl -sf "http://127.0.0.1:$port/_apigw/health" >/dev/null; do sleep 0.05; done
+wait_health "http://127.0.0.1:$port/_apigw/health" "$gw"
 python3 - "$port" "$cold" "$warm" "$work" <<'PY'
 import base64, io, json, shutil, statistics, sys, time, urllib.request, zipfile
 port, cold, warm, work = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

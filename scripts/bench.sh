@@ -47,7 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. scripts/lib.sh
 UP_PORT=$(free_port); NGX_PORT=$(free_port); OWN_PORT=$(free_port); GW_PORT=$(free_port)
 cat > "$work/nginx.conf" <<NGX
 worker_processes $(nproc);
@@ -97,7 +97,7 @@ QUIET=--quiet
 [ "${BENCH_LOG:-0}" = 1 ] && QUIET=
 setsid ./target/release/apigw-local --listen "127.0.0.1:$GW_PORT" --db :memory: --account-throttle off $QUIET > "$work/gw.log" 2>&1 < /dev/null &
 pids+=($!)
-for _ in $(seq 100); do curl -s "http://127.0.0.1:$GW_PORT/_apigw/health" >/dev/null && break; sleep 0.05; done
+wait_health "http://127.0.0.1:$GW_PORT/_apigw/health" "${pids[0]}"
 if [ -r /proc/sys/kernel/sched_autogroup_enabled ]; then
   [ "$(cat "/proc/${pids[0]}/comm")" = apigw-local ] || { echo "the gateway's pid is not ${pids[0]}" >&2; exit 1; }
   echo "autogroups: apigw-local $(cut -d' ' -f1 "/proc/${pids[0]}/autogroup"), wrk $(cut -d' ' -f1 /proc/self/autogroup), nginx $(cut -d' ' -f1 "/proc/$(cat "$work/nginx.pid")/autogroup") (sched_autogroup_enabled=$(cat /proc/sys/kernel/sched_autogroup_enabled))"

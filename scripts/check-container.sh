@@ -14,10 +14,7 @@
 # CI minutes on two cores; --locked is checked the same way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-pass=0; fail=0
-check() { # check NAME STATUS DETAIL
-  if [ "$2" -eq 0 ]; then echo "PASS $1"; pass=$((pass+1)); else echo "FAIL $1: $3"; fail=$((fail+1)); fi
-}
+. scripts/lib.sh
 if ! command -v docker-compose >/dev/null 2>&1; then
   # Only the compose file is validated: no container engine (docker.io, which Debian recommends
   # with it: ~150 MB more on a CI machine short of disk).
@@ -50,7 +47,6 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # The compose services: `upstream` and `lambda` as the compose file runs them, on loopback.
@@ -102,5 +98,4 @@ start_gw; check "restarted on the same state" $? "$(tail -5 "$work/gw.log")"
 again=$(curl -s "$GW/restapis" | python3 -c 'import json,sys; print(" ".join(i["id"] for i in json.load(sys.stdin)["item"]))')
 [ "$again" = "$api" ]; check "the state survived; --init did not import again" $? "ids: $again"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

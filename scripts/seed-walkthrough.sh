@@ -13,10 +13,7 @@ EP="${1:-http://127.0.0.1:4566}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" AWS_PAGER=""
 aws_() { aws --endpoint-url "$EP" --output json "$@"; }
-pass=0; fail=0
-check() { # check NAME CONDITION-RESULT(0/1) DETAIL
-  if [ "$2" -eq 0 ]; then echo "PASS $1"; pass=$((pass+1)); else echo "FAIL $1: $3"; fail=$((fail+1)); fi
-}
+. "$(dirname "$0")/lib.sh"
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval('d'+sys.argv[1]))" "$1"; }
 
 # A local upstream: python's http.server on an ephemeral port, serving one file. Threaded, with
@@ -150,5 +147,4 @@ done
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Origin: https://evil.example' "$EP/_apigw/reset"); [ "$code" = "403" ]
 check "a cross-site POST /_apigw/reset is refused" $? "got $code"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
