@@ -67,7 +67,7 @@ gw_port=$(free_port)
 mkdir "$work/data"
 start_gw() {
   APIGW_LISTEN="127.0.0.1:$gw_port" APIGW_DB="$work/data/state.db" \
-  APIGW_LAMBDA_ENDPOINT="http://127.0.0.1:$fn_port" APIGW_INIT="$work/openapi.yaml" APIGW_INIT_STAGE=dev \
+  APIGW_LAMBDA_FUNCTIONS="hello=http://127.0.0.1:$fn_port,fail=http://127.0.0.1:$fn_port" APIGW_INIT="$work/openapi.yaml" APIGW_INIT_STAGE=dev \
     "$BIN" >>"$work/gw.log" 2>&1 &
   gw_pid=$!
   pids+=($gw_pid)
