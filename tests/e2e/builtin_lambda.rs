@@ -121,6 +121,9 @@ def count(event, context):
     return {"calls": calls}
 def boom(event, context):
     raise ValueError("bad thing")
+def die(event, context):
+    import os
+    os._exit(3)
 def raw(event, context):
     import sys
     sys.stdout.buffer.write(b"bytes \xff\xfe\n")
@@ -618,6 +621,18 @@ async fn bad_requests_get_lambdas_errors_and_change_nothing() {
     assert_eq!(
         invoke(&s, dir.path(), "proxied", "{}", &[]).1,
         json!({"calls": 1})
+    );
+
+    // A worker that exits mid-invocation: Runtime.ExitError, in Lambda's words.
+    create_function(&s, dir.path(), "dies", "python3.12", "app.die", &zip, &[]);
+    let (meta, body) = invoke(&s, dir.path(), "dies", "{}", &[]);
+    assert_eq!(meta["FunctionError"], "Unhandled");
+    assert_eq!(body["errorType"], "Runtime.ExitError");
+    let message = body["errorMessage"].as_str().unwrap();
+    assert!(
+        message.starts_with("RequestId: ")
+            && message.ends_with(" Error: Runtime exited with error: exit status 3"),
+        "{message}"
     );
 }
 

@@ -448,7 +448,7 @@ impl Runtimes {
         let (exit_tx, exited) = watch::channel(None);
         tokio::spawn(async move {
             let status = tokio::select! {
-                s = child.wait() => s.map_or_else(|e| e.to_string(), |s| s.to_string()),
+                s = child.wait() => s.map_or_else(|e| e.to_string(), |s| exit_text(&s)),
                 _ = killed => {
                     let _ = child.kill().await;
                     "killed".to_string()
@@ -485,6 +485,33 @@ enum Ended {
     Answered(Outcome),
     Exited,
     TimedOut,
+}
+
+/// How a worker ended, as Lambda's `Runtime.ExitError` words it: `exit status 1`,
+/// `signal: killed`.
+fn exit_text(status: &std::process::ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                1 => "hangup",
+                2 => "interrupt",
+                6 => "aborted",
+                7 => "bus error",
+                8 => "floating point exception",
+                9 => "killed",
+                11 => "segmentation fault",
+                15 => "terminated",
+                n => return format!("signal: signal {n}"),
+            };
+            return format!("signal: {name}");
+        }
+    }
+    status.to_string()
 }
 
 fn error_body(v: &serde_json::Value) -> Bytes {
@@ -619,4 +646,23 @@ fn error_document(headers: &HeaderMap, body: Bytes) -> Bytes {
         "errorType": kind,
         "errorMessage": String::from_utf8_lossy(&body),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn exits_are_worded_as_lambda_words_them() {
+        let status = |script: &str| {
+            std::process::Command::new("sh")
+                .args(["-c", script])
+                .status()
+                .unwrap()
+        };
+        assert_eq!(exit_text(&status("exit 3")), "exit status 3");
+        assert_eq!(exit_text(&status("kill -9 $$")), "signal: killed");
+        assert_eq!(exit_text(&status("kill -15 $$")), "signal: terminated");
+    }
 }
