@@ -634,6 +634,25 @@ async fn bad_requests_get_lambdas_errors_and_change_nothing() {
             && message.ends_with(" Error: Runtime exited with error: exit status 3"),
         "{message}"
     );
+
+    // A slow start-up (Lambda's init phase) does not count against the function's timeout.
+    let slow_init = zip_of(&[(
+        "slow.py",
+        b"import time\ntime.sleep(1.5)\ndef handler(e, c):\n    return {'left': c.get_remaining_time_in_millis() > 500}\n",
+        0o644,
+    )]);
+    create_function(
+        &s,
+        dir.path(),
+        "slowinit",
+        "python3.12",
+        "slow.handler",
+        &slow_init,
+        &["--timeout", "1"],
+    );
+    let (meta, body) = invoke(&s, dir.path(), "slowinit", "{}", &[]);
+    assert_eq!(meta.get("FunctionError"), None, "{body}");
+    assert_eq!(body, json!({"left": true}));
 }
 
 /// A Rust `bootstrap` (std only) for `provided.al2023`: a TOKEN authorizer event gets a policy

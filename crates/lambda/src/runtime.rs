@@ -27,6 +27,10 @@ use crate::logs::{LogSink, WorkerLog};
 /// Workers one function may run at once; more invocations wait for one to be free.
 pub const MAX_WORKERS: usize = 8;
 
+/// How long a new worker may take to start before its first invocation is taken (Lambda's init
+/// phase limit).
+const INIT_LIMIT: Duration = Duration::from_secs(10);
+
 const PYTHON_BOOTSTRAP: &str = include_str!("runtimes/bootstrap.py");
 const NODE_BOOTSTRAP: &str = include_str!("runtimes/bootstrap.js");
 
@@ -105,7 +109,10 @@ pub struct Invoked {
 struct Job {
     id: String,
     payload: Bytes,
-    deadline_ms: i64,
+    /// The function's timeout, which runs from when the worker takes the job.
+    timeout: Duration,
+    /// Told when the worker takes the job.
+    taken: oneshot::Sender<()>,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -285,21 +292,34 @@ impl Runtimes {
             .log
             .line(format!("START RequestId: {id} Version: $LATEST"));
         let timeout = Duration::from_secs(u64::from(config.timeout));
-        let (reply, answer) = oneshot::channel();
+        let (reply, mut answer) = oneshot::channel();
+        let (taken_tx, taken) = oneshot::channel();
         let job = Job {
             id: id.clone(),
             payload,
-            deadline_ms: chrono::Utc::now().timestamp_millis() + timeout.as_millis() as i64,
+            timeout,
+            taken: taken_tx,
             reply,
         };
         let sent = worker.jobs.send(job).await.is_ok();
         let mut exited = worker.exited.clone();
-        let ended = tokio::select! {
-            // An answer that came with the process's exit still counts.
+        // As on AWS, the function's timeout starts when the worker takes the invocation: a new
+        // worker's start-up (Lambda's init phase, 10 s at most) is not counted in it.
+        let started_up = tokio::select! {
             biased;
-            a = answer, if sent => a.map_or(Ended::Exited, Ended::Answered),
-            _ = exited.wait_for(Option::is_some) => Ended::Exited,
-            () = tokio::time::sleep(timeout) => Ended::TimedOut,
+            t = taken, if sent => t.map_or(Some(Ended::Exited), |()| None),
+            _ = exited.wait_for(Option::is_some) => Some(Ended::Exited),
+            () = tokio::time::sleep(INIT_LIMIT + timeout) => Some(Ended::TimedOut),
+        };
+        let ended = match started_up {
+            Some(ended) => ended,
+            None => tokio::select! {
+                // An answer that came with the process's exit still counts.
+                biased;
+                a = &mut answer => a.map_or(Ended::Exited, Ended::Answered),
+                _ = exited.wait_for(Option::is_some) => Ended::Exited,
+                () = tokio::time::sleep(timeout) => Ended::TimedOut,
+            },
         };
         let (payload, keep) = match ended {
             Ended::Answered(Outcome::Response(body)) => (Ok(body), true),
@@ -558,6 +578,8 @@ async fn next(State(api): State<Arc<WorkerApi>>) -> Response {
         .lock()
         .expect("pending")
         .insert(job.id.clone(), job.reply);
+    let deadline_ms = chrono::Utc::now().timestamp_millis() + job.timeout.as_millis() as i64;
+    let _ = job.taken.send(());
     let mut headers = HeaderMap::new();
     let mut put = |name: &'static str, value: String| {
         if let Ok(v) = value.parse() {
@@ -565,7 +587,7 @@ async fn next(State(api): State<Arc<WorkerApi>>) -> Response {
         }
     };
     put("lambda-runtime-aws-request-id", job.id.clone());
-    put("lambda-runtime-deadline-ms", job.deadline_ms.to_string());
+    put("lambda-runtime-deadline-ms", deadline_ms.to_string());
     put("lambda-runtime-invoked-function-arn", api.arn.clone());
     put(
         "lambda-runtime-trace-id",
