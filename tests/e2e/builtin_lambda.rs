@@ -121,6 +121,11 @@ def count(event, context):
     return {"calls": calls}
 def boom(event, context):
     raise ValueError("bad thing")
+def orphan(event, context):
+    import subprocess, time
+    child = subprocess.Popen(["sleep", "300"])
+    print("child", child.pid, flush=True)
+    time.sleep(5)
 def die(event, context):
     import os
     os._exit(3)
@@ -653,6 +658,42 @@ async fn bad_requests_get_lambdas_errors_and_change_nothing() {
     let (meta, body) = invoke(&s, dir.path(), "slowinit", "{}", &[]);
     assert_eq!(meta.get("FunctionError"), None, "{body}");
     assert_eq!(body, json!({"left": true}));
+
+    // What a worker started ends with it: a handler's subprocess, at the timeout.
+    create_function(
+        &s,
+        dir.path(),
+        "orphans",
+        "python3.12",
+        "app.orphan",
+        &zip,
+        &["--timeout", "1"],
+    );
+    let (meta, _) = invoke(&s, dir.path(), "orphans", "{}", &["--log-type", "Tail"]);
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(meta["LogResult"].as_str().unwrap())
+        .unwrap();
+    let tail = String::from_utf8(tail).unwrap();
+    let pid = tail
+        .lines()
+        .find_map(|l| l.strip_prefix("child "))
+        .unwrap_or_else(|| panic!("no child pid in {tail}"));
+    // Running, not a zombie waiting for whoever adopted it to reap it.
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|stat| Some(stat.rsplit_once(") ")?.1.starts_with('Z')))
+            .is_some_and(|zombie| !zombie)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while alive() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let left = alive();
+    if left {
+        let _ = std::process::Command::new("kill").arg(pid).status();
+    }
+    assert!(!left, "the handler's subprocess {pid} outlived its worker");
 }
 
 /// A Rust `bootstrap` (std only) for `provided.al2023`: a TOKEN authorizer event gets a policy

@@ -441,6 +441,10 @@ impl Runtimes {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
+        // A process group of its own, so that what the worker starts (a `bootstrap` script
+        // running a program without `exec`, a handler's subprocess) ends with it.
+        #[cfg(unix)]
+        cmd.process_group(0);
         let mut child = cmd.spawn().map_err(|e| {
             LambdaError::Runtime(format!("The function's worker could not be started: {e}"))
         })?;
@@ -466,14 +470,18 @@ impl Runtimes {
         }
         let (kill, killed) = oneshot::channel::<()>();
         let (exit_tx, exited) = watch::channel(None);
+        let group = child.id();
         tokio::spawn(async move {
             let status = tokio::select! {
                 s = child.wait() => s.map_or_else(|e| e.to_string(), |s| exit_text(&s)),
                 _ = killed => {
+                    kill_group(group);
                     let _ = child.kill().await;
                     "killed".to_string()
                 }
             };
+            // Whatever the worker left running goes with it.
+            kill_group(group);
             let _ = exit_tx.send(Some(status));
         });
         Ok(Worker {
@@ -505,6 +513,17 @@ enum Ended {
     Answered(Outcome),
     Exited,
     TimedOut,
+}
+
+/// Kill a worker's process group (its id is the worker's pid), if any of it is left.
+fn kill_group(group: Option<u32>) {
+    let pgid = group
+        .and_then(|g| i32::try_from(g).ok())
+        .and_then(rustix::process::Pid::from_raw);
+    if let Some(pgid) = pgid {
+        // A group that is gone already is ESRCH: nothing to do.
+        let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+    }
 }
 
 /// How a worker ended, as Lambda's `Runtime.ExitError` words it: `exit status 1`,
