@@ -204,6 +204,32 @@ async fn lambda_proxy_event_and_response() {
     assert_eq!(rc["accountId"], "000000000000");
     assert_eq!(rc["requestId"], request_id.as_str());
     assert_eq!(rc["identity"]["sourceIp"], "127.0.0.1");
+    // The members AWS sends for a method without API key or IAM auth, all null but the
+    // client's (test_apigateway_lambda.snapshot.json, requestContext.identity).
+    let identity: Vec<&str> = rc["identity"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        identity,
+        [
+            "accessKey",
+            "accountId",
+            "caller",
+            "cognitoAuthenticationProvider",
+            "cognitoAuthenticationType",
+            "cognitoIdentityId",
+            "cognitoIdentityPoolId",
+            "principalOrgId",
+            "sourceIp",
+            "user",
+            "userAgent",
+            "userArn",
+        ]
+    );
+    assert_eq!(rc["identity"]["accessKey"], Value::Null);
 
     // A body-less GET: body null, no query string.
     s.http_get(format!("{base}/items/7")).await;

@@ -16,6 +16,7 @@ mod documentation;
 mod domain_names;
 mod gateway_responses;
 mod hardening;
+mod iam_auth;
 mod keys_plans;
 mod lambda;
 mod logs_iam;

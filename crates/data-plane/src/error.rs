@@ -191,6 +191,9 @@ pub struct GatewayError {
     /// error's reason (TestInvokeMethod's log shows it) or an integration's failure (a
     /// backend's connection error, a timeout), which the request log shows at warn.
     pub reason: Option<Box<str>>,
+    /// The `x-amzn-ErrorType` sent when it is not the type's own: an incomplete signature is
+    /// answered as INVALID_SIGNATURE, typed `IncompleteSignatureException`.
+    pub error_type: Option<&'static str>,
 }
 
 impl GatewayError {
@@ -201,6 +204,7 @@ impl GatewayError {
             message: message.into(),
             status: None,
             reason: None,
+            error_type: None,
         }
     }
 
@@ -291,7 +295,7 @@ impl GatewayError {
         );
         h.insert(
             X_AMZN_ERROR_TYPE,
-            HeaderValue::from_static(self.kind.error_type()),
+            HeaderValue::from_static(self.error_type.unwrap_or(self.kind.error_type())),
         );
         res
     }

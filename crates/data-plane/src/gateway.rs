@@ -22,7 +22,7 @@ use apigw_model::{Integration, Method, Resource, Scope, Stage};
 use crate::addressing::Target;
 use crate::deployment::access_log::{Entry, Record, Sink, StageAccessLog};
 use crate::deployment::authorizers::Authorized;
-use crate::deployment::methods::IntegrationKind;
+use crate::deployment::methods::{Authorization, IntegrationKind};
 use crate::deployment::{Canary, CompiledDeployment, DeployedApi, DeployedStage};
 use crate::domains::Domains;
 use crate::error::{GatewayError, ResponseType};
@@ -32,6 +32,7 @@ use crate::pipeline::integrations;
 use crate::pipeline::integrations::backends::{Backends, LambdaConfig};
 use crate::pipeline::invocation::Invocation;
 use crate::pipeline::record;
+use crate::pipeline::sigv4;
 use crate::recent::Recent;
 use crate::request::{buffer_request, read_body, request_head, request_info, Client};
 use crate::throttle::{now_ns, Limit, Throttle};
@@ -364,6 +365,11 @@ impl Gateway {
                 .as_ref()
                 .and_then(|inv| inv.api_key.as_ref())
                 .map(|k| (&*k.value, &*k.id)),
+            signer: ctx
+                .inv
+                .as_ref()
+                .and_then(|inv| inv.signer.as_ref())
+                .map(|s| (&*s.access_key, &*s.account, &*s.user_arn)),
             principal_id: ctx.principal_id(),
             status: res.status().as_u16(),
             response_length: length,
@@ -463,20 +469,37 @@ impl Gateway {
             path_params: std::mem::take(&mut ctx.route_params),
             api_key: None,
             authorizer: None,
+            signer: None,
             client: ctx.client,
         });
-        // Phase 3: the authorizer.
-        if compiled.runs_authorizer && pinned.is_none() {
-            let authorizer = method
-                .authorizer_id
-                .as_deref()
-                .and_then(|id| deployment.authorizers.get(id))
-                .ok_or_else(|| GatewayError::config("the method's authorizer is not deployed"))?;
-            let head = request_head(target.path, &req, inv.client, Vec::new());
-            // Boxed, as the other rarer arms below: the request future stays small for the
-            // common MOCK and HTTP_PROXY paths (it is moved a few times per request).
-            inv.authorizer =
-                Some(Box::pin(authorize(authorizer, &self.backends, inv, &head)).await?);
+        // Phase 3: the authorizer, or the signature of an AWS_IAM method.
+        match compiled.authorization {
+            _ if pinned.is_some() => {}
+            Authorization::Open => {}
+            Authorization::Iam => {
+                let (headers, query) = (req.headers(), req.uri().query());
+                // Boxed: the request future stays small for the methods with no signer.
+                inv.signer = Some(Box::new(sigv4::check(
+                    headers,
+                    query,
+                    &api.scope,
+                    chrono::Utc::now(),
+                )?));
+            }
+            Authorization::Authorizer => {
+                let authorizer = method
+                    .authorizer_id
+                    .as_deref()
+                    .and_then(|id| deployment.authorizers.get(id))
+                    .ok_or_else(|| {
+                        GatewayError::config("the method's authorizer is not deployed")
+                    })?;
+                let head = request_head(target.path, &req, inv.client, Vec::new());
+                // Boxed, as the other rarer arms below: the request future stays small for the
+                // common MOCK and HTTP_PROXY paths (it is moved a few times per request).
+                inv.authorizer =
+                    Some(Box::pin(authorize(authorizer, &self.backends, inv, &head)).await?);
+            }
         }
         // Phase 4: API key and usage plan, stage and account throttles, quota.
         if pinned.is_none() {

@@ -216,6 +216,7 @@ impl Gateway {
             path_params: Vec::new(),
             api_key: None,
             authorizer: None,
+            signer: None,
             client: None,
         };
         let uri = t

@@ -35,6 +35,10 @@ enum Var {
     UserAgent,
     ApiKey,
     ApiKeyId,
+    AccessKey,
+    /// `identity.accountId`, `identity.caller` and `identity.user`: the signer's account.
+    Caller,
+    UserArn,
     Status,
     ResponseLength,
     ResponseLatency,
@@ -70,6 +74,9 @@ impl Var {
             "identity.userAgent" => Self::UserAgent,
             "identity.apiKey" => Self::ApiKey,
             "identity.apiKeyId" => Self::ApiKeyId,
+            "identity.accessKey" => Self::AccessKey,
+            "identity.accountId" | "identity.caller" | "identity.user" => Self::Caller,
+            "identity.userArn" => Self::UserArn,
             "status" => Self::Status,
             "responseLength" => Self::ResponseLength,
             "responseLatency" => Self::ResponseLatency,
@@ -179,6 +186,8 @@ pub struct Record<'a> {
     pub user_agent: Option<&'a str>,
     /// API key value and id, when the method required one.
     pub api_key: Option<(&'a str, &'a str)>,
+    /// Access key, account and user ARN of an `AWS_IAM` method's signer.
+    pub signer: Option<(&'a str, &'a str, &'a str)>,
     /// The Lambda authorizer's principal.
     pub principal_id: Option<String>,
     /// The status sent.
@@ -218,6 +227,9 @@ impl Record<'_> {
             Var::UserAgent => Borrowed(self.user_agent?),
             Var::ApiKey => Borrowed(self.api_key?.0),
             Var::ApiKeyId => Borrowed(self.api_key?.1),
+            Var::AccessKey => Borrowed(self.signer?.0),
+            Var::Caller => Borrowed(self.signer?.1),
+            Var::UserArn => Borrowed(self.signer?.2),
             Var::Status => Owned(self.status.to_string()),
             Var::ResponseLength => Owned(self.response_length?.to_string()),
             Var::ResponseLatency => Owned(self.response_latency.as_millis().to_string()),
@@ -331,6 +343,20 @@ mod tests {
         assert_eq!(
             f.render(&record()),
             "127.0.0.1 - - [14/Nov/2023:22:13:20 +0000] \"GET /pets/{id} HTTP/1.1\" 200 12 rid ext="
+        );
+    }
+
+    #[test]
+    fn clf_names_an_iam_signer() {
+        let f = Format::compile(
+            "$context.identity.caller $context.identity.user $context.identity.accountId \
+             $context.identity.accessKey $context.identity.userArn",
+        );
+        let mut r = record();
+        r.signer = Some(("AKID", "123456789012", "arn:aws:iam::123456789012:root"));
+        assert_eq!(
+            f.render(&r),
+            "123456789012 123456789012 123456789012 AKID arn:aws:iam::123456789012:root"
         );
     }
 

@@ -42,6 +42,27 @@ pub fn is_lambda(integration: &Integration) -> bool {
         .is_some_and(|u| u.contains(":lambda:path/") && u.contains("/functions/"))
 }
 
+/// A method's `authorizationType`, parsed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authorization {
+    /// `NONE` (or a type AWS would not have taken).
+    Open,
+    /// `AWS_IAM`: a Signature Version 4 signature ([`crate::pipeline::sigv4`]).
+    Iam,
+    /// `CUSTOM` or `COGNITO_USER_POOLS`: the method's authorizer runs first.
+    Authorizer,
+}
+
+impl Authorization {
+    fn of(authorization_type: &str) -> Self {
+        match authorization_type {
+            "AWS_IAM" => Self::Iam,
+            "CUSTOM" | "COGNITO_USER_POOLS" => Self::Authorizer,
+            _ => Self::Open,
+        }
+    }
+}
+
 /// A method as served.
 #[derive(Debug)]
 pub struct CompiledMethod {
@@ -49,8 +70,8 @@ pub struct CompiledMethod {
     pub method: Method,
     /// Its integration's kind (`None`: the method has no integration).
     pub integration: Option<IntegrationKind>,
-    /// Whether a Lambda or Cognito authorizer runs first (`CUSTOM`, `COGNITO_USER_POOLS`).
-    pub runs_authorizer: bool,
+    /// What authorizes a call before anything else runs.
+    pub authorization: Authorization,
     /// A header the integration's `requestParameters` map that AWS refuses to send for this
     /// integration type: every request to the method is a 500 configuration error.
     pub refused_header: Option<String>,
@@ -106,10 +127,7 @@ impl MethodTable {
                         let compiled = CompiledMethod {
                             method: m.clone(),
                             integration,
-                            runs_authorizer: matches!(
-                                m.authorization_type.as_str(),
-                                "CUSTOM" | "COGNITO_USER_POOLS"
-                            ),
+                            authorization: Authorization::of(&m.authorization_type),
                             refused_header: integration
                                 .zip(m.method_integration.as_ref())
                                 .and_then(|(kind, i)| refused_header(kind, i)),
@@ -198,9 +216,15 @@ mod tests {
             let t = MethodTable::compile(&[resource(&[method("GET", kind, uri, "CUSTOM")])]);
             let m = t.select(0, "GET").unwrap();
             assert_eq!(m.integration, Some(want), "{kind} {uri:?}");
-            assert!(m.runs_authorizer);
+            assert_eq!(m.authorization, Authorization::Authorizer);
         }
-        let t = MethodTable::compile(&[resource(&[method("GET", "MOCK", None, "AWS_IAM")])]);
-        assert!(!t.select(0, "GET").unwrap().runs_authorizer);
+        for (auth, want) in [
+            ("AWS_IAM", Authorization::Iam),
+            ("COGNITO_USER_POOLS", Authorization::Authorizer),
+            ("NONE", Authorization::Open),
+        ] {
+            let t = MethodTable::compile(&[resource(&[method("GET", "MOCK", None, auth)])]);
+            assert_eq!(t.select(0, "GET").unwrap().authorization, want, "{auth}");
+        }
     }
 }

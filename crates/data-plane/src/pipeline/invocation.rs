@@ -7,6 +7,7 @@ use apigw_model::{Method, Resource, Scope};
 
 use crate::deployment::authorizers::Authorized;
 use crate::deployment::DeployedStage;
+use crate::pipeline::sigv4::Signer;
 use crate::request::{Client, RequestInfo};
 use crate::usage::KeyIdentity;
 
@@ -32,6 +33,8 @@ pub struct Invocation<'a> {
     pub api_key: Option<KeyIdentity>,
     /// What the method's Lambda authorizer allowed (`$context.authorizer`).
     pub authorizer: Option<Authorized>,
+    /// Who signed the call to an `AWS_IAM` method (`$context.identity`'s IAM fields).
+    pub signer: Option<Box<Signer>>,
     /// The connection the request came on, when the server said.
     pub client: Option<&'a Client>,
 }
@@ -44,6 +47,8 @@ pub fn context_object(
 ) -> Map<String, Value> {
     let stage = &inv.stage.stage.stage_name;
     let prefix = req.host.split('.').next().unwrap_or_default().to_string();
+    let signer = inv.signer.as_ref();
+    let account = signer.map(|s| &*s.account);
     let v = json!({
         "accountId": inv.scope.account,
         "apiId": inv.api_id,
@@ -54,19 +59,18 @@ pub fn context_object(
         "extendedRequestId": inv.extended_request_id,
         "httpMethod": req.method,
         "identity": {
-            "accountId": null,
-            "apiKey": inv.api_key.as_ref().map(|k| &*k.value),
-            "apiKeyId": inv.api_key.as_ref().map(|k| &*k.id),
-            "caller": null,
+            "accessKey": signer.map(|s| &*s.access_key),
+            "accountId": account,
+            "caller": account,
             "cognitoAuthenticationProvider": null,
             "cognitoAuthenticationType": null,
             "cognitoIdentityId": null,
             "cognitoIdentityPoolId": null,
             "principalOrgId": null,
             "sourceIp": req.source_ip,
-            "user": null,
+            "user": account,
             "userAgent": req.header("user-agent"),
-            "userArn": null,
+            "userArn": signer.map(|s| &*s.user_arn),
         },
         "path": if req.path == "/" { format!("/{stage}/") } else { format!("/{stage}{}", req.path) },
         "protocol": "HTTP/1.1",
@@ -79,6 +83,13 @@ pub fn context_object(
     });
     match v {
         Value::Object(mut m) => {
+            // Present only when a key admitted the request: AWS's events for methods without
+            // one have no such members (test_apigateway_lambda.snapshot.json).
+            if let (Some(k), Some(Value::Object(identity))) = (&inv.api_key, m.get_mut("identity"))
+            {
+                identity.insert("apiKey".into(), Value::from(&*k.value));
+                identity.insert("apiKeyId".into(), Value::from(&*k.id));
+            }
             // Present only on a stage with a canary (AWS's $context reference).
             if inv.stage.is_canary || inv.stage.canary.is_some() {
                 m.insert("isCanaryRequest".into(), Value::Bool(inv.stage.is_canary));

@@ -1,5 +1,6 @@
 //! The request phases, in the order [`crate::Gateway::handle`] runs them: the call's context
-//! ([`invocation`]), the authorizer ([`authorize`]), the integration ([`integrations`], with
+//! ([`invocation`]), the authorizer ([`authorize`]) or the SigV4 check of `AWS_IAM` methods
+//! ([`sigv4`]), the integration ([`integrations`], with
 //! [`mapping`] and [`integration_response`]), the failure's gateway response
 //! ([`respond`]), and the request's log line and inspector entry ([`record`]). Phases read the compiled deployment ([`crate::deployment`]); nothing there
 //! imports them.
@@ -12,3 +13,4 @@ pub mod invocation;
 pub mod mapping;
 pub mod record;
 pub mod respond;
+pub mod sigv4;
