@@ -144,3 +144,113 @@ async fn the_javascript_sdk_calls_the_stage() {
         serde_json::json!({"petId": "a b", "color": "red", "tag": "t1"})
     );
 }
+
+/// The SigV4 signature botocore computes for a GET of `url` at `amz_date` (execute-api).
+fn botocore_signature(url: &str, amz_date: &str, region: &str, key: &str, secret: &str) -> String {
+    const SCRIPT: &str = r#"
+import sys
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+url, amz_date, region, key, secret = sys.argv[1:6]
+req = AWSRequest(method="GET", url=url, headers={"X-Amz-Date": amz_date})
+req.context["timestamp"] = amz_date
+auth = SigV4Auth(Credentials(key, secret), "execute-api", region)
+print(auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", SCRIPT, url, amz_date, region, key, secret])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[tokio::test]
+async fn the_javascript_sdk_signs_aws_iam_methods_as_botocore_does() {
+    let s = Server::start();
+    let c = s.sdk();
+    let (api, root) = new_api(&c, "signed").await;
+    let secure = add_resource(&c, &api, &root, "secure").await;
+    let name = add_resource(&c, &api, &secure, "{name}").await;
+    let r = Route::new(&c, &api, &name, "GET");
+    r.put_method()
+        .authorization_type("AWS_IAM")
+        .request_parameters("method.request.querystring.q", false)
+        .send()
+        .await
+        .unwrap();
+    r.mock_json(
+        r#"{"authorization": "$input.params('Authorization')", "date": "$input.params('X-Amz-Date')", "key": "$context.identity.accessKey"}"#,
+    )
+    .await;
+    deploy(&c, &api, "dev").await;
+    let sdk = c
+        .get_sdk()
+        .rest_api_id(&api)
+        .stage_name("dev")
+        .sdk_type("javascript")
+        .send()
+        .await
+        .unwrap();
+    let bytes = sdk.body().unwrap().as_ref().to_vec();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut client = String::new();
+    archive
+        .by_name("apiGateway-js-sdk/apigClient.js")
+        .unwrap()
+        .read_to_string(&mut client)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("apigClient.js"), client).unwrap();
+    let script = r#"
+        const factory = require('./apigClient.js');
+        (async () => {
+          const unsigned = await factory.newClient().secureNameGet({name: 'a b', q: 'a b'}, null, {});
+          const signed = await factory.newClient({accessKey: 'AKIDJS', secretKey: 'js-secret'})
+            .secureNameGet({name: 'a b', q: 'a b'}, null, {});
+          console.log(JSON.stringify({unsigned, signed}));
+        })().catch(e => { console.error(e); process.exit(1); });
+    "#;
+    std::fs::write(dir.path().join("run.js"), script).unwrap();
+    let out = std::process::Command::new("node")
+        .arg("run.js")
+        .current_dir(dir.path())
+        .output()
+        .expect("node (scripts/test.sh installs it when missing)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Without keys the call goes unsigned, and AWS_IAM refuses it.
+    assert_eq!(got["unsigned"]["status"], 403);
+    assert_eq!(
+        got["unsigned"]["data"]["message"],
+        "Missing Authentication Token"
+    );
+    assert_eq!(got["signed"]["status"], 200, "{got}");
+    let data = &got["signed"]["data"];
+    assert_eq!(data["key"], "AKIDJS");
+    let date = data["date"].as_str().unwrap();
+    let authorization = data["authorization"].as_str().unwrap();
+    // The URL the client called: the path parameter and the query encoded once.
+    let url = format!(
+        "{}/secure/a%20b?q=a%20b",
+        crate::fixtures::stage_url(&s, &api, "dev")
+    );
+    let want = botocore_signature(&url, date, "us-east-1", "AKIDJS", "js-secret");
+    assert_eq!(
+        authorization,
+        format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDJS/{}/us-east-1/execute-api/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature={want}",
+            &date[..8]
+        )
+    );
+}

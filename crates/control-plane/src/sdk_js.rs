@@ -5,8 +5,11 @@
 //! `petsPetIdGet`, `GET /` → `rootGet`), each taking `(params, body, additionalParams)`:
 //! `params` holds the path, query string and header parameters by name, and the promise
 //! resolves to `{status, headers, data}`. It calls the stage with the platform's `fetch`
-//! (Node.js 18+ or a browser) and needs no library; AWS's client signs requests with its
-//! bundled libraries, which this one does not carry (`config.apiKey` sets `x-api-key`).
+//! (Node.js 18+ or a browser) and needs no library (`config.apiKey` sets `x-api-key`). As
+//! AWS's client, it signs the calls of `AWS_IAM` methods with Signature Version 4 when
+//! `config.accessKey` and `config.secretKey` are given (`config.sessionToken` and
+//! `config.region` too, the API's region by default), through the platform's Web Crypto
+//! instead of AWS's bundled libraries.
 
 use std::io::Write;
 
@@ -17,13 +20,13 @@ use zip::write::SimpleFileOptions;
 ///
 /// # Errors
 /// The archive could not be written (never for an in-memory buffer in practice).
-pub fn zip(snapshot: &ApiSnapshot, invoke_url: &str) -> Result<Vec<u8>, String> {
+pub fn zip(snapshot: &ApiSnapshot, invoke_url: &str, region: &str) -> Result<Vec<u8>, String> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, text) in [
         (
             "apiGateway-js-sdk/apigClient.js",
-            client(snapshot, invoke_url),
+            client(snapshot, invoke_url, region),
         ),
         ("apiGateway-js-sdk/README.md", readme(snapshot)),
     ] {
@@ -71,7 +74,54 @@ pub fn function_name(path: &str, verb: &str) -> String {
 }
 
 const RUNTIME: &str = r#"
-  function call(method, template, query, headerNames, params, body, additionalParams) {
+  var subtle = (globalThis.crypto && globalThis.crypto.subtle) || require('crypto').webcrypto.subtle;
+  function hex(buf) {
+    return Array.from(new Uint8Array(buf)).map(function (b) { return b.toString(16).padStart(2, '0'); }).join('');
+  }
+  function sha256(text) { return subtle.digest('SHA-256', new TextEncoder().encode(text)).then(hex); }
+  function hmac(key, text) {
+    var raw = typeof key === 'string' ? new TextEncoder().encode(key) : key;
+    return subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      .then(function (k) { return subtle.sign('HMAC', k, new TextEncoder().encode(text)); });
+  }
+  function rfc3986(s) {
+    return encodeURIComponent(s).replace(/[!'()*]/g, function (c) { return '%' + c.charCodeAt(0).toString(16).toUpperCase(); });
+  }
+  // Signature Version 4 for execute-api, as AWS's generated client signs: host and x-amz-date
+  // (and the session token) signed, the path encoded once more, the query sorted.
+  function sign(method, url, headers, payload) {
+    var u = new URL(url);
+    var amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    var day = amzDate.slice(0, 8);
+    headers['x-amz-date'] = amzDate;
+    if (config.sessionToken) { headers['x-amz-security-token'] = config.sessionToken; }
+    var signed = { host: u.host, 'x-amz-date': amzDate };
+    if (config.sessionToken) { signed['x-amz-security-token'] = config.sessionToken; }
+    var names = Object.keys(signed).sort();
+    var query = Array.from(u.searchParams.entries())
+      .map(function (kv) { return [rfc3986(kv[0]), rfc3986(kv[1])]; })
+      .sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0; })
+      .map(function (kv) { return kv[0] + '=' + kv[1]; }).join('&');
+    var scope = day + '/' + region + '/execute-api/aws4_request';
+    return sha256(payload || '').then(function (bodyHash) {
+      var canonical = [method, encodeURI(u.pathname), query,
+        names.map(function (n) { return n + ':' + signed[n] + '\n'; }).join(''),
+        names.join(';'), bodyHash].join('\n');
+      return sha256(canonical);
+    }).then(function (canonicalHash) {
+      var toSign = ['AWS4-HMAC-SHA256', amzDate, scope, canonicalHash].join('\n');
+      return hmac('AWS4' + config.secretKey, day)
+        .then(function (k) { return hmac(k, region); })
+        .then(function (k) { return hmac(k, 'execute-api'); })
+        .then(function (k) { return hmac(k, 'aws4_request'); })
+        .then(function (k) { return hmac(k, toSign); })
+        .then(function (sig) {
+          headers['Authorization'] = 'AWS4-HMAC-SHA256 Credential=' + config.accessKey + '/' + scope +
+            ', SignedHeaders=' + names.join(';') + ', Signature=' + hex(sig);
+        });
+    });
+  }
+  function call(method, template, query, headerNames, iam, params, body, additionalParams) {
     params = params || {};
     additionalParams = additionalParams || {};
     var path = template.replace(/\{([^}+]+)(\+?)\}/g, function (_, name, greedy) {
@@ -81,12 +131,16 @@ const RUNTIME: &str = r#"
       var value = String(params[name]);
       return greedy ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
     });
-    var search = new URLSearchParams();
+    // Encoded as SigV4 encodes (a space is %20, not URLSearchParams' +), so a signed query
+    // reads the same to the signer and the gateway.
+    var search = [];
     query.forEach(function (name) {
-      if (params[name] !== undefined) { search.append(name, String(params[name])); }
+      if (params[name] !== undefined) { search.push(rfc3986(name) + '=' + rfc3986(String(params[name]))); }
     });
     var extraQuery = additionalParams.queryParams || {};
-    Object.keys(extraQuery).forEach(function (name) { search.append(name, String(extraQuery[name])); });
+    Object.keys(extraQuery).forEach(function (name) {
+      search.push(rfc3986(name) + '=' + rfc3986(String(extraQuery[name])));
+    });
     var headers = Object.assign({}, defaultHeaders, additionalParams.headers || {});
     headerNames.forEach(function (name) {
       if (params[name] !== undefined) { headers[name] = String(params[name]); }
@@ -98,13 +152,16 @@ const RUNTIME: &str = r#"
         headers['Content-Type'] = 'application/json';
       }
     }
-    var qs = search.toString();
+    var qs = search.join('&');
     var url = invokeUrl + path + (qs ? '?' + qs : '');
     var init = { method: method, headers: headers };
     if (payload !== undefined && payload !== null && method !== 'GET' && method !== 'HEAD') {
       init.body = payload;
     }
-    return fetch(url, init).then(function (res) {
+    var ready = iam && config.accessKey && config.secretKey
+      ? sign(method, url, headers, init.body)
+      : Promise.resolve();
+    return ready.then(function () { return fetch(url, init); }).then(function (res) {
       return res.text().then(function (text) {
         var data = text;
         try { data = JSON.parse(text); } catch (e) { /* not JSON: the text */ }
@@ -117,7 +174,7 @@ const RUNTIME: &str = r#"
 "#;
 
 /// `apigClient.js`.
-fn client(snapshot: &ApiSnapshot, invoke_url: &str) -> String {
+fn client(snapshot: &ApiSnapshot, invoke_url: &str, region: &str) -> String {
     let api = &snapshot.rest_api;
     let mut out = format!(
         "// The JavaScript client of API {} ({}), generated by apigw-local.\n\
@@ -126,10 +183,12 @@ fn client(snapshot: &ApiSnapshot, invoke_url: &str) -> String {
          config = config || {{}};\n  \
          var invokeUrl = (config.invokeUrl || {}).replace(/\\/$/, '');\n  \
          var defaultHeaders = Object.assign({{}}, config.defaultHeaders || {{}});\n  \
-         if (config.apiKey) {{ defaultHeaders['x-api-key'] = config.apiKey; }}\n",
+         if (config.apiKey) {{ defaultHeaders['x-api-key'] = config.apiKey; }}\n  \
+         var region = config.region || {};\n",
         js(&api.name),
         js(&api.id),
         js(invoke_url),
+        js(region),
     );
     out.push_str(RUNTIME);
     out.push_str("  var apigClient = {};\n");
@@ -152,11 +211,12 @@ fn client(snapshot: &ApiSnapshot, invoke_url: &str) -> String {
             };
             out.push_str(&format!(
                 "  apigClient.{} = function (params, body, additionalParams) {{\n    \
-                 return call({method}, {}, {}, {}, params, body, additionalParams);\n  }};\n",
+                 return call({method}, {}, {}, {}, {}, params, body, additionalParams);\n  }};\n",
                 function_name(&r.path, verb),
                 js(&r.path),
                 js_list(&names("method.request.querystring.")),
                 js_list(&names("method.request.header.")),
+                m.authorization_type == "AWS_IAM",
             ));
         }
     }
@@ -171,7 +231,8 @@ fn readme(snapshot: &ApiSnapshot) -> String {
         "# JavaScript client of {}\n\n\
          ```js\n\
          const apigClientFactory = require('./apigClient.js');\n\
-         const client = apigClientFactory.newClient({{ apiKey: 'optional' }});\n\
+         // apiKey, and accessKey/secretKey (sessionToken, region) for AWS_IAM methods: optional\n\
+         const client = apigClientFactory.newClient({{ apiKey: 'k', accessKey: 'AK', secretKey: 'SK' }});\n\
          client.rootGet({{}}, null, {{}}).then(r => console.log(r.status, r.data));\n\
          ```\n\n\
          Functions:\n\n",

@@ -248,7 +248,7 @@ async fn get_sdk(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("localhost:4566");
     let invoke_url = format!("http://{host}/_aws/execute-api/{api_id}/{stage_name}");
-    let zip = sdk_js::zip(&snapshot, &invoke_url).map_err(internal)?;
+    let zip = sdk_js::zip(&snapshot, &invoke_url, &scope.region).map_err(internal)?;
     let disposition = format!("attachment; filename=\"javascript_{stage_name}.zip\"");
     let mut res = (StatusCode::OK, zip).into_response();
     res.headers_mut().insert(
