@@ -1072,3 +1072,64 @@ fn which(program: &str) -> Option<PathBuf> {
         .map(|d| d.join(program))
         .find(|p| p.is_file())
 }
+
+#[tokio::test]
+async fn list_functions_pages_by_50_at_most() {
+    let s = Server::start();
+    create_role(&s);
+    let zip = base64::engine::general_purpose::STANDARD.encode(zip_of(&[(
+        "app.py",
+        b"def handler(e, c):\n    return 1\n",
+        0o644,
+    )]));
+    let names: Vec<String> = (0..51).map(|i| format!("f{i:02}")).collect();
+    for name in &names {
+        let r = s
+            .http()
+            .post(format!("{}/2015-03-31/functions", s.url))
+            .json(&json!({
+                "FunctionName": name, "Runtime": "python3.12", "Handler": "app.handler",
+                "Role": ROLE, "Code": {"ZipFile": zip},
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{name}");
+    }
+    // Asking for more still gives 50, and a marker for the rest.
+    let page: Value = s
+        .http()
+        .get(format!("{}/2015-03-31/functions/?MaxItems=100", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["Functions"].as_array().unwrap().len(), 50);
+    assert_eq!(page["Functions"][49]["FunctionName"], "f49");
+    let marker = page["NextMarker"].as_str().unwrap();
+    let rest: Value = s
+        .http()
+        .get(format!(
+            "{}/2015-03-31/functions/?MaxItems=100&Marker={marker}",
+            s.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["Functions"][0]["FunctionName"], "f50");
+    assert!(rest.get("NextMarker").is_none());
+    // The aws CLI follows the markers and lists all 51.
+    let all = s.aws(&["lambda", "list-functions"]);
+    let listed: Vec<&str> = all["Functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["FunctionName"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, names);
+}

@@ -494,7 +494,9 @@ async fn list(lambda: &Lambda, call: &Call) -> LambdaResult<Response> {
         .iter()
         .filter(|f| after.as_ref().is_none_or(|a| f.config.function_name > *a))
         .collect();
-    let page = &rest[..rest.len().min(max)];
+    // "ListFunctions returns a maximum of 50 items in each response, even if you set the
+    // number higher" (Lambda's API reference, MaxItems).
+    let page = &rest[..rest.len().min(max.min(50))];
     let mut body = json!({
         "Functions": page.iter().map(|f| f.config.to_wire(State::Active)).collect::<Vec<_>>(),
     });
