@@ -175,7 +175,7 @@ async fn the_javascript_sdk_signs_aws_iam_methods_as_botocore_does() {
     let s = Server::start();
     let c = s.sdk();
     let (api, root) = new_api(&c, "signed").await;
-    let secure = add_resource(&c, &api, &root, "secure").await;
+    let secure = add_resource(&c, &api, &root, "sec:ure").await;
     let name = add_resource(&c, &api, &secure, "{name}").await;
     let r = Route::new(&c, &api, &name, "GET");
     r.put_method()
@@ -210,9 +210,9 @@ async fn the_javascript_sdk_signs_aws_iam_methods_as_botocore_does() {
     let script = r#"
         const factory = require('./apigClient.js');
         (async () => {
-          const unsigned = await factory.newClient().secureNameGet({name: 'a b', q: 'a b'}, null, {});
+          const unsigned = await factory.newClient().secUreNameGet({name: 'a(b) c', q: 'a b'}, null, {});
           const signed = await factory.newClient({accessKey: 'AKIDJS', secretKey: 'js-secret'})
-            .secureNameGet({name: 'a b', q: 'a b'}, null, {});
+            .secUreNameGet({name: 'a(b) c', q: 'a b'}, null, {});
           console.log(JSON.stringify({unsigned, signed}));
         })().catch(e => { console.error(e); process.exit(1); });
     "#;
@@ -239,9 +239,10 @@ async fn the_javascript_sdk_signs_aws_iam_methods_as_botocore_does() {
     assert_eq!(data["key"], "AKIDJS");
     let date = data["date"].as_str().unwrap();
     let authorization = data["authorization"].as_str().unwrap();
-    // The URL the client called: the path parameter and the query encoded once.
+    // The URL the client called: the path parameter and the query encoded once (`encodeURIComponent`
+    // keeps `(` and `)`), the literal `:` as it is; SigV4 encodes all of them once more.
     let url = format!(
-        "{}/secure/a%20b?q=a%20b",
+        "{}/sec:ure/a(b)%20c?q=a%20b",
         crate::fixtures::stage_url(&s, &api, "dev")
     );
     let want = botocore_signature(&url, date, "us-east-1", "AKIDJS", "js-secret");

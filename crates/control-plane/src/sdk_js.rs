@@ -74,12 +74,24 @@ pub fn function_name(path: &str, verb: &str) -> String {
 }
 
 const RUNTIME: &str = r#"
-  var subtle = (globalThis.crypto && globalThis.crypto.subtle) || require('crypto').webcrypto.subtle;
+  // Web Crypto: the global one (browsers in a secure context, Node.js 19+), else Node.js 18's
+  // module; looked up only when a call is signed, so clients without AWS_IAM methods run
+  // anywhere fetch does.
+  function webCrypto() {
+    if (globalThis.crypto && globalThis.crypto.subtle) { return globalThis.crypto.subtle; }
+    if (typeof require === 'function') { return require('crypto').webcrypto.subtle; }
+    throw new Error('Signing AWS_IAM calls needs Web Crypto (crypto.subtle)');
+  }
+  // Replace a header whatever the case the caller wrote it in.
+  function setHeader(headers, name, value) {
+    Object.keys(headers).forEach(function (h) { if (h.toLowerCase() === name) { delete headers[h]; } });
+    headers[name] = value;
+  }
   function hex(buf) {
     return Array.from(new Uint8Array(buf)).map(function (b) { return b.toString(16).padStart(2, '0'); }).join('');
   }
-  function sha256(text) { return subtle.digest('SHA-256', new TextEncoder().encode(text)).then(hex); }
-  function hmac(key, text) {
+  function sha256(subtle, text) { return subtle.digest('SHA-256', new TextEncoder().encode(text)).then(hex); }
+  function hmac(subtle, key, text) {
     var raw = typeof key === 'string' ? new TextEncoder().encode(key) : key;
     return subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
       .then(function (k) { return subtle.sign('HMAC', k, new TextEncoder().encode(text)); });
@@ -87,14 +99,16 @@ const RUNTIME: &str = r#"
   function rfc3986(s) {
     return encodeURIComponent(s).replace(/[!'()*]/g, function (c) { return '%' + c.charCodeAt(0).toString(16).toUpperCase(); });
   }
-  // Signature Version 4 for execute-api, as AWS's generated client signs: host and x-amz-date
-  // (and the session token) signed, the path encoded once more, the query sorted.
+  // Signature Version 4 for execute-api: host and x-amz-date (and the session token) signed,
+  // each path segment encoded once more, the query sorted.
   function sign(method, url, headers, payload) {
+    var subtle;
+    try { subtle = webCrypto(); } catch (e) { return Promise.reject(e); }
     var u = new URL(url);
     var amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     var day = amzDate.slice(0, 8);
-    headers['x-amz-date'] = amzDate;
-    if (config.sessionToken) { headers['x-amz-security-token'] = config.sessionToken; }
+    setHeader(headers, 'x-amz-date', amzDate);
+    if (config.sessionToken) { setHeader(headers, 'x-amz-security-token', config.sessionToken); }
     var signed = { host: u.host, 'x-amz-date': amzDate };
     if (config.sessionToken) { signed['x-amz-security-token'] = config.sessionToken; }
     var names = Object.keys(signed).sort();
@@ -103,25 +117,27 @@ const RUNTIME: &str = r#"
       .sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0; })
       .map(function (kv) { return kv[0] + '=' + kv[1]; }).join('&');
     var scope = day + '/' + region + '/execute-api/aws4_request';
-    return sha256(payload || '').then(function (bodyHash) {
-      var canonical = [method, encodeURI(u.pathname), query,
+    var path = u.pathname.split('/').map(rfc3986).join('/');
+    return sha256(subtle, payload || '').then(function (bodyHash) {
+      var canonical = [method, path, query,
         names.map(function (n) { return n + ':' + signed[n] + '\n'; }).join(''),
         names.join(';'), bodyHash].join('\n');
-      return sha256(canonical);
+      return sha256(subtle, canonical);
     }).then(function (canonicalHash) {
       var toSign = ['AWS4-HMAC-SHA256', amzDate, scope, canonicalHash].join('\n');
-      return hmac('AWS4' + config.secretKey, day)
-        .then(function (k) { return hmac(k, region); })
-        .then(function (k) { return hmac(k, 'execute-api'); })
-        .then(function (k) { return hmac(k, 'aws4_request'); })
-        .then(function (k) { return hmac(k, toSign); })
+      return hmac(subtle, 'AWS4' + config.secretKey, day)
+        .then(function (k) { return hmac(subtle, k, region); })
+        .then(function (k) { return hmac(subtle, k, 'execute-api'); })
+        .then(function (k) { return hmac(subtle, k, 'aws4_request'); })
+        .then(function (k) { return hmac(subtle, k, toSign); })
         .then(function (sig) {
-          headers['Authorization'] = 'AWS4-HMAC-SHA256 Credential=' + config.accessKey + '/' + scope +
-            ', SignedHeaders=' + names.join(';') + ', Signature=' + hex(sig);
+          setHeader(headers, 'authorization', 'AWS4-HMAC-SHA256 Credential=' + config.accessKey + '/' +
+            scope + ', SignedHeaders=' + names.join(';') + ', Signature=' + hex(sig));
         });
     });
   }
   function call(method, template, query, headerNames, iam, params, body, additionalParams) {
+    method = String(method).toUpperCase();
     params = params || {};
     additionalParams = additionalParams || {};
     var path = template.replace(/\{([^}+]+)(\+?)\}/g, function (_, name, greedy) {

@@ -191,9 +191,28 @@ pub struct GatewayError {
     /// error's reason (TestInvokeMethod's log shows it) or an integration's failure (a
     /// backend's connection error, a timeout), which the request log shows at warn.
     pub reason: Option<Box<str>>,
-    /// The `x-amzn-ErrorType` sent when it is not the type's own: an incomplete signature is
-    /// answered as INVALID_SIGNATURE, typed `IncompleteSignatureException`.
-    pub error_type: Option<&'static str>,
+    /// The `x-amzn-ErrorType` sent when it is not the type's own (one byte: the error sits in
+    /// every request's context).
+    pub error_type: Option<OtherErrorType>,
+}
+
+/// An `x-amzn-ErrorType` AWS sends with a response type that is not the type's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherErrorType {
+    /// A SigV4 header or query that lacks a part: answered as INVALID_SIGNATURE.
+    IncompleteSignature,
+    /// An access key AWS does not know: answered as INVALID_SIGNATURE.
+    UnrecognizedClient,
+}
+
+impl OtherErrorType {
+    /// The header's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::IncompleteSignature => "IncompleteSignatureException",
+            Self::UnrecognizedClient => "UnrecognizedClientException",
+        }
+    }
 }
 
 impl GatewayError {
@@ -295,7 +314,10 @@ impl GatewayError {
         );
         h.insert(
             X_AMZN_ERROR_TYPE,
-            HeaderValue::from_static(self.error_type.unwrap_or(self.kind.error_type())),
+            HeaderValue::from_static(
+                self.error_type
+                    .map_or(self.kind.error_type(), OtherErrorType::as_str),
+            ),
         );
         res
     }

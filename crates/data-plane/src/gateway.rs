@@ -369,7 +369,10 @@ impl Gateway {
                 .inv
                 .as_ref()
                 .and_then(|inv| inv.signer.as_ref())
-                .map(|s| (&*s.access_key, &*s.account, &*s.user_arn)),
+                .map(|s| {
+                    let account = ctx.api.map(|a| a.scope.account.as_str());
+                    (&*s.access_key, account.unwrap_or_default())
+                }),
             principal_id: ctx.principal_id(),
             status: res.status().as_u16(),
             response_length: length,
@@ -445,7 +448,7 @@ impl Gateway {
                     .match_request(target.path, |i| {
                         deployment.methods.select(i, verb).is_some()
                     })
-                    .ok_or_else(GatewayError::missing_token)?;
+                    .ok_or_else(|| sigv4::unroutable(req.headers()))?;
                 (m.resource, m.params)
             }
             Some(id) => pinned_route(deployment, id, target.path)?,

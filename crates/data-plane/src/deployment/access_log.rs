@@ -186,8 +186,8 @@ pub struct Record<'a> {
     pub user_agent: Option<&'a str>,
     /// API key value and id, when the method required one.
     pub api_key: Option<(&'a str, &'a str)>,
-    /// Access key, account and user ARN of an `AWS_IAM` method's signer.
-    pub signer: Option<(&'a str, &'a str, &'a str)>,
+    /// Access key and account of an `AWS_IAM` method's signer (its user is the root).
+    pub signer: Option<(&'a str, &'a str)>,
     /// The Lambda authorizer's principal.
     pub principal_id: Option<String>,
     /// The status sent.
@@ -229,7 +229,7 @@ impl Record<'_> {
             Var::ApiKeyId => Borrowed(self.api_key?.1),
             Var::AccessKey => Borrowed(self.signer?.0),
             Var::Caller => Borrowed(self.signer?.1),
-            Var::UserArn => Borrowed(self.signer?.2),
+            Var::UserArn => Owned(format!("arn:aws:iam::{}:root", self.signer?.1)),
             Var::Status => Owned(self.status.to_string()),
             Var::ResponseLength => Owned(self.response_length?.to_string()),
             Var::ResponseLatency => Owned(self.response_latency.as_millis().to_string()),
@@ -353,7 +353,7 @@ mod tests {
              $context.identity.accessKey $context.identity.userArn",
         );
         let mut r = record();
-        r.signer = Some(("AKID", "123456789012", "arn:aws:iam::123456789012:root"));
+        r.signer = Some(("AKID", "123456789012"));
         assert_eq!(
             f.render(&r),
             "123456789012 123456789012 123456789012 AKID arn:aws:iam::123456789012:root"

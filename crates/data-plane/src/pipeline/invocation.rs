@@ -47,8 +47,9 @@ pub fn context_object(
 ) -> Map<String, Value> {
     let stage = &inv.stage.stage.stage_name;
     let prefix = req.host.split('.').next().unwrap_or_default().to_string();
-    let signer = inv.signer.as_ref();
-    let account = signer.map(|s| &*s.account);
+    let signer = inv.signer.as_deref();
+    // An IAM signer stands for the API's account's root here.
+    let account = signer.map(|_| inv.scope.account.as_str());
     let v = json!({
         "accountId": inv.scope.account,
         "apiId": inv.api_id,
@@ -70,7 +71,7 @@ pub fn context_object(
             "sourceIp": req.source_ip,
             "user": account,
             "userAgent": req.header("user-agent"),
-            "userArn": signer.map(|s| &*s.user_arn),
+            "userArn": account.map(crate::pipeline::sigv4::root_arn),
         },
         "path": if req.path == "/" { format!("/{stage}/") } else { format!("/{stage}{}", req.path) },
         "protocol": "HTTP/1.1",

@@ -4,18 +4,25 @@
 //! What AWS refuses before it looks at the signature is refused here, in AWS's words: no
 //! signature at all is 403 "Missing Authentication Token" (AWS's knowledge-center article
 //! api-gateway-iam-sigv4-mismatch), a header that is not a SigV4 one is
-//! `IncompleteSignatureException`, a credential for another region or service or a date more
-//! than 15 minutes off is `InvalidSignatureException`. The signature itself is not checked:
-//! the emulator knows no secret keys (any credentials do, as on its control plane), and no
-//! IAM policy is evaluated. The signer is the account's root, as STS GetCallerIdentity
+//! `IncompleteSignatureException`, a credential for another region, service or day, or a date
+//! more than 15 minutes off, is `InvalidSignatureException`. The signature itself is not
+//! checked: the emulator knows no secret keys (any credentials do, as on its control plane),
+//! and no IAM policy is evaluated. The signer is the account's root, as STS GetCallerIdentity
 //! answers here.
+//!
+//! AWS also reads the `Authorization` header of a request that no method matches as a SigV4
+//! one, which is why a bearer token sent to a wrong path gets "Invalid key=value pair" rather
+//! than "Missing Authentication Token" ([`unroutable`]).
 
+use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
+use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use sha2::{Digest, Sha256};
 
 use apigw_model::Scope;
 
-use crate::error::{GatewayError, ResponseType};
+use crate::error::{GatewayError, OtherErrorType, ResponseType};
 
 /// The one algorithm SigV4 names.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -23,17 +30,20 @@ const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const SERVICE: &str = "execute-api";
 /// `X-Amz-Date`'s ISO 8601 basic format.
 const AMZ_DATE: &str = "%Y%m%dT%H%M%SZ";
+/// How far a signed request's date may be from now, either way.
+const SKEW_MINUTES: i64 = 15;
 
-/// Who signed an `AWS_IAM` request: `$context.identity`'s IAM fields.
+/// Who signed an `AWS_IAM` request. `$context.identity.accessKey` is its access key; its
+/// `accountId`, `caller` and `user` are the API's account and `userArn` that account's root.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signer {
-    /// The access key id of the signature's credential (`$context.identity.accessKey`).
+    /// The access key id of the signature's credential.
     pub access_key: Box<str>,
-    /// `$context.identity.accountId`, `caller` and `user`: the API's account, whose root
-    /// every credential stands for here.
-    pub account: Box<str>,
-    /// `$context.identity.userArn`.
-    pub user_arn: Box<str>,
+}
+
+/// `arn:aws:iam::{account}:root`, the `userArn` of every signer here.
+pub fn root_arn(account: &str) -> String {
+    format!("arn:aws:iam::{account}:root")
 }
 
 /// Check that the request is signed for `scope`'s region and `execute-api` at about `now`.
@@ -47,23 +57,39 @@ pub fn check(
     scope: &Scope,
     now: DateTime<Utc>,
 ) -> Result<Signer, GatewayError> {
-    let credential = match headers.get(axum::http::header::AUTHORIZATION) {
+    let (credential, date) = match headers.get(AUTHORIZATION) {
         Some(value) => {
             let value = String::from_utf8_lossy(value.as_bytes());
             let credential = from_header(&value, headers)?;
-            if let Some(date) = header(headers, "x-amz-date") {
-                fresh(date, now)?;
-            }
-            credential
+            let date = header_date(headers)?;
+            fresh(&date, now)?;
+            (credential, date)
         }
         None => from_query(query.unwrap_or_default())?,
     };
-    let access_key = in_scope(&credential, scope)?;
+    let access_key = in_scope(&credential, scope, &date)?;
     Ok(Signer {
         access_key: access_key.into(),
-        account: scope.account.as_str().into(),
-        user_arn: format!("arn:aws:iam::{}:root", scope.account).into(),
     })
+}
+
+/// The error for a request no method matches: "Missing Authentication Token", unless it
+/// carries an `Authorization` header that is not a SigV4 one, whose fault AWS names instead.
+pub fn unroutable(headers: &HeaderMap) -> GatewayError {
+    let Some(value) = headers.get(AUTHORIZATION) else {
+        return GatewayError::missing_token();
+    };
+    match from_header(&String::from_utf8_lossy(value.as_bytes()), headers) {
+        Err(e) => e,
+        Ok(_) => GatewayError::missing_token(),
+    }
+}
+
+/// A request's date as SigV4 signed it: the text and the instant.
+struct SignedDate {
+    /// `YYYYMMDDTHHMMSSZ`.
+    text: String,
+    at: DateTime<Utc>,
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
@@ -73,7 +99,7 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 /// 403 `IncompleteSignatureException`, answered through INVALID_SIGNATURE.
 fn incomplete(message: String) -> GatewayError {
     let mut e = GatewayError::new(ResponseType::InvalidSignature, message);
-    e.error_type = Some("IncompleteSignatureException");
+    e.error_type = Some(OtherErrorType::IncompleteSignature);
     e
 }
 
@@ -82,25 +108,29 @@ fn invalid(message: String) -> GatewayError {
 }
 
 /// The credential of an `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…,
-/// Signature=…` header. AWS reads any scheme's parameters the same way, so a `Bearer` token is
-/// "not a valid key=value pair" and a bare token lacks every parameter.
+/// Signature=…` header. AWS splits the parameters at commas and white space and reads any
+/// scheme's the same way, so a `Bearer` token is not a key=value pair and a bare token lacks
+/// every parameter.
 fn from_header(value: &str, headers: &HeaderMap) -> Result<String, GatewayError> {
-    let (algorithm, params) = value
-        .trim()
-        .split_once(char::is_whitespace)
-        .unwrap_or((value.trim(), ""));
+    let mut words = value
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty());
+    let algorithm = words.next().unwrap_or_default();
     let mut credential = None;
     let mut signed_headers = false;
     let mut signature = false;
-    for part in params.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let Some((k, v)) = part.split_once('=') else {
+    for word in words {
+        let Some((k, v)) = word.split_once('=') else {
+            // The header may hold a secret: AWS names it by its hash, not its text.
+            let hash = Sha256::digest(value.as_bytes());
             return Err(incomplete(format!(
-                "'{part}' not a valid key=value pair (missing equal-sign) in Authorization \
-                 header: '{value}'."
+                "Invalid key=value pair (missing equal-sign) in Authorization header (hashed \
+                 with SHA-256 and encoded with Base64): '{}'.",
+                base64::engine::general_purpose::STANDARD.encode(hash)
             )));
         };
-        match k.trim() {
-            "Credential" => credential = Some(v.trim().to_string()),
+        match k {
+            "Credential" => credential = Some(v.to_string()),
             "SignedHeaders" => signed_headers = true,
             "Signature" => signature = true,
             _ => {}
@@ -133,9 +163,42 @@ fn from_header(value: &str, headers: &HeaderMap) -> Result<String, GatewayError>
     Ok(credential.unwrap_or_default())
 }
 
-/// The credential of a presigned URL's `X-Amz-*` parameters; none of them is an unsigned
-/// request.
-fn from_query(query: &str) -> Result<String, GatewayError> {
+/// The date a signed header names: `X-Amz-Date`, else the HTTP `Date`.
+fn header_date(headers: &HeaderMap) -> Result<SignedDate, GatewayError> {
+    if let Some(text) = header(headers, "x-amz-date") {
+        return amz_date(text);
+    }
+    let date = header(headers, "date").unwrap_or_default();
+    let Ok(at) = DateTime::parse_from_rfc2822(date) else {
+        return Err(incomplete(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' \
+             header."
+                .into(),
+        ));
+    };
+    let at = at.with_timezone(&Utc);
+    Ok(SignedDate {
+        text: at.format(AMZ_DATE).to_string(),
+        at,
+    })
+}
+
+fn amz_date(text: &str) -> Result<SignedDate, GatewayError> {
+    match NaiveDateTime::parse_from_str(text, AMZ_DATE) {
+        Ok(at) => Ok(SignedDate {
+            text: text.to_string(),
+            at: at.and_utc(),
+        }),
+        Err(_) => Err(incomplete(format!(
+            "Date must be in ISO-8601 'basic format'. Got '{text}'. See \
+             http://en.wikipedia.org/wiki/ISO_8601"
+        ))),
+    }
+}
+
+/// The credential and date of a presigned URL's `X-Amz-*` parameters; none of them is an
+/// unsigned request.
+fn from_query(query: &str) -> Result<(String, SignedDate), GatewayError> {
     const PARAMS: [&str; 5] = [
         "X-Amz-Algorithm",
         "X-Amz-Credential",
@@ -144,7 +207,12 @@ fn from_query(query: &str) -> Result<String, GatewayError> {
         "X-Amz-Date",
     ];
     let pairs = crate::request::percent_pairs(query);
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     if PARAMS.iter().all(|p| get(p).is_none()) {
         return Err(GatewayError::missing_token());
     }
@@ -154,75 +222,81 @@ fn from_query(query: &str) -> Result<String, GatewayError> {
              parameters."
         )));
     }
-    let algorithm = get("X-Amz-Algorithm")
-        .map(String::as_str)
-        .unwrap_or_default();
+    let algorithm = get("X-Amz-Algorithm").unwrap_or_default();
     if algorithm != ALGORITHM {
         return Err(incomplete(format!(
             "Unsupported AWS 'algorithm': '{algorithm}'"
         )));
     }
-    // A presigned URL lasts its X-Amz-Expires, not the header's 15 minutes: its date is not
-    // checked here.
-    Ok(get("X-Amz-Credential").cloned().unwrap_or_default())
+    // A presigned URL lasts its X-Amz-Expires, which is not checked here.
+    let date = amz_date(get("X-Amz-Date").unwrap_or_default())?;
+    Ok((
+        get("X-Amz-Credential").unwrap_or_default().to_string(),
+        date,
+    ))
 }
 
 /// The access key of a credential `KEY/YYYYMMDD/REGION/SERVICE/aws4_request`, when its scope
-/// is the API's region and `execute-api`.
-fn in_scope<'c>(credential: &'c str, scope: &Scope) -> Result<&'c str, GatewayError> {
+/// is the API's region, `execute-api` and the request's day. AWS names every fault of the
+/// scope at once.
+fn in_scope<'c>(
+    credential: &'c str,
+    scope: &Scope,
+    date: &SignedDate,
+) -> Result<&'c str, GatewayError> {
     let parts: Vec<&str> = credential.split('/').collect();
-    let [key, _date, region, service, terminator] = parts[..] else {
-        return Err(invalid(format!(
-            "Credential should be scoped with a valid terminator: 'aws4_request', not \
-             '{}'. ",
-            parts.last().copied().unwrap_or_default()
-        )));
-    };
-    if terminator != "aws4_request" {
-        return Err(invalid(format!(
-            "Credential should be scoped with a valid terminator: 'aws4_request', not \
-             '{terminator}'. "
-        )));
-    }
+    let part = |i: usize| parts.get(i).copied().unwrap_or_default();
+    let (key, day, region, service, terminator) = (part(0), part(1), part(2), part(3), part(4));
+    let mut faults = String::new();
     if region != scope.region {
-        return Err(invalid(
-            "Credential should be scoped to a valid region. ".to_string(),
-        ));
+        faults.push_str("Credential should be scoped to a valid region. ");
     }
     if service != SERVICE {
+        faults.push_str("Credential should be scoped to correct service: 'execute-api'. ");
+    }
+    if terminator != "aws4_request" || parts.len() > 5 {
+        faults.push_str(&format!(
+            "Credential should be scoped with a valid terminator: 'aws4_request', not \
+             '{terminator}'. "
+        ));
+    }
+    if !faults.is_empty() {
+        return Err(invalid(faults));
+    }
+    let signed_day = date.text.get(..8).unwrap_or_default();
+    if day != signed_day {
         return Err(invalid(format!(
-            "Credential should be scoped to correct service: '{SERVICE}'. "
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
+             from HTTP: '{day}' != '{signed_day}', from '{}'.",
+            date.text
         )));
     }
-    if key.is_empty() {
+    // Any key is taken, but one that no AWS key could be is refused as AWS refuses an
+    // unknown one (and kept out of templates and log lines).
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         let mut e = invalid("The security token included in the request is invalid.".into());
-        e.error_type = Some("UnrecognizedClientException");
+        e.error_type = Some(OtherErrorType::UnrecognizedClient);
         return Err(e);
     }
     Ok(key)
 }
 
-/// AWS takes a signed request for 15 minutes either side of its `X-Amz-Date`.
-fn fresh(date: &str, now: DateTime<Utc>) -> Result<(), GatewayError> {
-    let Ok(at) = NaiveDateTime::parse_from_str(date, AMZ_DATE) else {
-        return Err(incomplete(format!(
-            "Date must be in ISO-8601 'basic format'. Got '{date}'. See \
-             http://en.wikipedia.org/wiki/ISO_8601"
-        )));
-    };
-    let at = at.and_utc();
-    let skew = chrono::Duration::minutes(15);
+/// AWS takes a signed request for 15 minutes either side of its date.
+fn fresh(date: &SignedDate, now: DateTime<Utc>) -> Result<(), GatewayError> {
+    let skew = chrono::Duration::minutes(SKEW_MINUTES);
     let fmt = |t: DateTime<Utc>| t.format(AMZ_DATE).to_string();
-    if at < now - skew {
+    if date.at < now - skew {
         return Err(invalid(format!(
-            "Signature expired: {date} is now earlier than {} ({} - 15 min.)",
+            "Signature expired: {} is now earlier than {} ({} - 15 min.)",
+            date.text,
             fmt(now - skew),
             fmt(now)
         )));
     }
-    if at > now + skew {
+    if date.at > now + skew {
         return Err(invalid(format!(
-            "Signature not yet current: {date} is still later than {} ({} + 15 min.)",
+            "Signature not yet current: {} is still later than {} ({} + 15 min.)",
+            date.text,
             fmt(now + skew),
             fmt(now)
         )));
@@ -267,22 +341,35 @@ mod tests {
         )
     }
 
+    const GOOD: &str = "AKIDEXAMPLE/20261207/us-east-1/execute-api/aws4_request";
+    const NOW: Option<&str> = Some("20261207T010000Z");
+
     fn refused(h: &HeaderMap, query: Option<&str>) -> (ResponseType, &'static str, String) {
         let e = check(h, query, &scope(), now()).unwrap_err();
-        let t = e.error_type.unwrap_or(e.kind.error_type());
+        let t = e
+            .error_type
+            .map_or(e.kind.error_type(), OtherErrorType::as_str);
         (e.kind, t, e.message)
     }
 
     #[test]
-    fn a_signed_request_names_its_access_key_and_the_root() {
-        let h = signed(
-            &auth("AKIDEXAMPLE/20261207/us-east-1/execute-api/aws4_request"),
-            Some("20261207T005500Z"),
-        );
+    fn a_signed_request_names_its_access_key() {
+        let h = signed(&auth(GOOD), Some("20261207T005500Z"));
         let s = check(&h, None, &scope(), now()).unwrap();
         assert_eq!(&*s.access_key, "AKIDEXAMPLE");
-        assert_eq!(&*s.account, "123456789012");
-        assert_eq!(&*s.user_arn, "arn:aws:iam::123456789012:root");
+        assert_eq!(root_arn("123"), "arn:aws:iam::123:root");
+        // The HTTP Date header dates a request too.
+        let mut h = signed(&auth(GOOD), None);
+        h.insert(
+            "date",
+            HeaderValue::from_static("Mon, 07 Dec 2026 00:58:00 GMT"),
+        );
+        assert!(check(&h, None, &scope(), now()).is_ok());
+        h.insert(
+            "date",
+            HeaderValue::from_static("Mon, 07 Dec 2026 00:30:00 GMT"),
+        );
+        assert!(refused(&h, None).2.starts_with("Signature expired"));
     }
 
     #[test]
@@ -297,11 +384,22 @@ mod tests {
         let (kind, t, m) = refused(&signed("Bearer abc.def", None), None);
         assert_eq!(kind, ResponseType::InvalidSignature);
         assert_eq!(t, "IncompleteSignatureException");
+        let hash =
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"Bearer abc.def"));
         assert_eq!(
             m,
-            "'abc.def' not a valid key=value pair (missing equal-sign) in Authorization \
-             header: 'Bearer abc.def'."
+            format!(
+                "Invalid key=value pair (missing equal-sign) in Authorization header (hashed \
+                 with SHA-256 and encoded with Base64): '{hash}'."
+            )
         );
+        // White space separates parameters: a space after `Credential=` leaves the key alone.
+        let spaced =
+            "AWS4-HMAC-SHA256 Credential= AK/20261207/us-east-1/execute-api/aws4_request, \
+                      SignedHeaders=host, Signature=abc";
+        assert!(refused(&signed(spaced, NOW), None)
+            .2
+            .starts_with("Invalid key=value pair"));
         let (_, t, m) = refused(&signed("token", None), None);
         assert_eq!(t, "IncompleteSignatureException");
         assert_eq!(
@@ -314,27 +412,24 @@ mod tests {
     }
 
     #[test]
-    fn the_scope_must_be_this_region_and_execute_api() {
-        let date = Some("20261207T010000Z");
+    fn the_scope_must_be_this_region_execute_api_and_the_day() {
         let (_, t, m) = refused(
-            &signed(
-                &auth("AK/20261207/eu-west-1/execute-api/aws4_request"),
-                date,
-            ),
+            &signed(&auth("AK/20261207/eu-west-1/execute-api/aws4_request"), NOW),
             None,
         );
         assert_eq!(t, "InvalidSignatureException");
         assert_eq!(m, "Credential should be scoped to a valid region. ");
         let (_, _, m) = refused(
-            &signed(&auth("AK/20261207/us-east-1/apigateway/aws4_request"), date),
+            &signed(&auth("AK/20261207/eu-west-1/apigateway/aws4_request"), NOW),
             None,
         );
         assert_eq!(
             m,
-            "Credential should be scoped to correct service: 'execute-api'. "
+            "Credential should be scoped to a valid region. Credential should be scoped to \
+             correct service: 'execute-api'. "
         );
         let (_, _, m) = refused(
-            &signed(&auth("AK/20261207/us-east-1/execute-api/aws4"), date),
+            &signed(&auth("AK/20261207/us-east-1/execute-api/aws4"), NOW),
             None,
         );
         assert_eq!(
@@ -342,11 +437,46 @@ mod tests {
             "Credential should be scoped with a valid terminator: 'aws4_request', not \
              'aws4'. "
         );
+        // Too few parts: every missing one is named, none contradicts the others.
+        let (_, _, m) = refused(&signed(&auth("AK"), NOW), None);
+        assert_eq!(
+            m,
+            "Credential should be scoped to a valid region. Credential should be scoped to \
+             correct service: 'execute-api'. Credential should be scoped with a valid \
+             terminator: 'aws4_request', not ''. "
+        );
+        let (_, _, m) = refused(
+            &signed(&auth("AK/20261206/us-east-1/execute-api/aws4_request"), NOW),
+            None,
+        );
+        assert_eq!(
+            m,
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date \
+             from HTTP: '20261206' != '20261207', from '20261207T010000Z'."
+        );
+    }
+
+    #[test]
+    fn keys_no_aws_key_could_be_are_unrecognized() {
+        let (_, t, m) = refused(
+            &signed(
+                &auth("A%K/20261207/us-east-1/execute-api/aws4_request"),
+                NOW,
+            ),
+            None,
+        );
+        assert_eq!(t, "UnrecognizedClientException");
+        assert_eq!(m, "The security token included in the request is invalid.");
+        let ok = signed(
+            &auth("test/20261207/us-east-1/execute-api/aws4_request"),
+            NOW,
+        );
+        assert!(check(&ok, None, &scope(), now()).is_ok());
     }
 
     #[test]
     fn dates_more_than_15_minutes_off_are_refused() {
-        let cred = auth("AK/20261207/us-east-1/execute-api/aws4_request");
+        let cred = auth(GOOD);
         let (_, t, m) = refused(&signed(&cred, Some("20261207T004459Z")), None);
         assert_eq!(t, "InvalidSignatureException");
         assert_eq!(
@@ -366,14 +496,15 @@ mod tests {
             now()
         )
         .is_ok());
-        let (_, t, _) = refused(&signed(&cred, Some("yesterday")), None);
+        let (_, t, m) = refused(&signed(&cred, Some("yesterday")), None);
         assert_eq!(t, "IncompleteSignatureException");
+        assert!(m.starts_with("Date must be in ISO-8601 'basic format'. Got 'yesterday'."));
     }
 
     #[test]
     fn presigned_urls_need_every_parameter() {
         let full = "X-Amz-Algorithm=AWS4-HMAC-SHA256\
-            &X-Amz-Credential=AK%2F20261207%2Fus-east-1%2Fexecute-api%2Faws4_request\
+            &X-Amz-Credential=AK%2F20261201%2Fus-east-1%2Fexecute-api%2Faws4_request\
             &X-Amz-Date=20261201T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host\
             &X-Amz-Signature=abc";
         let s = check(&HeaderMap::new(), Some(full), &scope(), now()).unwrap();
@@ -385,6 +516,22 @@ mod tests {
             m,
             "AWS query-string parameters must include 'X-Amz-Signature'. Re-examine the \
              query-string parameters."
+        );
+        // A decoded control character cannot become the access key.
+        let injected = full.replace("X-Amz-Credential=AK", "X-Amz-Credential=AK%0AX");
+        let (_, t, _) = refused(&HeaderMap::new(), Some(&injected));
+        assert_eq!(t, "UnrecognizedClientException");
+    }
+
+    #[test]
+    fn unroutable_requests_name_a_malformed_header() {
+        assert_eq!(unroutable(&HeaderMap::new()), GatewayError::missing_token());
+        let e = unroutable(&signed("Bearer abc", None));
+        assert_eq!(e.error_type, Some(OtherErrorType::IncompleteSignature));
+        assert!(e.message.starts_with("Invalid key=value pair"));
+        assert_eq!(
+            unroutable(&signed(&auth(GOOD), NOW)),
+            GatewayError::missing_token()
         );
     }
 }
