@@ -92,25 +92,27 @@ impl CodeStore {
     pub fn unpacked(&self, sha256: &str) -> std::io::Result<PathBuf> {
         let key = file_key(sha256);
         let dir = self.dir.join("run").join(&key);
-        if dir.join(".complete").exists() {
+        if dir.is_dir() {
             return Ok(dir);
         }
         let bytes = std::fs::read(self.zip_path(sha256))?;
-        // Unpacked in a folder of its own and renamed into place whole: two first invocations
-        // at once never see half a tree, and a crash leaves no folder that looks complete.
+        // Unpacked in a folder of its own and renamed into place whole (one atomic rename):
+        // two first invocations at once never see half a tree, and a crash leaves only a
+        // staging folder, so the folder's existence says it is complete and the task root
+        // holds nothing but the zip's files.
         let run = self.dir.join("run");
         std::fs::create_dir_all(&run)?;
         let staging = tempfile::Builder::new()
             .prefix(".unpack-")
             .tempdir_in(&run)?;
         unpack(&bytes, staging.path())?;
-        std::fs::File::create(staging.path().join(".complete"))?;
         match std::fs::rename(staging.path(), &dir) {
             Ok(()) => {
                 let _ = staging.keep();
                 Ok(dir)
             }
-            Err(_) if dir.join(".complete").exists() => Ok(dir),
+            // Another first invocation renamed its copy into place first.
+            Err(_) if dir.is_dir() => Ok(dir),
             Err(e) => Err(e),
         }
     }
@@ -216,6 +218,13 @@ mod tests {
         assert_eq!(stored.sha256.len(), 44);
         let dir = store.unpacked(&stored.sha256).unwrap();
         assert_eq!(std::fs::read_to_string(dir.join("lib/a.txt")).unwrap(), "a");
+        // The task root holds the zip's files and nothing of ours.
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["bootstrap", "lib", "suid"]);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
