@@ -190,6 +190,23 @@ pub async fn raw_get(s: &Server, path: &str) -> (u16, Value) {
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
+/// Run `script` with `python3 -c` and `args` (botocore and boto3 come with the aws CLI);
+/// its standard output.
+pub fn python(script: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// The base URL of a deployed stage on the data plane (path form).
 pub fn stage_url(s: &Server, api: &str, stage: &str) -> String {
     format!("{}/_aws/execute-api/{api}/{stage}", s.url)

@@ -4,7 +4,7 @@
 //! knowledge-center article api-gateway-iam-sigv4-mismatch; the others as AWS words them for
 //! SigV4 requests (see `pipeline/sigv4.rs`).
 
-use crate::fixtures::{deploy, stage_url, Route};
+use crate::fixtures::{deploy, python, stage_url, Route};
 use crate::harness::{new_api, Server};
 
 /// Sign a GET of `url` with botocore's `SigV4Auth` for `service` in `region`, send it, and
@@ -27,20 +27,28 @@ print(status)
 print(kind)
 sys.stdout.write(body.decode())
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", SCRIPT, url, service, region])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = python(SCRIPT, &[url, service, region]);
     let mut lines = text.splitn(3, '\n');
     let status = lines.next().unwrap().parse().unwrap();
     let kind = lines.next().unwrap().to_string();
     (status, kind, lines.next().unwrap_or_default().to_string())
+}
+
+/// GET `url` with `Authorization: Bearer abc.def`: (status, `x-amzn-ErrorType`, body).
+async fn bearer_get(s: &Server, url: &str) -> (u16, String, String) {
+    let r = s
+        .http()
+        .get(url)
+        .header("authorization", "Bearer abc.def")
+        .send()
+        .await
+        .unwrap();
+    let kind = r
+        .headers()
+        .get("x-amzn-errortype")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (r.status().as_u16(), kind, r.text().await.unwrap())
 }
 
 #[tokio::test]
@@ -89,19 +97,11 @@ async fn aws_iam_methods_take_sigv4_signed_requests_only() {
     );
 
     // A bearer token is read as a SigV4 header that is not one.
-    let r = s
-        .http()
-        .get(&url)
-        .header("authorization", "Bearer abc.def")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let (status, kind, body) = bearer_get(&s, &url).await;
     assert_eq!(
-        r.headers()["x-amzn-errortype"],
-        "IncompleteSignatureException"
+        (status, kind.as_str()),
+        (403, "IncompleteSignatureException")
     );
-    let body = r.text().await.unwrap();
     assert!(
         body.starts_with(r#"{"message":"Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '"#),
         "{body}"
@@ -134,23 +134,15 @@ async fn a_wrong_path_with_a_bearer_token_is_an_incomplete_signature() {
     Route::new(&c, &api, &root, "GET").mock().await;
     deploy(&c, &api, "dev").await;
     let url = format!("{}/nope", stage_url(&s, &api, "dev"));
-    let r = s
-        .http()
-        .get(&url)
-        .header("authorization", "Bearer abc.def")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let (status, kind, body) = bearer_get(&s, &url).await;
     assert_eq!(
-        r.headers()["x-amzn-errortype"],
-        "IncompleteSignatureException"
+        (status, kind.as_str()),
+        (403, "IncompleteSignatureException")
     );
-    assert!(r
-        .text()
-        .await
-        .unwrap()
-        .contains("Invalid key=value pair (missing equal-sign)"));
+    assert!(
+        body.contains("Invalid key=value pair (missing equal-sign)"),
+        "{body}"
+    );
     let r = s.http_get(&url).await;
     assert_eq!(r.status(), 403);
     assert_eq!(
@@ -169,13 +161,6 @@ async fn methods_without_aws_iam_ignore_the_authorization_header() {
     get.mock_json(r#"{"accessKey":"$context.identity.accessKey"}"#)
         .await;
     deploy(&c, &api, "dev").await;
-    let r = s
-        .http()
-        .get(format!("{}/", stage_url(&s, &api, "dev")))
-        .header("authorization", "Bearer abc.def")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.text().await.unwrap(), r#"{"accessKey":""}"#);
+    let (status, _, body) = bearer_get(&s, &format!("{}/", stage_url(&s, &api, "dev"))).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"accessKey":""}"#));
 }

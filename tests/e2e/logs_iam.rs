@@ -876,16 +876,7 @@ fn logs_answer_boto3() {
          print(json.dumps({{'messages':[x['message'] for x in e],'err':err}}))\n",
         s.url
     );
-    let out = std::process::Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = serde_json::from_str(&crate::fixtures::python(&script, &[])).unwrap();
     assert_eq!(v["messages"], json!(["hello from boto3"]));
     assert_eq!(v["err"]["Code"], "ResourceNotFoundException");
     assert_eq!(

@@ -44,6 +44,47 @@ async fn sdk_types_are_listed() {
     assert_eq!(cli["configurationProperties"][0]["name"], "classPrefix");
 }
 
+/// GetSdk `javascript` for stage `dev` of `api`.
+async fn javascript_sdk(
+    c: &aws_sdk_apigateway::Client,
+    api: &str,
+) -> aws_sdk_apigateway::operation::get_sdk::GetSdkOutput {
+    c.get_sdk()
+        .rest_api_id(api)
+        .stage_name("dev")
+        .sdk_type("javascript")
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Unzip the generated client of `sdk` into a folder of its own and run `script` there with
+/// Node.js; what the script prints, as JSON.
+fn run_client(sdk: &aws_sdk_apigateway::operation::get_sdk::GetSdkOutput, script: &str) -> Value {
+    let bytes = sdk.body().unwrap().as_ref().to_vec();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut client = String::new();
+    archive
+        .by_name("apiGateway-js-sdk/apigClient.js")
+        .unwrap()
+        .read_to_string(&mut client)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("apigClient.js"), client).unwrap();
+    std::fs::write(dir.path().join("run.js"), script).unwrap();
+    let out = std::process::Command::new("node")
+        .arg("run.js")
+        .current_dir(dir.path())
+        .output()
+        .expect("node (scripts/test.sh installs it when missing)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn the_javascript_sdk_calls_the_stage() {
     let s = Server::start();
@@ -97,25 +138,8 @@ async fn the_javascript_sdk_calls_the_stage() {
         "NotFoundException"
     );
 
-    let sdk = c
-        .get_sdk()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .sdk_type("javascript")
-        .send()
-        .await
-        .unwrap();
+    let sdk = javascript_sdk(&c, &api).await;
     assert_eq!(sdk.content_type(), Some("application/octet-stream"));
-    let bytes = sdk.body().unwrap().as_ref().to_vec();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut client = String::new();
-    archive
-        .by_name("apiGateway-js-sdk/apigClient.js")
-        .unwrap()
-        .read_to_string(&mut client)
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("apigClient.js"), client).unwrap();
     let script = r#"
         const factory = require('./apigClient.js');
         const client = factory.newClient();
@@ -125,18 +149,7 @@ async fn the_javascript_sdk_calls_the_stage() {
           console.log(JSON.stringify({root, pet}));
         })().catch(e => { console.error(e); process.exit(1); });
     "#;
-    std::fs::write(dir.path().join("run.js"), script).unwrap();
-    let out = std::process::Command::new("node")
-        .arg("run.js")
-        .current_dir(dir.path())
-        .output()
-        .expect("node (scripts/test.sh installs it when missing)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got = run_client(&sdk, script);
     assert_eq!(got["root"]["status"], 200);
     assert_eq!(got["root"]["data"], serde_json::json!({"root": true}));
     assert_eq!(
@@ -158,16 +171,9 @@ req.context["timestamp"] = amz_date
 auth = SigV4Auth(Credentials(key, secret), "execute-api", region)
 print(auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req))
 "#;
-    let out = std::process::Command::new("python3")
-        .args(["-c", SCRIPT, url, amz_date, region, key, secret])
-        .output()
-        .expect("python3");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    crate::fixtures::python(SCRIPT, &[url, amz_date, region, key, secret])
+        .trim()
+        .to_string()
 }
 
 #[tokio::test]
@@ -189,24 +195,7 @@ async fn the_javascript_sdk_signs_aws_iam_methods_as_botocore_does() {
     )
     .await;
     deploy(&c, &api, "dev").await;
-    let sdk = c
-        .get_sdk()
-        .rest_api_id(&api)
-        .stage_name("dev")
-        .sdk_type("javascript")
-        .send()
-        .await
-        .unwrap();
-    let bytes = sdk.body().unwrap().as_ref().to_vec();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let mut client = String::new();
-    archive
-        .by_name("apiGateway-js-sdk/apigClient.js")
-        .unwrap()
-        .read_to_string(&mut client)
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("apigClient.js"), client).unwrap();
+    let sdk = javascript_sdk(&c, &api).await;
     let script = r#"
         const factory = require('./apigClient.js');
         (async () => {
@@ -216,18 +205,7 @@ async fn the_javascript_sdk_signs_aws_iam_methods_as_botocore_does() {
           console.log(JSON.stringify({unsigned, signed}));
         })().catch(e => { console.error(e); process.exit(1); });
     "#;
-    std::fs::write(dir.path().join("run.js"), script).unwrap();
-    let out = std::process::Command::new("node")
-        .arg("run.js")
-        .current_dir(dir.path())
-        .output()
-        .expect("node (scripts/test.sh installs it when missing)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got = run_client(&sdk, script);
     // Without keys the call goes unsigned, and AWS_IAM refuses it.
     assert_eq!(got["unsigned"]["status"], 403);
     assert_eq!(
