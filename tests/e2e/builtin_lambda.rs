@@ -1133,3 +1133,70 @@ async fn list_functions_pages_by_50_at_most() {
         .collect();
     assert_eq!(listed, names);
 }
+
+/// The decoded `LogType: Tail` of invoking `name`.
+fn tail_of(s: &Server, dir: &Path, name: &str) -> String {
+    let (meta, _) = invoke(s, dir, name, "{}", &["--log-type", "Tail"]);
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(meta["LogResult"].as_str().unwrap())
+        .unwrap();
+    String::from_utf8(tail).unwrap()
+}
+
+#[tokio::test]
+async fn the_tail_is_the_last_4_kb_of_everything_the_function_wrote() {
+    let s = Server::start();
+    create_role(&s);
+    let dir = tempfile::tempdir().unwrap();
+    // 3,000 lines, a last one without its newline, and one on stderr, just before the answer.
+    let python = r#"
+import sys
+def handler(event, context):
+    for i in range(3000):
+        print("line %d" % i)
+    sys.stdout.write("partial")
+    print("to stderr", file=sys.stderr)
+    return {}
+"#;
+    let node = r#"
+exports.handler = async () => {
+  for (let i = 0; i < 3000; i++) console.log(`line ${i}`);
+  process.stdout.write("partial");
+  console.error("to stderr");
+  return {};
+};
+"#;
+    let mut functions = vec![(
+        "py",
+        "python3.12",
+        "app.handler",
+        zip_of(&[("app.py", python.as_bytes(), 0o644)]),
+    )];
+    if which("node").is_some() {
+        functions.push((
+            "js",
+            "nodejs20.x",
+            "index.handler",
+            zip_of(&[("index.js", node.as_bytes(), 0o644)]),
+        ));
+    }
+    for (name, runtime, handler, zip) in &functions {
+        create_function(&s, dir.path(), name, runtime, handler, zip, &[]);
+        for _ in 0..3 {
+            let tail = tail_of(&s, dir.path(), name);
+            assert!(tail.len() <= 4096, "{name}: {} bytes", tail.len());
+            for wanted in [
+                "line 2999\n",
+                "\npartial\n",
+                "to stderr\n",
+                "\nREPORT RequestId: ",
+            ] {
+                assert!(tail.contains(wanted), "{name}: no {wanted:?} in {tail}");
+            }
+            assert!(
+                !tail.contains('\u{1}'),
+                "{name}: the end mark shows in {tail}"
+            );
+        }
+    }
+}

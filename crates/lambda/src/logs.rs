@@ -2,16 +2,21 @@
 //! `/aws/lambda/{name}` (created when missing, as Lambda does), stream per worker; the lines
 //! of the invocation in progress are also kept for `LogType: Tail`.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
 use apigw_model::Scope;
 use apigw_store::logs::{LogEvent, LogGroup};
 use apigw_store::Store;
 
-/// Lines kept for one invocation's tail; AWS returns the last 4 KB of them.
-const MAX_TAIL_LINES: usize = 2000;
+/// The bytes of an invocation's log that `LogType: Tail` returns: its last 4 KB.
+const TAIL_BYTES: usize = 4096;
+
+/// What the language bootstraps write on stdout and stderr, then the request id, after an
+/// invocation's output and before its answer: once both are read, the tail is complete.
+pub const END_MARK: &str = "\u{1}apigw-end ";
 
 /// A worker's log stream: one per worker, shared by its lines.
 #[derive(Debug)]
@@ -91,7 +96,33 @@ async fn append(
 pub struct WorkerLog {
     sink: LogSink,
     stream: Arc<Stream>,
-    current: Mutex<Vec<String>>,
+    current: Mutex<Current>,
+    /// End marks read for the invocation in progress.
+    marks: watch::Sender<usize>,
+}
+
+/// The invocation in progress: its id and its last lines, just enough to cover the tail.
+#[derive(Debug, Default)]
+struct Current {
+    id: String,
+    lines: VecDeque<String>,
+    /// Bytes of `lines` joined by newlines.
+    bytes: usize,
+}
+
+impl Current {
+    fn push(&mut self, text: String) {
+        self.bytes += text.len() + 1;
+        self.lines.push_back(text);
+        // Drop the oldest line while the rest still hold the last 4 KB.
+        while let Some(front) = self.lines.front() {
+            if self.bytes - (front.len() + 1) < TAIL_BYTES {
+                break;
+            }
+            self.bytes -= front.len() + 1;
+            self.lines.pop_front();
+        }
+    }
 }
 
 impl WorkerLog {
@@ -105,22 +136,43 @@ impl WorkerLog {
                 name: stream,
             }),
             current: Mutex::default(),
+            marks: watch::Sender::new(0),
         }
     }
 
-    /// An invocation starts: forget the last one's lines.
-    pub fn begin(&self) {
-        self.current.lock().expect("log").clear();
+    /// Invocation `id` starts: forget the last one's lines and marks.
+    pub fn begin(&self, id: &str) {
+        let mut current = self.current.lock().expect("log");
+        *current = Current {
+            id: id.to_string(),
+            ..Current::default()
+        };
+        self.marks.send_replace(0);
+    }
+
+    /// A line read from the worker: output, or output ending in an end mark.
+    pub fn output(&self, text: &str) {
+        match text.split_once(END_MARK) {
+            Some((before, id)) => {
+                if !before.is_empty() {
+                    self.line(before.to_string());
+                }
+                if self.current.lock().expect("log").id == id {
+                    self.marks.send_modify(|n| *n += 1);
+                }
+            }
+            None => self.line(text.to_string()),
+        }
+    }
+
+    /// Wait until `n` end marks of the invocation in progress are read.
+    pub async fn marked(&self, n: usize) {
+        let _ = self.marks.subscribe().wait_for(|m| *m >= n).await;
     }
 
     /// A line of output (or of the service's START/END/REPORT).
     pub fn line(&self, text: String) {
-        {
-            let mut current = self.current.lock().expect("log");
-            if current.len() < MAX_TAIL_LINES {
-                current.push(text.clone());
-            }
-        }
+        self.current.lock().expect("log").push(text.clone());
         let _ = self.sink.0.send(Line {
             stream: self.stream.clone(),
             event: LogEvent {
@@ -130,9 +182,11 @@ impl WorkerLog {
         });
     }
 
-    /// The invocation's lines so far.
+    /// The invocation's last lines so far (at least its last 4 KB).
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.current.lock().expect("log"))
+        let mut current = self.current.lock().expect("log");
+        current.bytes = 0;
+        std::mem::take(&mut current.lines).into()
     }
 }
 
@@ -141,9 +195,45 @@ pub fn tail(lines: &[String]) -> String {
     use base64::Engine;
     let mut text = lines.join("\n");
     text.push('\n');
-    let start = text.len().saturating_sub(4096);
+    let start = text.len().saturating_sub(TAIL_BYTES);
     let start = (start..text.len())
         .find(|i| text.is_char_boundary(*i))
         .unwrap_or(text.len());
     base64::engine::general_purpose::STANDARD.encode(&text.as_bytes()[start..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log() -> WorkerLog {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let scope = Scope {
+            account: "1".into(),
+            region: "us-east-1".into(),
+        };
+        WorkerLog::new(LogSink(tx), scope, "g".into(), "s".into())
+    }
+
+    #[test]
+    fn only_the_last_4_kb_are_kept_and_marks_are_counted_not_logged() {
+        let log = log();
+        log.begin("r1");
+        for i in 0..3000 {
+            log.output(&format!("line {i}"));
+        }
+        log.output("partial\u{1}apigw-end r1");
+        // A late mark of an earlier invocation does not count.
+        log.output("\u{1}apigw-end r0");
+        assert_eq!(*log.marks.borrow(), 1);
+        let lines = log.take();
+        assert_eq!(lines.last().map(String::as_str), Some("partial"));
+        assert!(lines.contains(&"line 2999".to_string()));
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        // Just enough lines to cover the last 4 KB, not all 3,000.
+        assert!((TAIL_BYTES..TAIL_BYTES + 20).contains(&bytes), "{bytes}");
+        log.begin("r2");
+        assert_eq!(*log.marks.borrow(), 0);
+        assert!(log.take().is_empty());
+    }
 }

@@ -30,6 +30,8 @@ pub const MAX_WORKERS: usize = 8;
 /// How long a new worker may take to start before its first invocation is taken (Lambda's init
 /// phase limit).
 const INIT_LIMIT: Duration = Duration::from_secs(10);
+/// How long an answered invocation waits for its end marks (they follow at once).
+const TAIL_WAIT: Duration = Duration::from_millis(200);
 
 const PYTHON_BOOTSTRAP: &str = include_str!("runtimes/bootstrap.py");
 const NODE_BOOTSTRAP: &str = include_str!("runtimes/bootstrap.js");
@@ -136,6 +138,8 @@ struct Worker {
     api: Arc<WorkerApi>,
     exited: watch::Receiver<Option<String>>,
     log: Arc<WorkerLog>,
+    /// Whether its runtime writes end marks (the Python and Node.js bootstraps do).
+    end_marks: bool,
     server: tokio::task::JoinHandle<()>,
     _kill: oneshot::Sender<()>,
 }
@@ -301,7 +305,7 @@ impl Runtimes {
             }
         };
         let started = std::time::Instant::now();
-        worker.log.begin();
+        worker.log.begin(&id);
         worker
             .log
             .line(format!("START RequestId: {id} Version: $LATEST"));
@@ -335,6 +339,7 @@ impl Runtimes {
                 () = tokio::time::sleep(timeout) => Ended::TimedOut,
             },
         };
+        let answered = matches!(ended, Ended::Answered(_));
         let (payload, keep) = match ended {
             Ended::Answered(Outcome::Response(body)) => (Ok(body), true),
             Ended::Answered(Outcome::Error(body)) => (Err(body), true),
@@ -362,9 +367,16 @@ impl Runtimes {
                 (Err(body), false)
             }
         };
-        // Output written before the answer is in the pipes already; let the readers take it.
-        for _ in 0..4 {
-            tokio::task::yield_now().await;
+        // Output written before the answer is in the pipes already. The language bootstraps
+        // follow it with an end mark on each pipe: once both are read, the tail is whole
+        // (bounded, should a function have closed its stdout). Other workers' readers get a
+        // few turns.
+        if worker.end_marks && answered {
+            let _ = tokio::time::timeout(TAIL_WAIT, worker.log.marked(2)).await;
+        } else {
+            for _ in 0..4 {
+                tokio::task::yield_now().await;
+            }
         }
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         worker.log.line(format!("END RequestId: {id}"));
@@ -503,6 +515,7 @@ impl Runtimes {
             api,
             exited,
             log,
+            end_marks: *launcher != Launcher::Bootstrap,
             server,
             _kill: kill,
         })
@@ -583,7 +596,7 @@ async fn read_lines(from: impl AsyncRead + Unpin, log: Arc<WorkerLog>) {
             Ok(_) => {
                 let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
-                log.line(String::from_utf8_lossy(line).into_owned());
+                log.output(&String::from_utf8_lossy(line));
             }
         }
     }

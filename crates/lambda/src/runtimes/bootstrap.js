@@ -103,13 +103,23 @@ async function main() {
     };
     try {
       const result = await run(handler, JSON.parse(next.body || "null"), context);
+      endOutput(id);
       await call("POST", `/invocation/${id}/response`, JSON.stringify(result === undefined ? null : result));
     } catch (e) {
       const err = errorOf(e);
       console.error(`[ERROR] ${err.errorType}: ${err.errorMessage}`);
+      endOutput(id);
       await call("POST", `/invocation/${id}/error`, JSON.stringify(err), { "Lambda-Runtime-Function-Error-Type": err.errorType });
     }
   }
+}
+
+// After the invocation's output, before its answer: once the service has read this mark on
+// both pipes, the answer's LogType Tail holds every line (crates/lambda/src/logs.rs). Writes
+// to pipes are synchronous on Linux, so the output before it is in the pipes already.
+function endOutput(id) {
+  process.stdout.write(`\x01apigw-end ${id}\n`);
+  process.stderr.write(`\x01apigw-end ${id}\n`);
 }
 
 main();

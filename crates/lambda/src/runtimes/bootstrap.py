@@ -24,6 +24,14 @@ def post(path, body, headers=None):
     _open(req).read()
 
 
+def end_output(request_id):
+    # After the invocation's output, before its answer: once the service has read this mark
+    # on both pipes, the answer's LogType Tail holds every line (crates/lambda/src/logs.rs).
+    for stream in (sys.stdout, sys.stderr):
+        stream.write("\x01apigw-end %s\n" % request_id)
+        stream.flush()
+
+
 def error_of(e, error_type=None):
     return {
         "errorMessage": str(e),
@@ -108,9 +116,11 @@ def main():
             err = error_of(e)
             err["requestId"] = request_id
             print("[ERROR] %s: %s" % (err["errorType"], err["errorMessage"]), file=sys.stderr, flush=True)
+            end_output(request_id)
             post("/invocation/%s/error" % request_id, err,
                  {"Lambda-Runtime-Function-Error-Type": err["errorType"]})
             continue
+        end_output(request_id)
         post("/invocation/%s/response" % request_id, body)
 
 
