@@ -181,12 +181,6 @@ impl std::fmt::Debug for Runtimes {
     }
 }
 
-/// Whether `config` is an earlier version of the function than `current`: changed before it
-/// (`LastModified` has milliseconds and sorts as text; a tie is not older).
-fn older(config: &Config, current: &Config) -> bool {
-    config.last_modified < current.last_modified
-}
-
 /// A function's key among the pools.
 fn key_of(scope: &Scope, name: &str) -> String {
     format!("{}/{}/{name}", scope.account, scope.region)
@@ -224,14 +218,6 @@ impl Runtimes {
         let key = key_of(scope, &config.function_name);
         match pools.get(&key) {
             Some(p) if p.config.same_worker(config) => p.clone(),
-            // An invocation that read the function before its last change (an `Event` one
-            // still queued) runs the old code on a worker of its own, which is not kept: the
-            // current pool's warm workers stay.
-            Some(p) if older(config, &p.config) => Arc::new(Pool {
-                config: config.clone(),
-                idle: Mutex::default(),
-                permits: Arc::new(Semaphore::new(MAX_WORKERS)),
-            }),
             _ => {
                 let p = Arc::new(Pool {
                     config: config.clone(),
@@ -721,31 +707,6 @@ mod tests {
     use super::*;
 
     #[cfg(unix)]
-    #[test]
-    fn only_a_later_version_replaces_a_pool() {
-        let at = |t: &str| Config {
-            function_name: "f".into(),
-            function_arn: "arn:aws:lambda:us-east-1:1:function:f".into(),
-            runtime: Some("python3.12".into()),
-            role: "r".into(),
-            handler: Some("app.handler".into()),
-            code_size: 1,
-            description: String::new(),
-            timeout: 3,
-            memory_size: 128,
-            last_modified: t.into(),
-            code_sha256: "x".into(),
-            environment: std::collections::BTreeMap::new(),
-            revision_id: "r".into(),
-            architectures: vec![],
-        };
-        let before = at("2026-12-07T01:00:00.999+0000");
-        let after = at("2026-12-07T01:00:01.000+0000");
-        assert!(older(&before, &after));
-        assert!(!older(&after, &before));
-        assert!(!older(&after, &after), "a tie is not older");
-    }
-
     #[test]
     fn exits_are_worded_as_lambda_words_them() {
         let status = |script: &str| {
