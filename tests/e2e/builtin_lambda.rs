@@ -1134,13 +1134,13 @@ async fn list_functions_pages_by_50_at_most() {
     assert_eq!(listed, names);
 }
 
-/// The decoded `LogType: Tail` of invoking `name`.
-fn tail_of(s: &Server, dir: &Path, name: &str) -> String {
-    let (meta, _) = invoke(s, dir, name, "{}", &["--log-type", "Tail"]);
+/// Invoke `name` with `LogType: Tail`: Invoke's metadata, the answer and the decoded tail.
+fn invoke_tail(s: &Server, dir: &Path, name: &str) -> (Value, Value, String) {
+    let (meta, body) = invoke(s, dir, name, "{}", &["--log-type", "Tail"]);
     let tail = base64::engine::general_purpose::STANDARD
         .decode(meta["LogResult"].as_str().unwrap())
         .unwrap();
-    String::from_utf8(tail).unwrap()
+    (meta, body, String::from_utf8(tail).unwrap())
 }
 
 #[tokio::test]
@@ -1150,13 +1150,23 @@ async fn the_tail_is_the_last_4_kb_of_everything_the_function_wrote() {
     let dir = tempfile::tempdir().unwrap();
     // 3,000 lines, a last one without its newline, and one on stderr, just before the answer.
     let python = r#"
-import sys
+import io, os, sys
 def handler(event, context):
     for i in range(3000):
         print("line %d" % i)
     sys.stdout.write("partial")
     print("to stderr", file=sys.stderr)
     return {}
+def quiet(event, context):
+    # A handler that closes its stdout, or silences print and leaves it so, still answers,
+    # its tail whole.
+    print("before")
+    if event.get("close"):
+        sys.stdout.close()
+    else:
+        sys.stdout = io.StringIO()
+        print("swallowed")
+    return {"quiet": True}
 "#;
     let node = r#"
 exports.handler = async () => {
@@ -1165,6 +1175,7 @@ exports.handler = async () => {
   console.error("to stderr");
   return {};
 };
+exports.circular = async () => { const o = {}; o.self = o; return o; };
 "#;
     let mut functions = vec![(
         "py",
@@ -1183,8 +1194,10 @@ exports.handler = async () => {
     for (name, runtime, handler, zip) in &functions {
         create_function(&s, dir.path(), name, runtime, handler, zip, &[]);
         for _ in 0..3 {
-            let tail = tail_of(&s, dir.path(), name);
-            assert!(tail.len() <= 4096, "{name}: {} bytes", tail.len());
+            let (_, _, tail) = invoke_tail(&s, dir.path(), name);
+            // The last 4 KB: the window is full, and it reaches back past line 2950.
+            assert!(tail.len() > 4000, "{name}: {} bytes", tail.len());
+            assert!(tail.contains("\nline 2950\n"), "{name}: {tail}");
             for wanted in [
                 "line 2999\n",
                 "\npartial\n",
@@ -1198,5 +1211,33 @@ exports.handler = async () => {
                 "{name}: the end mark shows in {tail}"
             );
         }
+    }
+    let update = |name: &str, handler: &str| {
+        s.aws(&[
+            "lambda",
+            "update-function-configuration",
+            "--function-name",
+            name,
+            "--handler",
+            handler,
+        ])
+    };
+    update("py", "app.quiet");
+    let (_, body, tail) = invoke_tail(&s, dir.path(), "py");
+    assert_eq!(body, json!({"quiet": true}));
+    assert!(
+        tail.contains("before\n") && !tail.contains("swallowed"),
+        "{tail}"
+    );
+    let (meta, body) = invoke(&s, dir.path(), "py", r#"{"close": true}"#, &[]);
+    assert_eq!(meta.get("FunctionError"), None, "{body}");
+    assert_eq!(body, json!({"quiet": true}));
+    // A result Node.js cannot serialise is the function's error, its [ERROR] line in the tail.
+    if which("node").is_some() {
+        update("js", "index.circular");
+        let (meta, body, tail) = invoke_tail(&s, dir.path(), "js");
+        assert_eq!(meta["FunctionError"], "Unhandled");
+        assert_eq!(body["errorType"], "TypeError");
+        assert!(tail.contains("[ERROR] TypeError: "), "{tail}");
     }
 }

@@ -33,6 +33,9 @@ pub struct Stored {
     pub size: u64,
 }
 
+/// The name prefix of the folders code is unpacked in before it is renamed into place.
+const STAGING: &str = ".unpack-";
+
 impl CodeStore {
     /// The code folder for the database at `location` (`:memory:` gets a temporary one). A
     /// database file's folder is made with its first zip ([`Self::put`]), so a server that
@@ -48,10 +51,28 @@ impl CodeStore {
                 _temp: Some(temp),
             });
         }
-        Ok(Self {
+        let store = Self {
             dir: PathBuf::from(format!("{location}.lambda")),
             _temp: None,
-        })
+        };
+        store.sweep();
+        Ok(store)
+    }
+
+    /// Remove what a crash left mid-unpack (staging folders of up to 250 MB each) and the
+    /// completion files older versions put in task roots. At start, when nothing unpacks.
+    fn sweep(&self) {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("run")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with(STAGING) {
+                let _ = std::fs::remove_dir_all(&path);
+            } else {
+                let _ = std::fs::remove_file(path.join(".complete"));
+            }
+        }
     }
 
     /// Check a zip and keep it. The file is written and synced before this returns, so a
@@ -98,13 +119,11 @@ impl CodeStore {
         let bytes = std::fs::read(self.zip_path(sha256))?;
         // Unpacked in a folder of its own and renamed into place whole (one atomic rename):
         // two first invocations at once never see half a tree, and a crash leaves only a
-        // staging folder, so the folder's existence says it is complete and the task root
-        // holds nothing but the zip's files.
+        // staging folder (swept at the next start), so the folder's existence says it is
+        // complete and the task root holds nothing but the zip's files.
         let run = self.dir.join("run");
         std::fs::create_dir_all(&run)?;
-        let staging = tempfile::Builder::new()
-            .prefix(".unpack-")
-            .tempdir_in(&run)?;
+        let staging = tempfile::Builder::new().prefix(STAGING).tempdir_in(&run)?;
         unpack(&bytes, staging.path())?;
         match std::fs::rename(staging.path(), &dir) {
             Ok(()) => {
@@ -243,6 +262,24 @@ mod tests {
     }
 
     /// The bytes entries hold count, not their declared sizes, in AWS's words.
+    #[test]
+    fn a_restart_sweeps_what_a_crash_or_an_older_version_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("state.db");
+        let db = db.to_str().unwrap();
+        let store = CodeStore::open(db).unwrap();
+        let stored = store.put(&zip_of(&[("app.py", "x = 1\n", 0o644)])).unwrap();
+        let root = store.unpacked(&stored.sha256).unwrap();
+        let run = root.parent().unwrap().to_path_buf();
+        std::fs::create_dir_all(run.join(".unpack-crashed/lib")).unwrap();
+        std::fs::write(root.join(".complete"), "").unwrap();
+        let store = CodeStore::open(db).unwrap();
+        assert!(!run.join(".unpack-crashed").exists());
+        assert!(!root.join(".complete").exists());
+        assert!(root.join("app.py").exists(), "unpacked code stays");
+        assert_eq!(store.unpacked(&stored.sha256).unwrap(), root);
+    }
+
     #[test]
     fn unpacked_size_is_limited() {
         let big = "x".repeat(600);

@@ -97,9 +97,22 @@ pub struct WorkerLog {
     sink: LogSink,
     stream: Arc<Stream>,
     current: Mutex<Current>,
-    /// End marks read for the invocation in progress.
-    marks: watch::Sender<usize>,
+    /// The pipes whose end mark was read for the invocation in progress (bits of [`Pipe`]),
+    /// changed only under `current`'s lock, with its id.
+    marks: watch::Sender<u8>,
 }
+
+/// The pipe a line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pipe {
+    /// The worker's stdout.
+    Out = 1,
+    /// The worker's stderr.
+    Err = 2,
+}
+
+/// Both pipes' end marks.
+const BOTH: u8 = Pipe::Out as u8 | Pipe::Err as u8;
 
 /// The invocation in progress: its id and its last lines, just enough to cover the tail.
 #[derive(Debug, Default)]
@@ -148,26 +161,30 @@ impl WorkerLog {
             ..Current::default()
         };
         self.marks.send_replace(0);
+        drop(current);
     }
 
-    /// A line read from the worker: output, or output ending in an end mark.
-    pub fn output(&self, text: &str) {
+    /// A line read from `pipe`: output, or output ending in an end mark.
+    pub fn output(&self, pipe: Pipe, text: &str) {
         match text.split_once(END_MARK) {
             Some((before, id)) => {
                 if !before.is_empty() {
                     self.line(before.to_string());
                 }
-                if self.current.lock().expect("log").id == id {
-                    self.marks.send_modify(|n| *n += 1);
+                // Under the lock `begin` takes: a late mark of the last invocation cannot
+                // count for the next.
+                let current = self.current.lock().expect("log");
+                if current.id == id {
+                    self.marks.send_modify(|m| *m |= pipe as u8);
                 }
             }
             None => self.line(text.to_string()),
         }
     }
 
-    /// Wait until `n` end marks of the invocation in progress are read.
-    pub async fn marked(&self, n: usize) {
-        let _ = self.marks.subscribe().wait_for(|m| *m >= n).await;
+    /// Wait until both pipes' end marks of the invocation in progress are read.
+    pub async fn marked(&self) {
+        let _ = self.marks.subscribe().wait_for(|m| *m == BOTH).await;
     }
 
     /// A line of output (or of the service's START/END/REPORT).
@@ -220,12 +237,16 @@ mod tests {
         let log = log();
         log.begin("r1");
         for i in 0..3000 {
-            log.output(&format!("line {i}"));
+            log.output(Pipe::Out, &format!("line {i}"));
         }
-        log.output("partial\u{1}apigw-end r1");
-        // A late mark of an earlier invocation does not count.
-        log.output("\u{1}apigw-end r0");
-        assert_eq!(*log.marks.borrow(), 1);
+        log.output(Pipe::Out, "partial\u{1}apigw-end r1");
+        // A second mark on the same pipe, or a late one of an earlier invocation, is not the
+        // other pipe's.
+        log.output(Pipe::Out, "\u{1}apigw-end r1");
+        log.output(Pipe::Err, "\u{1}apigw-end r0");
+        assert_eq!(*log.marks.borrow(), Pipe::Out as u8);
+        log.output(Pipe::Err, "\u{1}apigw-end r1");
+        assert_eq!(*log.marks.borrow(), BOTH);
         let lines = log.take();
         assert_eq!(lines.last().map(String::as_str), Some("partial"));
         assert!(lines.contains(&"line 2999".to_string()));

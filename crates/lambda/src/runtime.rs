@@ -22,7 +22,7 @@ use apigw_model::Scope;
 use crate::code::CodeStore;
 use crate::error::{LambdaError, LambdaResult};
 use crate::function::Config;
-use crate::logs::{LogSink, WorkerLog};
+use crate::logs::{LogSink, Pipe, WorkerLog};
 
 /// Workers one function may run at once; more invocations wait for one to be free.
 pub const MAX_WORKERS: usize = 8;
@@ -357,14 +357,15 @@ impl Runtimes {
         // follow it with an end mark on each pipe: once both are read, the tail is whole
         // (bounded, should a function have closed its stdout). Other workers' readers get a
         // few turns.
+        // The invocation's duration, without the wait for its output.
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
         if worker.end_marks && answered {
-            let _ = tokio::time::timeout(TAIL_WAIT, worker.log.marked(2)).await;
+            let _ = tokio::time::timeout(TAIL_WAIT, worker.log.marked()).await;
         } else {
             for _ in 0..4 {
                 tokio::task::yield_now().await;
             }
         }
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
         worker.log.line(format!("END RequestId: {id}"));
         worker.log.line(format!(
             "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB",
@@ -475,10 +476,10 @@ impl Runtimes {
             stream,
         ));
         if let Some(out) = child.stdout.take() {
-            tokio::spawn(read_lines(out, log.clone()));
+            tokio::spawn(read_lines(out, Pipe::Out, log.clone()));
         }
         if let Some(err) = child.stderr.take() {
-            tokio::spawn(read_lines(err, log.clone()));
+            tokio::spawn(read_lines(err, Pipe::Err, log.clone()));
         }
         let (kill, killed) = oneshot::channel::<()>();
         let (exit_tx, exited) = watch::channel(None);
@@ -572,7 +573,7 @@ fn error_body(v: &serde_json::Value) -> Bytes {
 
 /// Copy a worker's output, line by line, into its log. Bytes that are not UTF-8 are replaced,
 /// not a reason to stop reading: a pipe left unread would block or break the worker.
-async fn read_lines(from: impl AsyncRead + Unpin, log: Arc<WorkerLog>) {
+async fn read_lines(from: impl AsyncRead + Unpin, pipe: Pipe, log: Arc<WorkerLog>) {
     let mut from = BufReader::new(from);
     let mut buf = Vec::new();
     loop {
@@ -582,7 +583,7 @@ async fn read_lines(from: impl AsyncRead + Unpin, log: Arc<WorkerLog>) {
             Ok(_) => {
                 let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
                 let line = line.strip_suffix(b"\r").unwrap_or(line);
-                log.output(&String::from_utf8_lossy(line));
+                log.output(pipe, &String::from_utf8_lossy(line));
             }
         }
     }

@@ -103,23 +103,33 @@ async function main() {
     };
     try {
       const result = await run(handler, JSON.parse(next.body || "null"), context);
-      endOutput(id);
-      await call("POST", `/invocation/${id}/response`, JSON.stringify(result === undefined ? null : result));
+      // Serialised before the end mark: a result that cannot be is an error, logged first.
+      const body = JSON.stringify(result === undefined ? null : result);
+      await endOutput(id);
+      await call("POST", `/invocation/${id}/response`, body);
     } catch (e) {
       const err = errorOf(e);
       console.error(`[ERROR] ${err.errorType}: ${err.errorMessage}`);
-      endOutput(id);
+      await endOutput(id);
       await call("POST", `/invocation/${id}/error`, JSON.stringify(err), { "Lambda-Runtime-Function-Error-Type": err.errorType });
     }
   }
 }
 
 // After the invocation's output, before its answer: once the service has read this mark on
-// both pipes, the answer's LogType Tail holds every line (crates/lambda/src/logs.rs). Writes
-// to pipes are synchronous on Linux, so the output before it is in the pipes already.
+// both pipes, the answer's LogType Tail holds every line (crates/lambda/src/logs.rs). Node.js
+// queues what a full pipe cannot take, so each write is awaited until it is flushed; a stream
+// the handler ended is skipped, and nothing here keeps the answer from being sent.
 function endOutput(id) {
-  process.stdout.write(`\x01apigw-end ${id}\n`);
-  process.stderr.write(`\x01apigw-end ${id}\n`);
+  const mark = `\x01apigw-end ${id}\n`;
+  const flushed = (stream) => new Promise((resolve) => {
+    if (stream.writableEnded || stream.destroyed) return resolve();
+    try { stream.write(mark, () => resolve()); } catch (e) { resolve(); }
+  });
+  return Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 }
+// A pipe the service stopped reading must not crash the runtime.
+process.stdout.on("error", () => {});
+process.stderr.on("error", () => {});
 
 main();

@@ -27,9 +27,19 @@ def post(path, body, headers=None):
 def end_output(request_id):
     # After the invocation's output, before its answer: once the service has read this mark
     # on both pipes, the answer's LogType Tail holds every line (crates/lambda/src/logs.rs).
-    for stream in (sys.stdout, sys.stderr):
-        stream.write("\x01apigw-end %s\n" % request_id)
-        stream.flush()
+    # Written to the descriptors themselves, whatever the handler did with sys.stdout, and
+    # never a reason not to answer.
+    mark = ("\x01apigw-end %s\n" % request_id).encode()
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    for fd in (1, 2):
+        try:
+            os.write(fd, mark)
+        except OSError:
+            pass
 
 
 def error_of(e, error_type=None):
