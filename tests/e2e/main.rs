@@ -8,6 +8,7 @@ mod harness;
 
 mod access_logs;
 mod authorizers;
+mod aws_services;
 mod builtin_lambda;
 mod cli_walkthrough;
 mod data_plane;

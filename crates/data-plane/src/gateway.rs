@@ -91,6 +91,8 @@ pub struct GatewayOptions {
     pub account_throttle: AccountThrottle,
     /// Where AWS_PROXY integrations invoke Lambda functions.
     pub lambda: LambdaConfig,
+    /// Where `AWS` integrations with other services (SQS, DynamoDB…) send their requests.
+    pub aws: integrations::aws_service::AwsEndpoints,
     /// Where access log lines go (the server's log writer); `None` drops them.
     pub access_log_sink: Option<Sink>,
 }
@@ -100,6 +102,7 @@ impl Default for GatewayOptions {
         Self {
             account_throttle: AccountThrottle::Aws,
             lambda: LambdaConfig::default(),
+            aws: integrations::aws_service::AwsEndpoints::default(),
             access_log_sink: None,
         }
     }
@@ -121,7 +124,7 @@ impl Gateway {
     pub fn with_options(options: GatewayOptions) -> Self {
         Self {
             apis: ArcSwap::from_pointee(HashMap::default()),
-            backends: Backends::new(options.lambda),
+            backends: Backends::new(options.lambda, options.aws),
             usage: Usage::default(),
             account_throttle: options.account_throttle,
             access_logs: options.access_log_sink,
@@ -552,25 +555,37 @@ impl Gateway {
                 let head = Request::from_parts(parts, ());
                 integrations::mock::invoke(inv, integration, &head, &bytes, target.path)
             }
-            IntegrationKind::Http | IntegrationKind::AwsLambda => {
+            IntegrationKind::Http | IntegrationKind::AwsLambda | IntegrationKind::AwsService => {
                 let info = request_info(target.path, req, inv.client).await?;
                 let backends = &self.backends;
-                if kind == IntegrationKind::Http {
-                    Box::pin(integrations::http::invoke(
-                        backends,
-                        inv,
-                        integration,
-                        &info,
-                    ))
-                    .await
-                } else {
-                    Box::pin(integrations::lambda_custom::invoke(
-                        backends,
-                        inv,
-                        integration,
-                        &info,
-                    ))
-                    .await
+                match kind {
+                    IntegrationKind::Http => {
+                        Box::pin(integrations::http::invoke(
+                            backends,
+                            inv,
+                            integration,
+                            &info,
+                        ))
+                        .await
+                    }
+                    IntegrationKind::AwsService => {
+                        Box::pin(integrations::aws_service::invoke(
+                            backends,
+                            inv,
+                            integration,
+                            &info,
+                        ))
+                        .await
+                    }
+                    _ => {
+                        Box::pin(integrations::lambda_custom::invoke(
+                            backends,
+                            inv,
+                            integration,
+                            &info,
+                        ))
+                        .await
+                    }
                 }
             }
             IntegrationKind::AwsProxy => {

@@ -29,6 +29,7 @@ pub mod usage;
 
 pub use deployment::{CompiledDeployment, DeployedApi, DeployedStage};
 pub use gateway::{AccountThrottle, Answer, Gateway, GatewayOptions};
+pub use pipeline::integrations::aws_service::AwsEndpoints;
 pub use pipeline::integrations::backends::{
     LambdaConfig, Local, LocalAnswer, LocalCall, LocalFunctions,
 };

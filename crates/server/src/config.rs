@@ -55,6 +55,11 @@ pub struct Config {
     /// Send the function ARN in the Invoke path instead of the bare function name.
     #[arg(long, env = "APIGW_LAMBDA_PASS_ARN")]
     pub lambda_pass_arn: bool,
+    /// Where `AWS` integrations with services other than Lambda send their signed requests:
+    /// `URL` for every service (LocalStack, moto's server) or `SERVICE=URL` for one (`sqs`,
+    /// `dynamodb`, `s3`…); repeatable, the env twin takes a comma-separated list.
+    #[arg(long = "aws-endpoint", env = "APIGW_AWS_ENDPOINTS", value_delimiter = ',', value_parser = parse_aws_endpoint)]
+    pub aws_endpoints: Vec<(Option<String>, String)>,
     /// Log line format.
     #[arg(long, env = "APIGW_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -116,6 +121,23 @@ fn parse_function_endpoint(s: &str) -> Result<(String, String), String> {
     }
 }
 
+fn parse_aws_endpoint(s: &str) -> Result<(Option<String>, String), String> {
+    let (service, url) = match s.split_once('=') {
+        Some((service, url)) => (Some(service.to_string()), url),
+        None => (None, s),
+    };
+    let named = service
+        .as_deref()
+        .is_none_or(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    if named && (url.starts_with("http://") || url.starts_with("https://")) {
+        Ok((service, url.to_string()))
+    } else {
+        Err(format!(
+            "expected URL or SERVICE=URL (e.g. http://127.0.0.1:5000 or sqs=http://127.0.0.1:9324), got {s:?}"
+        ))
+    }
+}
+
 impl Config {
     /// How many workers serve: `--workers`, or one per core.
     pub fn worker_count(&self) -> usize {
@@ -141,6 +163,7 @@ impl Config {
                 pass_arn: self.lambda_pass_arn,
                 local: None,
             },
+            aws: apigw_data::AwsEndpoints(self.aws_endpoints.clone()),
             access_log_sink: None,
         }
     }

@@ -16,7 +16,9 @@ pub enum IntegrationKind {
     AwsLambda,
     /// `AWS_PROXY` (the Lambda proxy integration).
     AwsProxy,
-    /// Any other type (another AWS service, or a name this emulator does not serve).
+    /// `AWS` with another service's URI (SQS, DynamoDB, S3…), sent to `--aws-endpoint`.
+    AwsService,
+    /// Any other type (a name this emulator does not serve).
     Unsupported,
 }
 
@@ -28,6 +30,7 @@ impl IntegrationKind {
             "HTTP" => Self::Http,
             "MOCK" => Self::Mock,
             "AWS" if is_lambda(integration) => Self::AwsLambda,
+            "AWS" => Self::AwsService,
             "AWS_PROXY" => Self::AwsProxy,
             _ => Self::Unsupported,
         }
@@ -95,7 +98,7 @@ fn refused_header(kind: IntegrationKind, integration: &Integration) -> Option<St
     ];
     let refused = match kind {
         IntegrationKind::Http | IntegrationKind::HttpProxy => HTTP,
-        IntegrationKind::AwsLambda | IntegrationKind::AwsProxy => AWS,
+        IntegrationKind::AwsLambda | IntegrationKind::AwsProxy | IntegrationKind::AwsService => AWS,
         IntegrationKind::Mock | IntegrationKind::Unsupported => return None,
     };
     integration
@@ -208,7 +211,7 @@ mod tests {
             (
                 "AWS",
                 Some("arn:aws:apigateway:us-east-1:sqs:path/1/q"),
-                IntegrationKind::Unsupported,
+                IntegrationKind::AwsService,
             ),
             ("AWS_PROXY", Some(lambda), IntegrationKind::AwsProxy),
         ];

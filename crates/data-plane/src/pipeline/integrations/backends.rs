@@ -78,11 +78,13 @@ pub struct Backends {
     insecure_client: reqwest::Client,
     /// Where AWS_PROXY integrations and Lambda authorizers invoke functions.
     pub lambda: LambdaConfig,
+    /// Where `AWS` integrations with other services send their requests.
+    pub aws: super::aws_service::AwsEndpoints,
 }
 
 impl Backends {
-    /// The client pools, and Lambda as `lambda` says.
-    pub fn new(lambda: LambdaConfig) -> Self {
+    /// The client pools, Lambda as `lambda` says, other AWS services at `aws`.
+    pub fn new(lambda: LambdaConfig, aws: super::aws_service::AwsEndpoints) -> Self {
         let builder = crate::tls::pool_builder;
         Self {
             client: builder().build().unwrap_or_default(),
@@ -91,6 +93,7 @@ impl Backends {
                 .build()
                 .unwrap_or_default(),
             lambda,
+            aws,
         }
     }
 

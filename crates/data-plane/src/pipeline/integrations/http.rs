@@ -6,7 +6,7 @@
 //! rules), and `$context.requestOverride` has the last word.
 
 use axum::body::Body;
-use axum::http::Response;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Response};
 
 use apigw_model::Integration;
 
@@ -53,13 +53,23 @@ pub fn build_url(uri: &str, mapped: &Mapped) -> String {
     url
 }
 
-/// Call an HTTP backend through the mappings.
-pub async fn invoke(
-    backends: &Backends,
+/// A request reshaped by the integration: its mapped parameters, the template context the
+/// integration response renders with, and the body.
+pub struct Prepared {
+    /// Mapped path, query string and header parameters (request overrides applied).
+    pub mapped: Mapped,
+    /// The template context, for the integration response.
+    pub ctx: apigw_vtl::Context,
+    /// The request template's output, or the client's body under the passthrough rules.
+    pub body: String,
+}
+
+/// Map the parameters and render the request template, `$context.requestOverride` last.
+pub fn prepare(
     inv: &Invocation<'_>,
     integration: &Integration,
     req: &RequestInfo,
-) -> Result<Response<Body>, GatewayError> {
+) -> Result<Prepared, GatewayError> {
     let templates = &inv.stage.deployment.templates;
     let context = context_object(inv, req, chrono::Utc::now());
     let mut mapped = map_parameters(integration, inv, req, &context);
@@ -70,41 +80,56 @@ pub async fn invoke(
         replace_all(&mut mapped.querystring, &o.querystring, false);
         replace_all(&mut mapped.path, &o.path, false);
     }
-    let uri = super::stage_variables(
-        integration.uri.as_deref().unwrap_or_default(),
-        inv.stage.stage.variables.as_ref(),
-    );
-    let (url, host) = super::through_vpc_link(build_url(&uri, &mapped), integration, inv.stage);
-    let method = match integration.http_method.as_deref() {
+    Ok(Prepared { mapped, ctx, body })
+}
+
+/// The verb the backend is called with: the integration's, or the client's for `ANY`.
+pub fn method_of(integration: &Integration, req: &RequestInfo) -> Result<Method, GatewayError> {
+    match integration.http_method.as_deref() {
         Some("ANY") | None => req
             .method
             .parse()
-            .map_err(|_| GatewayError::config("bad method"))?,
+            .map_err(|_| GatewayError::config("bad method")),
         Some(m) => m
             .parse()
-            .map_err(|_| GatewayError::config("bad integration method"))?,
+            .map_err(|_| GatewayError::config("bad integration method")),
+    }
+}
+
+/// The headers a reshaped request carries: the client's `Content-Type` and `Accept` (JSON by
+/// default), then the mapped ones, each replacing a header of its name.
+pub fn headers_of(req: &RequestInfo, mapped: &Mapped) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    let mut put = |name: &str, value: &str| {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            h.insert(n, v);
+        }
     };
-    let mut builder = backends
-        .client_in(integration, inv.stage)
-        .request(method, &url);
-    if let Some(h) = host {
-        builder = builder.header("host", h);
-    }
-    let content_type = req
-        .header("content-type")
-        .unwrap_or("application/json")
-        .to_string();
-    builder = builder
-        .header("content-type", content_type)
-        .header("accept", req.header("accept").unwrap_or("application/json"));
+    put(
+        "content-type",
+        req.header("content-type").unwrap_or("application/json"),
+    );
+    put("accept", req.header("accept").unwrap_or("application/json"));
     for (k, v) in &mapped.header {
-        builder = builder.header(k.as_str(), v.as_str());
+        put(k, v);
     }
-    builder = builder.body(body);
+    h
+}
+
+/// Send `request` within the integration's timeout and answer through the integration
+/// response its status selects.
+pub async fn exchange(
+    integration: &Integration,
+    templates: &crate::deployment::templates::Templates,
+    req: &RequestInfo,
+    ctx: apigw_vtl::Context,
+    request: reqwest::RequestBuilder,
+    url: &str,
+) -> Result<Response<Body>, GatewayError> {
     let (status, headers, bytes) = super::within(
         super::timeout_of(integration),
         async {
-            let r = builder.send().await?;
+            let r = request.send().await?;
             let status = r.status().as_u16();
             let headers: Vec<(String, String)> = r
                 .headers()
@@ -140,6 +165,32 @@ pub async fn invoke(
         templates,
         req,
     )
+}
+
+/// Call an HTTP backend through the mappings.
+pub async fn invoke(
+    backends: &Backends,
+    inv: &Invocation<'_>,
+    integration: &Integration,
+    req: &RequestInfo,
+) -> Result<Response<Body>, GatewayError> {
+    let Prepared { mapped, ctx, body } = prepare(inv, integration, req)?;
+    let uri = super::stage_variables(
+        integration.uri.as_deref().unwrap_or_default(),
+        inv.stage.stage.variables.as_ref(),
+    );
+    let (url, host) = super::through_vpc_link(build_url(&uri, &mapped), integration, inv.stage);
+    let mut headers = headers_of(req, &mapped);
+    if let Some(h) = host.and_then(|h| HeaderValue::try_from(h).ok()) {
+        headers.insert(axum::http::header::HOST, h);
+    }
+    let request = backends
+        .client_in(integration, inv.stage)
+        .request(method_of(integration, req)?, &url)
+        .headers(headers)
+        .body(body);
+    let templates = &inv.stage.deployment.templates;
+    exchange(integration, templates, req, ctx, request, &url).await
 }
 
 #[cfg(test)]

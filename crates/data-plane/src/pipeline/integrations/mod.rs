@@ -1,5 +1,6 @@
 //! Integration types, one module each.
 
+pub mod aws_service;
 pub mod backends;
 pub mod http;
 pub mod http_proxy;
