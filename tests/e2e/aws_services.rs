@@ -183,9 +183,12 @@ async fn aws_integrations_reach_the_service_signed_for_it() {
             botocore_signature("POST", &url, headers, body, "sqs")
         )
     );
-    // An action goes to the endpoint's root, signed for its service.
+    // A JSON-protocol service's action goes to the endpoint's root with its target, signed
+    // for the service.
     let (_, uri, headers, body) = &seen[1];
-    assert_eq!(uri.to_string(), "/?Action=PutItem");
+    assert_eq!(uri.to_string(), "/");
+    assert_eq!(headers["x-amz-target"], "DynamoDB_20120810.PutItem");
+    assert_eq!(headers["content-type"], "application/x-amz-json-1.0");
     assert_eq!(
         body,
         r#"{"TableName": "items", "Item": {"id": {"S": "7"}}}"#

@@ -6,8 +6,8 @@
 //!
 //! The URI is `arn:aws:apigateway:{region}:{subdomain.}{service}:path/{path}` (the request goes
 //! to `{endpoint}/{path}`, path parameters filled) or `…:action/{Action}` (to `{endpoint}/`
-//! with `Action={Action}` before the mapped query string), as in AWS's reference for
-//! `Integration.uri`. The credentials are the account's: the emulator holds no keys, and the
+//! with `Action={Action}` before the mapped query string, or, for a JSON-protocol service
+//! such as DynamoDB, with its `X-Amz-Target`), as in AWS's reference for `Integration.uri`. The credentials are the account's: the emulator holds no keys, and the
 //! local services take any.
 
 use axum::body::Body;
@@ -75,6 +75,25 @@ impl ServiceUri {
     }
 }
 
+/// The JSON-protocol services an `action/` URI is sent to as their SDKs send it: `POST /` with
+/// `X-Amz-Target: {prefix}.{Action}` and `Content-Type: application/x-amz-json-{version}`
+/// (prefixes and versions from botocore's service models). Other services take the query
+/// protocol's `?Action=`.
+fn json_protocol(service: &str) -> Option<(&'static str, &'static str)> {
+    Some(match service {
+        "dynamodb" => ("DynamoDB_20120810", "1.0"),
+        "states" => ("AWSStepFunctions", "1.0"),
+        "kinesis" => ("Kinesis_20131202", "1.1"),
+        "events" => ("AWSEvents", "1.1"),
+        "firehose" => ("Firehose_20150804", "1.1"),
+        "logs" => ("Logs_20140328", "1.1"),
+        "ssm" => ("AmazonSSM", "1.1"),
+        "secretsmanager" => ("secretsmanager", "1.1"),
+        "kms" => ("TrentService", "1.1"),
+        _ => return None,
+    })
+}
+
 /// Where each AWS service's requests go: `(service, endpoint)` pairs, a `None` service for
 /// every service no pair names.
 #[derive(Debug, Clone, Default)]
@@ -115,9 +134,14 @@ pub async fn invoke(
         (Some(b), "s3") => format!("/{b}"),
         _ => String::new(),
     };
-    let url = match &target.target {
-        Target::Path(path) => http::build_url(&format!("{endpoint}{bucket}/{path}"), &mapped),
-        Target::Action(action) => {
+    let json = match &target.target {
+        Target::Action(action) => json_protocol(&target.service).map(|(p, v)| (p, v, action)),
+        Target::Path(_) => None,
+    };
+    let url = match (&target.target, json) {
+        (Target::Path(path), _) => http::build_url(&format!("{endpoint}{bucket}/{path}"), &mapped),
+        (Target::Action(_), Some(_)) => http::build_url(&format!("{endpoint}/"), &mapped),
+        (Target::Action(action), None) => {
             let mut url = format!("{endpoint}/?Action={action}");
             if !mapped.querystring.is_empty() {
                 url.push('&');
@@ -129,6 +153,21 @@ pub async fn invoke(
     let parsed = reqwest::Url::parse(&url)
         .map_err(|e| GatewayError::config(&format!("bad service URL {url}: {e}")))?;
     let mut headers = http::headers_of(req, &mapped);
+    if let Some((prefix, version, action)) = json {
+        let mapped_type = mapped
+            .header
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if !mapped_type {
+            let t = format!("application/x-amz-json-{version}");
+            if let Ok(v) = HeaderValue::try_from(t) {
+                headers.insert(axum::http::header::CONTENT_TYPE, v);
+            }
+        }
+        if let Ok(v) = HeaderValue::try_from(format!("{prefix}.{action}")) {
+            headers.insert("x-amz-target", v);
+        }
+    }
     let credentials = Credentials {
         access_key: &inv.scope.account,
         secret_key: "apigw-local",
