@@ -122,9 +122,13 @@ fn parse_function_endpoint(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_aws_endpoint(s: &str) -> Result<(Option<String>, String), String> {
+    let s = s.trim();
+    // A URL alone is the default endpoint, whatever `=` its query holds.
     let (service, url) = match s.split_once('=') {
-        Some((service, url)) => (Some(service.to_string()), url),
-        None => (None, s),
+        Some((service, url)) if !s.starts_with("http://") && !s.starts_with("https://") => {
+            (Some(service.to_string()), url)
+        }
+        _ => (None, s),
     };
     let named = service
         .as_deref()
@@ -136,6 +140,16 @@ fn parse_aws_endpoint(s: &str) -> Result<(Option<String>, String), String> {
             "expected URL or SERVICE=URL (e.g. http://127.0.0.1:5000 or sqs=http://127.0.0.1:9324), got {s:?}"
         ))
     }
+}
+
+/// The credentials AWS service integrations are signed with: the standard
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` of the emulator's environment, when set (a
+/// local service that keeps data per key, such as DynamoDB Local, then sees the key its
+/// other clients use).
+fn aws_credentials() -> Option<(String, String)> {
+    let key = std::env::var("AWS_ACCESS_KEY_ID").ok()?;
+    let secret = std::env::var("AWS_SECRET_ACCESS_KEY").ok()?;
+    (!key.is_empty()).then_some((key, secret))
 }
 
 impl Config {
@@ -163,7 +177,10 @@ impl Config {
                 pass_arn: self.lambda_pass_arn,
                 local: None,
             },
-            aws: apigw_data::AwsEndpoints(self.aws_endpoints.clone()),
+            aws: apigw_data::AwsEndpoints {
+                endpoints: self.aws_endpoints.clone(),
+                credentials: aws_credentials(),
+            },
             access_log_sink: None,
         }
     }
@@ -213,6 +230,22 @@ mod tests {
         assert_eq!(parse_seconds("0.5"), Ok(Duration::from_millis(500)));
         for bad in ["0", "-1", "ten", "inf", "NaN", "100000"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn aws_endpoints() {
+        assert_eq!(
+            parse_aws_endpoint(" sqs=http://127.0.0.1:9324"),
+            Ok((Some("sqs".into()), "http://127.0.0.1:9324".into()))
+        );
+        // A URL alone is the default, `=` in its query or not.
+        assert_eq!(
+            parse_aws_endpoint("http://h:4566/?x=y"),
+            Ok((None, "http://h:4566/?x=y".into()))
+        );
+        for bad in ["sqs", "=http://h", "s q=http://h", "sqs=ftp://h"] {
+            assert!(parse_aws_endpoint(bad).is_err(), "{bad}");
         }
     }
 

@@ -7,11 +7,12 @@
 //! The URI is `arn:aws:apigateway:{region}:{subdomain.}{service}:path/{path}` (the request goes
 //! to `{endpoint}/{path}`, path parameters filled) or `…:action/{Action}` (to `{endpoint}/`
 //! with `Action={Action}` before the mapped query string, or, for a JSON-protocol service
-//! such as DynamoDB, with its `X-Amz-Target`), as in AWS's reference for `Integration.uri`. The credentials are the account's: the emulator holds no keys, and the
-//! local services take any.
+//! such as DynamoDB, with its `X-Amz-Target`), as in AWS's reference for `Integration.uri`.
+//! The credentials are the emulator's environment's, else the account id as a key: the
+//! integration's role is not assumed (docs/reference.md).
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Response};
+use axum::http::{HeaderMap, HeaderValue, Response};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -29,10 +30,11 @@ use crate::request::RequestInfo;
 pub struct ServiceUri {
     /// The service's region.
     pub region: String,
-    /// The service's signing name (`sqs`, `dynamodb`, `s3`, `states`…).
+    /// The service as the URI names it, its subdomain included (`sqs`, `streams.dynamodb`),
+    /// an S3 bucket's excepted.
     pub service: String,
-    /// A subdomain before the service (an S3 bucket), if any.
-    pub subdomain: Option<String>,
+    /// The bucket of an S3 URI that names one (`{bucket}.s3`).
+    pub bucket: Option<String>,
     /// The path or the action.
     pub target: Target,
 }
@@ -42,13 +44,17 @@ pub struct ServiceUri {
 pub enum Target {
     /// `path/{path}`: the path after the endpoint, parameters still in braces.
     Path(String),
-    /// `action/{Action}`: the query protocol's action.
-    Action(String),
+    /// `action/{Action}`, and the `&name=value` parameters AWS allows after it.
+    Action {
+        /// The action's name.
+        name: String,
+        /// What follows the name, `&` excluded (`Bucket={bucket}&Key={key}`), if anything.
+        params: Option<String>,
+    },
 }
 
 impl ServiceUri {
-    /// Parse an `arn:aws:apigateway:…` URI; `None` for anything else (Lambda's included is
-    /// parsed, but the data plane sends Lambda URIs to its Lambda paths first).
+    /// Parse an `arn:aws:apigateway:…` URI; `None` for anything else.
     pub fn parse(uri: &str) -> Option<Self> {
         let rest = uri.strip_prefix("arn:")?;
         let mut parts = rest.splitn(5, ':');
@@ -57,54 +63,110 @@ impl ServiceUri {
         if apigateway != "apigateway" || region.is_empty() || service.is_empty() {
             return None;
         }
-        let (subdomain, service) = match service.rsplit_once('.') {
-            Some((sub, svc)) => (Some(sub.to_string()), svc),
-            None => (None, service),
+        let (bucket, service) = match service.rsplit_once('.') {
+            Some((bucket, "s3")) => (Some(bucket.to_string()), "s3"),
+            _ => (None, service),
         };
         let target = if let Some(p) = target.strip_prefix("path/") {
             Target::Path(p.to_string())
         } else {
-            Target::Action(target.strip_prefix("action/")?.to_string())
+            let action = target.strip_prefix("action/")?;
+            let (name, params) = match action.split_once('&') {
+                Some((name, params)) => (name, Some(params.to_string())),
+                None => (action, None),
+            };
+            Target::Action {
+                name: name.to_string(),
+                params,
+            }
         };
         Some(Self {
             region: region.to_string(),
             service: service.to_string(),
-            subdomain,
+            bucket,
             target,
         })
     }
+
+    /// How the service is signed and called.
+    pub fn profile(&self) -> Profile {
+        profile(&self.service)
+    }
 }
 
-/// The JSON-protocol services an `action/` URI is sent to as their SDKs send it: `POST /` with
-/// `X-Amz-Target: {prefix}.{Action}` and `Content-Type: application/x-amz-json-{version}`
-/// (prefixes and versions from botocore's service models). Other services take the query
-/// protocol's `?Action=`.
-fn json_protocol(service: &str) -> Option<(&'static str, &'static str)> {
-    Some(match service {
-        "dynamodb" => ("DynamoDB_20120810", "1.0"),
-        "states" => ("AWSStepFunctions", "1.0"),
-        "kinesis" => ("Kinesis_20131202", "1.1"),
-        "events" => ("AWSEvents", "1.1"),
-        "firehose" => ("Firehose_20150804", "1.1"),
-        "logs" => ("Logs_20140328", "1.1"),
-        "ssm" => ("AmazonSSM", "1.1"),
-        "secretsmanager" => ("secretsmanager", "1.1"),
-        "kms" => ("TrentService", "1.1"),
-        _ => return None,
-    })
+/// How a service is signed and called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// The name SigV4 scopes it by (also the name `--aws-endpoint SERVICE=` takes).
+    pub signing: String,
+    /// For a JSON-protocol service, its `X-Amz-Target` prefix and `application/x-amz-json-`
+    /// version: an `action/` URI goes to `POST /` as its SDKs send it. Other services take the
+    /// query protocol's `?Action=`.
+    pub json: Option<(&'static str, &'static str)>,
 }
 
-/// Where each AWS service's requests go: `(service, endpoint)` pairs, a `None` service for
-/// every service no pair names.
+/// The services whose URI name is not their signing name, and the JSON-protocol ones, from
+/// botocore's service models (`endpointPrefix`, `signingName`, `targetPrefix`, `jsonVersion`).
+fn profile(service: &str) -> Profile {
+    let json = |signing: &str, prefix, version| Profile {
+        signing: signing.to_string(),
+        json: Some((prefix, version)),
+    };
+    match service {
+        "dynamodb" => json("dynamodb", "DynamoDB_20120810", "1.0"),
+        "streams.dynamodb" => json("dynamodb", "DynamoDBStreams_20120810", "1.0"),
+        "states" => json("states", "AWSStepFunctions", "1.0"),
+        "kinesis" => json("kinesis", "Kinesis_20131202", "1.1"),
+        "events" => json("events", "AWSEvents", "1.1"),
+        "firehose" => json("firehose", "Firehose_20150804", "1.1"),
+        "logs" => json("logs", "Logs_20140328", "1.1"),
+        "ssm" => json("ssm", "AmazonSSM", "1.1"),
+        "secretsmanager" => json("secretsmanager", "secretsmanager", "1.1"),
+        "kms" => json("kms", "TrentService", "1.1"),
+        "ecs" => json("ecs", "AmazonEC2ContainerServiceV20141113", "1.1"),
+        "cognito-idp" => json("cognito-idp", "AWSCognitoIdentityProviderService", "1.1"),
+        "athena" => json("athena", "AmazonAthena", "1.1"),
+        "glue" => json("glue", "AWSGlue", "1.1"),
+        "rekognition" => json("rekognition", "RekognitionService", "1.1"),
+        "textract" => json("textract", "Textract", "1.1"),
+        "comprehend" => json("comprehend", "Comprehend_20171127", "1.1"),
+        "translate" => json("translate", "AWSShineFrontendService_20170701", "1.1"),
+        "codebuild" => json("codebuild", "CodeBuild_20161006", "1.1"),
+        "email" => Profile {
+            signing: "ses".into(),
+            json: None,
+        },
+        "data.iot" => Profile {
+            signing: "iotdata".into(),
+            json: None,
+        },
+        // Any other signs by its last label (`runtime.sagemaker` as `sagemaker`).
+        other => Profile {
+            signing: other.rsplit('.').next().unwrap_or(other).to_string(),
+            json: None,
+        },
+    }
+}
+
+/// Where each AWS service's requests go, with the credentials they are signed with.
 #[derive(Debug, Clone, Default)]
-pub struct AwsEndpoints(pub Vec<(Option<String>, String)>);
+pub struct AwsEndpoints {
+    /// `(service, endpoint)` pairs; a `None` service for every service no pair names.
+    pub endpoints: Vec<(Option<String>, String)>,
+    /// The access key and secret requests are signed with; the account id and a fixed
+    /// secret when `None` (LocalStack, moto and ElasticMQ take any).
+    pub credentials: Option<(String, String)>,
+}
 
 impl AwsEndpoints {
-    /// The endpoint for `service`, without a trailing slash.
+    /// The endpoint for `service` (its signing name), without a trailing slash.
     pub fn of(&self, service: &str) -> Option<&str> {
-        let named = self.0.iter().find(|(s, _)| s.as_deref() == Some(service));
+        let named = self
+            .endpoints
+            .iter()
+            .find(|(s, _)| s.as_deref() == Some(service));
         named
-            .or_else(|| self.0.iter().find(|(s, _)| s.is_none()))
+            .or_else(|| self.endpoints.iter().find(|(s, _)| s.is_none()))
             .map(|(_, url)| url.trim_end_matches('/'))
     }
 }
@@ -122,79 +184,70 @@ pub async fn invoke(
     );
     let target = ServiceUri::parse(&uri)
         .ok_or_else(|| GatewayError::config(&format!("not an AWS service URI: {uri}")))?;
-    let Some(endpoint) = backends.aws.of(&target.service) else {
+    let profile = target.profile();
+    let Some(endpoint) = backends.aws.of(&profile.signing) else {
         return Err(GatewayError::config(&format!(
             "no --aws-endpoint serves {} integrations",
-            target.service
+            profile.signing
         )));
     };
     let Prepared { mapped, ctx, body } = http::prepare(inv, integration, req)?;
-    // An S3 bucket named as a subdomain goes in the path: local endpoints take path style.
-    let bucket = match (&target.subdomain, target.service.as_str()) {
-        (Some(b), "s3") => format!("/{b}"),
-        _ => String::new(),
+    // A local S3 takes the bucket in the path.
+    let bucket = target
+        .bucket
+        .as_ref()
+        .map(|b| format!("/{b}"))
+        .unwrap_or_default();
+    let template = match (&target.target, &profile.json) {
+        (Target::Path(path), _) => format!("{endpoint}{bucket}/{path}"),
+        (Target::Action { params, .. }, Some(_)) => match params {
+            Some(p) => format!("{endpoint}/?{p}"),
+            None => format!("{endpoint}/"),
+        },
+        (Target::Action { name, params }, None) => match params {
+            Some(p) => format!("{endpoint}/?Action={name}&{p}"),
+            None => format!("{endpoint}/?Action={name}"),
+        },
     };
-    let json = match &target.target {
-        Target::Action(action) => json_protocol(&target.service).map(|(p, v)| (p, v, action)),
-        Target::Path(_) => None,
-    };
-    let url = match (&target.target, json) {
-        (Target::Path(path), _) => http::build_url(&format!("{endpoint}{bucket}/{path}"), &mapped),
-        (Target::Action(_), Some(_)) => http::build_url(&format!("{endpoint}/"), &mapped),
-        (Target::Action(action), None) => {
-            let mut url = format!("{endpoint}/?Action={action}");
-            if !mapped.querystring.is_empty() {
-                url.push('&');
-                url.push_str(&mapped.query_string());
-            }
-            url
-        }
-    };
+    let url = http::build_url(&template, &mapped);
     let parsed = reqwest::Url::parse(&url)
         .map_err(|e| GatewayError::config(&format!("bad service URL {url}: {e}")))?;
-    let mut headers = http::headers_of(req, &mapped);
-    if let Some((prefix, version, action)) = json {
-        let mapped_type = mapped
-            .header
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
-        if !mapped_type {
-            let t = format!("application/x-amz-json-{version}");
-            if let Ok(v) = HeaderValue::try_from(t) {
+    let mut headers = http::headers_of(req, &mapped)?;
+    if let (Target::Action { name, .. }, Some((prefix, version))) = (&target.target, &profile.json)
+    {
+        // As the service's SDKs send it; a mapped header wins.
+        let mapped_has = |h: &str| mapped.header.iter().any(|(k, _)| k.eq_ignore_ascii_case(h));
+        if !mapped_has("content-type") {
+            if let Ok(v) = HeaderValue::try_from(format!("application/x-amz-json-{version}")) {
                 headers.insert(axum::http::header::CONTENT_TYPE, v);
             }
         }
-        if let Ok(v) = HeaderValue::try_from(format!("{prefix}.{action}")) {
-            headers.insert("x-amz-target", v);
+        if !mapped_has("x-amz-target") {
+            if let Ok(v) = HeaderValue::try_from(format!("{prefix}.{name}")) {
+                headers.insert("x-amz-target", v);
+            }
         }
     }
+    let account_key = (inv.scope.account.clone(), "apigw-local".to_string());
+    let (access_key, secret_key) = backends.aws.credentials.as_ref().unwrap_or(&account_key);
     let credentials = Credentials {
-        access_key: &inv.scope.account,
-        secret_key: "apigw-local",
+        access_key,
+        secret_key,
     };
     let scope = SigningScope {
         region: &target.region,
-        service: &target.service,
+        service: &profile.signing,
     };
     let method = http::method_of(integration, req)?;
-    let host = match (parsed.host_str(), parsed.port()) {
-        (Some(h), Some(port)) => format!("{h}:{port}"),
-        (Some(h), None) => h.to_string(),
-        (None, _) => return Err(GatewayError::config(&format!("no host in {url}"))),
-    };
-    for (name, value) in sign(
+    sign(
         &credentials,
         &scope,
         method.as_str(),
-        &host,
         &parsed,
+        &mut headers,
         body.as_bytes(),
         Utc::now(),
-    ) {
-        if let Ok(v) = HeaderValue::try_from(value) {
-            headers.insert(name, v);
-        }
-    }
+    )?;
     let request = backends
         .client_for(integration)
         .request(method, parsed)
@@ -246,24 +299,43 @@ fn encode(s: &str, keep_slash: bool) -> String {
     out
 }
 
-/// The headers that sign a request with Signature Version 4: `x-amz-date`,
-/// `x-amz-content-sha256` and `authorization`, over the host, the date and the body's hash.
-/// The canonical URI is the path encoded once more (every service but S3, which takes it as
-/// sent), the query sorted.
+/// Headers SigV4 leaves unsigned, as botocore does.
+const UNSIGNED: &[&str] = &["user-agent", "expect", "x-amzn-trace-id"];
+
+/// Sign a request with Signature Version 4: add `x-amz-date`, `x-amz-content-sha256` and
+/// `authorization` to `headers`, signing the host and every other header in them, as botocore
+/// does. The canonical URI is the path encoded once more (every service but S3, which gets the
+/// decoded path encoded once), the query sorted.
+///
+/// # Errors
+/// A URL without a host (not signable).
 pub fn sign(
     credentials: &Credentials<'_>,
     scope: &SigningScope<'_>,
     method: &str,
-    host: &str,
     url: &reqwest::Url,
+    headers: &mut HeaderMap,
     body: &[u8],
     now: DateTime<Utc>,
-) -> Vec<(&'static str, String)> {
+) -> Result<(), GatewayError> {
+    let host = match (url.host_str(), url.port()) {
+        (Some(h), Some(port)) => format!("{h}:{port}"),
+        (Some(h), None) => h.to_string(),
+        (None, _) => return Err(GatewayError::config(&format!("no host in {url}"))),
+    };
     let amz_date = now.format("%Y%m%dT%H%M%SZ").to_string();
     let day = &amz_date[..8];
     let body_hash = hex(&Sha256::digest(body));
+    fn put(headers: &mut HeaderMap, name: &'static str, value: &str) {
+        if let Ok(v) = HeaderValue::try_from(value) {
+            headers.insert(name, v);
+        }
+    }
+    put(headers, "x-amz-date", &amz_date);
+    put(headers, "x-amz-content-sha256", &body_hash);
     let path = if scope.service == "s3" {
-        url.path().to_string()
+        let decoded = percent_encoding::percent_decode_str(url.path()).decode_utf8_lossy();
+        encode(&decoded, true)
     } else {
         encode(url.path(), true)
     };
@@ -273,8 +345,28 @@ pub fn sign(
         .collect();
     query.sort();
     let query: Vec<String> = query.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut signed: Vec<(String, String)> = vec![("host".into(), host)];
+    for (name, value) in headers.iter() {
+        let name = name.as_str();
+        if name == "host" || UNSIGNED.contains(&name) {
+            continue;
+        }
+        let value = String::from_utf8_lossy(value.as_bytes());
+        let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        match signed.iter_mut().find(|(n, _)| n == name) {
+            Some((_, v)) => {
+                v.push(',');
+                v.push_str(&value);
+            }
+            None => signed.push((name.to_string(), value)),
+        }
+    }
+    signed.sort();
+    let names: Vec<&str> = signed.iter().map(|(n, _)| n.as_str()).collect();
+    let names = names.join(";");
+    let canonical_headers: String = signed.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
     let canonical = format!(
-        "{method}\n{path}\n{}\nhost:{host}\nx-amz-content-sha256:{body_hash}\nx-amz-date:{amz_date}\n\nhost;x-amz-content-sha256;x-amz-date\n{body_hash}",
+        "{method}\n{path}\n{}\n{canonical_headers}\n{names}\n{body_hash}",
         query.join("&"),
     );
     let credential_scope = format!("{day}/{}/{}/aws4_request", scope.region, scope.service);
@@ -287,18 +379,13 @@ pub fn sign(
         |k, part| hmac(&k, part),
     );
     let signature = hex(&hmac(&key, &to_sign));
-    vec![
-        ("x-amz-date", amz_date.clone()),
-        ("x-amz-content-sha256", body_hash),
-        (
-            "authorization",
-            format!(
-                "AWS4-HMAC-SHA256 Credential={}/{credential_scope}, \
-                 SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={signature}",
-                credentials.access_key
-            ),
-        ),
-    ]
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={}/{credential_scope}, SignedHeaders={names}, \
+         Signature={signature}",
+        credentials.access_key
+    );
+    put(headers, "authorization", &authorization);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -312,24 +399,43 @@ mod tests {
             Some(ServiceUri {
                 region: "us-east-1".into(),
                 service: "sqs".into(),
-                subdomain: None,
+                bucket: None,
                 target: Target::Path("000000000000/jobs".into()),
             })
         );
+        // AWS's reference: parameters may follow the action.
         assert_eq!(
-            ServiceUri::parse("arn:aws:apigateway:eu-west-1:dynamodb:action/PutItem"),
+            ServiceUri::parse(
+                "arn:aws:apigateway:us-west-2:s3:action/GetObject&Bucket={b}&Key={k}"
+            ),
             Some(ServiceUri {
-                region: "eu-west-1".into(),
-                service: "dynamodb".into(),
-                subdomain: None,
-                target: Target::Action("PutItem".into()),
+                region: "us-west-2".into(),
+                service: "s3".into(),
+                bucket: None,
+                target: Target::Action {
+                    name: "GetObject".into(),
+                    params: Some("Bucket={b}&Key={k}".into()),
+                },
             })
         );
         let s3 = ServiceUri::parse("arn:aws:apigateway:us-east-1:my-bucket.s3:path/{key}").unwrap();
         assert_eq!(
-            (s3.service.as_str(), s3.subdomain.as_deref()),
+            (s3.service.as_str(), s3.bucket.as_deref()),
             ("s3", Some("my-bucket"))
         );
+        let streams =
+            ServiceUri::parse("arn:aws:apigateway:us-east-1:streams.dynamodb:action/GetRecords")
+                .unwrap();
+        assert_eq!(
+            streams.profile(),
+            Profile {
+                signing: "dynamodb".into(),
+                json: Some(("DynamoDBStreams_20120810", "1.0")),
+            }
+        );
+        assert_eq!(profile("email").signing, "ses");
+        assert_eq!(profile("runtime.sagemaker").signing, "sagemaker");
+        assert_eq!(profile("sqs").json, None);
         assert_eq!(ServiceUri::parse("http://example.com/x"), None);
         assert_eq!(
             ServiceUri::parse("arn:aws:apigateway:us-east-1:sqs:nope/x"),
@@ -339,46 +445,70 @@ mod tests {
 
     #[test]
     fn endpoints_by_service_then_the_default() {
-        let e = AwsEndpoints(vec![
-            (Some("sqs".into()), "http://127.0.0.1:9324/".into()),
-            (None, "http://127.0.0.1:5000".into()),
-        ]);
+        let e = AwsEndpoints {
+            endpoints: vec![
+                (Some("sqs".into()), "http://127.0.0.1:9324/".into()),
+                (None, "http://127.0.0.1:5000".into()),
+            ],
+            credentials: None,
+        };
         assert_eq!(e.of("sqs"), Some("http://127.0.0.1:9324"));
         assert_eq!(e.of("dynamodb"), Some("http://127.0.0.1:5000"));
         assert_eq!(AwsEndpoints::default().of("sqs"), None);
     }
 
-    #[test]
-    fn signs_aws_s_get_vanilla_example() {
-        // AWS's SigV4 test suite, get-vanilla (keys, request and date), with
-        // x-amz-content-sha256 also signed: the signature botocore's SigV4Auth computes for the
-        // same request (it gives the suite's own 5fa00fa3… without that header).
-        let url = reqwest::Url::parse("https://example.amazonaws.com/").unwrap();
+    fn signed(url: &str, service: &str, headers: &[(&'static str, &str)], body: &[u8]) -> String {
+        let url = reqwest::Url::parse(url).unwrap();
         let now = DateTime::parse_from_rfc3339("2015-08-30T12:36:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let headers = sign(
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        sign(
             &Credentials {
                 access_key: "AKIDEXAMPLE",
                 secret_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
             },
             &SigningScope {
                 region: "us-east-1",
-                service: "service",
+                service,
             },
             "GET",
-            "example.amazonaws.com",
             &url,
-            b"",
+            &mut h,
+            body,
             now,
-        );
-        assert_eq!(headers[0], ("x-amz-date", "20150830T123600Z".to_string()));
+        )
+        .unwrap();
+        assert_eq!(h["x-amz-date"], "20150830T123600Z");
+        h["authorization"].to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn signs_as_botocore_does() {
+        // AWS's SigV4 test suite, get-vanilla (keys, request and date), with
+        // x-amz-content-sha256 also signed: the signature botocore's SigV4Auth computes for the
+        // same request (it gives the suite's own 5fa00fa3… without that header).
         assert_eq!(
-            headers[2].1,
+            signed("https://example.amazonaws.com/", "service", &[], b""),
             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
              SignedHeaders=host;x-amz-content-sha256;x-amz-date, \
              Signature=726c5c4879a6b4ccbbd3b24edbd6b8826d34f87450fbbf4e85546fc7ba9c1642"
         );
+        // Every header is signed, and S3's path is its decoded form encoded once: botocore's
+        // signatures for the same requests.
+        assert!(signed(
+            "http://127.0.0.1:5000/bkt/photo%2Ejpg?b=2&a=x%20y",
+            "s3",
+            &[("x-amz-acl", "private"), ("content-type", "image/jpeg")],
+            b"abc",
+        )
+        .ends_with(
+            "SignedHeaders=content-type;host;x-amz-acl;x-amz-content-sha256;x-amz-date, \
+             Signature=89caaa2132dc79f8d5c8d2f494c14f5278d653510bb590f3be18a348bbe693b0"
+        ));
     }
 
     #[test]

@@ -98,22 +98,39 @@ pub fn method_of(integration: &Integration, req: &RequestInfo) -> Result<Method,
 
 /// The headers a reshaped request carries: the client's `Content-Type` and `Accept` (JSON by
 /// default), then the mapped ones, each replacing a header of its name.
-pub fn headers_of(req: &RequestInfo, mapped: &Mapped) -> HeaderMap {
+///
+/// # Errors
+/// A mapped header no HTTP request can carry (a control character): the backend call fails,
+/// INTEGRATION_FAILURE, its reason in the request log.
+pub fn headers_of(req: &RequestInfo, mapped: &Mapped) -> Result<HeaderMap, GatewayError> {
     let mut h = HeaderMap::new();
-    let mut put = |name: &str, value: &str| {
-        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            h.insert(n, v);
+    let defaults = [
+        (
+            "content-type",
+            req.header("content-type").unwrap_or("application/json"),
+        ),
+        ("accept", req.header("accept").unwrap_or("application/json")),
+    ];
+    let mapped = mapped.header.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    for (name, value) in defaults.into_iter().chain(mapped) {
+        // Bytes above 0x7f (UTF-8 from a body or header) are allowed, as HTTP allows them.
+        match (
+            HeaderName::try_from(name),
+            HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            (Ok(n), Ok(v)) => {
+                h.insert(n, v);
+            }
+            _ => {
+                return Err(GatewayError::new(
+                    ResponseType::IntegrationFailure,
+                    "Internal server error",
+                )
+                .because(format!("the mapped header {name:?} cannot be sent")))
+            }
         }
-    };
-    put(
-        "content-type",
-        req.header("content-type").unwrap_or("application/json"),
-    );
-    put("accept", req.header("accept").unwrap_or("application/json"));
-    for (k, v) in &mapped.header {
-        put(k, v);
     }
-    h
+    Ok(h)
 }
 
 /// Send `request` within the integration's timeout and answer through the integration
@@ -180,7 +197,7 @@ pub async fn invoke(
         inv.stage.stage.variables.as_ref(),
     );
     let (url, host) = super::through_vpc_link(build_url(&uri, &mapped), integration, inv.stage);
-    let mut headers = headers_of(req, &mapped);
+    let mut headers = headers_of(req, &mapped)?;
     if let Some(h) = host.and_then(|h| HeaderValue::try_from(h).ok()) {
         headers.insert(axum::http::header::HOST, h);
     }
