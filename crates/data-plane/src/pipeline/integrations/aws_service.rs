@@ -178,10 +178,7 @@ pub async fn invoke(
     integration: &Integration,
     req: &RequestInfo,
 ) -> Result<Response<Body>, GatewayError> {
-    let uri = super::stage_variables(
-        integration.uri.as_deref().unwrap_or_default(),
-        inv.stage.stage.variables.as_ref(),
-    );
+    let uri = super::uri_of(integration, inv.stage);
     let target = ServiceUri::parse(&uri)
         .ok_or_else(|| GatewayError::config(&format!("not an AWS service URI: {uri}")))?;
     let profile = target.profile();

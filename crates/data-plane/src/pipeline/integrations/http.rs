@@ -192,10 +192,7 @@ pub async fn invoke(
     req: &RequestInfo,
 ) -> Result<Response<Body>, GatewayError> {
     let Prepared { mapped, ctx, body } = prepare(inv, integration, req)?;
-    let uri = super::stage_variables(
-        integration.uri.as_deref().unwrap_or_default(),
-        inv.stage.stage.variables.as_ref(),
-    );
+    let uri = super::uri_of(integration, inv.stage);
     let (url, host) = super::through_vpc_link(build_url(&uri, &mapped), integration, inv.stage);
     let mut headers = headers_of(req, &mapped)?;
     if let Some(h) = host.and_then(|h| HeaderValue::try_from(h).ok()) {

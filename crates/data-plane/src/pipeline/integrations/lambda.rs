@@ -272,10 +272,7 @@ pub async fn call(
     integration: &Integration,
     payload: String,
 ) -> Result<Called, GatewayError> {
-    let uri = super::stage_variables(
-        integration.uri.as_deref().unwrap_or_default(),
-        inv.stage.stage.variables.as_ref(),
-    );
+    let uri = super::uri_of(integration, inv.stage);
     let function = function_of(&uri)
         .ok_or_else(|| GatewayError::config("integration URI names no Lambda function"))?;
     let lambda = &backends.lambda;

@@ -83,6 +83,17 @@ fn retarget(url: &str, target: &str) -> (String, Option<String>) {
     )
 }
 
+/// The integration's URI with the stage's variables substituted.
+pub fn uri_of(
+    integration: &apigw_model::Integration,
+    stage: &crate::deployment::DeployedStage,
+) -> String {
+    stage_variables(
+        integration.uri.as_deref().unwrap_or_default(),
+        stage.stage.variables.as_ref(),
+    )
+}
+
 /// Substitute `${stageVariables.name}` in an integration URI or value.
 pub fn stage_variables(text: &str, vars: Option<&apigw_model::StringMap>) -> String {
     if !text.contains("${stageVariables.") {
