@@ -557,6 +557,24 @@ async fn bad_requests_get_lambdas_errors_and_change_nothing() {
         "ResourceNotFoundException",
         "Statement apigw is not found in resource policy.",
     );
+    // An account id as principal stands for that account's root, as Lambda writes it.
+    let added = s.aws(&[
+        "lambda",
+        "add-permission",
+        "--function-name",
+        "f",
+        "--statement-id",
+        "account",
+        "--action",
+        "lambda:InvokeFunction",
+        "--principal",
+        "123456789012",
+    ]);
+    let statement: Value = serde_json::from_str(added["Statement"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        statement["Principal"],
+        json!({"AWS": "arn:aws:iam::123456789012:root"})
+    );
 
     // ListFunctions' MaxItems is 1 to 10,000, each bound with its own message.
     for (max, bound) in [

@@ -61,8 +61,9 @@ pub async fn handle(state: &Companions, params: &[(String, String)]) -> Response
             StatusCode::OK,
             format!(
                 "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
-<GetCallerIdentityResult><Arn>arn:aws:iam::{account}:root</Arn><UserId>{account}</UserId><Account>{account}</Account></GetCallerIdentityResult>\
-<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+<GetCallerIdentityResult><Arn>{root}</Arn><UserId>{account}</UserId><Account>{account}</Account></GetCallerIdentityResult>\
+<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+                root = apigw_model::arn::iam_root(account),
             ),
         ),
         iam_action if crate::iam::is_iam_action(iam_action) => {

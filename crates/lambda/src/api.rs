@@ -731,7 +731,7 @@ async fn add_permission(lambda: &Lambda, call: &Call, name: &str) -> LambdaResul
     let principal = if principal == "*" {
         json!("*")
     } else if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        json!({ "AWS": format!("arn:aws:iam::{principal}:root") })
+        json!({ "AWS": apigw_model::arn::iam_root(&principal) })
     } else if principal.starts_with("arn:") {
         json!({ "AWS": principal })
     } else {

@@ -17,6 +17,12 @@ pub struct Arn<'a> {
     pub resource: &'a str,
 }
 
+/// `arn:aws:iam::{account}:root`: an account's root user, the identity every caller has here
+/// (STS GetCallerIdentity, `AWS_IAM` signers) and a 12-digit principal's ARN.
+pub fn iam_root(account: &str) -> String {
+    format!("arn:aws:iam::{account}:root")
+}
+
 impl<'a> Arn<'a> {
     /// Split `s`, or `None` when it does not start with `arn:` or has fewer than six fields.
     /// The fields are not checked: each caller knows which may be empty.
@@ -55,6 +61,12 @@ mod tests {
         assert_eq!(group("arn:aws:logs:us-east-1:1:log-group:a/b"), Some("a/b"));
         assert_eq!(group("arn:aws:logs:us-east-1:1:log-stream:a"), None);
         assert_eq!(group("arn:aws:iam::1:log-group:a"), None);
+        let root = iam_root("123456789012");
+        let root = Arn::parse(&root).unwrap();
+        assert_eq!(
+            (root.service, root.account, root.resource),
+            ("iam", "123456789012", "root")
+        );
         let role = Arn::parse("arn:aws:iam::123456789012:role/r").unwrap();
         assert_eq!((role.region, role.resource), ("", "role/r"));
         for bad in [

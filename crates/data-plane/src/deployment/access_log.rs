@@ -229,7 +229,7 @@ impl Record<'_> {
             Var::ApiKeyId => Borrowed(self.api_key?.1),
             Var::AccessKey => Borrowed(self.signer?.0),
             Var::Caller => Borrowed(self.signer?.1),
-            Var::UserArn => Owned(format!("arn:aws:iam::{}:root", self.signer?.1)),
+            Var::UserArn => Owned(apigw_model::arn::iam_root(self.signer?.1)),
             Var::Status => Owned(self.status.to_string()),
             Var::ResponseLength => Owned(self.response_length?.to_string()),
             Var::ResponseLatency => Owned(self.response_latency.as_millis().to_string()),

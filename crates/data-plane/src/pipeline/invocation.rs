@@ -71,7 +71,7 @@ pub fn context_object(
             "sourceIp": req.source_ip,
             "user": account,
             "userAgent": req.header("user-agent"),
-            "userArn": account.map(crate::pipeline::sigv4::root_arn),
+            "userArn": account.map(apigw_model::arn::iam_root),
         },
         "path": if req.path == "/" { format!("/{stage}/") } else { format!("/{stage}{}", req.path) },
         "protocol": "HTTP/1.1",

@@ -41,11 +41,6 @@ pub struct Signer {
     pub access_key: Box<str>,
 }
 
-/// `arn:aws:iam::{account}:root`, the `userArn` of every signer here.
-pub fn root_arn(account: &str) -> String {
-    format!("arn:aws:iam::{account}:root")
-}
-
 /// Check that the request is signed for `scope`'s region and `execute-api` at about `now`.
 ///
 /// # Errors
@@ -357,7 +352,6 @@ mod tests {
         let h = signed(&auth(GOOD), Some("20261207T005500Z"));
         let s = check(&h, None, &scope(), now()).unwrap();
         assert_eq!(&*s.access_key, "AKIDEXAMPLE");
-        assert_eq!(root_arn("123"), "arn:aws:iam::123:root");
         // The HTTP Date header dates a request too.
         let mut h = signed(&auth(GOOD), None);
         h.insert(
