@@ -15,9 +15,10 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
-use apigw_model::Integration;
+use apigw_model::{Arn, Integration};
 
 use crate::error::GatewayError;
 use crate::pipeline::integrations::backends::Backends;
@@ -56,11 +57,10 @@ pub enum Target {
 impl ServiceUri {
     /// Parse an `arn:aws:apigateway:…` URI; `None` for anything else.
     pub fn parse(uri: &str) -> Option<Self> {
-        let rest = uri.strip_prefix("arn:")?;
-        let mut parts = rest.splitn(5, ':');
-        let (_partition, apigateway) = (parts.next()?, parts.next()?);
-        let (region, service, target) = (parts.next()?, parts.next()?, parts.next()?);
-        if apigateway != "apigateway" || region.is_empty() || service.is_empty() {
+        // The service stands where an ARN has its account, the target where its resource is.
+        let arn = Arn::parse(uri)?;
+        let (region, service, target) = (arn.region, arn.account, arn.resource);
+        if arn.service != "apigateway" || region.is_empty() || service.is_empty() {
             return None;
         }
         let (bucket, service) = match service.rsplit_once('.') {
@@ -282,18 +282,17 @@ fn hmac(key: &[u8], text: &str) -> Vec<u8> {
 }
 
 /// RFC 3986 encoding as SigV4 wants it: unreserved characters as they are, the rest `%XX`.
+const SIGV4: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+/// The same, `/` kept: a path's segments.
+const SIGV4_PATH: &AsciiSet = &SIGV4.remove(b'/');
+
 fn encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char);
-            }
-            b'/' if keep_slash => out.push('/'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    let set = if keep_slash { SIGV4_PATH } else { SIGV4 };
+    utf8_percent_encode(s, set).to_string()
 }
 
 /// Headers SigV4 leaves unsigned, as botocore does.
